@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Prepares deps/ with everything the native code builds and links against, and says what it found.
+# Idempotent: a second run only checks. Nothing is downloaded from anywhere but package registries
+# (Debian's apt, npm). A user's own builds are taken from LIBTORCH / ONNXRUNTIME_DIR.
+#
+#   ./get_deps.sh                    # DLPack header, libtorch, ONNX Runtime
+#   ./get_deps.sh --with-test-tools  # also redis-server, redis-cli and redis-py for tests and benchmarks
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+deps="$root/deps"
+cache="$deps/cache"
+mkdir -p "$deps" "$cache"
+
+ORT_NODE_VERSION=1.30.0            # npm onnxruntime-node: carries libonnxruntime.so.1
+ORT_HEADERS_PACKAGE_VERSION=0.4.9  # npm com.github.asus4.onnxruntime: carries the C API headers
+
+with_test_tools=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-test-tools) with_test_tools=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "get_deps.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '  %-14s %s\n' "$1" "$2"; }
+missing=()
+
+apt_updated=0
+# Installs Debian packages that are not installed yet; as non-root, records the command instead.
+apt_ensure() {
+  local need=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+  done
+  [ ${#need[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    missing+=("sudo apt-get update && sudo apt-get install -y ${need[*]}")
+    return 1
+  fi
+  if [ $apt_updated -eq 0 ]; then
+    echo "get_deps: apt-get update" >&2
+    apt-get update -qq >&2
+    apt_updated=1
+  fi
+  echo "get_deps: apt-get install ${need[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+}
+
+# Fetches an npm package tarball once into deps/cache (npm registry only).
+npm_tarball() {
+  local spec="$1" file
+  file="$cache/$(echo "$spec" | sed 's/@/-/; s/\//-/g').tgz"
+  if [ ! -s "$file" ]; then
+    echo "get_deps: npm pack $spec" >&2
+    local tmp; tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent "$spec" >/dev/null 2>&1) || { rm -rf "$tmp"; return 1; }
+    mv "$tmp"/*.tgz "$file"
+    rm -rf "$tmp"
+  fi
+  echo "$file"
+}
+
+echo "Stormbreaker dependencies (in $deps):"
+
+# --- DLPack header (Debian libdlpack-dev) ---------------------------------------------------------
+dlpack_dir="$deps/dlpack/include/dlpack"
+if [ ! -f "$dlpack_dir/dlpack.h" ]; then
+  apt_ensure libdlpack-dev || true
+  if [ -f /usr/include/dlpack/dlpack.h ]; then
+    mkdir -p "$dlpack_dir"
+    cp /usr/include/dlpack/dlpack.h "$dlpack_dir/dlpack.h"
+  fi
+fi
+if [ -f "$dlpack_dir/dlpack.h" ]; then
+  say dlpack "$dlpack_dir/dlpack.h (v$(grep -m1 -oE 'DLPACK_VERSION [0-9]+' "$dlpack_dir/dlpack.h" | awk '{print $2}'))"
+else
+  say dlpack "MISSING"
+fi
+
+# --- libtorch (TORCH backend) ---------------------------------------------------------------------
+torch_dir=""
+if [ -n "${LIBTORCH:-}" ]; then
+  if [ -d "$LIBTORCH/include/torch" ] || [ -d "$LIBTORCH/include/torch/csrc" ]; then
+    torch_dir="$LIBTORCH"
+  else
+    echo "get_deps: LIBTORCH=$LIBTORCH has no include/torch folder" >&2
+  fi
+else
+  # OpenBLAS matters: without it Debian's libtorch falls back to the reference BLAS (15x slower).
+  apt_ensure libtorch-dev libopenblas0-pthread || true
+  [ -f /usr/include/torch/csrc/api/include/torch/torch.h ] && torch_dir=/usr
+fi
+if [ -n "$torch_dir" ]; then
+  ver="$(dpkg-query -W -f='${Version}' libtorch-dev 2>/dev/null || true)"
+  [ -n "${LIBTORCH:-}" ] && ver="user build"
+  say libtorch "$torch_dir (${ver:-unknown version})"
+else
+  say libtorch "MISSING (TORCH backend unavailable)"
+fi
+
+# --- ONNX Runtime (ONNX backend) ------------------------------------------------------------------
+ort_dir="$deps/onnxruntime"
+if [ -n "${ONNXRUNTIME_DIR:-}" ]; then
+  ort_dir="$ONNXRUNTIME_DIR"
+else
+  if [ ! -e "$ort_dir/lib/libonnxruntime.so.1" ]; then
+    if tgz="$(npm_tarball "onnxruntime-node@$ORT_NODE_VERSION")"; then
+      mkdir -p "$ort_dir/lib"
+      tar --no-same-owner -xzf "$tgz" -C "$ort_dir/lib" --strip-components=5 --wildcards 'package/bin/napi-v*/linux/x64/libonnxruntime.so*'
+      ln -sf libonnxruntime.so.1 "$ort_dir/lib/libonnxruntime.so"
+    fi
+  fi
+  if [ ! -f "$ort_dir/include/onnxruntime_c_api.h" ]; then
+    if tgz="$(npm_tarball "com.github.asus4.onnxruntime@$ORT_HEADERS_PACKAGE_VERSION")"; then
+      member="$(tar -tzf "$tgz" | grep '/Headers/onnxruntime_c_api.h$' | head -1)"
+      if [ -n "$member" ]; then
+        headers="${member%/onnxruntime_c_api.h}"
+        depth="$(echo "$headers" | tr -cd '/' | wc -c)"
+        mkdir -p "$ort_dir/include"
+        tar --no-same-owner -xzf "$tgz" -C "$ort_dir/include" --strip-components=$((depth + 1)) --wildcards "$headers/*.h"
+      fi
+    fi
+  fi
+fi
+if [ -e "$ort_dir/lib/libonnxruntime.so.1" ] && [ -f "$ort_dir/include/onnxruntime_c_api.h" ]; then
+  api="$(grep -m1 -oE 'define ORT_API_VERSION [0-9]+' "$ort_dir/include/onnxruntime_c_api.h" | awk '{print $3}')"
+  say onnxruntime "$ort_dir (library from onnxruntime-node $ORT_NODE_VERSION, C API headers v$api)"
+else
+  say onnxruntime "MISSING (ONNX backend unavailable)"
+  missing+=("check that the npm registry is reachable, or set ONNXRUNTIME_DIR to an ONNX Runtime build")
+fi
+
+# What the build reads (CMake and scripts/build-native.js).
+cat > "$deps/paths.env" <<ENV
+DLPACK_INCLUDE_DIR=$deps/dlpack/include
+LIBTORCH_DIR=$torch_dir
+ONNXRUNTIME_DIR=$ort_dir
+ENV
+
+# --- Tools the tests and benchmarks drive (real third-party clients and a reference server) ------
+if [ $with_test_tools -eq 1 ]; then
+  apt_ensure redis-server redis-tools python3-redis python3-numpy || true
+  for t in redis-server redis-cli redis-benchmark; do
+    if command -v "$t" >/dev/null; then say "$t" "$(command -v "$t")"; else say "$t" "MISSING"; fi
+  done
+  if /usr/bin/python3 -c 'import redis' 2>/dev/null; then
+    say redis-py "$(/usr/bin/python3 -c 'import redis; print(redis.__version__)') (/usr/bin/python3)"
+  else
+    say redis-py "MISSING"
+  fi
+fi
+
+if [ ! -f "$dlpack_dir/dlpack.h" ]; then
+  echo "get_deps: the DLPack header is required to build. Fix with:" >&2
+  for m in "${missing[@]}"; do echo "  $m" >&2; done
+  exit 1
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Optional pieces are missing; to add them:"
+  for m in "${missing[@]}"; do echo "  $m"; done
+fi

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Builds the native addon with cmake-js when no usable build or prebuild exists (or with --force).
+// Runs as the package's `install` script and from scripts/prepare.sh; a fresh build is skipped.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const force = process.argv.includes('--force');
+const output = path.join(root, 'build', 'Release', 'stormbreaker.node');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function upToDate() {
+  if (!fs.existsSync(output)) return false;
+  const sources = Math.max(newestSource(path.join(root, 'native')), fs.statSync(path.join(root, 'CMakeLists.txt')).mtimeMs);
+  return fs.statSync(output).mtimeMs >= sources;
+}
+
+function hasPrebuild() {
+  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  return fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.node'));
+}
+
+if (!force && (upToDate() || (!fs.existsSync(path.join(root, 'native')) && hasPrebuild()))) process.exit(0);
+
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+if (!fs.existsSync(path.join(root, 'deps', 'dlpack', 'include', 'dlpack', 'dlpack.h'))) {
+  run('bash', [path.join(root, 'get_deps.sh')]);
+}
+const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+const configured = fs.existsSync(path.join(root, 'build', 'CMakeCache.txt'));
+run(process.execPath, [cmakeJs, configured && !force ? 'compile' : 'rebuild', '--log-level', 'warn']);

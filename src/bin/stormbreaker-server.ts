@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import { backendsFound } from '../server/backendsFound';
+import { parseServerArgs, USAGE } from '../server/parseServerArgs';
+import { createServer } from '../server/Server';
+import { PACKAGE_VERSION, VERSION } from '../version';
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parseServerArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const server = createServer(options);
+  const log = server.logger;
+  let where;
+  try {
+    where = await server.listen();
+  } catch (err) {
+    log.warning(`Could not start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  log.notice(`Stormbreaker ${PACKAGE_VERSION} (Redis protocol ${VERSION}, RedisAI commands), pid ${process.pid}`);
+  for (const [backend, found] of Object.entries(backendsFound())) log.notice(`Backend ${backend}: ${found}`);
+  log.notice('Store: embedded in-memory keyspace');
+  if (options.port !== -1) log.notice(`Ready to accept connections tcp on ${options.bind ?? '127.0.0.1'}:${where.port}`);
+  if (where.unixsocket) log.notice(`Ready to accept connections unix on ${where.unixsocket}`);
+  const stop = (signal: string) => {
+    log.warning(`Received ${signal}, shutting down.`);
+    server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

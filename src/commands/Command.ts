@@ -1,0 +1,86 @@
+import type { Engine } from '../engine/Engine';
+import type { Reply } from '../resp/Reply';
+import type { Protocol } from '../resp/ReplyEncoder';
+
+/** What a command may know of the client that sent it. */
+export interface ClientInfo {
+  readonly id: number;
+  name: string;
+  protocol: Protocol;
+  authenticated: boolean;
+  libName: string;
+  libVersion: string;
+  readonly address: string;
+  readonly localAddress: string;
+  readonly createdAt: number;
+  lastCommandAt: number;
+  lastCommand: string;
+  /** Close the connection once this command's reply is written. */
+  closeAfterReply(): void;
+}
+
+/** A setting of `CONFIG GET/SET`. */
+export interface ConfigParameter {
+  readonly name: string;
+  get(): string;
+  /** Undefined for settings fixed at start-up; returns an error text when the value is refused. */
+  readonly set?: (value: string) => string | undefined;
+}
+
+/** What a command may know of the server. */
+export interface ServerInfo {
+  readonly version: string;
+  readonly startedAt: number;
+  readonly port: number;
+  readonly tcpPort: number;
+  readonly stats: { connectionsReceived: number; commandsProcessed: number; rejectedConnections: number };
+  readonly config: readonly ConfigParameter[];
+  readonly requirePassword: () => string;
+  clients(): Iterable<ClientInfo>;
+  commands(): Iterable<Command>;
+  /** Largest tensor a client may make (proto-max-bulk-len). */
+  maxBulkLength(): number;
+}
+
+export interface CommandContext {
+  readonly engine: Engine;
+  readonly client: ClientInfo;
+  readonly server: ServerInfo;
+}
+
+/** One command: its metadata (for COMMAND and dispatch) and its behaviour. */
+export interface Command {
+  /** Lower-case, as Redis registers it (`ai.tensorset`). */
+  readonly name: string;
+  /** Redis convention: N exactly N arguments (name included), -N at least N. */
+  readonly arity: number;
+  readonly flags: readonly string[];
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly keyStep: number;
+  readonly group: string;
+  readonly summary: string;
+  readonly since: string;
+  /** Returns the reply, or a promise of it; throws StormbreakerError for an error reply. */
+  run(ctx: CommandContext, args: Buffer[]): Reply | Promise<Reply>;
+}
+
+/** Fills in the metadata most commands share. */
+export function defineCommand(
+  spec: Partial<Command> & Pick<Command, 'name' | 'arity' | 'run' | 'summary'>,
+): Command {
+  return {
+    flags: [],
+    firstKey: 0,
+    lastKey: 0,
+    keyStep: 0,
+    group: 'generic',
+    since: '1.0.0',
+    ...spec,
+  };
+}
+
+/** The argument at `i` as lower-case ASCII (subcommands, options). */
+export function word(args: readonly Buffer[], i: number): string {
+  return args[i].toString('latin1').toLowerCase();
+}

@@ -1,0 +1,78 @@
+import { Errors, StormbreakerError } from '../errors';
+import { OK, VerbatimReply } from '../resp/Reply';
+import { ClientInfo, defineCommand, word } from './Command';
+
+/** Redis refuses names with spaces, newlines or other special characters. */
+export function validateClientName(name: string): void {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 33 || c > 126) {
+      throw new StormbreakerError('ERR Client names cannot contain spaces, newlines or special characters.');
+    }
+  }
+}
+
+function describe(c: ClientInfo, now: number): string {
+  const age = Math.floor((now - c.createdAt) / 1000);
+  const idle = Math.floor((now - c.lastCommandAt) / 1000);
+  return (
+    `id=${c.id} addr=${c.address} laddr=${c.localAddress} fd=-1 name=${c.name} age=${age} idle=${idle} ` +
+    `flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
+    `obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.protocol} ` +
+    `lib-name=${c.libName} lib-ver=${c.libVersion}\n`
+  );
+}
+
+/** CLIENT ID | SETNAME | GETNAME | SETINFO | LIST */
+export const client = defineCommand({
+  name: 'client',
+  arity: -2,
+  group: 'connection',
+  summary: 'Inspects and names client connections',
+  run({ client, server }, args) {
+    const sub = word(args, 1);
+    const arity = (n: number) => {
+      if (args.length !== n) throw new StormbreakerError(Errors.wrongArity(`client|${sub}`));
+    };
+    switch (sub) {
+      case 'id':
+        arity(2);
+        return client.id;
+      case 'getname':
+        arity(2);
+        return client.name === '' ? null : client.name;
+      case 'setname': {
+        arity(3);
+        const name = args[2].toString('latin1');
+        validateClientName(name);
+        client.name = name;
+        return OK;
+      }
+      case 'setinfo': {
+        arity(4);
+        const attribute = word(args, 2);
+        const value = args[3].toString('latin1');
+        if (attribute === 'lib-name') {
+          validateClientName(value);
+          client.libName = value;
+        } else if (attribute === 'lib-ver') {
+          validateClientName(value);
+          client.libVersion = value;
+        } else {
+          throw new StormbreakerError(`ERR Unrecognized option '${args[2].toString('latin1')}'`);
+        }
+        return OK;
+      }
+      case 'list': {
+        const now = Date.now();
+        let text = '';
+        for (const c of server.clients()) text += describe(c, now);
+        return new VerbatimReply(text);
+      }
+      case 'info':
+        return new VerbatimReply(describe(client, Date.now()));
+      default:
+        throw new StormbreakerError(`ERR unknown subcommand '${args[1].toString('latin1')}'. Try CLIENT HELP.`);
+    }
+  },
+});

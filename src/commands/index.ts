@@ -1,0 +1,28 @@
+import { tensorget } from './ai.tensorget';
+import { tensorset } from './ai.tensorset';
+import { auth } from './auth';
+import { client } from './client';
+import type { Command } from './Command';
+import { command } from './commandInfo';
+import { config } from './config';
+import { echo } from './echo';
+import { hello } from './hello';
+import { info } from './info';
+import { dbsize, del, exists, flushall, flushdb, keys, rename, scan, type, unlink } from './keyspaceCommands';
+import { ping } from './ping';
+import { quit } from './quit';
+import { select } from './select';
+import { get, set } from './strings';
+
+/** Every command the server answers, by lower-case name. */
+export function commandTable(): Map<string, Command> {
+  const all = [
+    tensorset, tensorget,
+    ping, echo, quit, hello, auth, select, client, command, info, config,
+    dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
+    get, set,
+  ];
+  return new Map(all.map((c) => [c.name, c]));
+}
+
+export type { Command, CommandContext, ClientInfo, ServerInfo, ConfigParameter } from './Command';

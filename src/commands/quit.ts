@@ -1,0 +1,14 @@
+import { OK } from '../resp/Reply';
+import { defineCommand } from './Command';
+
+export const quit = defineCommand({
+  name: 'quit',
+  arity: -1,
+  flags: ['noauth', 'fast'],
+  group: 'connection',
+  summary: 'Closes the connection',
+  run({ client }) {
+    client.closeAfterReply();
+    return OK;
+  },
+});

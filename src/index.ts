@@ -1,0 +1,21 @@
+/**
+ * Stormbreaker: RedisAI's tensors (and soon models and scripts) in Node.js, embedded or served
+ * over RESP.
+ *
+ * @example
+ * import { Tensor, Engine, createServer } from 'stormbreaker';
+ * const engine = new Engine();
+ * engine.setTensor('a', Tensor.fromArray([[1, 2], [3, 4]], 'FLOAT'));
+ * const server = createServer({ engine, port: 0 });
+ * const { port } = await server.listen();   // redis-cli -p <port> AI.TENSORGET a VALUES
+ */
+export { Tensor } from './tensor/Tensor';
+export type { TensorValue, NestedArray } from './tensor/Tensor';
+export type { DType, TypedArray } from './tensor/dtype';
+export { DTYPES } from './tensor/dtype';
+export { Engine } from './engine/Engine';
+export type { EngineOptions, Key } from './engine/Engine';
+export { createServer, Server } from './server/Server';
+export type { ServerOptions } from './server/Server';
+export { StormbreakerError } from './errors';
+export { PACKAGE_VERSION as version } from './version';

@@ -1,0 +1,61 @@
+// Collects encoded reply bytes for one socket write. Small pieces are packed into shared chunks;
+// large byte arrays (tensor BLOBs) are passed through as their own chunk, so they are written
+// from tensor memory without a copy.
+
+const CHUNK_SIZE = 16 * 1024;
+/** At or above this size a byte array is written as its own chunk instead of being copied. */
+export const PASS_THROUGH_SIZE = 16 * 1024;
+
+export class OutputBuffer {
+  private chunks: Uint8Array[] = [];
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK_SIZE);
+  private start = 0;
+  private pos = 0;
+
+  get empty(): boolean {
+    return this.chunks.length === 0 && this.pos === this.start;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.cut();
+    this.buf = Buffer.allocUnsafe(Math.max(CHUNK_SIZE, n));
+    this.start = this.pos = 0;
+  }
+
+  private cut(): void {
+    if (this.pos > this.start) this.chunks.push(this.buf.subarray(this.start, this.pos));
+    this.start = this.pos;
+  }
+
+  /** Text of one byte per char (protocol framing, numbers, ASCII words). */
+  ascii(text: string): void {
+    this.reserve(text.length);
+    this.pos += this.buf.write(text, this.pos, 'latin1');
+  }
+
+  utf8(text: string): void {
+    const n = Buffer.byteLength(text, 'utf8');
+    this.reserve(n);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+
+  bytes(data: Uint8Array): void {
+    if (data.length >= PASS_THROUGH_SIZE) {
+      this.cut();
+      this.chunks.push(data);
+      return;
+    }
+    this.reserve(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+  }
+
+  /** Everything written so far, as chunks to write in order; the buffer is empty afterwards. */
+  take(): Uint8Array[] {
+    this.cut();
+    const out = this.chunks;
+    this.chunks = [];
+    return out;
+  }
+}

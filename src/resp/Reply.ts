@@ -1,0 +1,42 @@
+// Reply values, independent of protocol version. Plain JS values cover the common cases:
+// number/bigint → integer, string → bulk (UTF-8), Uint8Array → bulk, null → null, array → array.
+
+/** `+text`: status replies such as OK, PONG, TIMEDOUT, NA. */
+export class SimpleString {
+  constructor(readonly value: string) {}
+}
+
+/** `-text`: the text is sent as is (it carries its own ERR/WRONGTYPE/… prefix). */
+export class ErrorReply {
+  constructor(readonly message: string) {}
+}
+
+/** A floating value already formatted (`%.17g`): a bulk string on RESP2, a `,` double on RESP3. */
+export class DoubleReply {
+  constructor(readonly text: string) {}
+}
+
+/** A map on RESP3, a flat array of key, value, … on RESP2. */
+export class MapReply {
+  constructor(readonly entries: ReadonlyArray<readonly [Reply, Reply]>) {}
+}
+
+/** Text (INFO, CLIENT LIST): a verbatim string on RESP3, a bulk string on RESP2. */
+export class VerbatimReply {
+  constructor(readonly text: string) {}
+}
+
+export type Reply =
+  | null
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | SimpleString
+  | ErrorReply
+  | DoubleReply
+  | MapReply
+  | VerbatimReply
+  | readonly Reply[];
+
+export const OK = new SimpleString('OK');

@@ -1,0 +1,198 @@
+import { splitInlineArgs } from './splitInlineArgs';
+
+/** Limits on what one client may send, named and defaulted as in redis.conf. */
+export interface DecoderLimits {
+  /** proto-max-bulk-len: the largest bulk string (512 MB). */
+  maxBulkLength: number;
+  /** client-query-buffer-limit: the most bytes one request may hold before it is complete (1 GB). */
+  maxQueryBuffer: number;
+}
+
+export const DEFAULT_LIMITS: DecoderLimits = { maxBulkLength: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
+
+/** Longest inline command or `*`/`$` header line (Redis's PROTO_INLINE_MAX_SIZE). */
+const MAX_LINE = 64 * 1024;
+/** Before AUTH, Redis allows only small requests, so an unauthenticated peer cannot make it allocate. */
+const UNAUTHENTICATED_MAX_ARGS = 10;
+const UNAUTHENTICATED_MAX_BULK = 16384;
+const INT_MAX = 2147483647;
+
+/**
+ * A violation of the protocol. `message` is Redis's error text; the connection replies with it
+ * (when `reply` is set) and closes.
+ */
+export class ProtocolError extends Error {
+  constructor(message: string, readonly reply: boolean = true) {
+    super(message);
+  }
+}
+
+/**
+ * Chooses where a bulk string that spans socket reads is assembled: return a Buffer of exactly
+ * `length` bytes (for example a view over native tensor memory) or undefined for an ordinary one.
+ * `args` are the arguments of the request received so far.
+ */
+export type BulkDestination = (args: readonly Buffer[], length: number) => Buffer | undefined;
+
+const CR = 13;
+const LF = 10;
+
+/**
+ * Streaming decoder of client requests: RESP arrays of bulk strings and inline commands. Bytes of
+ * a bulk string are copied once, from the socket's buffer to their destination; a bulk that sits
+ * inside one read is not copied at all (a view of that read).
+ */
+export class RequestDecoder {
+  /** Before authentication the stricter size limits apply. */
+  authenticated = true;
+
+  private leftover: Buffer | undefined;
+  private args: Buffer[] = [];
+  private argsExpected = 0;
+  private requestBytes = 0;
+  private bulk: Buffer | undefined;
+  private bulkFilled = 0;
+  private skip = 0;
+
+  constructor(
+    private readonly limits: DecoderLimits = DEFAULT_LIMITS,
+    private readonly destination?: BulkDestination,
+  ) {}
+
+  /**
+   * Feeds bytes; calls `onRequest` for every complete request in order. Throws ProtocolError after
+   * the requests before the fault have been delivered.
+   */
+  push(chunk: Buffer, onRequest: (args: Buffer[]) => void): void {
+    let buf = chunk;
+    if (this.leftover !== undefined) {
+      buf = Buffer.concat([this.leftover, chunk]);
+      this.leftover = undefined;
+    }
+    let pos = 0;
+    const end = buf.length;
+    while (pos < end) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, end - pos);
+        pos += n;
+        this.skip -= n;
+        continue;
+      }
+      if (this.bulk !== undefined) {
+        const n = Math.min(this.bulk.length - this.bulkFilled, end - pos);
+        buf.copy(this.bulk, this.bulkFilled, pos, pos + n);
+        this.bulkFilled += n;
+        pos += n;
+        if (this.bulkFilled === this.bulk.length) {
+          this.args.push(this.bulk);
+          this.bulk = undefined;
+          this.skip = 2;
+          this.completeIfDone(onRequest);
+        }
+        continue;
+      }
+      if (this.argsExpected === 0) {
+        if (buf[pos] === 42 /* * */) {
+          const lineEnd = this.findLineEnd(buf, pos, 'ERR Protocol error: too big mbulk count string');
+          if (lineEnd < 0) break;
+          const count = parseLength(buf, pos + 1, lineEnd);
+          if (count === undefined || count > INT_MAX || (!this.authenticated && count > UNAUTHENTICATED_MAX_ARGS)) {
+            throw new ProtocolError('ERR Protocol error: invalid multibulk length');
+          }
+          pos = lineEnd + 2;
+          if (count > 0) {
+            this.argsExpected = count;
+            this.args = [];
+            this.requestBytes = 0;
+          }
+        } else {
+          const nl = buf.indexOf(LF, pos);
+          if (nl < 0) {
+            if (end - pos > MAX_LINE) throw new ProtocolError('ERR Protocol error: too big inline request');
+            break;
+          }
+          const lineEnd = nl > pos && buf[nl - 1] === CR ? nl - 1 : nl;
+          const args = splitInlineArgs(buf.subarray(pos, lineEnd));
+          pos = nl + 1;
+          if (args === undefined) throw new ProtocolError('ERR Protocol error: unbalanced quotes in request');
+          if (args.length > 0) onRequest(args);
+        }
+        continue;
+      }
+      // Inside a multibulk: the next bulk string header.
+      if (buf[pos] !== 36 /* $ */) {
+        throw new ProtocolError(`ERR Protocol error: expected '$', got '${String.fromCharCode(buf[pos])}'`);
+      }
+      const lineEnd = this.findLineEnd(buf, pos, 'ERR Protocol error: too big bulk count string');
+      if (lineEnd < 0) break;
+      const length = parseLength(buf, pos + 1, lineEnd);
+      if (length === undefined || length < 0 || length > this.limits.maxBulkLength ||
+          (!this.authenticated && length > UNAUTHENTICATED_MAX_BULK)) {
+        throw new ProtocolError('ERR Protocol error: invalid bulk length');
+      }
+      this.requestBytes += length;
+      if (this.requestBytes > this.limits.maxQueryBuffer) {
+        // Redis closes such a client without a reply (it only logs).
+        throw new ProtocolError('ERR Protocol error: query buffer limit reached', false);
+      }
+      pos = lineEnd + 2;
+      if (pos + length <= end) {
+        this.args.push(buf.subarray(pos, pos + length));
+        pos += length;
+        this.skip = 2;
+        this.completeIfDone(onRequest);
+      } else {
+        this.bulk = this.destination?.(this.args, length) ?? Buffer.allocUnsafe(length);
+        this.bulkFilled = 0;
+      }
+    }
+    if (pos < end) this.leftover = buf.subarray(pos);
+  }
+
+  /** Bytes held for a request still incomplete. */
+  get pendingBytes(): number {
+    return (this.leftover?.length ?? 0) + this.bulkFilled;
+  }
+
+  private completeIfDone(onRequest: (args: Buffer[]) => void): void {
+    if (this.args.length === this.argsExpected) {
+      const args = this.args;
+      this.args = [];
+      this.argsExpected = 0;
+      this.requestBytes = 0;
+      onRequest(args);
+    }
+  }
+
+  /** Index of the CR of a header line's CRLF, or -1 when the line is not complete yet. */
+  private findLineEnd(buf: Buffer, pos: number, tooBig: string): number {
+    const cr = buf.indexOf(CR, pos);
+    if (cr < 0 || cr + 1 >= buf.length) {
+      if (buf.length - pos > MAX_LINE) throw new ProtocolError(tooBig);
+      return -1;
+    }
+    if (cr - pos > MAX_LINE) throw new ProtocolError(tooBig);
+    return cr;
+  }
+}
+
+/** A strict integer in buf[from, to) (string2ll rules), or undefined. */
+function parseLength(buf: Buffer, from: number, to: number): number | undefined {
+  if (to <= from || to - from > 20) return undefined;
+  let i = from;
+  let negative = false;
+  if (buf[i] === 45 /* - */) {
+    negative = true;
+    i++;
+    if (i === to) return undefined;
+  }
+  if (buf[i] === 48 /* 0 */ && to - i > 1) return undefined;
+  let value = 0;
+  for (; i < to; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return undefined;
+    value = value * 10 + d;
+  }
+  if (!Number.isSafeInteger(value)) return undefined;
+  return negative ? -value : value;
+}

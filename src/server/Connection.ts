@@ -1,0 +1,127 @@
+import type { Socket } from 'node:net';
+import type { ClientInfo } from '../commands/Command';
+import { OutputBuffer } from '../resp/OutputBuffer';
+import { ErrorReply, Reply } from '../resp/Reply';
+import { encodeReply, Protocol } from '../resp/ReplyEncoder';
+import { ProtocolError, RequestDecoder } from '../resp/RequestDecoder';
+import type { Server } from './Server';
+
+/** A reply that must wait for an earlier, still running command before it may be written. */
+interface PendingReply {
+  done: boolean;
+  reply: Reply;
+  protocol: Protocol;
+}
+
+/**
+ * One client connection: decodes its requests, runs them through the server, and writes the
+ * replies strictly in request order, even when a later command finishes before an earlier one.
+ */
+export class Connection implements ClientInfo {
+  name = '';
+  protocol: Protocol = 2;
+  authenticated: boolean;
+  libName = '';
+  libVersion = '';
+  readonly address: string;
+  readonly localAddress: string;
+  readonly createdAt = Date.now();
+  lastCommandAt = Date.now();
+  lastCommand = 'NULL';
+
+  private readonly decoder: RequestDecoder;
+  private readonly out = new OutputBuffer();
+  private readonly pending: PendingReply[] = [];
+  private closeRequested = false;
+  private closed = false;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly server: Server,
+  ) {
+    this.authenticated = server.requirePassword() === '';
+    this.address = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : '/unixsocket:0';
+    this.localAddress = socket.localAddress !== undefined ? `${socket.localAddress}:${socket.localPort}` : '/unixsocket:0';
+    this.decoder = new RequestDecoder(server.decoderLimits(), server.blobDestination);
+    this.decoder.authenticated = this.authenticated;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => socket.resume());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.closed = true;
+      server.forget(this);
+    });
+  }
+
+  closeAfterReply(): void {
+    this.closeRequested = true;
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, (args) => this.execute(args));
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.server.logger.verbose(`Protocol error from client ${this.address}: ${err.message}`);
+      if (err.reply) this.queue(new ErrorReply(err.message));
+      this.closeRequested = true;
+    }
+    this.flush();
+  }
+
+  private execute(args: Buffer[]): void {
+    if (this.closeRequested) return;
+    const result = this.server.dispatch(this, args);
+    this.decoder.authenticated = this.authenticated;
+    if (result instanceof Promise) {
+      const slot: PendingReply = { done: false, reply: null, protocol: this.protocol };
+      this.pending.push(slot);
+      result.then(
+        (reply) => this.settle(slot, reply),
+        (err: unknown) => this.settle(slot, this.server.errorReply(err)),
+      );
+    } else {
+      this.queue(result);
+    }
+  }
+
+  private queue(reply: Reply): void {
+    if (this.pending.length === 0) encodeReply(reply, this.protocol, this.out);
+    else this.pending.push({ done: true, reply, protocol: this.protocol });
+  }
+
+  private settle(slot: PendingReply, reply: Reply): void {
+    slot.reply = reply;
+    slot.done = true;
+    while (this.pending.length > 0 && this.pending[0].done) {
+      const next = this.pending.shift()!;
+      encodeReply(next.reply, next.protocol, this.out);
+    }
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    if (!this.out.empty) {
+      const chunks = this.out.take();
+      let writable = true;
+      if (chunks.length === 1) {
+        writable = this.socket.write(chunks[0]);
+      } else {
+        this.socket.cork();
+        for (const c of chunks) writable = this.socket.write(c);
+        this.socket.uncork();
+      }
+      // A client that does not read its replies stops being read until it does (bounded memory).
+      if (!writable) this.socket.pause();
+    }
+    if (this.closeRequested && this.pending.length === 0) this.socket.end();
+  }
+
+  /** Closes the connection at once (server shutdown). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,250 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { commandTable } from '../commands';
+import type { ClientInfo, Command, CommandContext, ConfigParameter, ServerInfo } from '../commands/Command';
+import { AuthErrors } from '../commands/auth';
+import { Engine } from '../engine/Engine';
+import { Errors, StormbreakerError } from '../errors';
+import { ErrorReply, Reply } from '../resp/Reply';
+import { BulkDestination, DEFAULT_LIMITS, DecoderLimits } from '../resp/RequestDecoder';
+import { parseMemorySize } from '../util/memorySize';
+import { blobDestination } from './blobDestination';
+import { Connection } from './Connection';
+import { Logger, LogLevel } from './Logger';
+import { VERSION } from '../version';
+
+/** Options of a server; each mirrors a redis-server setting of the same name. */
+export interface ServerOptions {
+  /** TCP port; 0 picks a free one; -1 disables TCP (unix socket only). Default 6379. */
+  port?: number;
+  /** Address to listen on. Default 127.0.0.1. */
+  bind?: string;
+  /** Path of a unix socket to listen on as well. */
+  unixsocket?: string;
+  /** Password of the `default` user; empty means no AUTH needed. */
+  requirepass?: string;
+  /** Most clients connected at once. Default 10000. */
+  maxclients?: number;
+  /** Largest bulk string (and so tensor BLOB). Default 512 MB. */
+  protoMaxBulkLen?: number;
+  /** Most bytes a single request may hold. Default 1 GB. */
+  clientQueryBufferLimit?: number;
+  loglevel?: LogLevel;
+  /** The engine whose keyspace the server serves; a new one by default. */
+  engine?: Engine;
+  /** Where log lines go; stdout by default. */
+  logSink?: (line: string) => void;
+}
+
+/**
+ * A RESP server speaking RedisAI's commands over TCP and/or a unix socket.
+ *
+ * @example
+ * const server = createServer({ port: 0 });
+ * const { port } = await server.listen();
+ * // … any Redis client on port …
+ * await server.close();
+ */
+export class Server implements ServerInfo {
+  readonly version = VERSION;
+  readonly engine: Engine;
+  readonly logger: Logger;
+  readonly startedAt = Date.now();
+  readonly stats = { connectionsReceived: 0, commandsProcessed: 0, rejectedConnections: 0 };
+  readonly config: readonly ConfigParameter[];
+  readonly blobDestination: BulkDestination = blobDestination;
+
+  private readonly table: Map<string, Command>;
+  private readonly connections = new Set<Connection>();
+  private readonly listeners: net.Server[] = [];
+  private nextClientId = 1;
+  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink'>> & { unixsocket?: string };
+  private boundPort = 0;
+
+  constructor(options: ServerOptions = {}) {
+    this.engine = options.engine ?? new Engine();
+    this.logger = new Logger(options.loglevel ?? 'notice', options.logSink);
+    this.table = commandTable();
+    this.options = {
+      port: options.port ?? 6379,
+      bind: options.bind ?? '127.0.0.1',
+      unixsocket: options.unixsocket,
+      requirepass: options.requirepass ?? '',
+      maxclients: options.maxclients ?? 10000,
+      protoMaxBulkLen: options.protoMaxBulkLen ?? DEFAULT_LIMITS.maxBulkLength,
+      clientQueryBufferLimit: options.clientQueryBufferLimit ?? DEFAULT_LIMITS.maxQueryBuffer,
+      loglevel: options.loglevel ?? 'notice',
+    };
+    this.config = this.configParameters();
+  }
+
+  /** Starts listening; resolves with the TCP port (useful with port 0). */
+  async listen(): Promise<{ port: number; unixsocket?: string }> {
+    if (this.options.port >= 0) {
+      const tcp = this.makeListener();
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(this.options.port, this.options.bind, () => resolve());
+      });
+      this.boundPort = (tcp.address() as net.AddressInfo).port;
+    }
+    if (this.options.unixsocket !== undefined) {
+      const path = this.options.unixsocket;
+      if (fs.existsSync(path)) fs.unlinkSync(path);
+      const unix = this.makeListener();
+      await new Promise<void>((resolve, reject) => {
+        unix.once('error', reject);
+        unix.listen(path, () => resolve());
+      });
+    }
+    return { port: this.boundPort, unixsocket: this.options.unixsocket };
+  }
+
+  /** Stops listening and closes every connection. */
+  async close(): Promise<void> {
+    for (const c of this.connections) c.destroy();
+    await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+    this.listeners.length = 0;
+  }
+
+  get port(): number {
+    return this.options.port;
+  }
+
+  get tcpPort(): number {
+    return this.boundPort;
+  }
+
+  requirePassword = (): string => this.options.requirepass;
+
+  maxBulkLength(): number {
+    return this.options.protoMaxBulkLen;
+  }
+
+  decoderLimits(): DecoderLimits {
+    // A live object: CONFIG SET changes apply to connections already open.
+    const options = this.options;
+    return {
+      get maxBulkLength() { return options.protoMaxBulkLen; },
+      get maxQueryBuffer() { return options.clientQueryBufferLimit; },
+    };
+  }
+
+  clients(): Iterable<ClientInfo> {
+    return this.connections;
+  }
+
+  commands(): Iterable<Command> {
+    return this.table.values();
+  }
+
+  /** Runs one request; the reply may be a promise (replies are still written in order). */
+  dispatch(client: Connection, args: Buffer[]): Reply | Promise<Reply> {
+    this.stats.commandsProcessed++;
+    const typed = args[0].toString('latin1');
+    const command = this.table.get(typed.toLowerCase());
+    if (command === undefined) return new ErrorReply(unknownCommand(typed, args));
+    if (!client.authenticated && !command.flags.includes('noauth')) return new ErrorReply(AuthErrors.noAuth);
+    if ((command.arity > 0 && args.length !== command.arity) || (command.arity < 0 && args.length < -command.arity)) {
+      return new ErrorReply(Errors.wrongArity(command.name));
+    }
+    client.lastCommand = command.name;
+    client.lastCommandAt = Date.now();
+    const ctx: CommandContext = { engine: this.engine, client, server: this };
+    try {
+      const result = command.run(ctx, args);
+      return result instanceof Promise ? result.catch((err: unknown) => this.errorReply(err)) : result;
+    } catch (err) {
+      return this.errorReply(err);
+    }
+  }
+
+  /** The wire form of an error thrown by a command; unexpected ones are logged, never fatal. */
+  errorReply(err: unknown): ErrorReply {
+    if (err instanceof StormbreakerError) return new ErrorReply(err.message);
+    this.logger.warning(`internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    const text = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return new ErrorReply(`ERR internal error: ${text}`);
+  }
+
+  /** Called by a connection once its socket has closed. */
+  forget(connection: Connection): void {
+    this.connections.delete(connection);
+  }
+
+  private makeListener(): net.Server {
+    const listener = net.createServer((socket) => this.accept(socket));
+    listener.on('error', (err) => this.logger.warning(`listener error: ${err.message}`));
+    this.listeners.push(listener);
+    return listener;
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.connections.size >= this.options.maxclients) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => socket.destroy());
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    this.connections.add(new Connection(this.nextClientId++, socket, this));
+  }
+
+  private configParameters(): ConfigParameter[] {
+    const o = this.options;
+    const size = (name: string, read: () => number, write: (n: number) => void): ConfigParameter => ({
+      name,
+      get: () => String(read()),
+      set: (value) => {
+        const n = parseMemorySize(value);
+        if (n === undefined || n <= 0) return `ERR CONFIG SET failed (possibly related to argument '${name}') - argument couldn't be parsed into an integer`;
+        write(n);
+        return undefined;
+      },
+    });
+    const fixed = (name: string, value: () => string): ConfigParameter => ({ name, get: value });
+    return [
+      fixed('port', () => String(o.port)),
+      fixed('bind', () => o.bind),
+      fixed('unixsocket', () => o.unixsocket ?? ''),
+      {
+        name: 'requirepass',
+        get: () => o.requirepass,
+        set: (v) => {
+          o.requirepass = v;
+          return undefined;
+        },
+      },
+      size('maxclients', () => o.maxclients, (n) => (o.maxclients = n)),
+      size('proto-max-bulk-len', () => o.protoMaxBulkLen, (n) => (o.protoMaxBulkLen = n)),
+      size('client-query-buffer-limit', () => o.clientQueryBufferLimit, (n) => (o.clientQueryBufferLimit = n)),
+      {
+        name: 'loglevel',
+        get: () => this.logger.level,
+        set: (v) => {
+          if (!Logger.isLevel(v)) return `ERR CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be one of the following: debug, verbose, notice, warning, nothing`;
+          this.logger.level = v;
+          o.loglevel = v;
+          return undefined;
+        },
+      },
+      fixed('databases', () => '1'),
+      fixed('save', () => ''),
+      fixed('appendonly', () => 'no'),
+    ];
+  }
+}
+
+/** Redis 7's text for an unknown command, quoting the start of its arguments. */
+function unknownCommand(name: string, args: readonly Buffer[]): string {
+  let quoted = '';
+  for (let i = 1; i < args.length && quoted.length < 128; i++) {
+    quoted += `'${args[i].toString('latin1').slice(0, 128 - quoted.length)}' `;
+  }
+  return `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${quoted}`;
+}
+
+/** Creates a server (not yet listening). */
+export function createServer(options: ServerOptions = {}): Server {
+  return new Server(options);
+}

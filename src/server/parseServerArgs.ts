@@ -1,0 +1,50 @@
+import { parseMemorySize } from '../util/memorySize';
+import { Logger } from './Logger';
+import type { ServerOptions } from './Server';
+
+const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--unixsocket <path>]
+                          [--requirepass <password>] [--maxclients <n>] [--loglevel debug|verbose|notice|warning]
+                          [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>]`;
+
+/** Reads redis-server style flags (`--port 6380`); throws an Error with the usage on bad input. */
+export function parseServerArgs(argv: readonly string[]): ServerOptions & { help?: boolean } {
+  const options: ServerOptions & { help?: boolean } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '-h' || flag === '--help') {
+      options.help = true;
+      continue;
+    }
+    const value = argv[i + 1];
+    if (!flag.startsWith('--') || value === undefined) throw new Error(`Bad argument '${flag}'\n${USAGE}`);
+    i++;
+    const integer = () => {
+      const n = Number(value);
+      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${flag} needs a non-negative integer, got '${value}'`);
+      return n;
+    };
+    const size = () => {
+      const n = parseMemorySize(value);
+      if (n === undefined || n <= 0) throw new Error(`${flag} needs a size such as 512mb, got '${value}'`);
+      return n;
+    };
+    switch (flag) {
+      case '--port': options.port = integer(); break;
+      case '--bind': options.bind = value; break;
+      case '--unixsocket': options.unixsocket = value; break;
+      case '--requirepass': options.requirepass = value; break;
+      case '--maxclients': options.maxclients = integer(); break;
+      case '--proto-max-bulk-len': options.protoMaxBulkLen = size(); break;
+      case '--client-query-buffer-limit': options.clientQueryBufferLimit = size(); break;
+      case '--loglevel':
+        if (!Logger.isLevel(value)) throw new Error(`--loglevel must be debug, verbose, notice or warning`);
+        options.loglevel = value;
+        break;
+      default:
+        throw new Error(`Unknown option '${flag}'\n${USAGE}`);
+    }
+  }
+  return options;
+}
+
+export { USAGE };

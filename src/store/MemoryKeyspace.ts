@@ -1,0 +1,84 @@
+import type { Keyspace, ScanPage } from './Keyspace';
+import type { StoredValue } from './StoredValue';
+
+interface Entry {
+  value: StoredValue;
+  /** Insertion sequence: SCAN cursors are sequence numbers, stable under deletes. */
+  readonly seq: number;
+}
+
+/** The embedded in-process store: a Map in insertion order. */
+export class MemoryKeyspace implements Keyspace {
+  private readonly entries = new Map<string, Entry>();
+  private nextSeq = 1;
+  // Live Map iterators of scans in progress, by the cursor they continue from (with the entry
+  // they stopped at), so a full SCAN costs O(n) overall instead of re-skipping on every call.
+  private readonly scans = new Map<number, { iterator: IterableIterator<[string, Entry]>; first: [string, Entry] }>();
+
+  get(name: string): StoredValue | undefined {
+    return this.entries.get(name)?.value;
+  }
+
+  set(name: string, value: StoredValue): void {
+    const entry = this.entries.get(name);
+    if (entry !== undefined) entry.value = value;
+    else this.entries.set(name, { value, seq: this.nextSeq++ });
+  }
+
+  delete(name: string): boolean {
+    return this.entries.delete(name);
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  names(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
+  scan(cursor: number, count: number): ScanPage {
+    const resumed = this.scans.get(cursor);
+    this.scans.delete(cursor);
+    let iterator: IterableIterator<[string, Entry]>;
+    let first: [string, Entry] | undefined;
+    if (resumed !== undefined) {
+      ({ iterator, first } = resumed);
+    } else {
+      iterator = this.entries.entries();
+      for (let step = iterator.next(); !step.done; step = iterator.next()) {
+        if (step.value[1].seq >= cursor) {
+          first = step.value;
+          break;
+        }
+      }
+    }
+    const keys: string[] = [];
+    // An entry deleted since the page that found it is skipped (it is no longer the same entry).
+    const take = (item: [string, Entry]) => {
+      if (this.entries.get(item[0]) === item[1]) keys.push(item[0]);
+    };
+    if (first === undefined) return { cursor: 0, keys };
+    take(first);
+    for (;;) {
+      const step = iterator.next();
+      if (step.done) return { cursor: 0, keys };
+      if (keys.length >= count) {
+        const next = step.value[1].seq;
+        if (this.scans.size >= 64) this.scans.delete(this.scans.keys().next().value!);
+        this.scans.set(next, { iterator, first: step.value });
+        return { cursor: next, keys };
+      }
+      take(step.value);
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.scans.clear();
+  }
+}

@@ -1,0 +1,254 @@
+import { BlobCheck, native, NativeStorage, NativeTensor } from '../native';
+import { StormbreakerError, TensorErrors } from '../errors';
+import {
+  DType, DTYPES, dtypeCode, dtypeOf, dtypeOfTypedArray, ELEMENT_SIZE, INTEGER_RANGE, TypedArray, VIEW_OF,
+} from './dtype';
+
+/** A value a tensor element can be given as. */
+export type TensorValue = number | bigint | boolean | string;
+/** Nested arrays of values, one level per dimension. */
+export type NestedArray = TensorValue | readonly NestedArray[];
+
+// Which native object owns the memory behind an ArrayBuffer we handed out: memory we own can be
+// adopted by a new tensor without a copy. Memory from the JS heap is always copied, because JS
+// can detach or transfer it while native code still points at it.
+const ownerOf = new WeakMap<ArrayBuffer, NativeStorage | NativeTensor>();
+
+/** Registers a view over native storage so that tensors built from it share instead of copy. */
+export function storageView(storage: NativeStorage): Buffer {
+  const buffer = storage.arrayBuffer();
+  ownerOf.set(buffer, storage);
+  return Buffer.from(buffer, 0, storage.byteLength);
+}
+
+function checkShape(shape: readonly number[]): number {
+  let count = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d <= 0) throw new StormbreakerError(TensorErrors.invalidShape);
+    count *= d;
+  }
+  if (!Number.isSafeInteger(count)) throw new StormbreakerError(TensorErrors.invalidShape);
+  return count;
+}
+
+function blobError(check: BlobCheck): string {
+  switch (check) {
+    case BlobCheck.SizeMismatch: return TensorErrors.dataLength;
+    case BlobCheck.BoolNotBinary: return TensorErrors.boolBlob;
+    default: return TensorErrors.stringCount;
+  }
+}
+
+/**
+ * An n-dimensional array of one element type, held in 64-byte aligned native memory as a
+ * reference-counted DLPack tensor. Views of its data (`bytes`, `data`) are not copies: writing
+ * through them changes the tensor.
+ *
+ * @example
+ * const a = Tensor.from(new Float32Array([1, 2, 3, 4]), [2, 2]);
+ * const b = Tensor.fromArray([[1, 2], [3, 4]], 'INT32');
+ * const s = Tensor.fromArray(['hello', 'wörld'], 'STRING');
+ * a.dtype;  // 'FLOAT'
+ * a.shape;  // [2, 2]
+ * a.data;   // Float32Array [1, 2, 3, 4], a view over native memory
+ */
+export class Tensor {
+  /** @internal The native handle. */
+  readonly handle: NativeTensor;
+  /** The element type. */
+  readonly dtype: DType;
+  /** The dimensions; `[]` for a scalar. */
+  readonly shape: readonly number[];
+  private bytesView?: Uint8Array;
+
+  /** @internal Use the static factories. */
+  constructor(handle: NativeTensor) {
+    this.handle = handle;
+    this.dtype = dtypeOf(handle.dtype);
+    this.shape = Object.freeze(handle.shape);
+  }
+
+  /**
+   * A zero-filled tensor (STRING: empty strings) to fill in place through `data`.
+   * @example const t = Tensor.alloc('FLOAT', [1, 3]); (t.data as Float32Array).set([1, 2, 3]);
+   */
+  static alloc(dtype: DType, shape: readonly number[]): Tensor {
+    const count = checkShape(shape);
+    const byteLength = dtype === 'STRING' ? count : count * ELEMENT_SIZE[dtype];
+    return new Tensor(native.createTensor(dtypeCode(dtype), shape, null, 0, byteLength));
+  }
+
+  /**
+   * A tensor from a TypedArray (or Buffer). Memory that came from another tensor or from the
+   * server's own buffers is shared; other memory is copied once into aligned native memory.
+   * `shape` defaults to `[data.length]`; `dtype` defaults to the array's own type (Uint8Array:
+   * UINT8; pass 'BOOL' or 'STRING' to read the bytes as those).
+   * @example Tensor.from(new Float32Array([1, 2, 3, 4]), [2, 2])
+   */
+  static from(data: TypedArray, shape?: readonly number[], dtype?: DType): Tensor {
+    const natural = dtypeOfTypedArray(data);
+    const type = dtype ?? natural;
+    if (type === undefined) throw new StormbreakerError(TensorErrors.invalidDType);
+    if (dtype !== undefined && natural !== dtype && !(data.BYTES_PER_ELEMENT === 1 && ELEMENT_SIZE[dtype] <= 1)) {
+      throw new StormbreakerError(`ERR a ${data.constructor.name} cannot hold ${dtype} elements`);
+    }
+    const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    const dims = shape ?? (type === 'STRING' ? [countStrings(bytes)] : [data.length]);
+    return Tensor.fromBlob(type, dims, bytes);
+  }
+
+  /**
+   * A tensor from raw bytes laid out as the wire's BLOB (row-major, little-endian; STRING: each
+   * element NUL-terminated). The bytes are checked exactly as `AI.TENSORSET … BLOB` checks them.
+   */
+  static fromBlob(dtype: DType, shape: readonly number[], bytes: Uint8Array): Tensor {
+    const count = checkShape(shape);
+    const code = dtypeCode(dtype);
+    const check = native.checkBlob(code, count, bytes);
+    if (check !== BlobCheck.Ok) throw new StormbreakerError(blobError(check));
+    const owner = ownerOf.get(bytes.buffer as ArrayBuffer);
+    if (owner !== undefined) {
+      return new Tensor(native.createTensor(code, shape, owner, bytes.byteOffset, bytes.byteLength));
+    }
+    return new Tensor(native.createTensor(code, shape, bytes, 0, bytes.byteLength));
+  }
+
+  /**
+   * A tensor from values, checked as `AI.TENSORSET … VALUES` checks them (integers in range,
+   * BOOL 0 or 1, strings without NUL).
+   * @example Tensor.fromValues('INT8', [3], [-1, 0, 127])
+   */
+  static fromValues(dtype: DType, shape: readonly number[], values: readonly TensorValue[]): Tensor {
+    const count = checkShape(shape);
+    if (values.length !== count) throw new StormbreakerError(TensorErrors.valueCount);
+    if (dtype === 'STRING') {
+      const parts = values.map((v) => Buffer.from(String(v), 'utf8'));
+      return Tensor.fromStrings(shape, parts);
+    }
+    const tensor = Tensor.alloc(dtype, shape);
+    const view = tensor.data;
+    for (let i = 0; i < count; i++) {
+      view[i] = checkedElement(dtype, values[i]) as never;
+    }
+    return tensor;
+  }
+
+  /**
+   * A tensor from nested arrays; the shape is read from the nesting.
+   * @example Tensor.fromArray([[1, 2], [3, 4]], 'DOUBLE')  // shape [2, 2]
+   */
+  static fromArray(values: NestedArray, dtype: DType): Tensor {
+    const shape: number[] = [];
+    let level: NestedArray = values;
+    while (Array.isArray(level)) {
+      shape.push(level.length);
+      level = (level as readonly NestedArray[])[0];
+    }
+    const flat = Array.isArray(values) ? (values as readonly NestedArray[]).flat(Infinity as 1) as TensorValue[] : [values as TensorValue];
+    if (flat.some((v) => Array.isArray(v))) throw new StormbreakerError('ERR ragged nested array');
+    return Tensor.fromValues(dtype, shape, flat);
+  }
+
+  /** @internal A STRING tensor from its elements' UTF-8 bytes (without terminators). */
+  static fromStrings(shape: readonly number[], parts: readonly Uint8Array[]): Tensor {
+    let length = 0;
+    for (const p of parts) {
+      const nul = p.indexOf(0);
+      if (nul !== -1 && nul !== p.length - 1) throw new StormbreakerError(TensorErrors.nullInString);
+      length += nul === -1 ? p.length + 1 : p.length;
+    }
+    const blob = Buffer.allocUnsafe(length);
+    let at = 0;
+    for (const p of parts) {
+      blob.set(p, at);
+      at += p.length;
+      if (p.length === 0 || p[p.length - 1] !== 0) blob[at++] = 0;
+    }
+    return new Tensor(native.createTensor(dtypeCode('STRING'), shape, blob, 0, length));
+  }
+
+  /** Number of elements (1 for a scalar). */
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Size of the data in bytes. */
+  get byteLength(): number {
+    return this.handle.byteLength;
+  }
+
+  /** The raw bytes (the wire BLOB), a view over native memory. */
+  get bytes(): Uint8Array {
+    if (this.bytesView === undefined) {
+      const buffer = this.handle.arrayBuffer();
+      ownerOf.set(buffer, this.handle);
+      this.bytesView = new Uint8Array(buffer, this.handle.byteOffset, this.handle.byteLength);
+    }
+    return this.bytesView;
+  }
+
+  /** The data as its natural TypedArray (BOOL and STRING: raw bytes), a view over native memory. */
+  get data(): TypedArray {
+    const bytes = this.bytes;
+    const View = VIEW_OF[this.dtype];
+    const size = ELEMENT_SIZE[this.dtype] || 1;
+    return new View(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / size);
+  }
+
+  /** The elements of a STRING tensor, each as its raw bytes without the terminator. */
+  stringBytes(): Buffer[] {
+    if (this.dtype !== 'STRING') throw new StormbreakerError('ERR not a STRING tensor');
+    const bytes = this.bytes;
+    const out: Buffer[] = [];
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0) {
+        out.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, i - start));
+        start = i + 1;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * All elements in row-major order: numbers (INT64 as bigint when beyond 2^53), booleans as 0/1,
+   * strings decoded as UTF-8.
+   */
+  toArray(): Array<number | bigint | string> {
+    if (this.dtype === 'STRING') return this.stringBytes().map((b) => b.toString('utf8'));
+    if (this.dtype === 'INT64') return Array.from(this.data as BigInt64Array, exactNumber);
+    return Array.from(this.data as Exclude<TypedArray, BigInt64Array>);
+  }
+}
+
+function countStrings(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0) n++;
+  return n;
+}
+
+/** A bigint as a number when that is exact, else unchanged. */
+export function exactNumber(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+function checkedElement(dtype: DType, value: TensorValue): number | bigint {
+  if (dtype === 'FLOAT' || dtype === 'DOUBLE') {
+    const v = typeof value === 'boolean' ? Number(value) : Number(value);
+    if (typeof value === 'string' || Number.isNaN(v)) throw new StormbreakerError(TensorErrors.invalidValue);
+    return v;
+  }
+  if (dtype === 'INT64') {
+    const v = typeof value === 'bigint' ? value : typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : undefined;
+    if (v === undefined || v < -(2n ** 63n) || v > 2n ** 63n - 1n) throw new StormbreakerError(TensorErrors.invalidValue);
+    return v;
+  }
+  const v = typeof value === 'boolean' ? Number(value) : typeof value === 'bigint' ? Number(value) : value;
+  const [min, max] = INTEGER_RANGE[dtype]!;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new StormbreakerError(TensorErrors.invalidValue);
+  }
+  return v;
+}
+
+export { DTYPES };
