@@ -46,7 +46,10 @@ export class RequestDecoder {
   /** Before authentication the stricter size limits apply. */
   authenticated = true;
 
-  private leftover: Buffer | undefined;
+  // The start of a line (header or inline command) still waiting for its LF, kept as parts so
+  // that a line arriving a byte at a time costs linear, not quadratic, copying.
+  private leftover: Buffer[] = [];
+  private leftoverLength = 0;
   private args: Buffer[] = [];
   private argsExpected = 0;
   private requestBytes = 0;
@@ -65,9 +68,16 @@ export class RequestDecoder {
    */
   push(chunk: Buffer, onRequest: (args: Buffer[]) => void): void {
     let buf = chunk;
-    if (this.leftover !== undefined) {
-      buf = Buffer.concat([this.leftover, chunk]);
-      this.leftover = undefined;
+    if (this.leftoverLength > 0) {
+      this.leftover.push(chunk);
+      this.leftoverLength += chunk.length;
+      if (chunk.indexOf(LF) < 0) {
+        if (this.leftoverLength > MAX_LINE + 2) throw new ProtocolError(this.lineTooLong(this.leftover[0][0]));
+        return;
+      }
+      buf = Buffer.concat(this.leftover, this.leftoverLength);
+      this.leftover = [];
+      this.leftoverLength = 0;
     }
     let pos = 0;
     const end = buf.length;
@@ -93,7 +103,7 @@ export class RequestDecoder {
       }
       if (this.argsExpected === 0) {
         if (buf[pos] === 42 /* * */) {
-          const lineEnd = this.findLineEnd(buf, pos, 'ERR Protocol error: too big mbulk count string');
+          const lineEnd = this.findLineEnd(buf, pos);
           if (lineEnd < 0) break;
           const count = parseLength(buf, pos + 1, lineEnd);
           if (count === undefined || count > INT_MAX || (!this.authenticated && count > UNAUTHENTICATED_MAX_ARGS)) {
@@ -108,7 +118,7 @@ export class RequestDecoder {
         } else {
           const nl = buf.indexOf(LF, pos);
           if (nl < 0) {
-            if (end - pos > MAX_LINE) throw new ProtocolError('ERR Protocol error: too big inline request');
+            if (end - pos > MAX_LINE) throw new ProtocolError(this.lineTooLong(buf[pos]));
             break;
           }
           const lineEnd = nl > pos && buf[nl - 1] === CR ? nl - 1 : nl;
@@ -123,7 +133,7 @@ export class RequestDecoder {
       if (buf[pos] !== 36 /* $ */) {
         throw new ProtocolError(`ERR Protocol error: expected '$', got '${String.fromCharCode(buf[pos])}'`);
       }
-      const lineEnd = this.findLineEnd(buf, pos, 'ERR Protocol error: too big bulk count string');
+      const lineEnd = this.findLineEnd(buf, pos);
       if (lineEnd < 0) break;
       const length = parseLength(buf, pos + 1, lineEnd);
       if (length === undefined || length < 0 || length > this.limits.maxBulkLength ||
@@ -146,12 +156,20 @@ export class RequestDecoder {
         this.bulkFilled = 0;
       }
     }
-    if (pos < end) this.leftover = buf.subarray(pos);
+    if (pos < end) {
+      this.leftover = [buf.subarray(pos)];
+      this.leftoverLength = end - pos;
+    }
+  }
+
+  private lineTooLong(first: number): string {
+    if (this.argsExpected > 0) return 'ERR Protocol error: too big bulk count string';
+    return first === 42 ? 'ERR Protocol error: too big mbulk count string' : 'ERR Protocol error: too big inline request';
   }
 
   /** Bytes held for a request still incomplete. */
   get pendingBytes(): number {
-    return (this.leftover?.length ?? 0) + this.bulkFilled;
+    return this.leftoverLength + this.bulkFilled;
   }
 
   private completeIfDone(onRequest: (args: Buffer[]) => void): void {
@@ -165,13 +183,13 @@ export class RequestDecoder {
   }
 
   /** Index of the CR of a header line's CRLF, or -1 when the line is not complete yet. */
-  private findLineEnd(buf: Buffer, pos: number, tooBig: string): number {
+  private findLineEnd(buf: Buffer, pos: number): number {
     const cr = buf.indexOf(CR, pos);
     if (cr < 0 || cr + 1 >= buf.length) {
-      if (buf.length - pos > MAX_LINE) throw new ProtocolError(tooBig);
+      if (buf.length - pos > MAX_LINE) throw new ProtocolError(this.lineTooLong(buf[pos]));
       return -1;
     }
-    if (cr - pos > MAX_LINE) throw new ProtocolError(tooBig);
+    if (cr - pos > MAX_LINE) throw new ProtocolError(this.lineTooLong(buf[pos]));
     return cr;
   }
 }

@@ -1,0 +1,68 @@
+// Starting servers for tests: in-process (createServer, port 0) or as a real process.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { createServer, Server, ServerOptions } from '../../src';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const SERVER_BIN = path.join(ROOT, 'dist', 'src', 'bin', 'stormbreaker-server.js');
+export const FIXTURES = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai');
+
+/** An in-process server on a free port, with logging silenced. */
+export async function startServer(options: ServerOptions = {}): Promise<{ server: Server; port: number }> {
+  const server = createServer({ port: 0, logSink: () => undefined, ...options });
+  const { port } = await server.listen();
+  return { server, port };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The real `stormbreaker-server` executable, started as its own process; resolves once it accepts connections. */
+export async function startServerProcess(args: string[] = []): Promise<{ child: ChildProcess; port: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [SERVER_BIN, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.includes('Ready to accept connections')) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 20);
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`server exited with ${code}: ${output}`));
+    });
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { child, port, stop };
+}
+
+/** Runs a program to completion, collecting its output. */
+export function run(command: string, args: string[], input?: string | Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}

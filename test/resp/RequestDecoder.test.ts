@@ -1,0 +1,111 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { ProtocolError, RequestDecoder } from '../../src/resp/RequestDecoder';
+
+/** Feeds `input` whole and one byte at a time; both must give the same requests and error. */
+function decodeBothWays(input: Buffer | string, setup: (d: RequestDecoder) => void = () => undefined) {
+  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input, 'latin1');
+  const results = [false, true].map((byteAtATime) => {
+    const decoder = new RequestDecoder();
+    setup(decoder);
+    const requests: string[][] = [];
+    let error: string | undefined;
+    try {
+      const feed = (b: Buffer) => decoder.push(b, (args) => requests.push(args.map((a) => a.toString('latin1'))));
+      if (byteAtATime) for (let i = 0; i < bytes.length; i++) feed(bytes.subarray(i, i + 1));
+      else feed(bytes);
+    } catch (e) {
+      assert.ok(e instanceof ProtocolError);
+      error = e.message;
+    }
+    return { requests, error };
+  });
+  assert.deepEqual(results[1], results[0], 'byte-at-a-time decoding differs from whole decoding');
+  return results[0];
+}
+
+describe('RequestDecoder', () => {
+  it('decodes arrays of bulk strings, pipelined', () => {
+    const r = decodeBothWays('*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n');
+    assert.deepEqual(r.requests, [['PING'], ['SET', 'k', 'hello']]);
+    assert.equal(r.error, undefined);
+  });
+
+  it('keeps binary bulk strings intact, CR LF and NUL included', () => {
+    const blob = Buffer.from([0, 13, 10, 255, 36, 42]);
+    const input = Buffer.concat([Buffer.from('*2\r\n$4\r\nECHO\r\n$6\r\n'), blob, Buffer.from('\r\n')]);
+    const r = decodeBothWays(input);
+    assert.deepEqual(r.requests, [['ECHO', blob.toString('latin1')]]);
+  });
+
+  it('accepts empty bulk strings and ignores empty arrays', () => {
+    const r = decodeBothWays('*0\r\n*-1\r\n*2\r\n$4\r\nECHO\r\n$0\r\n\r\n');
+    assert.deepEqual(r.requests, [['ECHO', '']]);
+  });
+
+  it('decodes inline commands with quotes and escapes, LF or CRLF ended', () => {
+    const r = decodeBothWays('PING\r\nSET "a b" \'c\\\'d\'\nECHO "\\x41\\n"\r\n\r\n');
+    assert.deepEqual(r.requests, [['PING'], ['SET', 'a b', "c'd"], ['ECHO', 'A\n']]);
+  });
+
+  it('refuses unbalanced quotes in an inline command', () => {
+    const r = decodeBothWays('PING\r\nSET "abc\r\n');
+    assert.deepEqual(r.requests, [['PING']]);
+    assert.equal(r.error, 'ERR Protocol error: unbalanced quotes in request');
+  });
+
+  it("refuses a nested array inside a request (expected '$')", () => {
+    const r = decodeBothWays('*2\r\n$4\r\nECHO\r\n*1\r\n$1\r\na\r\n');
+    assert.equal(r.error, "ERR Protocol error: expected '$', got '*'");
+  });
+
+  it('refuses bad multibulk and bulk lengths with Redis\'s texts', () => {
+    assert.equal(decodeBothWays('*x\r\n').error, 'ERR Protocol error: invalid multibulk length');
+    assert.equal(decodeBothWays('*2147483648\r\n').error, 'ERR Protocol error: invalid multibulk length');
+    assert.equal(decodeBothWays('*1\r\n$-5\r\n').error, 'ERR Protocol error: invalid bulk length');
+    assert.equal(decodeBothWays('*1\r\n$01\r\n').error, 'ERR Protocol error: invalid bulk length');
+    assert.equal(decodeBothWays('*1\r\n$536870913\r\n').error, 'ERR Protocol error: invalid bulk length');
+  });
+
+  it('enforces the stricter limits before authentication', () => {
+    const unauth = (d: RequestDecoder) => (d.authenticated = false);
+    assert.equal(decodeBothWays('*11\r\n', unauth).error, 'ERR Protocol error: invalid multibulk length');
+    assert.equal(decodeBothWays('*1\r\n$16385\r\n', unauth).error, 'ERR Protocol error: invalid bulk length');
+    assert.equal(decodeBothWays('*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n', unauth).error, undefined);
+  });
+
+  it('refuses over-long inline requests and header lines', () => {
+    assert.equal(decodeBothWays('A'.repeat(70000)).error, 'ERR Protocol error: too big inline request');
+    assert.equal(decodeBothWays('*' + '1'.repeat(70000)).error, 'ERR Protocol error: too big mbulk count string');
+    assert.equal(decodeBothWays('*1\r\n$' + '1'.repeat(70000)).error, 'ERR Protocol error: too big bulk count string');
+  });
+
+  it('honours a smaller proto-max-bulk-len and the query buffer limit', () => {
+    const d = new RequestDecoder({ maxBulkLength: 10, maxQueryBuffer: 15 });
+    assert.throws(() => d.push(Buffer.from('*1\r\n$11\r\n'), () => undefined), /invalid bulk length/);
+    const q = new RequestDecoder({ maxBulkLength: 10, maxQueryBuffer: 15 });
+    assert.throws(
+      () => q.push(Buffer.from('*2\r\n$10\r\n0123456789\r\n$10\r\n'), () => undefined),
+      (e: unknown) => e instanceof ProtocolError && e.reply === false,
+    );
+  });
+
+  it('streams a bulk that spans reads into the destination it is given, and slices one that does not', () => {
+    const target = Buffer.alloc(8);
+    const asked: number[] = [];
+    const d = new RequestDecoder(undefined, (_args, length) => {
+      asked.push(length);
+      return target;
+    });
+    const got: Buffer[][] = [];
+    d.push(Buffer.from('*2\r\n$4\r\nECHO\r\n$8\r\nabcd'), (a) => got.push(a));
+    d.push(Buffer.from('efgh\r\n'), (a) => got.push(a));
+    assert.deepEqual(asked, [8]);
+    assert.equal(got[0][1], target, 'the spanning bulk is the destination buffer itself');
+    assert.equal(target.toString(), 'abcdefgh');
+    const whole = Buffer.from('*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n');
+    d.push(whole, (a) => got.push(a));
+    assert.equal(got[1][1].buffer, whole.buffer, 'a bulk inside one read is a view of that read');
+    assert.deepEqual(asked, [8]);
+  });
+});
