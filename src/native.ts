@@ -15,6 +15,8 @@ export interface NativeTensor {
   readonly shape: number[];
   readonly byteOffset: number;
   readonly byteLength: number;
+  /** Largest power of two (up to 4096) dividing the data address: at least 64 for our own memory. */
+  readonly dataAlignment: number;
   /** The tensor's whole storage; the tensor occupies [byteOffset, byteOffset + byteLength). */
   arrayBuffer(): ArrayBuffer;
   /** `%.17g` text of each element of a FLOAT or DOUBLE tensor. */

@@ -43,6 +43,7 @@ Napi::Function NativeTensor::Define(Napi::Env env) {
                       InstanceAccessor<&NativeTensor::ByteOffset>("byteOffset"),
                       InstanceAccessor<&NativeTensor::ByteLength>("byteLength"),
                       InstanceMethod<&NativeTensor::ArrayBuffer>("arrayBuffer"),
+                      InstanceAccessor<&NativeTensor::DataAlignment>("dataAlignment"),
                       InstanceMethod<&NativeTensor::FormatFloats>("formatFloats")});
 }
 
@@ -157,6 +158,15 @@ Napi::Value NativeTensor::ByteLength(const Napi::CallbackInfo& info) {
 // The whole storage as an ArrayBuffer; JS views it at [byteOffset, byteOffset + byteLength).
 Napi::Value NativeTensor::ArrayBuffer(const Napi::CallbackInfo& info) {
   return ExternalArrayBuffer(info.Env(), tensor_->storage());
+}
+
+// The largest power of two (up to 4096) that divides the data address: lets tests check the
+// 64-byte alignment promise without exposing raw pointers.
+Napi::Value NativeTensor::DataAlignment(const Napi::CallbackInfo& info) {
+  auto address = reinterpret_cast<uintptr_t>(tensor_->data());
+  uintptr_t alignment = 1;
+  while (alignment < 4096 && address % (alignment * 2) == 0) alignment *= 2;
+  return Napi::Number::New(info.Env(), static_cast<double>(alignment));
 }
 
 // "%.17g" text of every element of a FLOAT or DOUBLE tensor, in row-major order.

@@ -28,6 +28,7 @@ class NativeTensor : public Napi::ObjectWrap<NativeTensor> {
   Napi::Value ByteOffset(const Napi::CallbackInfo& info);
   Napi::Value ByteLength(const Napi::CallbackInfo& info);
   Napi::Value ArrayBuffer(const Napi::CallbackInfo& info);
+  Napi::Value DataAlignment(const Napi::CallbackInfo& info);
   Napi::Value FormatFloats(const Napi::CallbackInfo& info);
 
   Tensor* tensor_ = nullptr;

@@ -1,0 +1,116 @@
+// Real third-party clients against a real `stormbreaker-server` process, each doing what its
+// users would: round-trip tensors (VALUES and binary BLOB) and see errors.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import Redis from 'ioredis';
+import { createClient, RESP_TYPES } from 'redis';
+import { run, startServerProcess } from '../helpers/servers';
+
+let port: number;
+let stop: () => Promise<void>;
+
+before(async () => {
+  ({ port, stop } = await startServerProcess());
+});
+after(async () => {
+  await stop();
+});
+
+const blob = Buffer.from(new Float32Array([1.5, -2, 0, 3.25]).buffer);
+
+describe('redis-cli (Debian redis-tools)', () => {
+  const cli = (args: string[], input?: Buffer) => run('redis-cli', ['-p', String(port), ...args], input);
+
+  it('sets and gets tensors, including a binary BLOB from stdin', async () => {
+    assert.equal((await cli(['AI.TENSORSET', 'cli_a', 'FLOAT', '2', '2', 'VALUES', '1', '2', '3', '4'])).stdout, 'OK\n');
+    assert.equal((await cli(['AI.TENSORGET', 'cli_a', 'VALUES'])).stdout, '1\n2\n3\n4\n');
+    assert.equal((await cli(['-x', 'AI.TENSORSET', 'cli_b', 'FLOAT', '4', 'BLOB'], blob)).stdout, 'OK\n');
+    assert.equal((await cli(['AI.TENSORGET', 'cli_b', 'VALUES'])).stdout, '1.5\n-2\n0\n3.25\n');
+    const meta = await cli(['--no-raw', 'AI.TENSORGET', 'cli_b', 'META']);
+    assert.equal(meta.stdout, '1) "dtype"\n2) "FLOAT"\n3) "shape"\n4) 1) (integer) 4\n');
+  });
+
+  it('shows errors as its users see them', async () => {
+    const r = await cli(['AI.TENSORGET', 'missing']);
+    assert.equal(r.stdout.trim(), 'ERR tensor key is empty or in a different shard');
+    const tty = await cli(['--no-raw', 'AI.TENSORSET', 'k', 'INT128', '1']);
+    assert.equal(tty.stdout, '(error) ERR invalid data type\n');
+  });
+
+  it('works with PING, INFO and pipe mode', async () => {
+    assert.equal((await cli(['PING'])).stdout, 'PONG\n');
+    assert.match((await cli(['INFO', 'server'])).stdout, /redis_version:7\.0\.15/);
+    const commands = Array.from({ length: 100 }, (_, i) => `AI.TENSORSET pipe_${i} INT32 1 VALUES ${i}\r\n`).join('');
+    const piped = await cli(['--pipe'], Buffer.from(commands));
+    assert.match(piped.stdout, /errors: 0, replies: 100/);
+    assert.equal((await cli(['AI.TENSORGET', 'pipe_99', 'VALUES'])).stdout, '99\n');
+  });
+});
+
+describe('ioredis', () => {
+  it('round-trips tensors and reports errors as ReplyError', async () => {
+    const redis = new Redis({ port, lazyConnect: true });
+    await redis.connect();
+    assert.equal(await redis.call('AI.TENSORSET', 'io_a', 'FLOAT', '4', 'BLOB', blob), 'OK');
+    assert.deepEqual(await redis.callBuffer('AI.TENSORGET', 'io_a', 'BLOB'), blob);
+    assert.deepEqual(await redis.call('AI.TENSORGET', 'io_a', 'META', 'VALUES'),
+      ['dtype', 'FLOAT', 'shape', [4], 'values', ['1.5', '-2', '0', '3.25']]);
+    await assert.rejects(redis.call('AI.TENSORGET', 'nope'), { name: 'ReplyError', message: 'ERR tensor key is empty or in a different shard' });
+    await redis.set('io_s', 'x');
+    await assert.rejects(redis.call('AI.TENSORSET', 'io_s', 'FLOAT', '1'), { message: 'WRONGTYPE Operation against a key holding the wrong kind of value' });
+    const results = await redis.pipeline().call('AI.TENSORSET', 'io_p', 'INT8', '2', 'VALUES', '-1', '7').call('AI.TENSORGET', 'io_p', 'VALUES').exec();
+    assert.deepEqual(results, [[null, 'OK'], [null, [-1, 7]]]);
+    redis.disconnect();
+  });
+});
+
+describe('node-redis', () => {
+  it('round-trips tensors over RESP2 and RESP3 and reports errors', async () => {
+    for (const RESP of [2, 3] as const) {
+      const client = createClient({ socket: { port }, RESP });
+      await client.connect();
+      assert.equal(await client.sendCommand(['AI.TENSORSET', 'nr_a', 'FLOAT', '4', 'BLOB', blob]), 'OK');
+      const typeMapping = { [RESP_TYPES.BLOB_STRING]: Buffer };
+      assert.deepEqual(await client.sendCommand(['AI.TENSORGET', 'nr_a', 'BLOB'], { typeMapping }), blob);
+      const values = await client.sendCommand(['AI.TENSORGET', 'nr_a', 'VALUES']);
+      assert.deepEqual(values, RESP === 2 ? ['1.5', '-2', '0', '3.25'] : [1.5, -2, 0, 3.25]);
+      await assert.rejects(client.sendCommand(['AI.TENSORGET', 'nope']), { message: 'ERR tensor key is empty or in a different shard' });
+      assert.equal(await client.ping(), 'PONG');
+      await client.close();
+    }
+  });
+});
+
+describe('redis-py (Debian python3-redis) with numpy', () => {
+  it('round-trips a numpy array and sees errors', async () => {
+    const script = `
+import sys, numpy as np, redis
+r = redis.Redis(port=int(sys.argv[1]))
+a = np.arange(6, dtype=np.float32).reshape(2, 3) / 3
+assert r.execute_command('AI.TENSORSET', 'py_a', 'FLOAT', *a.shape, 'BLOB', a.tobytes()) == b'OK'
+meta = r.execute_command('AI.TENSORGET', 'py_a', 'META', 'BLOB')
+back = np.frombuffer(meta[5], dtype=np.float32).reshape(meta[3])
+assert meta[1] == b'FLOAT' and meta[3] == [2, 3] and (back == a).all()
+vals = r.execute_command('AI.TENSORGET', 'py_a', 'VALUES')
+assert [float(v) for v in vals] == [float(x) for x in a.flatten()], vals
+r.execute_command('AI.TENSORSET', 'py_s', 'STRING', 2, 'VALUES', 'hé', 'x')
+assert r.execute_command('AI.TENSORGET', 'py_s', 'BLOB') == 'hé\\0x\\0'.encode()
+try:
+    r.execute_command('AI.TENSORSET', 'py_b', 'BOOL', 2, 'BLOB', bytes([0, 5]))
+    raise SystemExit('no error')
+except redis.exceptions.ResponseError as e:
+    print('error:', e)
+p = r.pipeline(transaction=False)
+for i in range(50):
+    p.execute_command('AI.TENSORSET', f'py_p{i}', 'INT64', 1, 'VALUES', i * 10**15)
+p.execute_command('AI.TENSORGET', 'py_p49', 'VALUES')
+out = p.execute()
+assert out[-1] == [49 * 10**15], out[-1]
+print('ok')
+`;
+    const r = await run('/usr/bin/python3', ['-c', script, String(port)]);
+    assert.equal(r.stderr, '');
+    // redis-py strips the leading "ERR " from error messages, as its users see them.
+    assert.equal(r.stdout, 'error: BOOL tensor elements must be 0 or 1\nok\n');
+  });
+});

@@ -1,0 +1,174 @@
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import type { Server } from '../../src';
+import { Parsed, RawClient } from '../helpers/RawClient';
+import { startServer } from '../helpers/servers';
+
+let server: Server;
+let port: number;
+let c: RawClient;
+
+before(async () => {
+  ({ server, port } = await startServer());
+  c = await RawClient.connect(port);
+});
+after(async () => {
+  await c.close();
+  await server.close();
+});
+
+const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
+
+describe('connection commands', () => {
+  it('PING, ECHO and unknown commands', async () => {
+    assert.equal(await c.call('PING'), 'PONG');
+    assert.equal(await c.call('PING', 'hi'), 'hi');
+    assert.equal(await c.call('ECHO', 'x\r\ny'), 'x\r\ny');
+    assert.equal(message(await c.call('PING', 'a', 'b')), "ERR wrong number of arguments for 'ping' command");
+    assert.equal(message(await c.call('ECHO')), "ERR wrong number of arguments for 'echo' command");
+    assert.equal(message(await c.call('NOPE', 'a', 'b')), "ERR unknown command 'NOPE', with args beginning with: 'a' 'b' ");
+    assert.equal(message(await c.call('NOPE')), "ERR unknown command 'NOPE', with args beginning with: ");
+  });
+
+  it('SELECT only database 0', async () => {
+    assert.equal(await c.call('SELECT', 0), 'OK');
+    assert.equal(message(await c.call('SELECT', 1)), 'ERR DB index is out of range');
+    assert.equal(message(await c.call('SELECT', 'x')), 'ERR value is not an integer or out of range');
+  });
+
+  it('CLIENT ID, SETNAME, GETNAME, SETINFO, LIST', async () => {
+    const id = await c.call('CLIENT', 'ID');
+    assert.equal(typeof id, 'number');
+    assert.equal(await c.call('CLIENT', 'GETNAME'), null);
+    assert.equal(await c.call('CLIENT', 'SETNAME', 'tester'), 'OK');
+    assert.equal(await c.call('CLIENT', 'GETNAME'), 'tester');
+    assert.equal(message(await c.call('CLIENT', 'SETNAME', 'a b')), 'ERR Client names cannot contain spaces, newlines or special characters.');
+    assert.equal(await c.call('CLIENT', 'SETINFO', 'LIB-NAME', 'mylib'), 'OK');
+    assert.equal(await c.call('CLIENT', 'SETINFO', 'lib-ver', '1.2'), 'OK');
+    const list = String(await c.call('CLIENT', 'LIST'));
+    assert.match(list, new RegExp(`^id=${id} addr=127\\.0\\.0\\.1:\\d+ .* name=tester .*lib-name=mylib lib-ver=1\\.2$`, 'm'));
+    assert.equal(message(await c.call('CLIENT', 'BOGUS')), "ERR unknown subcommand 'BOGUS'. Try CLIENT HELP.");
+  });
+
+  it('HELLO switches to RESP3 and answers a map', async () => {
+    const raw = await RawClient.connect(port);
+    const reply = (await raw.raw('*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n', 120)).toString();
+    assert.match(reply, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n\$7\r\nversion\r\n\$6\r\n7\.0\.15\r\n\$5\r\nproto\r\n:3\r\n/);
+    assert.equal((await raw.raw('CLIENT GETNAME\r\n', 3)).toString(), '_\r\n');
+    assert.equal((await raw.raw('HELLO 4\r\n', 37)).toString(), '-NOPROTO unsupported protocol version\r\n');
+    await raw.close();
+  });
+
+  it('COMMAND COUNT, INFO and DOCS describe the commands', async () => {
+    const count = (await c.call('COMMAND', 'COUNT')) as number;
+    assert.ok(count >= 20);
+    const [info] = (await c.call('COMMAND', 'INFO', 'ai.tensorset')) as Parsed[][];
+    assert.deepEqual(info.slice(0, 6), ['ai.tensorset', -1, ['write', 'denyoom'], 1, 1, 1]);
+    assert.deepEqual(await c.call('COMMAND', 'INFO', 'nope'), [null]);
+    const docs = (await c.call('COMMAND', 'DOCS', 'get')) as Parsed[];
+    assert.equal(docs[0], 'get');
+    assert.deepEqual((docs[1] as Parsed[]).slice(0, 2), ['summary', 'Returns the string value of a key']);
+  });
+
+  it('INFO has the sections clients read', async () => {
+    await c.call('AI.TENSORSET', 'info_t', 'FLOAT', 1);
+    const text = String(await c.call('INFO'));
+    for (const section of ['# Server', '# Clients', '# Memory', '# Persistence', '# Stats', '# Keyspace']) {
+      assert.ok(text.includes(`${section}\r\n`), section);
+    }
+    assert.match(text, /\r\nloading:0\r\n/);
+    assert.match(text, /\r\ndb0:keys=\d+,expires=0,avg_ttl=0\r\n/);
+    assert.match(String(await c.call('INFO', 'clients')), /^# Clients\r\nconnected_clients:\d+\r\n/);
+  });
+});
+
+describe('keyspace commands', () => {
+  it('DEL, UNLINK, EXISTS, TYPE, DBSIZE, RENAME, FLUSHDB', async () => {
+    await c.call('FLUSHALL');
+    await c.call('AI.TENSORSET', 't1', 'FLOAT', 1);
+    await c.call('AI.TENSORSET', 't2', 'FLOAT', 1);
+    await c.call('SET', 's', 'v');
+    assert.equal(await c.call('DBSIZE'), 3);
+    assert.equal(await c.call('EXISTS', 't1', 't1', 'nope'), 2);
+    assert.equal(await c.call('TYPE', 't1'), 'AI_TENSOR');
+    assert.equal(await c.call('TYPE', 's'), 'string');
+    assert.equal(await c.call('TYPE', 'nope'), 'none');
+    assert.equal(await c.call('RENAME', 't1', 't3'), 'OK');
+    assert.equal(await c.call('EXISTS', 't1'), 0);
+    assert.deepEqual(await c.call('AI.TENSORGET', 't3', 'META'), ['dtype', 'FLOAT', 'shape', [1]]);
+    assert.equal(message(await c.call('RENAME', 'nope', 'x')), 'ERR no such key');
+    assert.equal(await c.call('DEL', 't3', 'nope'), 1);
+    assert.equal(await c.call('UNLINK', 't2'), 1);
+    assert.equal(message(await c.call('GET', 'nope', 'x')), "ERR wrong number of arguments for 'get' command");
+    assert.equal(await c.call('GET', 't2'), null);
+    await c.call('AI.TENSORSET', 'tt', 'FLOAT', 1);
+    assert.equal(message(await c.call('GET', 'tt')), 'WRONGTYPE Operation against a key holding the wrong kind of value');
+    assert.equal(await c.call('FLUSHDB'), 'OK');
+    assert.equal(await c.call('DBSIZE'), 0);
+  });
+
+  it('KEYS and SCAN with MATCH, COUNT and TYPE visit every key exactly once', async () => {
+    await c.call('FLUSHALL');
+    const commands: string[][] = [];
+    for (let i = 0; i < 250; i++) commands.push(i % 2 ? ['AI.TENSORSET', `t:${i}`, 'INT8', '1'] : ['SET', `s:${i}`, 'x']);
+    await c.pipeline(commands);
+    assert.equal(((await c.call('KEYS', 't:*')) as string[]).length, 125);
+    assert.deepEqual(await c.call('KEYS', 't:1[01]'), ['t:11']);
+    const seen: string[] = [];
+    let cursor = '0';
+    let calls = 0;
+    do {
+      const [next, keys] = (await c.call('SCAN', cursor, 'COUNT', 7)) as [string, string[]];
+      seen.push(...keys);
+      cursor = next;
+      calls++;
+      if (calls === 3) await c.call('DEL', 's:0'); // deleting during a scan must not skip others
+    } while (cursor !== '0');
+    assert.ok(calls > 30);
+    const expected = commands.map((cmd) => cmd[1]).filter((k) => k !== 's:0');
+    assert.deepEqual(seen.filter((k) => k !== 's:0').sort(), expected.sort());
+    const tensors: string[] = [];
+    cursor = '0';
+    do {
+      const [next, keys] = (await c.call('SCAN', cursor, 'MATCH', '*:1*', 'TYPE', 'AI_TENSOR')) as [string, string[]];
+      tensors.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    assert.deepEqual(tensors.sort(), expected.filter((k) => k.startsWith('t:1')).sort());
+    assert.equal(message(await c.call('SCAN', 'x')), 'ERR invalid cursor');
+  });
+
+  it('CONFIG GET and SET the settings we have', async () => {
+    assert.deepEqual(await c.call('CONFIG', 'GET', 'proto-max-bulk-len'), ['proto-max-bulk-len', '536870912']);
+    assert.deepEqual(await c.call('CONFIG', 'GET', 'maxclient*'), ['maxclients', '10000']);
+    assert.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '1mb'), 'OK');
+    assert.deepEqual(await c.call('CONFIG', 'GET', 'proto-max-bulk-len'), ['proto-max-bulk-len', '1048576']);
+    assert.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '512mb'), 'OK');
+    assert.equal(message(await c.call('CONFIG', 'SET', 'nope', '1')), "ERR Unknown option or number of arguments for CONFIG SET - 'nope'");
+    assert.equal(message(await c.call('CONFIG', 'SET', 'port', '1')), "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config");
+    assert.equal(message(await c.call('CONFIG', 'BOGUS')), "ERR unknown subcommand 'BOGUS'. Try CONFIG HELP.");
+  });
+});
+
+describe('AUTH with requirepass', () => {
+  it('refuses commands until AUTH, and refuses wrong passwords', async () => {
+    const { server: locked, port: lockedPort } = await startServer({ requirepass: 's3cret' });
+    const a = await RawClient.connect(lockedPort);
+    assert.equal(message(await a.call('AI.TENSORSET', 'k', 'FLOAT', 1)), 'NOAUTH Authentication required.');
+    assert.equal(message(await a.call('AUTH', 'wrong')), 'WRONGPASS invalid username-password pair or user is disabled.');
+    assert.equal(message(await a.call('HELLO', '3')).slice(0, 47), 'NOAUTH HELLO must be called with the client alr');
+    assert.equal(await a.call('AUTH', 's3cret'), 'OK');
+    assert.equal(await a.call('AI.TENSORSET', 'k', 'FLOAT', 1), 'OK');
+    const b = await RawClient.connect(lockedPort);
+    const hello = (await b.call('HELLO', '2', 'AUTH', 'default', 's3cret', 'SETNAME', 'x')) as Parsed[];
+    assert.equal(hello[0], 'server');
+    assert.equal(await b.call('CLIENT', 'GETNAME'), 'x');
+    await a.close();
+    await b.close();
+    await locked.close();
+    assert.equal(
+      message(await c.call('AUTH', 'pw')),
+      'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+    );
+  });
+});

@@ -1,0 +1,90 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { DTYPES, Engine, StormbreakerError, Tensor } from '../../src';
+import { native } from '../../src/native';
+
+describe('Tensor (library)', () => {
+  it('builds from TypedArrays with the natural dtype and shape', () => {
+    const t = Tensor.from(new Float32Array([1, 2, 3, 4]), [2, 2]);
+    assert.equal(t.dtype, 'FLOAT');
+    assert.deepEqual(t.shape, [2, 2]);
+    assert.equal(t.size, 4);
+    assert.equal(t.byteLength, 16);
+    assert.deepEqual(Array.from(t.data as Float32Array), [1, 2, 3, 4]);
+    assert.equal(Tensor.from(new BigInt64Array([5n])).dtype, 'INT64');
+    assert.equal(Tensor.from(Buffer.from([1, 0]), [2], 'BOOL').dtype, 'BOOL');
+  });
+
+  it('copies JS-heap memory once into 64-byte aligned native memory', () => {
+    const source = new Float32Array([1, 2, 3]);
+    const t = Tensor.from(source);
+    source[0] = 99;
+    assert.equal((t.data as Float32Array)[0], 1, 'a JS array is copied, never adopted');
+    for (const dtype of DTYPES) assert.ok(Tensor.alloc(dtype, [3]).handle.dataAlignment >= 64, dtype);
+    assert.ok(Tensor.alloc('FLOAT', [1 << 20]).handle.dataAlignment >= 64, 'pooled large buffer');
+  });
+
+  it('exposes data as views over native memory, and shares memory it owns', () => {
+    const t = Tensor.alloc('INT32', [4]);
+    const view = t.data as Int32Array;
+    view.set([1, 2, 3, 4]);
+    assert.deepEqual(t.toArray(), [1, 2, 3, 4], 'writing through the view changes the tensor');
+    const shared = Tensor.from(view.subarray(1, 3), [2]);
+    (t.data as Int32Array)[1] = 42;
+    assert.deepEqual(shared.toArray(), [42, 3], 'a tensor made from another tensor\'s view shares its memory');
+  });
+
+  it('builds from nested arrays and values with the wire\'s checks', () => {
+    const t = Tensor.fromArray([[1, 2, 3], [4, 5, 6]], 'DOUBLE');
+    assert.deepEqual(t.shape, [2, 3]);
+    assert.deepEqual(t.toArray(), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(Tensor.fromArray([true, false], 'BOOL').toArray(), [1, 0]);
+    assert.deepEqual(Tensor.fromValues('INT64', [2], [2n ** 62n, -1]).toArray(), [2n ** 62n, -1]);
+    const s = Tensor.fromArray(['héllo', '', 'wörld'], 'STRING');
+    assert.deepEqual(s.shape, [3]);
+    assert.deepEqual(s.toArray(), ['héllo', '', 'wörld']);
+    assert.deepEqual(Buffer.from(s.bytes), Buffer.from('héllo\0\0wörld\0'));
+    const error = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        assert.ok(e instanceof StormbreakerError);
+        return `${e.code}|${e.message}`;
+      }
+      return 'no error';
+    };
+    assert.equal(error(() => Tensor.fromValues('INT8', [1], [128])), 'ERR|ERR invalid value');
+    assert.equal(error(() => Tensor.fromValues('BOOL', [1], [2])), 'ERR|ERR invalid value');
+    assert.equal(error(() => Tensor.fromValues('FLOAT', [2], [1])), "ERR|ERR wrong number of values was given in 'AI.TENSORSET' command");
+    assert.equal(error(() => Tensor.alloc('FLOAT', [0])), 'ERR|ERR invalid or negative value found in tensor shape');
+    assert.equal(error(() => Tensor.fromBlob('FLOAT', [2], new Uint8Array(4))), 'ERR|ERR data length does not match tensor shape and type');
+    assert.equal(error(() => Tensor.fromBlob('BOOL', [2], new Uint8Array([0, 3]))), 'ERR|ERR BOOL tensor elements must be 0 or 1');
+    assert.equal(error(() => Tensor.fromArray(['a\0b'], 'STRING')), 'ERR|ERR C-string value contains null character');
+  });
+
+  it('formats floats with C\'s %.17g, glibc rounding included', () => {
+    assert.equal(native.formatDouble(0.1), '0.10000000000000001');
+    assert.equal(native.formatDouble(-0), '-0');
+    assert.equal(native.formatDouble(2 ** -25), '2.9802322387695312e-08');
+    assert.equal(native.formatDouble(1e21), '1e+21');
+    assert.equal(native.formatDouble(Infinity), 'inf');
+  });
+});
+
+describe('Engine (library)', () => {
+  it('puts and gets tensors; errors carry the wire text and code', () => {
+    const engine = new Engine();
+    const t = Tensor.fromArray([1, 2], 'FLOAT');
+    engine.setTensor('a', t);
+    assert.equal(engine.getTensor('a'), t);
+    assert.equal(engine.type('a'), 'AI_TENSOR');
+    assert.throws(() => engine.getTensor('nope'), { name: 'StormbreakerError', code: 'ERR', message: 'ERR tensor key is empty or in a different shard' });
+    engine.set('s', { kind: 'string', bytes: Buffer.from('x') });
+    assert.throws(() => engine.setTensor('s', t), { code: 'WRONGTYPE' });
+    engine.setTensor('ключ', t);
+    assert.deepEqual(engine.keys().sort(), ['a', 's', 'ключ']);
+    assert.equal(engine.delete('a', 'nope'), 1);
+    engine.flush();
+    assert.equal(engine.size, 0);
+  });
+});
