@@ -18,4 +18,6 @@ export type { EngineOptions, Key } from './engine/Engine';
 export { createServer, Server } from './server/Server';
 export type { ServerOptions } from './server/Server';
 export { StormbreakerError } from './errors';
+export { defineCommand } from './commands/Command';
+export type { Command, CommandContext } from './commands/Command';
 export { PACKAGE_VERSION as version } from './version';

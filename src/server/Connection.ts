@@ -60,6 +60,7 @@ export class Connection implements ClientInfo {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.closeRequested) return;
     try {
       this.decoder.push(chunk, (args) => this.execute(args));
     } catch (err) {
@@ -117,7 +118,8 @@ export class Connection implements ClientInfo {
       // A client that does not read its replies stops being read until it does (bounded memory).
       if (!writable) this.socket.pause();
     }
-    if (this.closeRequested && this.pending.length === 0) this.socket.end();
+    // Like Redis, close fully once the last reply is written (not half-open).
+    if (this.closeRequested && this.pending.length === 0) this.socket.end(() => this.socket.destroy());
   }
 
   /** Closes the connection at once (server shutdown). */

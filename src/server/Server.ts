@@ -34,6 +34,8 @@ export interface ServerOptions {
   engine?: Engine;
   /** Where log lines go; stdout by default. */
   logSink?: (line: string) => void;
+  /** Extra commands to serve (an extension point; a name already taken is replaced). */
+  commands?: readonly Command[];
 }
 
 /**
@@ -58,13 +60,14 @@ export class Server implements ServerInfo {
   private readonly connections = new Set<Connection>();
   private readonly listeners: net.Server[] = [];
   private nextClientId = 1;
-  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink'>> & { unixsocket?: string };
+  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands'>> & { unixsocket?: string };
   private boundPort = 0;
 
   constructor(options: ServerOptions = {}) {
     this.engine = options.engine ?? new Engine();
     this.logger = new Logger(options.loglevel ?? 'notice', options.logSink);
     this.table = commandTable();
+    for (const extra of options.commands ?? []) this.table.set(extra.name, extra);
     this.options = {
       port: options.port ?? 6379,
       bind: options.bind ?? '127.0.0.1',
@@ -184,7 +187,8 @@ export class Server implements ServerInfo {
     if (this.connections.size >= this.options.maxclients) {
       this.stats.rejectedConnections++;
       socket.on('error', () => socket.destroy());
-      socket.end('-ERR max number of clients reached\r\n');
+      // Close fully once the error is written: a socket nobody reads would never see the peer's FIN.
+      socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return;
     }
     this.connections.add(new Connection(this.nextClientId++, socket, this));

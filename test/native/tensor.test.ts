@@ -88,3 +88,18 @@ describe('Engine (library)', () => {
     assert.equal(engine.size, 0);
   });
 });
+
+describe('zero-copy BLOB path', () => {
+  it('a BLOB streamed into native storage becomes the tensor\'s memory without a copy', async () => {
+    const { blobDestination } = await import('../../src/server/blobDestination');
+    const args = ['AI.TENSORSET', 'k', 'FLOAT', '4', 'BLOB'].map((a) => Buffer.from(a));
+    const target = blobDestination(args, 16)!;
+    assert.ok(target !== undefined);
+    assert.equal(blobDestination([Buffer.from('SET'), Buffer.from('k')], 16), undefined, 'other commands get ordinary buffers');
+    target.set(Buffer.from(new Float32Array([1, 2, 3, 4]).buffer));
+    const tensor = Tensor.fromBlob('FLOAT', [4], target);
+    target.set(Buffer.from(new Float32Array([9]).buffer), 0);
+    assert.equal((tensor.data as Float32Array)[0], 9, 'the tensor adopted the decoder\'s buffer');
+    assert.ok(tensor.handle.dataAlignment >= 64);
+  });
+});

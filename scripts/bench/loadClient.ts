@@ -1,0 +1,80 @@
+// A closed-loop load client for values redis-benchmark cannot send: it passes its command in argv,
+// and Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN), far below a 1 MiB blob.
+// Each connection sends one command, waits for the whole reply, then sends the next, like
+// redis-benchmark without -P. The command is encoded once and the same Buffer written every time,
+// and replies are framed, not copied, so the client's own cost stays small and identical for both
+// servers it is pointed at.
+import * as net from 'node:net';
+import { ReplyFramer } from './resp';
+
+export interface LoadOptions {
+  port: number;
+  /** One encoded RESP command (see encodeCommand). */
+  command: Buffer;
+  connections: number;
+  durationMs: number;
+}
+
+export interface LoadResult {
+  ops: number;
+  seconds: number;
+  opsPerSecond: number;
+  /** This process's CPU over the run, % of one core: near 100% means the client is the limit. */
+  clientCpu: number;
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  // Connect everyone first, so connection setup is not timed.
+  const sockets = await Promise.all(Array.from({ length: o.connections }, () => connect(o.port)));
+  let ops = 0;
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  const deadline = start + o.durationMs;
+  try {
+    // A connection stops once the window is over and its reply is in; the run ends with the last
+    // one, and ops / seconds over that whole span is exact for a closed loop.
+    const ends = await Promise.all(
+      sockets.map((socket) => new Promise<number>((resolve, reject) => {
+        const framer = new ReplyFramer();
+        socket.on('data', (chunk) => {
+          let done: number;
+          try {
+            done = framer.feed(chunk);
+          } catch (err) {
+            return reject(err);
+          }
+          if (framer.errors > 0) return reject(new Error(`error reply: ${framer.firstError}`));
+          if (done === 0) return;
+          ops += done;
+          const now = performance.now();
+          if (now < deadline) socket.write(o.command);
+          else resolve(now);
+        });
+        socket.once('close', () => reject(new Error('the server closed a connection mid-run')));
+        socket.on('error', reject);
+        socket.write(o.command);
+      })),
+    );
+    const seconds = (Math.max(...ends) - start) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return { ops, seconds, opsPerSecond: ops / seconds, clientCpu: (cpu.user + cpu.system) / 1e4 / seconds };
+  } finally {
+    for (const s of sockets) {
+      s.removeAllListeners('close');
+      s.on('error', () => undefined);
+      s.destroy();
+    }
+  }
+}
+
+function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setNoDelay(true); // as redis-benchmark does; a reply must not wait for Nagle
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}

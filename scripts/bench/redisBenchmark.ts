@@ -1,0 +1,40 @@
+// Small-value load from Debian's redis-benchmark (C, one thread): the client the reference figures
+// in PERFORMANCE.md were taken with, and fast enough not to be what limits the pipelined runs.
+import { spawnTracked } from './processes';
+
+export const REDIS_BENCHMARK = '/usr/bin/redis-benchmark';
+
+export interface RedisBenchmarkOptions {
+  port: number;
+  /** The command and its arguments, sent as given (arbitrary-command mode). */
+  command: readonly string[];
+  clients: number;
+  requests: number;
+  pipeline?: number;
+}
+
+/** Runs redis-benchmark once and returns its ops/s; rejects if it failed or saw an error reply. */
+export function redisBenchmark(o: RedisBenchmarkOptions): Promise<number> {
+  const args = ['-h', '127.0.0.1', '-p', String(o.port), '-c', String(o.clients), '-n', String(o.requests), '-q', '--csv'];
+  if (o.pipeline && o.pipeline > 1) args.push('-P', String(o.pipeline));
+  args.push(...o.command);
+  return new Promise((resolve, reject) => {
+    const child = spawnTracked(REDIS_BENCHMARK, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      // redis-benchmark 7 exits 1 on the first error reply ("Error from server: ..."), so a
+      // non-zero exit is how a benchmark of error replies is caught.
+      if (code !== 0) return reject(new Error(`redis-benchmark ${o.command[0]} exited ${code}: ${stderr.trim() || stdout.trim()}`));
+      // --csv prints a header and one row: "test","rps","avg_latency_ms",... The test name is the
+      // whole command line, so take rps as the first of the seven numbers that end the row.
+      const row = stdout.split('\n').find((l) => /,"[\d.]+"(,"[\d.]+"){6}\s*$/.test(l));
+      const rps = row ? Number(/,"([\d.]+)"(?:,"[\d.]+"){6}\s*$/.exec(row)?.[1]) : NaN;
+      if (!Number.isFinite(rps) || rps <= 0) return reject(new Error(`no ops/s in redis-benchmark output:\n${stdout}${stderr}`));
+      resolve(rps);
+    });
+  });
+}

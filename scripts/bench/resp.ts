@@ -1,0 +1,129 @@
+// Just enough RESP for the benchmarks: encode a command once, tell where replies end without
+// copying them (a 1 MiB bulk reply is counted, never concatenated), and one-off requests for setup
+// and checks. Kept apart from src/resp so the benchmark measures the server, not its own parser.
+import * as net from 'node:net';
+
+export type Arg = string | Buffer | number;
+
+/** A command as one RESP array of bulk strings, encoded once and written as often as needed. */
+export function encodeCommand(args: readonly Arg[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const a of args) {
+    const b = Buffer.isBuffer(a) ? a : Buffer.from(String(a));
+    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Finds reply boundaries in a RESP2 byte stream: header lines (`+`, `-`, `:`, `$n`, `*n`) are read
+ * up to their CRLF, a bulk body is skipped by counting its n+2 bytes, and arrays count down their
+ * elements. Error replies are counted and the first one kept, so a run of errors cannot pass as a
+ * fast benchmark.
+ */
+export class ReplyFramer {
+  errors = 0;
+  firstError?: string;
+  private line = '';
+  private bodyLeft = 0;
+  private remaining = 1; // elements still missing from the current top-level reply
+
+  /** Consumes a chunk and returns how many replies it completed. */
+  feed(chunk: Buffer): number {
+    let done = 0;
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.bodyLeft > 0) {
+        const take = Math.min(this.bodyLeft, chunk.length - i);
+        this.bodyLeft -= take;
+        i += take;
+        if (this.bodyLeft === 0) done += this.elementDone();
+        continue;
+      }
+      const nl = chunk.indexOf(10, i);
+      if (nl === -1) {
+        this.line += chunk.toString('latin1', i); // header lines are short: appending is cheap
+        break;
+      }
+      this.line += chunk.toString('latin1', i, nl + 1);
+      i = nl + 1;
+      const line = this.line;
+      this.line = '';
+      done += this.onLine(line);
+    }
+    return done;
+  }
+
+  private onLine(line: string): number {
+    const text = line.slice(1, -2);
+    switch (line[0]) {
+      case '+':
+      case ':':
+        return this.elementDone();
+      case '-':
+        this.errors++;
+        this.firstError ??= text;
+        return this.elementDone();
+      case '$': {
+        const n = Number(text);
+        if (n < 0) return this.elementDone();
+        this.bodyLeft = n + 2;
+        return 0;
+      }
+      case '*': {
+        const n = Number(text);
+        if (n <= 0) return this.elementDone();
+        this.remaining += n - 1;
+        return 0;
+      }
+      default:
+        throw new Error(`unexpected reply line ${JSON.stringify(line.slice(0, 80))}`);
+    }
+  }
+
+  private elementDone(): number {
+    if (--this.remaining > 0) return 0;
+    this.remaining = 1;
+    return 1;
+  }
+}
+
+/** One reply, whole: `+OK` as 'OK', a bulk string as a Buffer, nil as null, an error reply as an Error. */
+export type Reply = string | Buffer | null | Error;
+
+/** Opens a connection, sends one command, returns its reply (setup and checks only, not measured). */
+export function request(port: number, args: readonly Arg[], timeoutMs = 5000): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const framer = new ReplyFramer();
+    const parts: Buffer[] = [];
+    const timer = setTimeout(() => finish(new Error(`no reply to ${String(args[0])} within ${timeoutMs} ms`)), timeoutMs);
+    const finish = (err?: Error, reply?: Reply) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(reply ?? null);
+    };
+    socket.on('error', (err) => finish(err));
+    socket.on('connect', () => socket.write(encodeCommand(args)));
+    socket.on('data', (chunk) => {
+      parts.push(chunk);
+      try {
+        if (framer.feed(chunk) > 0) finish(undefined, decodeSimple(Buffer.concat(parts)));
+      } catch (err) {
+        finish(err as Error);
+      }
+    });
+  });
+}
+
+function decodeSimple(bytes: Buffer): Reply {
+  const eol = bytes.indexOf('\r\n');
+  const text = bytes.toString('latin1', 1, eol);
+  switch (bytes[0]) {
+    case 0x2b: return text; // +
+    case 0x2d: return new Error(text); // -
+    case 0x24: return Number(text) < 0 ? null : bytes.subarray(eol + 2, eol + 2 + Number(text)); // $
+    default: return new Error(`unsupported reply type ${JSON.stringify(bytes.toString('latin1', 0, 1))}`);
+  }
+}

@@ -1,0 +1,135 @@
+import { strict as assert } from 'node:assert';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { defineCommand } from '../../src';
+import { SimpleString } from '../../src/resp/Reply';
+import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';
+import { startServer, startServerProcess } from '../helpers/servers';
+
+/** A command that answers after `ms` milliseconds: lets a test make an early reply finish last. */
+const sleep = defineCommand({
+  name: 'test.sleep',
+  arity: 2,
+  summary: 'Replies after a delay (tests only)',
+  run: (_ctx, args) => new Promise((resolve) => setTimeout(() => resolve(new SimpleString(`slept ${args[1]}`)), Number(args[1]))),
+});
+
+describe('server behaviour', () => {
+  it('answers pipelined requests in order even when an earlier one finishes last', async () => {
+    const { server, port } = await startServer({ commands: [sleep] });
+    const c = await RawClient.connect(port);
+    const replies = await c.pipeline([['TEST.SLEEP', '80'], ['PING'], ['TEST.SLEEP', '10'], ['ECHO', 'last']]);
+    assert.deepEqual(replies, ['slept 80', 'PONG', 'slept 10', 'last']);
+    await c.close();
+    await server.close();
+  });
+
+  it('answers 10,000 pipelined mixed commands in order, in one write', async () => {
+    const { server, port } = await startServer();
+    const c = await RawClient.connect(port);
+    const commands: string[][] = [];
+    const expected: Parsed[] = [];
+    for (let i = 0; i < 10000; i++) {
+      switch (i % 5) {
+        case 0: commands.push(['AI.TENSORSET', `p${i}`, 'INT32', '2', 'VALUES', String(i), String(-i)]); expected.push('OK'); break;
+        case 1: commands.push(['AI.TENSORGET', `p${i - 1}`, 'VALUES']); expected.push([i - 1, 1 - i]); break;
+        case 2: commands.push(['PING']); expected.push('PONG'); break;
+        case 3: commands.push(['AI.TENSORGET', `missing${i}`]); expected.push('error'); break;
+        default: commands.push(['ECHO', `e${i}`]); expected.push(`e${i}`);
+      }
+    }
+    const replies = await c.pipeline(commands);
+    const normalized = replies.map((r) => (r instanceof Error ? 'error' : r));
+    assert.deepEqual(normalized, expected);
+    assert.equal(await c.call('DBSIZE'), 2000);
+    await c.close();
+    await server.close();
+  });
+
+  it('serves 200 concurrent connections', async () => {
+    const { server, port } = await startServer();
+    const clients = await Promise.all(Array.from({ length: 200 }, () => RawClient.connect(port)));
+    const results = await Promise.all(clients.map(async (c, i) => {
+      await c.call('AI.TENSORSET', `c${i}`, 'FLOAT', 1, 'VALUES', i);
+      return c.call('AI.TENSORGET', `c${i}`, 'VALUES');
+    }));
+    assert.deepEqual(results, Array.from({ length: 200 }, (_, i) => [String(i)]));
+    const list = String(await clients[0].call('CLIENT', 'LIST'));
+    assert.equal(list.trim().split('\n').length, 200);
+    await Promise.all(clients.map((c) => c.close()));
+    await server.close();
+  });
+
+  it('survives a client that disconnects in the middle of a 100 MB BLOB', async () => {
+    const { child, port, stop } = await startServerProcess();
+    const size = 100 * 1024 * 1024;
+    const quitter = await RawClient.connect(port);
+    quitter.write(`*6\r\n$12\r\nAI.TENSORSET\r\n$3\r\nbig\r\n$5\r\nUINT8\r\n$${size}\r\n${size}\r\n$4\r\nBLOB\r\n$${size}\r\n`);
+    const half = Buffer.alloc(size / 2, 7);
+    quitter.write(half);
+    await new Promise((r) => setTimeout(r, 200));
+    quitter.destroy();
+    const c = await RawClient.connect(port, { returnBuffers: true });
+    assert.deepEqual(await c.call('PING'), Buffer.from('PONG'));
+    assert.deepEqual(await c.call('EXISTS', 'big'), 0);
+    // A whole 100 MB BLOB then goes through and comes back intact.
+    const full = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 4096) full[i] = i & 0xff;
+    assert.deepEqual(await c.call('AI.TENSORSET', 'big', 'UINT8', size, 'BLOB', full), Buffer.from('OK'));
+    const back = (await c.call('AI.TENSORGET', 'big', 'BLOB')) as Buffer;
+    assert.equal(back.length, size);
+    assert.ok(back.equals(full));
+    assert.equal(child.exitCode, null);
+    await c.close();
+    await stop();
+  });
+
+  it('refuses clients past maxclients with Redis\'s error and keeps serving the others', async () => {
+    const { server, port } = await startServer({ maxclients: 2 });
+    const a = await RawClient.connect(port);
+    const b = await RawClient.connect(port);
+    await a.call('PING');
+    await b.call('PING');
+    const third = await RawClient.connect(port);
+    const reply = await third.raw('PING\r\n', 35);
+    assert.equal(reply.toString(), '-ERR max number of clients reached\r\n');
+    await third.closed;
+    assert.equal(await a.call('PING'), 'PONG');
+    await a.close();
+    await b.close();
+    await server.close();
+  });
+
+  it('closes a client that breaks the protocol or a limit, after telling it why, and serves the rest', async () => {
+    const { server, port } = await startServer();
+    const good = await RawClient.connect(port);
+    const bad = await RawClient.connect(port);
+    const reply = await bad.raw('PING\r\n*1\r\n$-3\r\n', 100);
+    assert.equal(reply.toString(), '+PONG\r\n-ERR Protocol error: invalid bulk length\r\n');
+    await bad.closed;
+    assert.equal(await good.call('CONFIG', 'SET', 'proto-max-bulk-len', '1kb'), 'OK');
+    const big = await RawClient.connect(port);
+    const refused = await big.raw(encodeCommand(['AI.TENSORSET', 'k', 'UINT8', '2000', 'BLOB', Buffer.alloc(2000)]), 100);
+    assert.equal(refused.toString(), '-ERR Protocol error: invalid bulk length\r\n');
+    await big.closed;
+    assert.equal(await good.call('CONFIG', 'SET', 'client-query-buffer-limit', '2kb'), 'OK');
+    const greedy = await RawClient.connect(port);
+    const silent = await greedy.raw(encodeCommand(['ECHO', 'a'.repeat(1000), 'b'.repeat(1000), 'c'.repeat(1000)]), 1);
+    assert.equal(silent.length, 0, 'Redis closes a client past the query buffer limit without a reply');
+    await greedy.closed;
+    assert.equal(await good.call('PING'), 'PONG');
+    await good.close();
+    await server.close();
+  });
+
+  it('listens on a unix socket and honours QUIT', async () => {
+    const socketPath = path.join(os.tmpdir(), `stormbreaker-test-${process.pid}.sock`);
+    const { server } = await startServer({ unixsocket: socketPath });
+    const c = await RawClient.connect(0, { path: socketPath });
+    assert.equal(await c.call('AI.TENSORSET', 'u', 'FLOAT', 1, 'VALUES', 2), 'OK');
+    assert.equal(await c.call('QUIT'), 'OK');
+    await c.closed;
+    await server.close();
+  });
+});
