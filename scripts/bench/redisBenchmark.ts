@@ -25,10 +25,10 @@ export function redisBenchmark(o: RedisBenchmarkOptions): Promise<number> {
     child.stdout?.on('data', (d) => (stdout += d));
     child.stderr?.on('data', (d) => (stderr += d));
     child.once('error', reject);
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
       // redis-benchmark 7 exits 1 on the first error reply ("Error from server: ..."), so a
       // non-zero exit is how a benchmark of error replies is caught.
-      if (code !== 0) return reject(new Error(`redis-benchmark ${o.command[0]} exited ${code}: ${stderr.trim() || stdout.trim()}`));
+      if (code !== 0) return reject(new Error(`redis-benchmark ${o.command[0]} exited ${code ?? signal}: ${stderr.trim() || stdout.trim()}`));
       // --csv prints a header and one row: "test","rps","avg_latency_ms",... The test name is the
       // whole command line, so take rps as the first of the seven numbers that end the row.
       const row = stdout.split('\n').find((l) => /,"[\d.]+"(,"[\d.]+"){6}\s*$/.test(l));

@@ -53,8 +53,9 @@ export async function freePorts(count: number): Promise<number[]> {
 }
 
 /**
- * Ready means it answers PING over TCP: log lines differ between the servers (and --loglevel
- * warning hides ours), a reply does not.
+ * Ready means INFO over TCP reports this child's process_id: log lines differ between the servers
+ * (and --loglevel warning hides ours), and a mere PONG could come from some other process that
+ * took the port first while this child is failing to bind it.
  */
 async function whenReady(name: string, child: ChildProcess, port: number, timeoutMs = 10_000): Promise<RunningServer> {
   let output = '';
@@ -68,11 +69,11 @@ async function whenReady(name: string, child: ChildProcess, port: number, timeou
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new ServerStartError(`${name} exited (${child.exitCode ?? child.signalCode}) before accepting connections:\n${output}`);
     }
-    const pong = await request(port, ['PING'], 500).catch(() => undefined);
-    if (pong === 'PONG') break;
+    const info = await request(port, ['INFO', 'server'], 500).catch(() => undefined);
+    if (Buffer.isBuffer(info) && /^process_id:(\d+)\r?$/m.exec(info.toString())?.[1] === String(child.pid)) break;
     if (Date.now() > deadline) {
       await stopChild(child);
-      throw new ServerStartError(`${name} did not answer PING on port ${port} within ${timeoutMs} ms:\n${output}`);
+      throw new ServerStartError(`${name} did not answer INFO with its pid on port ${port} within ${timeoutMs} ms:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -10,9 +10,9 @@ import { stopAll } from './processes';
 import { redisBenchmark } from './redisBenchmark';
 import { freePorts, RunningServer, ServerStartError, startRedis, startStormbreaker } from './servers';
 
-// Sizes chosen so the whole run stays under ~3 minutes on the 2-core machines: 100K requests is
-// 2–4 s at the 30–50K ops/s expected without pipelining; 500K pipelined requests is ~1 s for
-// redis-server and a few seconds for us; 5 s windows give a 1 MiB run a few thousand operations.
+// Sizes chosen so the whole run (~2 minutes) stays under 3 on the 2-core machines: 100K requests
+// is 1.5–5 s at the 20–75K ops/s seen without pipelining; 500K pipelined requests is ~0.5–1 s for
+// redis-server and ~2–5 s for us; a 5 s window gives a 1 MiB run several thousand operations.
 const CLIENTS = 50;
 const PIPELINE = 16;
 const SMALL_REQUESTS = 100_000;
