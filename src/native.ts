@@ -2,28 +2,12 @@
 // Everything the C++ side offers is described by `Binding`; nothing else crosses N-API.
 import * as path from 'node:path';
 
-/** A block of 64-byte aligned native memory that a tensor can adopt without copying. */
-export interface NativeStorage {
-  readonly byteLength: number;
-  /** A new ArrayBuffer over the native bytes (no copy); it keeps them alive while reachable. */
-  arrayBuffer(): ArrayBuffer;
-}
+/** Opaque handle on a block of 64-byte aligned native memory that a tensor can adopt. */
+export type StorageHandle = { readonly __storage: unique symbol };
+/** Opaque handle on a native tensor (a reference-counted DLPack tensor). */
+export type TensorHandle = { readonly __tensor: unique symbol };
 
-/** The native tensor handle (a reference-counted DLPack tensor). */
-export interface NativeTensor {
-  readonly dtype: number;
-  readonly shape: number[];
-  readonly byteOffset: number;
-  readonly byteLength: number;
-  /** Largest power of two (up to 4096) dividing the data address: at least 64 for our own memory. */
-  readonly dataAlignment: number;
-  /** The tensor's whole storage; the tensor occupies [byteOffset, byteOffset + byteLength). */
-  arrayBuffer(): ArrayBuffer;
-  /** `%.17g` text of each element of a FLOAT or DOUBLE tensor. */
-  formatFloats(): string[];
-}
-
-/** Results of `checkBlob`. */
+/** Results of the blob checks `createTensor` makes. */
 export const enum BlobCheck {
   Ok = 0,
   SizeMismatch = 1,
@@ -31,21 +15,47 @@ export const enum BlobCheck {
   StringCountMismatch = 3,
 }
 
+/** What `createTensor`'s source is. */
+export const enum SourceKind {
+  /** No source: zero-filled memory (STRING: empty strings). */
+  Zeroed = 0,
+  /** A Uint8Array, copied once into aligned memory. */
+  Bytes = 1,
+  /** A storage handle, adopted without a copy. */
+  Storage = 2,
+  /** Another tensor's storage, shared without a copy. */
+  Tensor = 3,
+}
+
 export interface Binding {
   readonly abiVersion: number;
-  allocateStorage(byteLength: number, zeroed: boolean): NativeStorage;
+  /** Where `createTensor` reads shapes from; set once, by `createTensor` below. */
+  setShapeScratch(scratch: Float64Array): void;
+  allocateStorage(byteLength: number, zeroed: boolean): StorageHandle;
+  /** An ArrayBuffer over the storage (no copy); it keeps the memory alive while reachable. */
+  storageArrayBuffer(storage: StorageHandle): ArrayBuffer;
   /**
-   * Makes a tensor. `source` is shared when it is a NativeStorage or NativeTensor, copied when it is
-   * a Uint8Array, and zero-filled memory is used when it is null.
+   * Makes a tensor of `dtype` and `shape` over [byteOffset, byteOffset + byteLength) of `source`.
+   * Returns a BlobCheck code instead when the bytes do not fit the dtype and shape.
    */
   createTensor(
     dtype: number,
-    shape: readonly number[],
-    source: NativeStorage | NativeTensor | Uint8Array | null,
+    ndim: number,
+    kind: SourceKind,
+    source: StorageHandle | TensorHandle | Uint8Array | null,
     byteOffset: number,
     byteLength: number,
-  ): NativeTensor;
-  checkBlob(dtype: number, elementCount: number, bytes: Uint8Array): BlobCheck;
+  ): TensorHandle | BlobCheck;
+  tensorDType(tensor: TensorHandle): number;
+  tensorShape(tensor: TensorHandle): number[];
+  tensorByteOffset(tensor: TensorHandle): number;
+  tensorByteLength(tensor: TensorHandle): number;
+  /** Largest power of two (up to 4096) dividing the data address: at least 64 for our memory. */
+  tensorDataAlignment(tensor: TensorHandle): number;
+  /** The tensor's whole storage (no copy); the tensor occupies [byteOffset, byteOffset + byteLength). */
+  tensorArrayBuffer(tensor: TensorHandle): ArrayBuffer;
+  /** `%.17g` text of each element of a FLOAT or DOUBLE tensor. */
+  tensorFormatFloats(tensor: TensorHandle): string[];
   formatDouble(value: number): string;
   poolStats(): { cachedBytes: number; cachedBuffers: number; hits: number; misses: number };
 }
@@ -58,7 +68,7 @@ function load(): Binding {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     const binding = nodeGypBuild(packageRoot) as Binding;
-    if (binding.abiVersion !== 1) throw new Error(`addon ABI ${binding.abiVersion}, expected 1`);
+    if (binding.abiVersion !== 3) throw new Error(`addon ABI ${binding.abiVersion}, expected 3 (rebuild it)`);
     return binding;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -72,3 +82,21 @@ function load(): Binding {
 
 /** The loaded addon. */
 export const native: Binding = load();
+
+// Shapes cross into C++ through one Float64Array both sides hold: far cheaper than a JS array.
+const shapeScratch = new Float64Array(64);
+native.setShapeScratch(shapeScratch);
+
+/** Creates a native tensor (see `Binding.createTensor`); at most 64 dimensions. */
+export function createTensor(
+  dtype: number,
+  shape: readonly number[],
+  kind: SourceKind,
+  source: StorageHandle | TensorHandle | Uint8Array | null,
+  byteOffset: number,
+  byteLength: number,
+): TensorHandle | BlobCheck {
+  if (shape.length > shapeScratch.length) throw new RangeError(`a tensor has at most ${shapeScratch.length} dimensions`);
+  for (let i = 0; i < shape.length; i++) shapeScratch[i] = shape[i];
+  return native.createTensor(dtype, shape.length, kind, source, byteOffset, byteLength);
+}

@@ -1,12 +1,10 @@
-// Entry point of the core addon: registers the tensor and storage handles and a few functions.
-// This is the whole native surface; src/native.ts describes it to TypeScript.
+// Entry point of the core addon. This is the whole native surface; src/native.ts describes it
+// to TypeScript.
 #include <napi.h>
 
 #include "../core/buffer_pool.h"
 #include "../core/format_double.h"
-#include "addon_state.h"
-#include "native_storage.h"
-#include "native_tensor.h"
+#include "tensor_functions.h"
 
 namespace stormbreaker {
 namespace {
@@ -26,21 +24,23 @@ Napi::Value PoolStatsJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  auto* state = new AddonState();
-  env.SetInstanceData<AddonState>(state);
-  Napi::Function storage = NativeStorage::Define(env);
-  Napi::Function tensor = NativeTensor::Define(env);
-  state->storageConstructor = Napi::Persistent(storage);
-  state->tensorConstructor = Napi::Persistent(tensor);
-
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
-  exports.Set("NativeStorage", storage);
-  exports.Set("NativeTensor", tensor);
-  exports.Set("allocateStorage", Napi::Function::New<NativeStorage::Allocate>(env, "allocateStorage"));
-  exports.Set("createTensor", Napi::Function::New<NativeTensor::Create>(env, "createTensor"));
-  exports.Set("checkBlob", Napi::Function::New<NativeTensor::CheckBlob>(env, "checkBlob"));
-  exports.Set("formatDouble", Napi::Function::New<FormatDoubleJs>(env, "formatDouble"));
-  exports.Set("poolStats", Napi::Function::New<PoolStatsJs>(env, "poolStats"));
+  auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
+    exports.Set(name, Napi::Function::New(env, f, name));
+  };
+  exports.Set("abiVersion", Napi::Number::New(env, 3));
+  fn("setShapeScratch", SetShapeScratch);
+  fn("allocateStorage", AllocateStorage);
+  fn("storageArrayBuffer", StorageArrayBuffer);
+  fn("createTensor", CreateTensor);
+  fn("tensorDType", TensorDType);
+  fn("tensorShape", TensorShape);
+  fn("tensorByteOffset", TensorByteOffset);
+  fn("tensorByteLength", TensorByteLength);
+  fn("tensorDataAlignment", TensorDataAlignment);
+  fn("tensorArrayBuffer", TensorArrayBuffer);
+  fn("tensorFormatFloats", TensorFormatFloats);
+  fn("formatDouble", FormatDoubleJs);
+  fn("poolStats", PoolStatsJs);
   return exports;
 }
 

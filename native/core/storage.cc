@@ -1,12 +1,25 @@
 #include "storage.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "buffer_pool.h"
 
 namespace stormbreaker {
 
+// Header slot of an inline storage: the data that follows it stays 64-byte aligned.
+constexpr size_t kInlineHeader = (sizeof(Storage) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+constexpr size_t kInlineMaxSize = 4096;
+
+Storage* Storage::AllocateInline(size_t size) {
+  void* block = nullptr;
+  if (posix_memalign(&block, kTensorAlignment, kInlineHeader + size) != 0) throw std::bad_alloc();
+  return new (block) Storage(static_cast<char*>(block) + kInlineHeader, size, 0);
+}
+
 Storage* Storage::Allocate(size_t size) {
+  if (size <= kInlineMaxSize) return AllocateInline(size);
   size_t capacity = 0;
   char* data = BufferPool::Allocate(size, &capacity);
   return new Storage(data, size, capacity);
@@ -20,6 +33,11 @@ Storage* Storage::AllocateZeroed(size_t size) {
 
 void Storage::Release() {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (capacity_ == 0) {
+      this->~Storage();
+      std::free(this);  // header and data were one block
+      return;
+    }
     BufferPool::Free(data_, capacity_);
     delete this;
   }

@@ -25,6 +25,10 @@ BlobCheck CheckBlob(DType dtype, int64_t count, const char* bytes, size_t length
 
 class Tensor {
  public:
+  // Lets the addon check that an opaque handle it is given really is a Tensor.
+  static constexpr uint32_t kMagic = 0x54454e53;  // "TENS"
+  bool IsValid() const { return magic_ == kMagic; }
+
   // Creates a tensor over [byteOffset, byteOffset + byteLength) of `storage`, taking its own
   // reference. STRING data must already have passed CheckBlob.
   static Tensor* Create(DType dtype, std::vector<int64_t> shape, Storage* storage, size_t byteOffset,
@@ -50,6 +54,7 @@ class Tensor {
   Tensor(DType dtype, std::vector<int64_t> shape, Storage* storage, size_t byteOffset, size_t byteLength);
   ~Tensor();
 
+  const uint32_t magic_ = kMagic;
   std::atomic<int> refs_{1};
   DType dtype_;
   std::vector<int64_t> shape_;

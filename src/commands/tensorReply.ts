@@ -1,3 +1,4 @@
+import { native } from '../native';
 import { DoubleReply, Reply } from '../resp/Reply';
 import { exactNumber, Tensor } from '../tensor/Tensor';
 
@@ -6,7 +7,7 @@ export function tensorValuesReply(tensor: Tensor): Reply[] {
   switch (tensor.dtype) {
     case 'FLOAT':
     case 'DOUBLE':
-      return tensor.handle.formatFloats().map((text) => new DoubleReply(text));
+      return native.tensorFormatFloats(tensor.handle).map((text) => new DoubleReply(text));
     case 'STRING':
       return tensor.stringBytes();
     case 'INT64':

@@ -1,4 +1,3 @@
-import { native } from '../native';
 import { storageView } from '../tensor/Tensor';
 
 /**
@@ -12,5 +11,5 @@ export function blobDestination(args: readonly Buffer[], length: number): Buffer
   if (last.length !== 4 || last.toString('latin1').toUpperCase() !== 'BLOB') return undefined;
   const name = args[0];
   if (name.length !== 12 || name.toString('latin1').toLowerCase() !== 'ai.tensorset') return undefined;
-  return storageView(native.allocateStorage(length, false));
+  return storageView(length);
 }

@@ -1,4 +1,4 @@
-import { BlobCheck, native, NativeStorage, NativeTensor } from '../native';
+import { BlobCheck, createTensor, native, SourceKind, StorageHandle, TensorHandle } from '../native';
 import { StormbreakerError, TensorErrors } from '../errors';
 import {
   DType, DTYPES, dtypeCode, dtypeOf, dtypeOfTypedArray, ELEMENT_SIZE, INTEGER_RANGE, TypedArray, VIEW_OF,
@@ -12,13 +12,14 @@ export type NestedArray = TensorValue | readonly NestedArray[];
 // Which native object owns the memory behind an ArrayBuffer we handed out: memory we own can be
 // adopted by a new tensor without a copy. Memory from the JS heap is always copied, because JS
 // can detach or transfer it while native code still points at it.
-const ownerOf = new WeakMap<ArrayBuffer, NativeStorage | NativeTensor>();
+const ownerOf = new WeakMap<ArrayBuffer, { kind: SourceKind; handle: StorageHandle | TensorHandle }>();
 
-/** Registers a view over native storage so that tensors built from it share instead of copy. */
-export function storageView(storage: NativeStorage): Buffer {
-  const buffer = storage.arrayBuffer();
-  ownerOf.set(buffer, storage);
-  return Buffer.from(buffer, 0, storage.byteLength);
+/** A Buffer over `byteLength` bytes of new native storage; tensors built from it adopt it. */
+export function storageView(byteLength: number): Buffer {
+  const handle = native.allocateStorage(byteLength, false);
+  const buffer = native.storageArrayBuffer(handle);
+  ownerOf.set(buffer, { kind: SourceKind.Storage, handle });
+  return Buffer.from(buffer, 0, byteLength);
 }
 
 function checkShape(shape: readonly number[]): number {
@@ -31,11 +32,12 @@ function checkShape(shape: readonly number[]): number {
   return count;
 }
 
-function blobError(check: BlobCheck): string {
-  switch (check) {
-    case BlobCheck.SizeMismatch: return TensorErrors.dataLength;
-    case BlobCheck.BoolNotBinary: return TensorErrors.boolBlob;
-    default: return TensorErrors.stringCount;
+function made(result: TensorHandle | BlobCheck, dtype: DType, shape: readonly number[]): Tensor {
+  if (typeof result !== 'number') return new Tensor(result, dtype, shape);
+  switch (result) {
+    case BlobCheck.SizeMismatch: throw new StormbreakerError(TensorErrors.dataLength);
+    case BlobCheck.BoolNotBinary: throw new StormbreakerError(TensorErrors.boolBlob);
+    default: throw new StormbreakerError(TensorErrors.stringCount);
   }
 }
 
@@ -54,18 +56,18 @@ function blobError(check: BlobCheck): string {
  */
 export class Tensor {
   /** @internal The native handle. */
-  readonly handle: NativeTensor;
+  readonly handle: TensorHandle;
   /** The element type. */
   readonly dtype: DType;
   /** The dimensions; `[]` for a scalar. */
   readonly shape: readonly number[];
   private bytesView?: Uint8Array;
 
-  /** @internal Use the static factories. */
-  constructor(handle: NativeTensor) {
+  /** @internal Use the static factories. `dtype` and `shape` default to the handle's own. */
+  constructor(handle: TensorHandle, dtype?: DType, shape?: readonly number[]) {
     this.handle = handle;
-    this.dtype = dtypeOf(handle.dtype);
-    this.shape = Object.freeze(handle.shape);
+    this.dtype = dtype ?? dtypeOf(native.tensorDType(handle));
+    this.shape = shape ?? native.tensorShape(handle);
   }
 
   /**
@@ -75,7 +77,7 @@ export class Tensor {
   static alloc(dtype: DType, shape: readonly number[]): Tensor {
     const count = checkShape(shape);
     const byteLength = dtype === 'STRING' ? count : count * ELEMENT_SIZE[dtype];
-    return new Tensor(native.createTensor(dtypeCode(dtype), shape, null, 0, byteLength));
+    return made(createTensor(dtypeCode(dtype), shape, SourceKind.Zeroed, null, 0, byteLength), dtype, shape);
   }
 
   /**
@@ -102,15 +104,13 @@ export class Tensor {
    * element NUL-terminated). The bytes are checked exactly as `AI.TENSORSET … BLOB` checks them.
    */
   static fromBlob(dtype: DType, shape: readonly number[], bytes: Uint8Array): Tensor {
-    const count = checkShape(shape);
+    checkShape(shape);
     const code = dtypeCode(dtype);
-    const check = native.checkBlob(code, count, bytes);
-    if (check !== BlobCheck.Ok) throw new StormbreakerError(blobError(check));
     const owner = ownerOf.get(bytes.buffer as ArrayBuffer);
-    if (owner !== undefined) {
-      return new Tensor(native.createTensor(code, shape, owner, bytes.byteOffset, bytes.byteLength));
-    }
-    return new Tensor(native.createTensor(code, shape, bytes, 0, bytes.byteLength));
+    const result = owner !== undefined
+      ? createTensor(code, shape, owner.kind, owner.handle, bytes.byteOffset, bytes.byteLength)
+      : createTensor(code, shape, SourceKind.Bytes, bytes, 0, bytes.byteLength);
+    return made(result, dtype, shape);
   }
 
   /**
@@ -164,7 +164,7 @@ export class Tensor {
       at += p.length;
       if (p.length === 0 || p[p.length - 1] !== 0) blob[at++] = 0;
     }
-    return new Tensor(native.createTensor(dtypeCode('STRING'), shape, blob, 0, length));
+    return made(createTensor(dtypeCode('STRING'), shape, SourceKind.Bytes, blob, 0, length), 'STRING', shape);
   }
 
   /** Number of elements (1 for a scalar). */
@@ -174,15 +174,15 @@ export class Tensor {
 
   /** Size of the data in bytes. */
   get byteLength(): number {
-    return this.handle.byteLength;
+    return this.bytes.byteLength;
   }
 
   /** The raw bytes (the wire BLOB), a view over native memory. */
   get bytes(): Uint8Array {
     if (this.bytesView === undefined) {
-      const buffer = this.handle.arrayBuffer();
-      ownerOf.set(buffer, this.handle);
-      this.bytesView = new Uint8Array(buffer, this.handle.byteOffset, this.handle.byteLength);
+      const buffer = native.tensorArrayBuffer(this.handle);
+      ownerOf.set(buffer, { kind: SourceKind.Tensor, handle: this.handle });
+      this.bytesView = new Uint8Array(buffer, native.tensorByteOffset(this.handle), native.tensorByteLength(this.handle));
     }
     return this.bytesView;
   }

@@ -1,0 +1,209 @@
+#include "tensor_functions.h"
+
+#include <cstring>
+#include <limits>
+
+#include "../core/format_double.h"
+#include "external_buffer.h"
+#include "handles.h"
+
+namespace stormbreaker {
+namespace {
+
+// What createTensor's `source` is (src/native.ts SourceKind).
+enum class SourceKind { Zeroed = 0, Bytes = 1, Storage = 2, Tensor = 3 };
+
+Napi::Value Fail(Napi::Env env, const char* message) {
+  Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// JS writes a shape into this Float64Array before createTensor: reading one typed array we hold
+// is far cheaper than an N-API call per element of a JS array. Per addon instance.
+struct ShapeScratch {
+  Napi::Reference<Napi::Float64Array> array;
+  const double* data = nullptr;
+  size_t length = 0;
+};
+
+// Reads `ndim` dims from the scratch, checking each is a positive integer and the count fits.
+bool ReadShape(Napi::Env env, uint32_t ndim, std::vector<int64_t>* shape, int64_t* count) {
+  auto* scratch = env.GetInstanceData<ShapeScratch>();
+  if (scratch == nullptr || ndim > scratch->length) return false;
+  shape->reserve(ndim);
+  __int128 total = 1;
+  for (uint32_t i = 0; i < ndim; i++) {
+    double d = scratch->data[i];
+    if (!(d >= 1) || d > 9.007199254740991e15 || d != static_cast<double>(static_cast<int64_t>(d))) return false;
+    shape->push_back(static_cast<int64_t>(d));
+    total *= static_cast<int64_t>(d);
+    if (total > std::numeric_limits<int64_t>::max() / 16) return false;
+  }
+  *count = static_cast<int64_t>(total);
+  return true;
+}
+
+}  // namespace
+
+Napi::Value SetShapeScratch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    return Fail(env, "setShapeScratch(Float64Array)");
+  }
+  auto* scratch = new ShapeScratch();
+  Napi::Float64Array array = info[0].As<Napi::Float64Array>();
+  scratch->array = Napi::Persistent(array);
+  scratch->data = array.Data();
+  scratch->length = array.ElementLength();
+  env.SetInstanceData<ShapeScratch>(scratch);
+  return env.Undefined();
+}
+
+Napi::Value AllocateStorage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double length = info[0].As<Napi::Number>().DoubleValue();
+  if (!(length >= 0) || length > 9.007199254740991e15) return Fail(env, "allocateStorage: bad length");
+  try {
+    size_t n = static_cast<size_t>(length);
+    return StorageHandle(env, info[1].ToBoolean() ? Storage::AllocateZeroed(n) : Storage::Allocate(n));
+  } catch (const std::bad_alloc&) {
+    Napi::Error::New(env, "out of memory allocating tensor storage").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+}
+
+Napi::Value StorageArrayBuffer(const Napi::CallbackInfo& info) {
+  Storage* storage = StorageFrom(info.Env(), info[0]);
+  if (storage == nullptr) return info.Env().Undefined();
+  return ExternalArrayBuffer(info.Env(), storage);
+}
+
+Napi::Value CreateTensor(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() || !info[4].IsNumber() ||
+      !info[5].IsNumber()) {
+    return Fail(env, "createTensor(dtype, ndim, sourceKind, source, byteOffset, byteLength)");
+  }
+  int code = info[0].As<Napi::Number>().Int32Value();
+  if (!IsValidDType(code)) return Fail(env, "createTensor: unknown dtype code");
+  auto dtype = static_cast<stormbreaker::DType>(code);
+  std::vector<int64_t> shape;
+  int64_t count = 0;
+  if (!ReadShape(env, info[1].As<Napi::Number>().Uint32Value(), &shape, &count)) {
+    return Fail(env, "createTensor: invalid shape");
+  }
+  double offsetNumber = info[4].As<Napi::Number>().DoubleValue();
+  double lengthNumber = info[5].As<Napi::Number>().DoubleValue();
+  if (!(offsetNumber >= 0) || !(lengthNumber >= 0)) return Fail(env, "createTensor: negative range");
+  size_t byteOffset = static_cast<size_t>(offsetNumber);
+  size_t byteLength = static_cast<size_t>(lengthNumber);
+
+  auto kind = static_cast<SourceKind>(info[2].As<Napi::Number>().Int32Value());
+  Storage* storage = nullptr;
+  try {
+    switch (kind) {
+      case SourceKind::Zeroed: {
+        size_t expected = dtype == DType::String ? static_cast<size_t>(count) : count * ElementSize(dtype);
+        if (byteOffset != 0 || byteLength != expected) return Fail(env, "createTensor: zero tensor of the wrong size");
+        storage = Storage::AllocateZeroed(byteLength);
+        break;
+      }
+      case SourceKind::Bytes: {
+        if (!info[3].IsTypedArray()) return Fail(env, "createTensor: bytes must be a Uint8Array");
+        Napi::Uint8Array bytes = info[3].As<Napi::Uint8Array>();
+        if (byteOffset + byteLength > bytes.ByteLength()) return Fail(env, "createTensor: range outside source");
+        const char* data = reinterpret_cast<const char*>(bytes.Data()) + byteOffset;
+        BlobCheck check = CheckBlob(dtype, count, data, byteLength);
+        if (check != BlobCheck::Ok) return Napi::Number::New(env, static_cast<int>(check));
+        storage = Storage::Allocate(byteLength);
+        std::memcpy(storage->data(), data, byteLength);
+        byteOffset = 0;
+        break;
+      }
+      case SourceKind::Storage:
+      case SourceKind::Tensor: {
+        if (kind == SourceKind::Storage) {
+          storage = StorageFrom(env, info[3]);
+        } else {
+          Tensor* source = TensorFrom(env, info[3]);
+          storage = source == nullptr ? nullptr : source->storage();
+        }
+        if (storage == nullptr) return env.Undefined();
+        if (byteOffset + byteLength > storage->size()) return Fail(env, "createTensor: range outside storage");
+        BlobCheck check = CheckBlob(dtype, count, storage->data() + byteOffset, byteLength);
+        if (check != BlobCheck::Ok) return Napi::Number::New(env, static_cast<int>(check));
+        storage->Retain();
+        break;
+      }
+      default:
+        return Fail(env, "createTensor: unknown source kind");
+    }
+  } catch (const std::bad_alloc&) {
+    Napi::Error::New(env, "out of memory allocating tensor storage").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Tensor* tensor = Tensor::Create(dtype, std::move(shape), storage, byteOffset, byteLength);
+  storage->Release();  // the tensor holds its own reference now
+  return TensorHandle(env, tensor);
+}
+
+#define TENSOR_ARG                                          \
+  Tensor* tensor = TensorFrom(info.Env(), info[0]);         \
+  if (tensor == nullptr) return info.Env().Undefined();
+
+Napi::Value TensorDType(const Napi::CallbackInfo& info) {
+  TENSOR_ARG
+  return Napi::Number::New(info.Env(), static_cast<int>(tensor->dtype()));
+}
+
+Napi::Value TensorShape(const Napi::CallbackInfo& info) {
+  TENSOR_ARG
+  const auto& shape = tensor->shape();
+  Napi::Array out = Napi::Array::New(info.Env(), shape.size());
+  for (size_t i = 0; i < shape.size(); i++) out.Set(i, Napi::Number::New(info.Env(), static_cast<double>(shape[i])));
+  return out;
+}
+
+Napi::Value TensorByteOffset(const Napi::CallbackInfo& info) {
+  TENSOR_ARG
+  return Napi::Number::New(info.Env(), static_cast<double>(tensor->byteOffset()));
+}
+
+Napi::Value TensorByteLength(const Napi::CallbackInfo& info) {
+  TENSOR_ARG
+  return Napi::Number::New(info.Env(), static_cast<double>(tensor->byteLength()));
+}
+
+// The largest power of two (up to 4096) that divides the data address: lets tests check the
+// 64-byte alignment promise without exposing raw pointers.
+Napi::Value TensorDataAlignment(const Napi::CallbackInfo& info) {
+  TENSOR_ARG
+  auto address = reinterpret_cast<uintptr_t>(tensor->data());
+  uintptr_t alignment = 1;
+  while (alignment < 4096 && address % (alignment * 2) == 0) alignment *= 2;
+  return Napi::Number::New(info.Env(), static_cast<double>(alignment));
+}
+
+Napi::Value TensorArrayBuffer(const Napi::CallbackInfo& info) {
+  TENSOR_ARG
+  return ExternalArrayBuffer(info.Env(), tensor->storage());
+}
+
+Napi::Value TensorFormatFloats(const Napi::CallbackInfo& info) {
+  TENSOR_ARG
+  Napi::Env env = info.Env();
+  int64_t n = tensor->elementCount();
+  Napi::Array out = Napi::Array::New(env, static_cast<size_t>(n));
+  if (tensor->dtype() == DType::Float) {
+    const float* values = reinterpret_cast<const float*>(tensor->data());
+    for (int64_t i = 0; i < n; i++) out.Set(static_cast<uint32_t>(i), FormatDouble(static_cast<double>(values[i])));
+  } else if (tensor->dtype() == DType::Double) {
+    const double* values = reinterpret_cast<const double*>(tensor->data());
+    for (int64_t i = 0; i < n; i++) out.Set(static_cast<uint32_t>(i), FormatDouble(values[i]));
+  } else {
+    return Fail(env, "tensorFormatFloats: not a FLOAT or DOUBLE tensor");
+  }
+  return out;
+}
+
+}  // namespace stormbreaker

@@ -1,0 +1,29 @@
+// The tensor and storage functions of the addon. Argument rules are checked in TypeScript
+// (src/tensor/); this layer trusts types but checks every size and handle it is given.
+#pragma once
+#include <napi.h>
+
+namespace stormbreaker {
+
+// setShapeScratch(Float64Array): where createTensor reads shapes from (set once at load)
+Napi::Value SetShapeScratch(const Napi::CallbackInfo& info);
+// allocateStorage(byteLength, zeroed) -> storage handle
+Napi::Value AllocateStorage(const Napi::CallbackInfo& info);
+// storageArrayBuffer(storage) -> ArrayBuffer over it (no copy)
+Napi::Value StorageArrayBuffer(const Napi::CallbackInfo& info);
+// createTensor(dtype, ndim, sourceKind, source, byteOffset, byteLength) -> tensor handle, or a
+// BlobCheck code (number) when the bytes do not fit the dtype and shape. The shape is read from
+// the first `ndim` elements of the shape scratch.
+Napi::Value CreateTensor(const Napi::CallbackInfo& info);
+// tensorDType / tensorShape / tensorByteOffset / tensorByteLength / tensorDataAlignment (tensor)
+Napi::Value TensorDType(const Napi::CallbackInfo& info);
+Napi::Value TensorShape(const Napi::CallbackInfo& info);
+Napi::Value TensorByteOffset(const Napi::CallbackInfo& info);
+Napi::Value TensorByteLength(const Napi::CallbackInfo& info);
+Napi::Value TensorDataAlignment(const Napi::CallbackInfo& info);
+// tensorArrayBuffer(tensor) -> ArrayBuffer over the tensor's whole storage (no copy)
+Napi::Value TensorArrayBuffer(const Napi::CallbackInfo& info);
+// tensorFormatFloats(tensor) -> "%.17g" text of every element of a FLOAT or DOUBLE tensor
+Napi::Value TensorFormatFloats(const Napi::CallbackInfo& info);
+
+}  // namespace stormbreaker
