@@ -36,6 +36,15 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 if (!fs.existsSync(path.join(root, 'deps', 'dlpack', 'include', 'dlpack', 'dlpack.h'))) {
   run('bash', [path.join(root, 'get_deps.sh')]);
 }
+// What get_deps.sh found (deps/paths.env) becomes CMake cache settings.
+const defines = [];
+const pathsFile = path.join(root, 'deps', 'paths.env');
+if (fs.existsSync(pathsFile)) {
+  for (const line of fs.readFileSync(pathsFile, 'utf8').split('\n')) {
+    const [name, value] = line.split('=', 2);
+    if (name === 'LIBTORCH_DIR' && value) defines.push(`--CDLIBTORCH_DIR=${value}`);
+  }
+}
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
 const configured = fs.existsSync(path.join(root, 'build', 'CMakeCache.txt'));
-run(process.execPath, [cmakeJs, configured && !force ? 'compile' : 'rebuild', '--log-level', 'warn']);
+run(process.execPath, [cmakeJs, configured && !force ? 'compile' : 'rebuild', '--log-level', 'warn', ...defines]);

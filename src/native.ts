@@ -27,6 +27,19 @@ export const enum SourceKind {
   Tensor = 3,
 }
 
+/** Opaque handle on a backend's loaded model. */
+export type ModelHandle = { readonly __model: unique symbol };
+
+/** Settings handed to a backend when it loads a model. */
+export interface ModelLoadOptions {
+  batchsize: number;
+  intraOpThreads: number;
+  interOpThreads: number;
+  /** Node names (TF only). */
+  inputs: readonly string[];
+  outputs: readonly string[];
+}
+
 export interface Binding {
   readonly abiVersion: number;
   /** Where `createTensor` reads shapes from; set once, by `createTensor` below. */
@@ -56,6 +69,16 @@ export interface Binding {
   tensorArrayBuffer(tensor: TensorHandle): ArrayBuffer;
   /** `%.17g` text of each element of a FLOAT or DOUBLE tensor. */
   tensorFormatFloats(tensor: TensorHandle): string[];
+  /** Loads a backend library (`path`, or the one beside the addon); returns its version text. */
+  loadBackend(name: string, path: string | null): string;
+  /** The version text of a loaded backend, or null. */
+  backendVersion(name: string): string | null;
+  /** Loads a model on the device's queue (never on the event loop). */
+  modelCreate(backend: string, blob: Uint8Array, device: string, threadsPerQueue: number, options: ModelLoadOptions): Promise<ModelHandle>;
+  modelInputs(model: ModelHandle): string[];
+  modelOutputs(model: ModelHandle): string[];
+  /** Runs a model on the device's queue; `micros` is the backend's own run time. */
+  modelRun(model: ModelHandle, device: string, threadsPerQueue: number, inputs: readonly TensorHandle[]): Promise<{ outputs: TensorHandle[]; micros: number }>;
   formatDouble(value: number): string;
   poolStats(): { cachedBytes: number; cachedBuffers: number; hits: number; misses: number };
 }
@@ -68,7 +91,7 @@ function load(): Binding {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     const binding = nodeGypBuild(packageRoot) as Binding;
-    if (binding.abiVersion !== 3) throw new Error(`addon ABI ${binding.abiVersion}, expected 3 (rebuild it)`);
+    if (binding.abiVersion !== 4) throw new Error(`addon ABI ${binding.abiVersion}, expected 4 (rebuild it)`);
     return binding;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

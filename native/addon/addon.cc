@@ -4,6 +4,8 @@
 
 #include "../core/buffer_pool.h"
 #include "../core/format_double.h"
+#include "addon_state.h"
+#include "model_functions.h"
 #include "tensor_functions.h"
 
 namespace stormbreaker {
@@ -24,10 +26,15 @@ Napi::Value PoolStatsJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* state = new AddonState();
+  env.SetInstanceData<AddonState>(state);
+  state->completions = Napi::ThreadSafeFunction::New(
+      env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "stormbreaker-completions", 0, 1);
+  state->completions.Unref(env);
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, f, name));
   };
-  exports.Set("abiVersion", Napi::Number::New(env, 3));
+  exports.Set("abiVersion", Napi::Number::New(env, 4));
   fn("setShapeScratch", SetShapeScratch);
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);
@@ -39,6 +46,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("tensorDataAlignment", TensorDataAlignment);
   fn("tensorArrayBuffer", TensorArrayBuffer);
   fn("tensorFormatFloats", TensorFormatFloats);
+  fn("loadBackend", LoadBackend);
+  fn("backendVersion", BackendVersion);
+  fn("modelCreate", ModelCreate);
+  fn("modelInputs", ModelInputs);
+  fn("modelOutputs", ModelOutputs);
+  fn("modelRun", ModelRun);
   fn("formatDouble", FormatDoubleJs);
   fn("poolStats", PoolStatsJs);
   return exports;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "../core/format_double.h"
+#include "addon_state.h"
 #include "external_buffer.h"
 #include "handles.h"
 
@@ -18,22 +19,14 @@ Napi::Value Fail(Napi::Env env, const char* message) {
   return env.Undefined();
 }
 
-// JS writes a shape into this Float64Array before createTensor: reading one typed array we hold
-// is far cheaper than an N-API call per element of a JS array. Per addon instance.
-struct ShapeScratch {
-  Napi::Reference<Napi::Float64Array> array;
-  const double* data = nullptr;
-  size_t length = 0;
-};
-
 // Reads `ndim` dims from the scratch, checking each is a positive integer and the count fits.
 bool ReadShape(Napi::Env env, uint32_t ndim, std::vector<int64_t>* shape, int64_t* count) {
-  auto* scratch = env.GetInstanceData<ShapeScratch>();
-  if (scratch == nullptr || ndim > scratch->length) return false;
+  AddonState& state = StateOf(env);
+  if (state.shape == nullptr || ndim > state.shapeCapacity) return false;
   shape->reserve(ndim);
   __int128 total = 1;
   for (uint32_t i = 0; i < ndim; i++) {
-    double d = scratch->data[i];
+    double d = state.shape[i];
     if (!(d >= 1) || d > 9.007199254740991e15 || d != static_cast<double>(static_cast<int64_t>(d))) return false;
     shape->push_back(static_cast<int64_t>(d));
     total *= static_cast<int64_t>(d);
@@ -50,12 +43,13 @@ Napi::Value SetShapeScratch(const Napi::CallbackInfo& info) {
   if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
     return Fail(env, "setShapeScratch(Float64Array)");
   }
-  auto* scratch = new ShapeScratch();
+  // JS writes a shape into this Float64Array before createTensor: reading one typed array we
+  // hold is far cheaper than an N-API call per element of a JS array.
+  AddonState& state = StateOf(env);
   Napi::Float64Array array = info[0].As<Napi::Float64Array>();
-  scratch->array = Napi::Persistent(array);
-  scratch->data = array.Data();
-  scratch->length = array.ElementLength();
-  env.SetInstanceData<ShapeScratch>(scratch);
+  state.shapeArray = Napi::Persistent(array);
+  state.shape = array.Data();
+  state.shapeCapacity = array.ElementLength();
   return env.Undefined();
 }
 

@@ -61,4 +61,33 @@ inline DLDataType ToDLDataType(DType t) {
   return {kDLFloat, 32, 1};
 }
 
+// The dtype of a DLPack type, or false when Stormbreaker has no such dtype.
+inline bool FromDLDataType(DLDataType t, DType* out) {
+  if (t.lanes != 1) return false;
+  switch (t.code) {
+    case kDLFloat:
+      if (t.bits == 32) { *out = DType::Float; return true; }
+      if (t.bits == 64) { *out = DType::Double; return true; }
+      return false;
+    case kDLInt:
+      if (t.bits == 8) { *out = DType::Int8; return true; }
+      if (t.bits == 16) { *out = DType::Int16; return true; }
+      if (t.bits == 32) { *out = DType::Int32; return true; }
+      if (t.bits == 64) { *out = DType::Int64; return true; }
+      return false;
+    case kDLUInt:
+      if (t.bits == 8) { *out = DType::UInt8; return true; }
+      if (t.bits == 16) { *out = DType::UInt16; return true; }
+      return false;
+    case kDLBoolCode:
+      if (t.bits == 8) { *out = DType::Bool; return true; }
+      return false;
+    case kDLStringCode:
+      *out = DType::String;
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace stormbreaker

@@ -31,8 +31,20 @@ Storage* Storage::AllocateZeroed(size_t size) {
   return s;
 }
 
+Storage* Storage::AdoptManaged(DLManagedTensor* managed, size_t size) {
+  char* data = static_cast<char*>(managed->dl_tensor.data) + managed->dl_tensor.byte_offset;
+  auto* storage = new Storage(data, size, 0);
+  storage->foreign_ = managed;
+  return storage;
+}
+
 void Storage::Release() {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (foreign_ != nullptr) {
+      if (foreign_->deleter != nullptr) foreign_->deleter(foreign_);
+      delete this;
+      return;
+    }
     if (capacity_ == 0) {
       this->~Storage();
       std::free(this);  // header and data were one block

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <dlpack/dlpack.h>
+
 namespace stormbreaker {
 
 constexpr size_t kTensorAlignment = 64;
@@ -20,6 +22,8 @@ class Storage {
   static Storage* Allocate(size_t size);
   // Zero-filled memory of `size` bytes.
   static Storage* AllocateZeroed(size_t size);
+  // The memory of a tensor a backend produced, without a copy; its deleter runs on release.
+  static Storage* AdoptManaged(DLManagedTensor* managed, size_t size);
 
   void Retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Release();
@@ -29,6 +33,7 @@ class Storage {
 
  private:
   Storage(char* data, size_t size, size_t capacity) : data_(data), size_(size), capacity_(capacity) {}
+  DLManagedTensor* foreign_ = nullptr;  // set when the memory belongs to a backend's tensor
   ~Storage() = default;
   // Small storage lives in one allocation with its header (capacity_ == 0 marks it): one malloc
   // instead of two on the hot path of small tensors.

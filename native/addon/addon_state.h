@@ -1,0 +1,29 @@
+// Per-load state of the addon (a worker thread may load it again), kept as the env's instance
+// data: the shape scratch and the channel that brings device-thread results back to JS.
+#pragma once
+#include <napi.h>
+
+#include <functional>
+
+namespace stormbreaker {
+
+struct AddonState {
+  // Shapes cross from JS through this Float64Array (see createTensor).
+  Napi::Reference<Napi::Float64Array> shapeArray;
+  const double* shape = nullptr;
+  size_t shapeCapacity = 0;
+
+  // Device threads hand finished work to JS through one thread-safe function. It is referenced
+  // only while work is in flight, so an idle addon never keeps the process alive.
+  Napi::ThreadSafeFunction completions;
+  int inFlight = 0;
+};
+
+inline AddonState& StateOf(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
+
+// Called on the JS thread before work is handed to a device thread.
+void BeginAsync(Napi::Env env);
+// Called on a device thread: runs `finish` on the JS thread (and ends the work begun).
+void FinishAsync(AddonState* state, std::function<void(Napi::Env)> finish);
+
+}  // namespace stormbreaker

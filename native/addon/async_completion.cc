@@ -1,0 +1,21 @@
+#include "addon_state.h"
+
+namespace stormbreaker {
+
+void BeginAsync(Napi::Env env) {
+  AddonState& state = StateOf(env);
+  if (state.inFlight++ == 0) state.completions.Ref(env);
+}
+
+void FinishAsync(AddonState* state, std::function<void(Napi::Env)> finish) {
+  auto* job = new std::function<void(Napi::Env)>(std::move(finish));
+  napi_status status = state->completions.NonBlockingCall(job, [state](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* done) {
+    (*done)(env);
+    delete done;
+    if (--state->inFlight == 0) state->completions.Unref(env);
+  });
+  // Closing (the environment is going away): nobody is left to tell.
+  if (status != napi_ok) delete job;
+}
+
+}  // namespace stormbreaker

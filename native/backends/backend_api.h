@@ -1,0 +1,80 @@
+/* The C function table every backend shared object (TORCH, ONNX, TF, TFLITE) implements.
+ * Plain C so that no C++ exception, allocator or ABI detail crosses it: a failure is a non-zero
+ * code and a one-line message written into the caller's SBError. Tensors cross as DLPack
+ * managed tensors; ownership rules are stated per function. */
+#ifndef STORMBREAKER_BACKEND_API_H
+#define STORMBREAKER_BACKEND_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dlpack/dlpack.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on any incompatible change; a backend built for another version is refused. */
+#define SB_BACKEND_API_VERSION 1
+
+/* Element type codes beyond DLPack 0.6 (RedisAI's numbering, see native/core/dtype.h). */
+#define SB_DL_BOOL 6
+#define SB_DL_STRING 7
+
+typedef struct SBError {
+  int code; /* 0: no error */
+  char message[1024];
+} SBError;
+
+typedef struct SBModel SBModel;   /* a loaded model, owned by the backend */
+typedef struct SBScript SBScript; /* a compiled script, owned by the backend */
+
+typedef struct SBModelOptions {
+  const char* device;   /* upper-cased device string: "CPU", "GPU:0", ... */
+  int64_t batchsize;    /* stored settings; batching happens in the core */
+  int64_t intra_op_threads;
+  int64_t inter_op_threads;
+  /* TF only: node names; NULL/0 for other backends. */
+  const char* const* input_names;
+  size_t n_inputs;
+  const char* const* output_names;
+  size_t n_outputs;
+} SBModelOptions;
+
+typedef struct SBBackendApi {
+  uint32_t api_version; /* SB_BACKEND_API_VERSION */
+  const char* name;     /* "TORCH", "ONNX", ... */
+  /* The library's own version text (for INFO), e.g. "1.13.1". */
+  const char* (*version)(void);
+
+  /* Loads a model from an in-memory blob. On success *out is set. */
+  int (*model_create)(const void* blob, size_t length, const SBModelOptions* options, SBModel** out, SBError* err);
+  void (*model_free)(SBModel* model);
+  /* Input and output names as the model declares them (may be empty strings); the strings
+   * belong to the model and live as long as it. */
+  size_t (*model_input_count)(const SBModel* model);
+  const char* (*model_input_name)(const SBModel* model, size_t i);
+  size_t (*model_output_count)(const SBModel* model);
+  const char* (*model_output_name)(const SBModel* model, size_t i);
+  /* Runs the model. Inputs are borrowed: the backend must not call their deleters and must not
+   * keep them past the call. On success outputs[0..*n_outputs) are new managed tensors, each
+   * CPU-resident, compact row-major, 64-byte aligned, that the caller releases through its
+   * deleter. `max_outputs` is the room in `outputs`. */
+  int (*model_run)(SBModel* model, DLManagedTensor* const* inputs, size_t n_inputs, DLManagedTensor** outputs,
+                   size_t max_outputs, size_t* n_outputs, SBError* err);
+
+  /* Scripts (TORCH only; NULL elsewhere). */
+  int (*script_create)(const char* source, const char* device, SBScript** out, SBError* err);
+  void (*script_free)(SBScript* script);
+} SBBackendApi;
+
+/* The one symbol a backend exports: returns its table, or NULL when it cannot serve a host of
+ * `host_api_version`. */
+typedef const SBBackendApi* (*SBGetBackendApiFn)(uint32_t host_api_version);
+#define SB_GET_BACKEND_API_SYMBOL "sb_get_backend_api"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STORMBREAKER_BACKEND_API_H */

@@ -1,0 +1,223 @@
+// The TORCH backend: TorchScript models on libtorch, behind the C table of backend_api.h.
+// Built as its own shared object so the core addon never links libtorch. Every entry point
+// catches everything: no C++ exception crosses the table, and messages are one clean line
+// (libtorch's C++ backtrace and source paths are dropped: DESIGN.md deviation 9).
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+
+#include <cstring>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../backend_api.h"
+
+namespace {
+
+void SetError(SBError* err, const std::string& text) {
+  err->code = 1;
+  std::string line = text;
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::snprintf(err->message, sizeof(err->message), "%s", line.c_str());
+}
+
+// What libtorch says, without the "Exception raised from … (most recent call first): frame #0 …"
+// tail that names files of the machine that built it.
+std::string CleanMessage(const c10::Error& e) { return e.what_without_backtrace(); }
+
+template <typename F>
+int Guard(SBError* err, F&& body) {
+  try {
+    body();
+    return 0;
+  } catch (const c10::Error& e) {
+    SetError(err, CleanMessage(e));
+  } catch (const std::exception& e) {
+    SetError(err, e.what());
+  } catch (...) {
+    SetError(err, "unknown error in the TORCH backend");
+  }
+  return 1;
+}
+
+struct TorchModel {
+  torch::jit::Module module;
+  c10::Device device = c10::kCPU;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+};
+
+bool ParseDevice(const char* text, c10::Device* device, SBError* err) {
+  std::string d = text;
+  if (d.rfind("GPU", 0) == 0) {
+    if (!torch::cuda::is_available()) {
+      SetError(err, "GPU requested but Torch couldn't find CUDA");
+      return false;
+    }
+    int index = d.size() > 4 ? std::stoi(d.substr(4)) : 0;
+    *device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
+    return true;
+  }
+  *device = c10::kCPU;
+  return true;
+}
+
+bool ToScalarType(DLDataType t, c10::ScalarType* out) {
+  switch (t.code) {
+    case kDLFloat:
+      if (t.bits == 32) { *out = c10::kFloat; return true; }
+      if (t.bits == 64) { *out = c10::kDouble; return true; }
+      return false;
+    case kDLInt:
+      if (t.bits == 8) { *out = c10::kChar; return true; }
+      if (t.bits == 16) { *out = c10::kShort; return true; }
+      if (t.bits == 32) { *out = c10::kInt; return true; }
+      if (t.bits == 64) { *out = c10::kLong; return true; }
+      return false;
+    case kDLUInt:
+      if (t.bits == 8) { *out = c10::kByte; return true; }
+      return false;  // libtorch 1.13 has no uint16
+    case SB_DL_BOOL:
+      *out = c10::kBool;
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool ToDLDataType(c10::ScalarType t, DLDataType* out) {
+  switch (t) {
+    case c10::kFloat: *out = {kDLFloat, 32, 1}; return true;
+    case c10::kDouble: *out = {kDLFloat, 64, 1}; return true;
+    case c10::kChar: *out = {kDLInt, 8, 1}; return true;
+    case c10::kShort: *out = {kDLInt, 16, 1}; return true;
+    case c10::kInt: *out = {kDLInt, 32, 1}; return true;
+    case c10::kLong: *out = {kDLInt, 64, 1}; return true;
+    case c10::kByte: *out = {kDLUInt, 8, 1}; return true;
+    case c10::kBool: *out = {SB_DL_BOOL, 8, 1}; return true;
+    default: return false;
+  }
+}
+
+// An output handed to the core: keeps the at::Tensor alive until the core's deleter call.
+struct OutputHolder {
+  DLManagedTensor managed;
+  at::Tensor tensor;
+  std::vector<int64_t> shape;
+};
+
+DLManagedTensor* Export(at::Tensor tensor) {
+  DLDataType dtype;
+  if (!ToDLDataType(tensor.scalar_type(), &dtype)) {
+    throw std::runtime_error(std::string("unsupported output dtype ") + c10::toString(tensor.scalar_type()));
+  }
+  auto* holder = new OutputHolder();
+  holder->tensor = std::move(tensor);
+  holder->shape = holder->tensor.sizes().vec();
+  std::memset(&holder->managed, 0, sizeof(holder->managed));
+  DLTensor& t = holder->managed.dl_tensor;
+  t.data = holder->tensor.data_ptr();
+  t.device = {kDLCPU, 0};
+  t.ndim = static_cast<int>(holder->shape.size());
+  t.dtype = dtype;
+  t.shape = holder->shape.data();
+  t.strides = nullptr;
+  t.byte_offset = 0;
+  holder->managed.manager_ctx = holder;
+  holder->managed.deleter = [](DLManagedTensor* self) { delete static_cast<OutputHolder*>(self->manager_ctx); };
+  return &holder->managed;
+}
+
+// Outputs must own compact, 64-byte aligned CPU memory that no input shares.
+at::Tensor Settle(at::Tensor out, const std::vector<at::Tensor>& inputs) {
+  out = out.to(c10::kCPU).contiguous();
+  bool aliased = false;
+  for (const auto& in : inputs) {
+    if (out.storage().is_alias_of(in.storage())) aliased = true;
+  }
+  if (aliased || reinterpret_cast<uintptr_t>(out.data_ptr()) % 64 != 0) out = out.clone();
+  return out;
+}
+
+const char* Version() { return "NA"; }  // RedisAI's TORCH backend reports "NA" (spec §12)
+
+int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, SBModel** out, SBError* err) {
+  return Guard(err, [&] {
+    c10::Device device = c10::kCPU;
+    if (!ParseDevice(options->device, &device, err)) throw std::runtime_error(err->message);
+    static std::once_flag threads;
+    std::call_once(threads, [&] {
+      if (options->intra_op_threads > 0) at::set_num_threads(static_cast<int>(options->intra_op_threads));
+      if (options->inter_op_threads > 0) at::set_num_interop_threads(static_cast<int>(options->inter_op_threads));
+    });
+    std::istringstream stream(std::string(static_cast<const char*>(blob), length));
+    auto model = std::make_unique<TorchModel>();
+    model->module = torch::jit::load(stream, device);
+    model->module.eval();
+    model->device = device;
+    const auto& schema = model->module.get_method("forward").function().getSchema();
+    for (const auto& arg : schema.arguments()) {
+      if (arg.name() != "self") model->inputs.push_back(arg.name());
+    }
+    for (const auto& ret : schema.returns()) model->outputs.push_back(ret.name());
+    *out = reinterpret_cast<SBModel*>(model.release());
+  });
+}
+
+void ModelFree(SBModel* model) { delete reinterpret_cast<TorchModel*>(model); }
+
+size_t InputCount(const SBModel* m) { return reinterpret_cast<const TorchModel*>(m)->inputs.size(); }
+const char* InputName(const SBModel* m, size_t i) { return reinterpret_cast<const TorchModel*>(m)->inputs[i].c_str(); }
+size_t OutputCount(const SBModel* m) { return reinterpret_cast<const TorchModel*>(m)->outputs.size(); }
+const char* OutputName(const SBModel* m, size_t i) { return reinterpret_cast<const TorchModel*>(m)->outputs[i].c_str(); }
+
+int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, DLManagedTensor** outputs,
+             size_t max_outputs, size_t* n_outputs, SBError* err) {
+  *n_outputs = 0;
+  return Guard(err, [&] {
+    auto* model = reinterpret_cast<TorchModel*>(handle);
+    c10::InferenceMode inference;
+    std::vector<at::Tensor> borrowed;
+    std::vector<c10::IValue> args;
+    for (size_t i = 0; i < n_inputs; i++) {
+      const DLTensor& t = inputs[i]->dl_tensor;
+      c10::ScalarType type;
+      if (!ToScalarType(t.dtype, &type)) throw std::runtime_error("unsupported input dtype for the TORCH backend");
+      std::vector<int64_t> shape(t.shape, t.shape + t.ndim);
+      at::Tensor tensor = torch::from_blob(static_cast<char*>(t.data) + t.byte_offset, shape,
+                                           torch::TensorOptions().dtype(type));
+      borrowed.push_back(tensor);
+      args.emplace_back(model->device.is_cpu() ? tensor : tensor.to(model->device));
+    }
+    c10::IValue result = model->module.forward(args);
+    std::vector<at::Tensor> produced;
+    if (result.isTensor()) {
+      produced.push_back(result.toTensor());
+    } else if (result.isTuple()) {
+      for (const auto& v : result.toTupleRef().elements()) produced.push_back(v.toTensor());
+    } else if (result.isTensorList()) {
+      for (const auto& v : result.toTensorVector()) produced.push_back(v);
+    } else {
+      throw std::runtime_error("model returned something other than tensors");
+    }
+    if (produced.size() > max_outputs) {
+      throw std::runtime_error("model returned " + std::to_string(produced.size()) + " outputs, more than requested");
+    }
+    for (auto& out : produced) outputs[(*n_outputs)++] = Export(Settle(out, borrowed));
+  });
+}
+
+const SBBackendApi kApi = {
+    SB_BACKEND_API_VERSION, "TORCH", Version,      ModelCreate, ModelFree, InputCount, InputName,
+    OutputCount,            OutputName, ModelRun, nullptr,      nullptr,
+};
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) const SBBackendApi* sb_get_backend_api(uint32_t host_api_version) {
+  return host_api_version == SB_BACKEND_API_VERSION ? &kApi : nullptr;
+}

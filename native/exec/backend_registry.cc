@@ -1,0 +1,64 @@
+#include "backend_registry.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+namespace stormbreaker {
+namespace {
+
+std::mutex registry_mutex;
+std::map<std::string, const SBBackendApi*>& Loaded() {
+  static auto* loaded = new std::map<std::string, const SBBackendApi*>();
+  return *loaded;
+}
+
+std::string LibraryFileName(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  return "libstormbreaker_" + name + ".so";
+}
+
+}  // namespace
+
+std::string BackendRegistry::AddonFolder() {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&BackendRegistry::AddonFolder), &info) == 0 || info.dli_fname == nullptr) {
+    return ".";
+  }
+  std::string file = info.dli_fname;
+  size_t slash = file.rfind('/');
+  return slash == std::string::npos ? "." : file.substr(0, slash);
+}
+
+const SBBackendApi* BackendRegistry::Get(const std::string& name) {
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  auto it = Loaded().find(name);
+  return it == Loaded().end() ? nullptr : it->second;
+}
+
+const SBBackendApi* BackendRegistry::Load(const std::string& name, const std::string& path, std::string* error) {
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  auto it = Loaded().find(name);
+  if (it != Loaded().end()) return it->second;
+  std::string file = path.empty() ? AddonFolder() + "/" + LibraryFileName(name) : path;
+  // RTLD_LOCAL: each backend keeps its own dependencies' symbols to itself.
+  void* library = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) {
+    const char* why = dlerror();
+    *error = why != nullptr ? why : ("cannot open " + file);
+    return nullptr;
+  }
+  auto get = reinterpret_cast<SBGetBackendApiFn>(dlsym(library, SB_GET_BACKEND_API_SYMBOL));
+  const SBBackendApi* api = get != nullptr ? get(SB_BACKEND_API_VERSION) : nullptr;
+  if (api == nullptr || api->api_version != SB_BACKEND_API_VERSION || name != api->name) {
+    *error = file + " is not a " + name + " backend for API version " + std::to_string(SB_BACKEND_API_VERSION);
+    dlclose(library);
+    return nullptr;
+  }
+  Loaded()[name] = api;
+  return api;
+}
+
+}  // namespace stormbreaker

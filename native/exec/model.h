@@ -1,0 +1,44 @@
+// Model: a backend's loaded model, reference-counted so that a run in flight on a device thread
+// keeps it alive after the key that held it is overwritten or deleted.
+#pragma once
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "../backends/backend_api.h"
+
+namespace stormbreaker {
+
+class Model {
+ public:
+  // Adopts `model`, which `api` made.
+  Model(const SBBackendApi* api, SBModel* model);
+  void Retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Release() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+  bool IsValid() const { return magic_ == kMagic; }
+
+  const SBBackendApi* api() const { return api_; }
+  SBModel* handle() const { return model_; }
+  const std::vector<std::string>& inputs() const { return inputs_; }
+  const std::vector<std::string>& outputs() const { return outputs_; }
+
+  static constexpr uint32_t kMagic = 0x4d4f444c;  // "MODL"
+
+ private:
+  ~Model() { api_->model_free(model_); }
+  const uint32_t magic_ = kMagic;
+  std::atomic<int> refs_{1};
+  const SBBackendApi* api_;
+  SBModel* model_;
+  std::vector<std::string> inputs_;
+  std::vector<std::string> outputs_;
+};
+
+inline Model::Model(const SBBackendApi* api, SBModel* model) : api_(api), model_(model) {
+  for (size_t i = 0; i < api->model_input_count(model); i++) inputs_.push_back(api->model_input_name(model, i));
+  for (size_t i = 0; i < api->model_output_count(model); i++) outputs_.push_back(api->model_output_name(model, i));
+}
+
+}  // namespace stormbreaker
