@@ -77,8 +77,13 @@ export interface Binding {
   modelCreate(backend: string, blob: Uint8Array, device: string, threadsPerQueue: number, options: ModelLoadOptions): Promise<ModelHandle>;
   modelInputs(model: ModelHandle): string[];
   modelOutputs(model: ModelHandle): string[];
-  /** Runs a model on the device's queue; `micros` is the backend's own run time. */
-  modelRun(model: ModelHandle, device: string, threadsPerQueue: number, inputs: readonly TensorHandle[]): Promise<{ outputs: TensorHandle[]; micros: number }>;
+  /**
+   * Runs a model on the device's queue; `micros` is the backend's own run time. A run still
+   * queued after `timeoutMs` (0: no limit) is dropped unexecuted and resolves `timedOut`.
+   */
+  modelRun(
+    model: ModelHandle, device: string, threadsPerQueue: number, inputs: readonly TensorHandle[], timeoutMs: number,
+  ): Promise<{ outputs: TensorHandle[]; micros: number; timedOut: boolean }>;
   formatDouble(value: number): string;
   poolStats(): { cachedBytes: number; cachedBuffers: number; hits: number; misses: number };
 }

@@ -158,6 +158,7 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
     std::vector<Tensor*> outputs;
     SBError error{};
     int64_t micros = 0;
+    bool timedOut = false;
     explicit Work(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
   };
   auto work = std::make_shared<Work>(env);
@@ -173,10 +174,24 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
   work->model = model;
   std::string device = info[1].ToString().Utf8Value();
   int threads = info[2].ToNumber().Int32Value();
+  // TIMEOUT is a queue-wait deadline (spec 10.3): a run that waited longer is dropped unexecuted.
+  int64_t timeoutMs = info[4].IsNumber() ? info[4].As<Napi::Number>().Int64Value() : 0;
+  auto enqueued = std::chrono::steady_clock::now();
 
   AddonState* state = &StateOf(env);
   BeginAsync(env);
-  DeviceQueue::For(device, threads).Push([work, state] {
+  DeviceQueue::For(device, threads).Push([work, state, timeoutMs, enqueued] {
+    if (timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs)) {
+      work->timedOut = true;
+      FinishAsync(state, [work](Napi::Env env) {
+        for (Tensor* t : work->inputs) t->Release();
+        work->model->Release();
+        Napi::Object result = Napi::Object::New(env);
+        result.Set("timedOut", true);
+        work->deferred.Resolve(result);
+      });
+      return;
+    }
     std::vector<DLManagedTensor*> in;
     for (Tensor* t : work->inputs) in.push_back(t->ToDLPack());
     std::vector<DLManagedTensor*> out(kMaxOutputs);
@@ -209,6 +224,7 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
       Napi::Object result = Napi::Object::New(env);
       result.Set("outputs", outputs);
       result.Set("micros", Napi::Number::New(env, static_cast<double>(work->micros)));
+      result.Set("timedOut", false);
       work->deferred.Resolve(result);
     });
   });

@@ -15,7 +15,8 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info);
 // modelInputs(model) / modelOutputs(model) -> names the model declares
 Napi::Value ModelInputs(const Napi::CallbackInfo& info);
 Napi::Value ModelOutputs(const Napi::CallbackInfo& info);
-// modelRun(model, device, threadsPerQueue, inputs: tensor handles) -> Promise<{ outputs, micros }>
+// modelRun(model, device, threadsPerQueue, inputs: tensor handles, timeoutMs)
+//   -> Promise<{ outputs, micros, timedOut }>; timeoutMs 0 means none
 Napi::Value ModelRun(const Napi::CallbackInfo& info);
 
 }  // namespace stormbreaker

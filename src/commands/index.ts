@@ -1,3 +1,10 @@
+import { aiConfig } from './ai.config';
+import { aiInfo } from './ai.info';
+import { modeldel } from './ai.modeldel';
+import { modelexecute, modelrun } from './ai.modelexecute';
+import { modelget } from './ai.modelget';
+import { modelscan } from './ai.modelscan';
+import { modelstore } from './ai.modelstore';
 import { tensorget } from './ai.tensorget';
 import { tensorset } from './ai.tensorset';
 import { auth } from './auth';
@@ -18,6 +25,7 @@ import { get, set } from './strings';
 export function commandTable(): Map<string, Command> {
   const all = [
     tensorset, tensorget,
+    modelstore, modelget, modeldel, modelexecute, modelrun, modelscan, aiInfo, aiConfig,
     ping, echo, quit, hello, auth, select, client, command, info, config,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set,

@@ -1,14 +1,24 @@
+import { ensureBackend } from '../backends/loadBackend';
 import { Errors, StormbreakerError } from '../errors';
+import { native } from '../native';
 import type { Keyspace } from '../store/Keyspace';
 import { keyName, keyText } from '../store/keyName';
 import { MemoryKeyspace } from '../store/MemoryKeyspace';
 import { StoredValue, TYPE_NAME } from '../store/StoredValue';
 import { Tensor } from '../tensor/Tensor';
+import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
+import { ModelSpec, StoredModel } from './Model';
+import { RunStats } from './RunStats';
 
 export interface EngineOptions {
   /** Where keys live; defaults to a new in-memory keyspace. */
   keyspace?: Keyspace;
+  /** Execution settings (RedisAI's load-time arguments). */
+  ai?: Partial<AiSettings>;
 }
+
+/** What a model execution came to: `OK`, or `TIMEDOUT` when it waited in its queue too long. */
+export type RunStatus = 'OK' | 'TIMEDOUT';
 
 /** A key as a library user passes it: text (UTF-8) or raw bytes. */
 export type Key = string | Uint8Array;
@@ -27,9 +37,14 @@ export class Engine {
   readonly keyspace: Keyspace;
   /** Bumped on every write; `INFO` reports changes since start. */
   changes = 0;
+  /** Execution settings; `modelChunkSize` and `backendsPath` may change at run time. */
+  readonly settings: AiSettings;
+  /** AI.INFO statistics of stored models and scripts. */
+  readonly stats = new RunStats();
 
   constructor(options: EngineOptions = {}) {
     this.keyspace = options.keyspace ?? new MemoryKeyspace();
+    this.settings = { ...DEFAULT_AI_SETTINGS, ...options.ai };
   }
 
   /** Stores a tensor, replacing a tensor already there; another kind of value is WRONGTYPE. */
@@ -63,7 +78,13 @@ export class Engine {
   /** Deletes keys; returns how many existed. */
   delete(...keys: Key[]): number {
     let n = 0;
-    for (const k of keys) if (this.keyspace.delete(keyName(k))) n++;
+    for (const k of keys) {
+      const name = keyName(k);
+      if (this.keyspace.delete(name)) {
+        this.stats.delete(name);
+        n++;
+      }
+    }
     this.changes += n;
     return n;
   }
@@ -88,6 +109,7 @@ export class Engine {
     this.keyspace.delete(target);
     this.keyspace.delete(source);
     this.keyspace.set(target, value);
+    this.stats.rename(source, target);
     this.changes++;
   }
 
@@ -104,5 +126,100 @@ export class Engine {
   flush(): void {
     this.changes += this.keyspace.size;
     this.keyspace.clear();
+    this.stats.clear();
+  }
+
+  /**
+   * Loads a model with its backend (on the device's queue, off the event loop) and stores it,
+   * replacing a model already there and resetting its statistics.
+   * @example await engine.storeModel('m', { backend: 'TORCH', device: 'CPU', blob: fs.readFileSync('model.pt') });
+   */
+  async storeModel(key: Key, spec: ModelSpec): Promise<void> {
+    ensureBackend(spec.backend, this.settings.backendsPath);
+    const handle = await native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.settings.threadsPerQueue, {
+      batchsize: spec.batchsize ?? 0,
+      intraOpThreads: this.settings.intraOpParallelism,
+      interOpThreads: this.settings.interOpParallelism,
+      inputs: spec.inputs ?? [],
+      outputs: spec.outputs ?? [],
+    }).catch((err: unknown) => {
+      throw new StormbreakerError(err instanceof Error ? err.message : String(err));
+    });
+    const name = keyName(key);
+    const existing = this.keyspace.get(name);
+    // Checked after the load, as RedisAI does (spec §0.4).
+    if (existing !== undefined && existing.kind !== 'model') throw new StormbreakerError(Errors.wrongType);
+    const tag = spec.tag === undefined ? Buffer.alloc(0) : Buffer.from(spec.tag);
+    const model: StoredModel = {
+      backend: spec.backend,
+      device: spec.device,
+      tag,
+      batchsize: spec.batchsize ?? 0,
+      minbatchsize: spec.minbatchsize ?? 0,
+      minbatchtimeout: spec.minbatchtimeout ?? 0,
+      inputs: spec.inputs ?? native.modelInputs(handle),
+      outputs: spec.outputs ?? native.modelOutputs(handle),
+      blob: Buffer.from(spec.blob.buffer, spec.blob.byteOffset, spec.blob.byteLength),
+      handle,
+    };
+    this.keyspace.set(name, { kind: 'model', model });
+    this.stats.reset(name, { type: 'MODEL', backend: model.backend, device: model.device, tag });
+    this.changes++;
+  }
+
+  /** The model at `key`; missing is `ERR model key is empty`, another kind is WRONGTYPE. */
+  getModel(key: Key): StoredModel {
+    const value = this.keyspace.get(keyName(key));
+    if (value === undefined) throw new StormbreakerError('ERR model key is empty');
+    if (value.kind !== 'model') throw new StormbreakerError(Errors.wrongType);
+    return value.model;
+  }
+
+  /**
+   * Runs a stored model on tensors and returns its outputs, on the model's device queue. Errors
+   * are the backend's one-line message.
+   * @example const [sum] = await engine.runModel('m', [a, b]);
+   */
+  async runModel(key: Key, inputs: readonly Tensor[], options: { timeout?: number } = {}): Promise<Tensor[]> {
+    const { outputs, status } = await this.run(keyName(key), this.getModel(key), inputs, options.timeout ?? 0);
+    if (status === 'TIMEDOUT') throw new StormbreakerError('TIMEDOUT');
+    return outputs;
+  }
+
+  /**
+   * AI.MODELEXECUTE's semantics: reads the input keys now, runs, and writes the outputs only when
+   * the run succeeded. An output key holding another kind of value fails before anything runs
+   * (DESIGN.md deviation 5).
+   */
+  async executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
+    const model = this.getModel(key);
+    const inputs = inputKeys.map((k) => this.getTensor(k));
+    for (const k of outputKeys) {
+      const existing = this.keyspace.get(keyName(k));
+      if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
+    }
+    const { outputs, status } = await this.run(keyName(key), model, inputs, timeout);
+    if (status === 'TIMEDOUT') return status;
+    if (outputs.length < outputKeys.length) {
+      throw new StormbreakerError('ERR Model did not generate the expected number of outputs');
+    }
+    outputKeys.forEach((k, i) => this.setTensor(k, outputs[i]));
+    return 'OK';
+  }
+
+  private async run(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number) {
+    const stat = this.stats.get(name);
+    let result;
+    try {
+      result = await native.modelRun(model.handle, model.device.toUpperCase(), this.settings.threadsPerQueue,
+        inputs.map((t) => t.handle), timeout);
+    } catch (err) {
+      if (stat !== undefined) this.stats.recordError(stat);
+      throw new StormbreakerError(err instanceof Error ? err.message : String(err));
+    }
+    if (result.timedOut) return { outputs: [], status: 'TIMEDOUT' as const };
+    const outputs = result.outputs.map((h) => new Tensor(h));
+    if (stat !== undefined) this.stats.recordSuccess(stat, result.micros, outputs[0]?.shape[0] ?? 0);
+    return { outputs, status: 'OK' as const };
   }
 }

@@ -6,6 +6,9 @@ import { encodeReply, Protocol } from '../resp/ReplyEncoder';
 import { ProtocolError, RequestDecoder } from '../resp/RequestDecoder';
 import type { Server } from './Server';
 
+/** Requests a blocked client may queue before its socket stops being read. */
+const MAX_WAITING = 1024;
+
 /** A reply that must wait for an earlier, still running command before it may be written. */
 interface PendingReply {
   done: boolean;
@@ -34,6 +37,10 @@ export class Connection implements ClientInfo {
   private readonly pending: PendingReply[] = [];
   private closeRequested = false;
   private closed = false;
+  // Like a blocked Redis client: while a command runs asynchronously (a model on its device
+  // queue), this client's later requests wait, so each one sees the effects of those before it.
+  private blocked = false;
+  private readonly waiting: Buffer[][] = [];
 
   constructor(
     readonly id: number,
@@ -74,17 +81,33 @@ export class Connection implements ClientInfo {
 
   private execute(args: Buffer[]): void {
     if (this.closeRequested) return;
+    if (this.blocked) {
+      this.waiting.push(args);
+      // A client pipelining far ahead of a blocked command stops being read until it catches up.
+      if (this.waiting.length === MAX_WAITING) this.socket.pause();
+      return;
+    }
     const result = this.server.dispatch(this, args);
     this.decoder.authenticated = this.authenticated;
     if (result instanceof Promise) {
       const slot: PendingReply = { done: false, reply: null, protocol: this.protocol };
       this.pending.push(slot);
+      this.blocked = true;
       result.then(
         (reply) => this.settle(slot, reply),
         (err: unknown) => this.settle(slot, this.server.errorReply(err)),
       );
     } else {
       this.queue(result);
+    }
+  }
+
+  /** Runs the requests that waited for a blocking command, until the next one blocks. */
+  private unblock(): void {
+    this.blocked = false;
+    while (!this.blocked && this.waiting.length > 0 && !this.closed) {
+      if (this.waiting.length === MAX_WAITING) this.socket.resume();
+      this.execute(this.waiting.shift()!);
     }
   }
 
@@ -96,6 +119,7 @@ export class Connection implements ClientInfo {
   private settle(slot: PendingReply, reply: Reply): void {
     slot.reply = reply;
     slot.done = true;
+    this.unblock();
     while (this.pending.length > 0 && this.pending[0].done) {
       const next = this.pending.shift()!;
       encodeReply(next.reply, next.protocol, this.out);

@@ -1,0 +1,39 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Backend } from '../engine/Model';
+import { StormbreakerError } from '../errors';
+import { native } from '../native';
+
+/** What a backend needs and how to get it, for the error a user sees when it is missing. */
+const FIX: Record<Backend, string> = {
+  TORCH: 'install libtorch with ./get_deps.sh (or set LIBTORCH) and rebuild with npm run build:native',
+  ONNX: 'the ONNX backend is not part of this build yet',
+  TF: 'the TF backend is not part of this build yet',
+  TFLITE: 'the TFLITE backend is not part of this build yet',
+};
+
+export function backendFileName(backend: Backend): string {
+  return `libstormbreaker_${backend.toLowerCase()}.so`;
+}
+
+/**
+ * Makes sure a backend is loaded, from `backendsPath` (RedisAI's BACKENDSPATH) or `explicitPath`.
+ * Loading happens once, on first use. Failure is `ERR Could not load backend` followed by why and
+ * the fix, on one line.
+ */
+export function ensureBackend(backend: Backend, backendsPath: string, explicitPath?: string): string {
+  const loaded = native.backendVersion(backend);
+  if (loaded !== null) return loaded;
+  const file = explicitPath !== undefined
+    ? (path.isAbsolute(explicitPath) ? explicitPath : path.join(backendsPath, explicitPath))
+    : path.join(backendsPath, backendFileName(backend));
+  if (!fs.existsSync(file)) {
+    throw new StormbreakerError(`ERR Could not load backend ${backend}: ${file} not found (${FIX[backend]})`);
+  }
+  try {
+    return native.loadBackend(backend, file);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new StormbreakerError(`ERR Could not load backend ${backend}: ${reason} (${FIX[backend]})`);
+  }
+}

@@ -1,0 +1,59 @@
+import { ensureBackend } from '../backends/loadBackend';
+import { StormbreakerError } from '../errors';
+import { parseBackend } from '../engine/Model';
+import { native } from '../native';
+import { OK } from '../resp/Reply';
+import { defineCommand } from './Command';
+import { text, upper } from './modelArgs';
+import { parseSafeInteger } from '../util/redisNumbers';
+
+const arity = "ERR wrong number of arguments for 'ai.config' command";
+
+/** AI.CONFIG BACKENDSPATH <path> | LOADBACKEND <backend> <path> | MODEL_CHUNK_SIZE <n> | GET <name> */
+export const aiConfig = defineCommand({
+  name: 'ai.config',
+  arity: -1,
+  flags: ['write'],
+  group: 'ai',
+  since: '1.0.0',
+  summary: 'Reads and changes RedisAI settings',
+  run({ engine }, args) {
+    if (args.length < 2) throw new StormbreakerError(arity);
+    const settings = engine.settings;
+    switch (upper(args[1])) {
+      case 'BACKENDSPATH':
+        if (args.length < 3) throw new StormbreakerError('ERR BACKENDSPATH: missing path argument');
+        settings.backendsPath = text(args[2]);
+        return OK;
+      case 'LOADBACKEND': {
+        if (args.length < 4) throw new StormbreakerError(arity);
+        const backend = parseBackend(text(args[2]));
+        if (backend === undefined) throw new StormbreakerError('ERR unsupported backend');
+        // Loading one already loaded is refused too (spec §8).
+        if (native.backendVersion(backend) !== null) throw new StormbreakerError('ERR error loading backend');
+        try {
+          ensureBackend(backend, settings.backendsPath, text(args[3]));
+        } catch {
+          throw new StormbreakerError('ERR error loading backend');
+        }
+        return OK;
+      }
+      case 'MODEL_CHUNK_SIZE': {
+        if (args.length < 3) throw new StormbreakerError('ERR MODEL_CHUNK_SIZE: missing chunk size');
+        const size = parseSafeInteger(text(args[2]));
+        if (size === undefined || size <= 0) throw new StormbreakerError('ERR MODEL_CHUNK_SIZE: invalid chunk size');
+        settings.modelChunkSize = size;
+        return OK;
+      }
+      case 'GET': {
+        if (args.length < 3) throw new StormbreakerError(arity);
+        const name = upper(args[2]);
+        if (name === 'BACKENDSPATH') return settings.backendsPath;
+        if (name === 'MODEL_CHUNK_SIZE') return settings.modelChunkSize;
+        return null;
+      }
+      default:
+        throw new StormbreakerError('ERR unsupported subcommand');
+    }
+  },
+});

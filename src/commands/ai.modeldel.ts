@@ -1,0 +1,22 @@
+import { Errors, StormbreakerError } from '../errors';
+import { OK } from '../resp/Reply';
+import { defineCommand } from './Command';
+
+/** AI.MODELDEL <key> */
+export const modeldel = defineCommand({
+  name: 'ai.modeldel',
+  arity: -1,
+  flags: ['write'],
+  firstKey: 1,
+  lastKey: 1,
+  keyStep: 1,
+  group: 'ai',
+  since: '1.2.0',
+  summary: 'Deletes a model',
+  run({ engine }, args) {
+    if (args.length !== 2) throw new StormbreakerError(Errors.wrongArity('ai.modeldel'));
+    engine.getModel(args[1]);
+    engine.delete(args[1]);
+    return OK;
+  },
+});

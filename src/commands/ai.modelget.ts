@@ -1,0 +1,59 @@
+import { Errors, StormbreakerError } from '../errors';
+import type { StoredModel } from '../engine/Model';
+import type { Reply } from '../resp/Reply';
+import { defineCommand } from './Command';
+import { upper } from './modelArgs';
+
+/**
+ * The blob, in chunks of `chunkSize` when longer (spec §4.3). Never an empty trailing chunk
+ * (DESIGN.md deviation 3).
+ */
+function blobReply(blob: Buffer, chunkSize: number): Reply {
+  if (blob.length <= chunkSize) return blob;
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < blob.length; at += chunkSize) chunks.push(blob.subarray(at, at + chunkSize));
+  return chunks;
+}
+
+export function modelMetaReply(model: StoredModel): Reply[] {
+  return [
+    'backend', model.backend,
+    'device', model.device,
+    'tag', model.tag,
+    'batchsize', model.batchsize,
+    'minbatchsize', model.minbatchsize,
+    'inputs', model.inputs.slice(),
+    'outputs', model.outputs.slice(),
+    'minbatchtimeout', model.minbatchtimeout,
+  ];
+}
+
+/** AI.MODELGET <key> [META] [BLOB] */
+export const modelget = defineCommand({
+  name: 'ai.modelget',
+  arity: -1,
+  flags: ['readonly'],
+  firstKey: 1,
+  lastKey: 1,
+  keyStep: 1,
+  group: 'ai',
+  since: '1.2.0',
+  summary: 'Returns a model\'s metadata and blob',
+  run({ engine }, args) {
+    if (args.length < 2 || args.length > 4) throw new StormbreakerError(Errors.wrongArity('ai.modelget'));
+    const model = engine.getModel(args[1]);
+    let meta = false;
+    let blob = false;
+    for (let i = 2; i < args.length; i++) {
+      const token = upper(args[i]);
+      if (token === 'META') meta = true;
+      else if (token === 'BLOB') blob = true; // anything else is ignored, as in RedisAI
+    }
+    const data = blobReply(model.blob, engine.settings.modelChunkSize);
+    if (blob && !meta) return data;
+    const reply = modelMetaReply(model);
+    if (meta && !blob) return reply;
+    reply.push('blob', data);
+    return reply;
+  },
+});

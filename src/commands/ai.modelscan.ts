@@ -1,0 +1,17 @@
+import { Errors, StormbreakerError } from '../errors';
+import { keyBytes } from '../store/keyName';
+import { defineCommand } from './Command';
+
+/** AI._MODELSCAN: [key, tag] of every model, in the order they were stored (DESIGN.md deviation 7). */
+export const modelscan = defineCommand({
+  name: 'ai._modelscan',
+  arity: -1,
+  flags: ['readonly'],
+  group: 'ai',
+  since: '1.2.0',
+  summary: 'Lists stored models and their tags (experimental)',
+  run({ engine }, args) {
+    if (args.length !== 1) throw new StormbreakerError(Errors.wrongArity('ai._modelscan'));
+    return engine.stats.names('MODEL').map((name) => [keyBytes(name), engine.stats.get(name)!.tag]);
+  },
+});

@@ -1,0 +1,28 @@
+import { StormbreakerError } from '../errors';
+import { parseDouble, parseSafeInteger } from '../util/redisNumbers';
+
+// Small argument readers shared by the model and execution commands.
+
+export const upper = (arg: Buffer | undefined): string => (arg === undefined ? '' : arg.toString('latin1').toUpperCase());
+export const text = (arg: Buffer): string => arg.toString('latin1');
+
+/** A non-negative whole number; like RedisAI, a value such as `3.0` is accepted. */
+export function parseCount(arg: Buffer | undefined, error: string): number {
+  const v = arg === undefined ? undefined : parseDouble(text(arg));
+  if (v === undefined || v < 0 || !Number.isSafeInteger(v)) throw new StormbreakerError(error);
+  return v;
+}
+
+/** A strict integer, or throws `error`. */
+export function parseInteger(arg: Buffer | undefined, error: string): number {
+  const v = arg === undefined ? undefined : parseSafeInteger(text(arg));
+  if (v === undefined) throw new StormbreakerError(error);
+  return v;
+}
+
+/** The model bytes: the one BLOB argument itself, or its chunks joined. */
+export function joinBlob(chunks: readonly Buffer[]): Buffer {
+  // A small argument may be a view of a whole socket read; keep only its own bytes.
+  if (chunks.length === 1) return chunks[0].length < 64 * 1024 ? Buffer.from(chunks[0]) : chunks[0];
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,25 @@
+import * as path from 'node:path';
+
+/** RedisAI's load-time settings (spec §11), plus the runtime ones of AI.CONFIG (§8). */
+export interface AiSettings {
+  /** Native threads serving each device queue. */
+  threadsPerQueue: number;
+  /** Passed to backends at model load; 0 is the backend's default. */
+  intraOpParallelism: number;
+  interOpParallelism: number;
+  /** MODELGET returns blobs longer than this in chunks. */
+  modelChunkSize: number;
+  /** Where backend libraries are looked up first. */
+  backendsPath: string;
+}
+
+/** The folder the addon and backend libraries are built into. */
+export const DEFAULT_BACKENDS_PATH = path.resolve(__dirname, '..', '..', '..', 'build', 'Release');
+
+export const DEFAULT_AI_SETTINGS: Readonly<AiSettings> = {
+  threadsPerQueue: 1,
+  intraOpParallelism: 0,
+  interOpParallelism: 0,
+  modelChunkSize: 511 * 1024 * 1024,
+  backendsPath: DEFAULT_BACKENDS_PATH,
+};

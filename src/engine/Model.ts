@@ -1,0 +1,46 @@
+import type { ModelHandle } from '../native';
+
+/** The backends RedisAI defines (spec §4.1). */
+export type Backend = 'TF' | 'TFLITE' | 'TORCH' | 'ONNX';
+export const BACKENDS: readonly Backend[] = ['TF', 'TFLITE', 'TORCH', 'ONNX'];
+
+export function parseBackend(text: string): Backend | undefined {
+  const upper = text.toUpperCase();
+  return (BACKENDS as readonly string[]).includes(upper) ? (upper as Backend) : undefined;
+}
+
+/** `CPU`, `GPU`, `CPU:<digits>` or `GPU:<digits>`, shorter than 10 characters (spec §4.1 step 3). */
+export function isValidDevice(device: string): boolean {
+  return device.length < 10 && /^(CPU|GPU)(:[0-9]*)?$/i.test(device);
+}
+
+/** What a model was stored with: everything MODELGET reports, and the loaded backend model. */
+export interface StoredModel {
+  readonly backend: Backend;
+  /** As the user typed it (echoed back); queues are keyed by its upper-case form. */
+  readonly device: string;
+  readonly tag: Buffer;
+  readonly batchsize: number;
+  readonly minbatchsize: number;
+  readonly minbatchtimeout: number;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** The exact uploaded bytes. */
+  readonly blob: Buffer;
+  /** @internal The backend's loaded model. */
+  readonly handle: ModelHandle;
+}
+
+/** Options of a model to store (the library form of AI.MODELSTORE). */
+export interface ModelSpec {
+  backend: Backend;
+  device: string;
+  blob: Uint8Array;
+  tag?: string | Buffer;
+  batchsize?: number;
+  minbatchsize?: number;
+  minbatchtimeout?: number;
+  /** Node names, TF only. */
+  inputs?: readonly string[];
+  outputs?: readonly string[];
+}
