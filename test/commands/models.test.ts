@@ -1,0 +1,214 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Engine, Server, Tensor } from '../../src';
+import { Parsed, RawClient } from '../helpers/RawClient';
+import { FIXTURES, startServer } from '../helpers/servers';
+
+const PT_MINIMAL = fs.readFileSync(path.join(FIXTURES, 'pt-minimal.pt'));
+
+let server: Server;
+let c: RawClient;
+let bin: RawClient;
+
+before(async () => {
+  const started = await startServer();
+  server = started.server;
+  c = await RawClient.connect(started.port);
+  bin = await RawClient.connect(started.port, { returnBuffers: true });
+  await c.call('AI.TENSORSET', 'a', 'FLOAT', 2, 2, 'VALUES', 2, 3, 2, 3);
+});
+after(async () => {
+  await c.close();
+  await bin.close();
+  await server.close();
+});
+
+const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
+
+describe('TORCH models (spec §4, transcripts)', () => {
+  it('stores, describes, returns and runs pt-minimal.pt as RedisAI does', async () => {
+    assert.equal(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'TAG', 'v1', 'BATCHSIZE', 4, 'BLOB', PT_MINIMAL), 'OK');
+    const meta = ['backend', 'TORCH', 'device', 'CPU', 'tag', 'v1', 'batchsize', 4, 'minbatchsize', 0,
+      'inputs', ['a', 'b'], 'outputs', [''], 'minbatchtimeout', 0];
+    assert.deepEqual(await c.call('AI.MODELGET', 'm', 'META'), meta);
+    const whole = (await bin.call('AI.MODELGET', 'm')) as Buffer[];
+    assert.equal(whole.length, 18);
+    assert.ok(whole[17].equals(PT_MINIMAL));
+    assert.ok(((await bin.call('AI.MODELGET', 'm', 'BLOB')) as Buffer).equals(PT_MINIMAL));
+    assert.equal(await c.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'c'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'c', 'VALUES'), ['4', '6', '4', '6']);
+    const info = (await c.call('AI.INFO', 'm')) as Parsed[];
+    assert.deepEqual(info.slice(0, 10), ['key', 'm', 'type', 'MODEL', 'backend', 'TORCH', 'device', 'CPU', 'tag', 'v1']);
+    assert.equal(info[10], 'duration');
+    assert.ok((info[11] as number) > 0);
+    assert.deepEqual(info.slice(12), ['samples', 2, 'calls', 1, 'errors', 0]);
+    assert.equal(await c.call('AI.INFO', 'm', 'RESETSTAT'), 'OK');
+    assert.deepEqual(((await c.call('AI.INFO', 'm')) as Parsed[]).slice(10), ['duration', 0, 'samples', 0, 'calls', 0, 'errors', 0]);
+    assert.equal(await c.call('TYPE', 'm'), 'AI__MODEL');
+    assert.deepEqual(await c.call('AI._MODELSCAN'), [['m', 'v1']]);
+  });
+
+  it('keeps the device as typed and accepts lower-case keywords', async () => {
+    assert.equal(await c.call('ai.modelstore', 'lc', 'torch', 'cpu', 'tag', 't', 'blob', PT_MINIMAL), 'OK');
+    const meta = (await c.call('AI.MODELGET', 'lc', 'META')) as Parsed[];
+    assert.deepEqual(meta.slice(0, 6), ['backend', 'TORCH', 'device', 'cpu', 'tag', 't']);
+    assert.equal(await c.call('AI.MODELEXECUTE', 'lc', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'lc_out'), 'OK');
+  });
+
+  it('runs the deprecated AI.MODELRUN', async () => {
+    assert.equal(await c.call('AI.MODELRUN', 'm', 'INPUTS', 'a', 'a', 'OUTPUTS', 'run_out'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'run_out', 'VALUES'), ['4', '6', '4', '6']);
+    assert.equal(message(await c.call('AI.MODELRUN', 'm', 'INPUTS', 'a', 'OUTPUTS', 'x')), 'Number of keys given as INPUTS here does not match model definition');
+  });
+
+  it('answers a pipelined TENSORGET with the output of the MODELEXECUTE before it', async () => {
+    const replies = await c.pipeline([
+      ['AI.TENSORSET', 'p_in', 'FLOAT', 2, 'VALUES', 1, 2],
+      ['AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'p_in', 'p_in', 'OUTPUTS', 1, 'p_out'],
+      ['AI.TENSORGET', 'p_out', 'VALUES'],
+      ['PING'],
+    ]);
+    assert.deepEqual(replies, ['OK', 'OK', ['2', '4'], 'PONG']);
+  });
+
+  it('returns long blobs in MODEL_CHUNK_SIZE chunks, never with an empty trailing chunk (DESIGN.md deviation 3)', async () => {
+    assert.equal(await c.call('AI.CONFIG', 'GET', 'MODEL_CHUNK_SIZE'), 535822336);
+    assert.equal(await c.call('AI.CONFIG', 'MODEL_CHUNK_SIZE', 500), 'OK');
+    const chunks = (await bin.call('AI.MODELGET', 'm', 'BLOB')) as Buffer[];
+    assert.deepEqual(chunks.map((b) => b.length), [500, 500, PT_MINIMAL.length - 1000]);
+    assert.ok(Buffer.concat(chunks).equals(PT_MINIMAL));
+    await c.call('AI.CONFIG', 'MODEL_CHUNK_SIZE', PT_MINIMAL.length / 2);
+    assert.deepEqual(((await bin.call('AI.MODELGET', 'm', 'BLOB')) as Buffer[]).map((b) => b.length), [PT_MINIMAL.length / 2, PT_MINIMAL.length / 2]);
+    await c.call('AI.CONFIG', 'MODEL_CHUNK_SIZE', 535822336);
+  });
+
+  it('refuses garbage and truncated blobs with one clean line, and keeps serving', async () => {
+    for (const blob of [Buffer.from('junk'), PT_MINIMAL.subarray(0, 700), Buffer.alloc(2000, 0xff)]) {
+      const reply = await c.call('AI.MODELSTORE', 'bad', 'TORCH', 'CPU', 'BLOB', blob);
+      assert.ok(reply instanceof Error, 'a bad blob is an error');
+      assert.doesNotMatch(reply.message, /Exception raised from|frame #|\.cpp|\.cc:/, 'no C++ backtrace or source paths (DESIGN.md deviation 9)');
+    }
+    assert.equal(message(await c.call('AI.MODELSTORE', 'bad', 'TORCH', 'CPU', 'BLOB', 'junk')), 'istream reader failed: getting the current position.');
+    assert.equal(await c.call('EXISTS', 'bad'), 0);
+    assert.equal(await c.call('PING'), 'PONG');
+  });
+
+  it('reports a failing run as the backend\'s message without a backtrace, and counts the error', async () => {
+    await c.call('AI.TENSORSET', 'x3', 'FLOAT', 3, 'VALUES', 1, 2, 3);
+    const reply = await c.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'x3', 'OUTPUTS', 1, 'y');
+    assert.match(message(reply), /^The following operation failed in the TorchScript interpreter\..*The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton dimension 1/);
+    assert.equal(await c.call('EXISTS', 'y'), 0, 'no output is written when the run fails');
+    const info = (await c.call('AI.INFO', 'm')) as Parsed[];
+    assert.equal(info[info.length - 1], 1);
+  });
+});
+
+describe('model command errors (spec §14, verbatim)', () => {
+  it('AI.MODELSTORE', async () => {
+    const store = (...args: Array<string | number | Buffer>) => c.call('AI.MODELSTORE', 'e', ...args);
+    assert.equal(message(await c.call('AI.MODELSTORE', 'e', 'TORCH', 'CPU')), "ERR wrong number of arguments for 'ai.modelstore' command");
+    assert.equal(message(await c.call('AI.MODELSTORE', 'e', 'TORCH', 'BLOB', PT_MINIMAL)), "ERR wrong number of arguments for 'ai.modelstore' command");
+    assert.equal(message(await store('PYTHON', 'CPU', 'BLOB', 'junk')), 'ERR unsupported backend');
+    for (const device of ['TPU', 'bad_device', 'CPU::', 'CPU:1.8', 'CPU:123456']) {
+      assert.equal(message(await store('TORCH', device, 'BLOB', PT_MINIMAL)), 'ERR Invalid DEVICE', device);
+    }
+    assert.equal(message(await store('TORCH', 'CPU', 'MINBATCHSIZE', 2, 'BLOB', PT_MINIMAL)), 'ERR MINBATCHSIZE specified without BATCHSIZE');
+    assert.equal(message(await store('TORCH', 'CPU', 'BATCHSIZE', 'x', 'BLOB', PT_MINIMAL)), 'ERR Invalid argument for BATCHSIZE');
+    assert.equal(message(await store('TORCH', 'CPU', 'BATCHSIZE', 2, 'MINBATCHSIZE', 'x', 'BLOB', PT_MINIMAL)), 'ERR Invalid argument for MINBATCHSIZE');
+    assert.equal(message(await store('TORCH', 'CPU', 'BATCHSIZE', 2, 'MINBATCHTIMEOUT', 1000, 'BLOB', PT_MINIMAL)), 'ERR MINBATCHTIMEOUT specified without MINBATCHSIZE');
+    assert.equal(message(await store('TORCH', 'CPU', 'BATCHSIZE', 2, 'MINBATCHSIZE', 1, 'MINBATCHTIMEOUT', 'x', 'BLOB', PT_MINIMAL)), 'ERR Invalid argument for MINBATCHTIMEOUT');
+    assert.equal(message(await store('TORCH', 'CPU', 'INPUTS', 1, 'a', 'BLOB', PT_MINIMAL)), 'ERR INPUTS argument should not be specified for this backend');
+    assert.equal(message(await store('TORCH', 'CPU', 'TAG', 't', 'NOTBLOB', PT_MINIMAL)), 'ERR Invalid argument, expected BLOB');
+    assert.equal(message(await store('TORCH', 'CPU', 'TAG', 't', 'BLOB')), 'ERR Insufficient arguments, missing model BLOB');
+    assert.equal(message(await store('TORCH', 'CPU', 'TAG', 't', 'BATCHSIZE', 2)), 'ERR Insufficient arguments, missing model BLOB');
+    assert.equal(message(await store('TF', 'CPU', 'BLOB', 'x')), 'ERR INPUTS not specified for TF');
+    assert.equal(message(await store('TF', 'CPU', 'INPUTS', 0, 'BLOB', 'x')), 'ERR Invalid argument for input_count');
+    assert.equal(message(await store('TF', 'CPU', 'INPUTS', 3, 'a', 'b')), 'ERR number of model inputs does not match the number of given arguments');
+    assert.equal(message(await store('TF', 'CPU', 'INPUTS', 1, 'a', 'BLOB', 'x')), 'ERR OUTPUTS not specified for TF');
+    assert.equal(message(await store('TF', 'CPU', 'INPUTS', 1, 'a', 'OUTPUTS', 'x', 'BLOB')), 'ERR Invalid argument for output_count');
+    assert.equal(message(await store('TF', 'CPU', 'INPUTS', 1, 'a', 'OUTPUTS', 2, 'mul')), 'ERR number of model outputs does not match the number of given arguments');
+    assert.equal(message(await store('TF', 'CPU', 'INPUTS', 1, 'a', 'OUTPUTS', 1, 'mul')), 'ERR Invalid argument, expected BLOB');
+    assert.match(message(await store('ONNX', 'CPU', 'BLOB', 'x')), /^ERR Could not load backend ONNX: /);
+    await c.call('AI.TENSORSET', 'tensor_key', 'FLOAT', 1);
+    assert.equal(message(await c.call('AI.MODELSTORE', 'tensor_key', 'TORCH', 'CPU', 'BLOB', PT_MINIMAL)), 'WRONGTYPE Operation against a key holding the wrong kind of value');
+  });
+
+  it('AI.MODELGET, AI.MODELDEL, AI._MODELSCAN, AI.INFO', async () => {
+    assert.equal(message(await c.call('AI.MODELGET')), "ERR wrong number of arguments for 'ai.modelget' command");
+    assert.equal(message(await c.call('AI.MODELGET', 'nope')), 'ERR model key is empty');
+    assert.equal(message(await c.call('AI.MODELGET', 'a')), 'WRONGTYPE Operation against a key holding the wrong kind of value');
+    assert.deepEqual(((await c.call('AI.MODELGET', 'm', 'META', 'IGNORED')) as Parsed[]).length, 16);
+    assert.equal(message(await c.call('AI.MODELDEL', 'm', 'x')), "ERR wrong number of arguments for 'ai.modeldel' command");
+    assert.equal(message(await c.call('AI.MODELDEL', 'a')), 'WRONGTYPE Operation against a key holding the wrong kind of value');
+    assert.equal(message(await c.call('AI._MODELSCAN', 'x')), "ERR wrong number of arguments for 'ai._modelscan' command");
+    assert.equal(message(await c.call('AI.INFO', 'a')), 'ERR cannot find run info for key');
+    assert.equal(message(await c.call('AI.INFO')), "ERR wrong number of arguments for 'ai.info' command");
+  });
+
+  it('AI.MODELEXECUTE', async () => {
+    const run = (...args: Array<string | number>) => c.call('AI.MODELEXECUTE', 'm', ...args);
+    assert.equal(message(await c.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'a', 'OUTPUTS')), "ERR wrong number of arguments for 'AI.MODELEXECUTE' command");
+    assert.equal(message(await run('INPUTS', 2, 'a', 'a', 'OUTPUTS', 1)), 'ERR number of output keys to AI.MODELEXECUTE command does not match the number of given arguments');
+    assert.equal(message(await run('INPUTS', 'x', 'a', 'OUTPUTS', 1, 'c')), 'ERR Invalid argument for input_count');
+    assert.equal(message(await run('INPUTS', 0, 'a', 'OUTPUTS', 1, 'c')), 'ERR Input count must be a positive integer');
+    assert.equal(message(await run('INPUTS', 1, 'a', 'OUTPUTS', 1, 'c')), 'Number of keys given as INPUTS here does not match model definition');
+    assert.equal(message(await run('INPUTS', 2, 'a', 'a', 'OUTPUTS', 2, 'c', 'd')), 'Number of keys given as OUTPUTS here does not match model definition');
+    assert.equal(message(await run('INPUTS', 2, 'a', 'a', 'OUTPUTS', 0, 'c')), 'ERR Output count must be a positive integer');
+    assert.equal(message(await run('INPUTS', 2, 'a', 'a', 'OUTPUTS', 'x', 'c')), 'ERR Invalid argument for output_count');
+    assert.equal(message(await run('INPUTS', 2, 'a', 'a', 'NOTOUTPUTS', 1, 'c')), 'ERR OUTPUTS not specified');
+    assert.equal(message(await run('TIMEOUT', 1000, 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'c')), 'ERR INPUTS not specified');
+    assert.equal(message(await run('INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'c', 'TIMEOUT', 0)), 'ERR Invalid value for TIMEOUT');
+    assert.equal(message(await run('INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'c', 'TIMEOUT')), 'ERR No value provided for TIMEOUT');
+    assert.equal(message(await run('INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'c', 'FOO')), 'Invalid argument: FOO');
+    assert.equal(message(await run('INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'c', 'TIMEOUT', 100, 'BAR')), 'Invalid argument: BAR');
+    assert.equal(message(await c.call('AI.MODELEXECUTE', 'nope', 'INPUTS', 1, 'a', 'OUTPUTS', 1, 'c')), 'ERR model key is empty');
+    await c.call('SET', 'str', 'v');
+    assert.equal(message(await run('INPUTS', 2, 'a', 'str', 'OUTPUTS', 1, 'c')), 'WRONGTYPE Operation against a key holding the wrong kind of value');
+    assert.equal(message(await run('INPUTS', 2, 'a', 'missing', 'OUTPUTS', 1, 'c')), 'ERR tensor key is empty or in a different shard');
+  });
+
+  it('a wrong-typed output key fails before anything runs (DESIGN.md deviation 5)', async () => {
+    const before = ((await c.call('AI.INFO', 'm')) as Parsed[])[15];
+    assert.equal(message(await c.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'str')), 'WRONGTYPE Operation against a key holding the wrong kind of value');
+    assert.equal(await c.call('GET', 'str'), 'v');
+    assert.equal(((await c.call('AI.INFO', 'm')) as Parsed[])[15], before, 'the model did not run');
+  });
+
+  it('AI.CONFIG', async () => {
+    assert.equal(await c.call('AI.CONFIG', 'GET', 'FOO'), null);
+    assert.equal(message(await c.call('AI.CONFIG', 'FOO')), 'ERR unsupported subcommand');
+    assert.equal(message(await c.call('AI.CONFIG')), "ERR wrong number of arguments for 'ai.config' command");
+    assert.equal(message(await c.call('AI.CONFIG', 'BACKENDSPATH')), 'ERR BACKENDSPATH: missing path argument');
+    assert.equal(message(await c.call('AI.CONFIG', 'MODEL_CHUNK_SIZE')), 'ERR MODEL_CHUNK_SIZE: missing chunk size');
+    assert.equal(message(await c.call('AI.CONFIG', 'MODEL_CHUNK_SIZE', 0)), 'ERR MODEL_CHUNK_SIZE: invalid chunk size');
+    assert.equal(message(await c.call('AI.CONFIG', 'LOADBACKEND', 'FOO', 'x.so')), 'ERR unsupported backend');
+    assert.equal(message(await c.call('AI.CONFIG', 'LOADBACKEND', 'TORCH', 'x.so')), 'ERR error loading backend');
+    assert.equal(message(await c.call('AI.CONFIG', 'LOADBACKEND', 'ONNX', 'nowhere.so')), 'ERR error loading backend');
+    const path0 = await c.call('AI.CONFIG', 'GET', 'BACKENDSPATH');
+    assert.equal(await c.call('AI.CONFIG', 'BACKENDSPATH', '/tmp/elsewhere'), 'OK');
+    assert.equal(await c.call('AI.CONFIG', 'GET', 'BACKENDSPATH'), '/tmp/elsewhere');
+    await c.call('AI.CONFIG', 'BACKENDSPATH', path0 as string);
+  });
+
+  it('AI.MODELDEL deletes the model and its statistics', async () => {
+    assert.equal(await c.call('AI.MODELDEL', 'lc'), 'OK');
+    assert.equal(message(await c.call('AI.MODELDEL', 'lc')), 'ERR model key is empty');
+    assert.equal(message(await c.call('AI.INFO', 'lc')), 'ERR cannot find run info for key');
+  });
+});
+
+describe('models from the library', () => {
+  it('stores and runs a model with tensors, off the event loop', async () => {
+    const engine = new Engine();
+    await engine.storeModel('m', { backend: 'TORCH', device: 'CPU', blob: PT_MINIMAL });
+    assert.deepEqual(engine.getModel('m').inputs, ['a', 'b']);
+    const a = Tensor.fromArray([[1, 2], [3, 4]], 'FLOAT');
+    const [sum] = await engine.runModel('m', [a, a]);
+    assert.deepEqual(sum.shape, [2, 2]);
+    assert.deepEqual(sum.toArray(), [2, 4, 6, 8]);
+    await assert.rejects(engine.runModel('nope', [a]), { name: 'StormbreakerError', message: 'ERR model key is empty' });
+    await assert.rejects(engine.storeModel('b', { backend: 'TORCH', device: 'CPU', blob: Buffer.from('junk') }), { name: 'StormbreakerError' });
+  });
+});
