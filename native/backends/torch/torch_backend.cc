@@ -163,7 +163,14 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
     for (const auto& arg : schema.arguments()) {
       if (arg.name() != "self") model->inputs.push_back(arg.name());
     }
-    for (const auto& ret : schema.returns()) model->outputs.push_back(ret.name());
+    // One (unnamed) output per tensor returned: a tuple counts its members (spec §4.1).
+    for (const auto& ret : schema.returns()) {
+      if (auto tuple = ret.type()->cast<c10::TupleType>()) {
+        for (size_t i = 0; i < tuple->elements().size(); i++) model->outputs.emplace_back("");
+      } else {
+        model->outputs.push_back(ret.name());
+      }
+    }
     *out = reinterpret_cast<SBModel*>(model.release());
   });
 }

@@ -1,0 +1,43 @@
+// TorchScript models made at test time with Debian's python3-torch, so tests are not limited to
+// the fixtures. Each is written once per process into a temporary folder.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { run } from './servers';
+
+const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-models-'));
+
+async function make(name: string, source: string): Promise<Buffer> {
+  const file = path.join(folder, `${name}.pt`);
+  if (!fs.existsSync(file)) {
+    const script = `import torch\nfrom typing import List\n${source}\ntorch.jit.save(torch.jit.script(Model()), ${JSON.stringify(file)})\n`;
+    // torch.jit.script reads the class's source, so the script must be a file, not `-c`.
+    const scriptFile = path.join(folder, `${name}.py`);
+    fs.writeFileSync(scriptFile, script);
+    const r = await run('/usr/bin/python3', [scriptFile]);
+    if (r.code !== 0) throw new Error(`making ${name} failed: ${r.stderr}`);
+  }
+  return fs.readFileSync(file);
+}
+
+/** forward(x, n): n rounds of a 256×256 matrix product; n sets how long a run takes. */
+export function slowModel(): Promise<Buffer> {
+  return make('slow', `
+class Model(torch.nn.Module):
+    def forward(self, x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        w = torch.ones(256, 256) / 256.0
+        y = torch.ones(256, 256)
+        for _ in range(int(n.item())):
+            y = torch.tanh(y @ w)
+        return x + y.sum() * 0.0
+`);
+}
+
+/** forward(x) -> (x * 2, x.sum(), x > 0): several outputs of different dtypes and ranks. */
+export function multiOutputModel(): Promise<Buffer> {
+  return make('multi', `
+class Model(torch.nn.Module):
+    def forward(self, x: torch.Tensor):
+        return x * 2, x.sum(), x > 0
+`);
+}
