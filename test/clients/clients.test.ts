@@ -4,7 +4,9 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import Redis from 'ioredis';
 import { createClient, RESP_TYPES } from 'redis';
-import { run, startServerProcess } from '../helpers/servers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FIXTURES, run, startServerProcess } from '../helpers/servers';
 
 let port: number;
 let stop: () => Promise<void>;
@@ -17,6 +19,7 @@ after(async () => {
 });
 
 const blob = Buffer.from(new Float32Array([1.5, -2, 0, 3.25]).buffer);
+const PT_MINIMAL_PATH = path.join(FIXTURES, 'pt-minimal.pt');
 
 describe('redis-cli (Debian redis-tools)', () => {
   const cli = (args: string[], input?: Buffer) => run('redis-cli', ['-p', String(port), ...args], input);
@@ -60,6 +63,17 @@ describe('ioredis', () => {
     await assert.rejects(redis.call('AI.TENSORSET', 'io_s', 'FLOAT', '1'), { message: 'WRONGTYPE Operation against a key holding the wrong kind of value' });
     const results = await redis.pipeline().call('AI.TENSORSET', 'io_p', 'INT8', '2', 'VALUES', '-1', '7').call('AI.TENSORGET', 'io_p', 'VALUES').exec();
     assert.deepEqual(results, [[null, 'OK'], [null, [-1, 7]]]);
+    redis.disconnect();
+  });
+
+  it('stores and runs a TorchScript model', async () => {
+    const redis = new Redis({ port });
+    assert.equal(await redis.call('AI.MODELSTORE', 'io_m', 'TORCH', 'CPU', 'TAG', 'v1', 'BLOB', fs.readFileSync(PT_MINIMAL_PATH)), 'OK');
+    await redis.call('AI.TENSORSET', 'io_in', 'FLOAT', '2', 'VALUES', '1', '2');
+    assert.equal(await redis.call('AI.MODELEXECUTE', 'io_m', 'INPUTS', '2', 'io_in', 'io_in', 'OUTPUTS', '1', 'io_out'), 'OK');
+    assert.deepEqual(await redis.call('AI.TENSORGET', 'io_out', 'VALUES'), ['2', '4']);
+    await assert.rejects(redis.call('AI.MODELEXECUTE', 'io_m', 'INPUTS', '1', 'io_in', 'OUTPUTS', '1', 'x'),
+      { message: 'Number of keys given as INPUTS here does not match model definition' });
     redis.disconnect();
   });
 });
@@ -106,9 +120,18 @@ for i in range(50):
 p.execute_command('AI.TENSORGET', 'py_p49', 'VALUES')
 out = p.execute()
 assert out[-1] == [49 * 10**15], out[-1]
+with open(sys.argv[2], 'rb') as f:
+    assert r.execute_command('AI.MODELSTORE', 'py_m', 'torch', 'cpu', 'BLOB', f.read()) == b'OK'
+x = np.array([[2, 3], [2, 3]], dtype=np.float32)
+r.execute_command('AI.TENSORSET', 'py_x', 'FLOAT', 2, 2, 'BLOB', x.tobytes())
+assert r.execute_command('AI.MODELEXECUTE', 'py_m', 'INPUTS', 2, 'py_x', 'py_x', 'OUTPUTS', 1, 'py_y') == b'OK'
+y = np.frombuffer(r.execute_command('AI.TENSORGET', 'py_y', 'BLOB'), dtype=np.float32).reshape(2, 2)
+assert (y == x + x).all(), y
+info = r.execute_command('AI.INFO', 'py_m')
+assert info[info.index(b'calls') + 1] == 1
 print('ok')
 `;
-    const r = await run('/usr/bin/python3', ['-c', script, String(port)]);
+    const r = await run('/usr/bin/python3', ['-c', script, String(port), PT_MINIMAL_PATH]);
     assert.equal(r.stderr, '');
     // redis-py strips the leading "ERR " from error messages, as its users see them.
     assert.equal(r.stdout, 'error: BOOL tensor elements must be 0 or 1\nok\n');
