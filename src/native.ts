@@ -86,6 +86,10 @@ export interface Binding {
   ): Promise<{ outputs: TensorHandle[]; micros: number; timedOut: boolean }>;
   formatDouble(value: number): string;
   poolStats(): { cachedBytes: number; cachedBuffers: number; hits: number; misses: number };
+  /** Every device queue made so far: runs waiting, and the CPU seconds of each of its threads. */
+  queueStats(): Array<{ device: string; pending: number; threadCpuSeconds: number[] }>;
+  /** CPU seconds of the calling thread (the event loop's, when called from it). */
+  mainThreadCpu(): { user: number; sys: number };
 }
 
 const packageRoot = path.resolve(__dirname, '..', '..');

@@ -1,9 +1,11 @@
 // Entry point of the core addon. This is the whole native surface; src/native.ts describes it
 // to TypeScript.
 #include <napi.h>
+#include <sys/resource.h>
 
 #include "../core/buffer_pool.h"
 #include "../core/format_double.h"
+#include "../exec/device_queue.h"
 #include "addon_state.h"
 #include "model_functions.h"
 #include "tensor_functions.h"
@@ -22,6 +24,33 @@ Napi::Value PoolStatsJs(const Napi::CallbackInfo& info) {
   out.Set("cachedBuffers", static_cast<double>(stats.cachedBuffers));
   out.Set("hits", static_cast<double>(stats.hits));
   out.Set("misses", static_cast<double>(stats.misses));
+  return out;
+}
+
+// Device queues as INFO reports them: pending runs and each thread's CPU time.
+Napi::Value QueueStatsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto queues = DeviceQueue::All();
+  Napi::Array out = Napi::Array::New(env, queues.size());
+  for (size_t i = 0; i < queues.size(); i++) {
+    Napi::Object q = Napi::Object::New(env);
+    q.Set("device", queues[i].device);
+    q.Set("pending", static_cast<double>(queues[i].pending));
+    Napi::Array cpu = Napi::Array::New(env, queues[i].threadCpuSeconds.size());
+    for (size_t t = 0; t < queues[i].threadCpuSeconds.size(); t++) cpu.Set(static_cast<uint32_t>(t), queues[i].threadCpuSeconds[t]);
+    q.Set("threadCpuSeconds", cpu);
+    out.Set(static_cast<uint32_t>(i), q);
+  }
+  return out;
+}
+
+// CPU time of the calling (main) thread.
+Napi::Value MainThreadCpuJs(const Napi::CallbackInfo& info) {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("user", usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6);
+  out.Set("sys", usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6);
   return out;
 }
 
@@ -54,6 +83,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("modelRun", ModelRun);
   fn("formatDouble", FormatDoubleJs);
   fn("poolStats", PoolStatsJs);
+  fn("queueStats", QueueStatsJs);
+  fn("mainThreadCpu", MainThreadCpuJs);
   return exports;
 }
 

@@ -1,6 +1,6 @@
 #include "device_queue.h"
 
-#include <map>
+#include <ctime>
 #include <memory>
 
 namespace stormbreaker {
@@ -9,6 +9,7 @@ DeviceQueue::DeviceQueue(std::string device, int threads) : device_(std::move(de
   for (int i = 0; i < (threads < 1 ? 1 : threads); i++) {
     std::thread worker([this] { Serve(); });
     threads_.push_back(worker.get_id());
+    handles_.push_back(worker.native_handle());
     worker.detach();
   }
 }
@@ -39,13 +40,38 @@ void DeviceQueue::Serve() {
   }
 }
 
+namespace {
+std::mutex registry_mutex;
+// Never freed: device threads may still be running while the process exits.
+auto* registry = new std::vector<std::unique_ptr<DeviceQueue>>();
+}  // namespace
+
 DeviceQueue& DeviceQueue::For(const std::string& device, int threads) {
-  static std::mutex registry_mutex;
-  static auto* registry = new std::map<std::string, std::unique_ptr<DeviceQueue>>();  // never freed
   std::lock_guard<std::mutex> lock(registry_mutex);
-  auto it = registry->find(device);
-  if (it == registry->end()) it = registry->emplace(device, std::make_unique<DeviceQueue>(device, threads)).first;
-  return *it->second;
+  for (auto& queue : *registry) {
+    if (queue->device() == device) return *queue;
+  }
+  registry->push_back(std::make_unique<DeviceQueue>(device, threads));
+  return *registry->back();
+}
+
+std::vector<DeviceQueue::Snapshot> DeviceQueue::All() {
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  std::vector<Snapshot> out;
+  for (auto& queue : *registry) {
+    Snapshot snapshot{queue->device(), queue->pending(), {}};
+    for (pthread_t handle : queue->handles_) {
+      clockid_t clock;
+      timespec ts{};
+      if (pthread_getcpuclockid(handle, &clock) == 0 && clock_gettime(clock, &ts) == 0) {
+        snapshot.threadCpuSeconds.push_back(static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9);
+      } else {
+        snapshot.threadCpuSeconds.push_back(0);
+      }
+    }
+    out.push_back(std::move(snapshot));
+  }
+  return out;
 }
 
 }  // namespace stormbreaker

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <pthread.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +28,14 @@ class DeviceQueue {
   // live until the process ends; their threads are detached so exit never waits on a long run.
   static DeviceQueue& For(const std::string& device, int threads);
 
+  struct Snapshot {
+    std::string device;
+    size_t pending;
+    std::vector<double> threadCpuSeconds;  // CPU time of each of the queue's threads
+  };
+  // Every queue made so far, in creation order.
+  static std::vector<Snapshot> All();
+
  private:
   void Serve();
 
@@ -35,6 +44,7 @@ class DeviceQueue {
   std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;
   std::vector<std::thread::id> threads_;
+  std::vector<pthread_t> handles_;  // valid for the process's life: the threads never exit
 };
 
 }  // namespace stormbreaker

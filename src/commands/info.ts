@@ -1,4 +1,5 @@
 import { PACKAGE_VERSION } from '../version';
+import { native } from '../native';
 import { VerbatimReply } from '../resp/Reply';
 import { CommandContext, defineCommand } from './Command';
 
@@ -43,6 +44,30 @@ const SECTIONS: Record<string, Section> = {
   keyspace: ({ engine }) => (engine.size > 0 ? [['db0', `keys=${engine.size},expires=0,avg_ttl=0`]] : []),
 };
 
+const seconds = (s: number) => s.toFixed(6);
+
+/** RedisAI's sections (spec §12), after `# Modules`; the text holds no other `#` (clients split on it). */
+function aiSections({ engine }: CommandContext): string {
+  const s = engine.settings;
+  const torch = native.backendVersion('TORCH');
+  const main = native.mainThreadCpu();
+  const total = process.cpuUsage();
+  const queues = native.queueStats().flatMap((q) =>
+    q.threadCpuSeconds.map((cpu, i) => `ai_queue_${q.device}_bthread_n${i + 1}_used_cpu_total:${seconds(cpu)}\r\n`));
+  return (
+    '# Modules\r\nmodule:name=ai,ver=999999,api=1,filters=0,usedby=[],using=[],options=[handle-io-errors]\r\n\r\n' +
+    `# ai_versions\r\nai_RedisAI_version:99.99.99\r\nai_low_level_API_version:1\r\nai_rdb_version:4\r\n\r\n` +
+    `# ai_git\r\nai_git_sha:unknown\r\n\r\n` +
+    `# ai_load_time_configs\r\nai_threads_per_queue:${s.threadsPerQueue}\r\nai_inter_op_parallelism:${s.interOpParallelism}\r\n` +
+    `ai_intra_op_parallelism:${s.intraOpParallelism}\r\nai_model_execution_timeout:5000\r\nai_backend_memory_limit:0\r\n\r\n` +
+    `# ai_backends_info\r\n${torch !== null ? `ai_Torch_version:${torch}\r\n` : ''}\r\n` +
+    `# ai_cpu\r\nai_self_used_cpu_sys:${seconds(total.system / 1e6)}\r\nai_self_used_cpu_user:${seconds(total.user / 1e6)}\r\n` +
+    `ai_children_used_cpu_sys:0.000000\r\nai_children_used_cpu_user:0.000000\r\n` +
+    `ai_main_thread_used_cpu_sys:${seconds(main.sys)}\r\nai_main_thread_used_cpu_user:${seconds(main.user)}\r\n` +
+    queues.join('')
+  );
+}
+
 const DEFAULT = ['server', 'clients', 'memory', 'persistence', 'stats', 'keyspace'];
 const TITLE: Record<string, string> = {
   server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats', keyspace: 'Keyspace',
@@ -57,13 +82,15 @@ export const info = defineCommand({
   summary: 'Returns information and statistics about the server',
   run(ctx, args) {
     const asked = args.slice(1).map((a) => a.toString('latin1').toLowerCase());
-    const names = asked.length === 0 || asked.some((a) => a === 'all' || a === 'everything' || a === 'default')
+    const everything = asked.some((a) => a === 'all' || a === 'everything');
+    const names = asked.length === 0 || everything || asked.includes('default')
       ? DEFAULT
       : DEFAULT.filter((s) => asked.includes(s));
     const parts = names.map((name) => {
       const lines = SECTIONS[name](ctx).map(([k, v]) => `${k}:${v}\r\n`).join('');
       return `# ${TITLE[name]}\r\n${lines}`;
     });
+    if (everything || asked.includes('modules')) parts.push(aiSections(ctx));
     return new VerbatimReply(parts.join('\r\n'));
   },
 });

@@ -1,0 +1,35 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { RawClient } from '../helpers/RawClient';
+import { FIXTURES, startServerProcess } from '../helpers/servers';
+
+/** What RedisAI's test helper does: split INFO MODULES on '#', read `field:value` lines per chunk. */
+function chunks(text: string): Array<Record<string, string>> {
+  return text.split('#').map((chunk) => Object.fromEntries(
+    chunk.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]),
+  ));
+}
+
+describe('INFO MODULES (spec §12)', () => {
+  it('has RedisAI\'s sections in order, and a backend\'s version only once it is loaded', async () => {
+    const { port, stop } = await startServerProcess();
+    const c = await RawClient.connect(port);
+    const before = chunks(String(await c.call('INFO', 'MODULES')));
+    assert.deepEqual(Object.keys(before[2]), ['ai_RedisAI_version', 'ai_low_level_API_version', 'ai_rdb_version']);
+    assert.deepEqual(Object.keys(before[3]), ['ai_git_sha']);
+    assert.deepEqual(Object.keys(before[4]), ['ai_threads_per_queue', 'ai_inter_op_parallelism', 'ai_intra_op_parallelism',
+      'ai_model_execution_timeout', 'ai_backend_memory_limit']);
+    assert.equal(before[4].ai_threads_per_queue, '1');
+    assert.deepEqual(before[5], {}, 'no backend loaded yet');
+    assert.match(before[6].ai_main_thread_used_cpu_user, /^\d+\.\d{6}$/);
+    await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fs.readFileSync(path.join(FIXTURES, 'pt-minimal.pt')));
+    const after = chunks(String(await c.call('INFO', 'MODULES')));
+    assert.deepEqual(after[5], { ai_Torch_version: 'NA' });
+    assert.match(after[6].ai_queue_CPU_bthread_n1_used_cpu_total, /^\d+\.\d{6}$/);
+    assert.ok(!String(await c.call('INFO')).includes('ai_versions'), 'plain INFO leaves module sections out');
+    await c.close();
+    await stop();
+  });
+});
