@@ -15,6 +15,19 @@ export interface RedisBenchmarkOptions {
 
 /** Runs redis-benchmark once and returns its ops/s; rejects if it failed or saw an error reply. */
 export function redisBenchmark(o: RedisBenchmarkOptions): Promise<number> {
+  return redisBenchmarkRow(o).then((row) => row.rps);
+}
+
+/** One run's CSV row: ops/s and the latency percentiles redis-benchmark measured, in ms. */
+export interface RedisBenchmarkRow {
+  rps: number;
+  avgMs: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Runs redis-benchmark once and returns its whole CSV row; rejects as redisBenchmark does. */
+export function redisBenchmarkRow(o: RedisBenchmarkOptions): Promise<RedisBenchmarkRow> {
   const args = ['-h', '127.0.0.1', '-p', String(o.port), '-c', String(o.clients), '-n', String(o.requests), '-q', '--csv'];
   if (o.pipeline && o.pipeline > 1) args.push('-P', String(o.pipeline));
   args.push(...o.command);
@@ -29,12 +42,13 @@ export function redisBenchmark(o: RedisBenchmarkOptions): Promise<number> {
       // redis-benchmark 7 exits 1 on the first error reply ("Error from server: ..."), so a
       // non-zero exit is how a benchmark of error replies is caught.
       if (code !== 0) return reject(new Error(`redis-benchmark ${o.command[0]} exited ${code ?? signal}: ${stderr.trim() || stdout.trim()}`));
-      // --csv prints a header and one row: "test","rps","avg_latency_ms",... The test name is the
-      // whole command line, so take rps as the first of the seven numbers that end the row.
-      const row = stdout.split('\n').find((l) => /,"[\d.]+"(,"[\d.]+"){6}\s*$/.test(l));
-      const rps = row ? Number(/,"([\d.]+)"(?:,"[\d.]+"){6}\s*$/.exec(row)?.[1]) : NaN;
-      if (!Number.isFinite(rps) || rps <= 0) return reject(new Error(`no ops/s in redis-benchmark output:\n${stdout}${stderr}`));
-      resolve(rps);
+      // --csv prints a header and one row: "test","rps","avg_latency_ms","min_latency_ms",
+      // "p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms". The test name is the
+      // whole command line (it may hold commas), so take the seven numbers that end the row.
+      const m = /,"([\d.]+)","([\d.]+)","[\d.]+","([\d.]+)","[\d.]+","([\d.]+)","[\d.]+"\s*$/m.exec(stdout);
+      const rps = m ? Number(m[1]) : NaN;
+      if (!m || !Number.isFinite(rps) || rps <= 0) return reject(new Error(`no ops/s in redis-benchmark output:\n${stdout}${stderr}`));
+      resolve({ rps, avgMs: Number(m[2]), p50Ms: Number(m[3]), p99Ms: Number(m[4]) });
     });
   });
 }

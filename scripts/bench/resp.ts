@@ -93,23 +93,31 @@ export type Reply = string | Buffer | null | Error;
 
 /** Opens a connection, sends one command, returns its reply (setup and checks only, not measured). */
 export function request(port: number, args: readonly Arg[], timeoutMs = 5000): Promise<Reply> {
+  return requestRaw(port, args, timeoutMs).then(decodeSimple);
+}
+
+/**
+ * The same, returning the reply's raw RESP bytes: for the few checks that read an array reply
+ * (AI.INFO), which decodeSimple does not decode.
+ */
+export function requestRaw(port: number, args: readonly Arg[], timeoutMs = 5000): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const framer = new ReplyFramer();
     const parts: Buffer[] = [];
     const timer = setTimeout(() => finish(new Error(`no reply to ${String(args[0])} within ${timeoutMs} ms`)), timeoutMs);
-    const finish = (err?: Error, reply?: Reply) => {
+    const finish = (err?: Error, reply?: Buffer) => {
       clearTimeout(timer);
       socket.destroy();
       if (err) reject(err);
-      else resolve(reply ?? null);
+      else resolve(reply ?? Buffer.alloc(0));
     };
     socket.on('error', (err) => finish(err));
     socket.on('connect', () => socket.write(encodeCommand(args)));
     socket.on('data', (chunk) => {
       parts.push(chunk);
       try {
-        if (framer.feed(chunk) > 0) finish(undefined, decodeSimple(Buffer.concat(parts)));
+        if (framer.feed(chunk) > 0) finish(undefined, Buffer.concat(parts));
       } catch (err) {
         finish(err as Error);
       }

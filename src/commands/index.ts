@@ -4,6 +4,7 @@ import { modeldel } from './ai.modeldel';
 import { modelexecute, modelrun } from './ai.modelexecute';
 import { modelget } from './ai.modelget';
 import { modelscan } from './ai.modelscan';
+import { modelset } from './ai.modelset';
 import { modelstore } from './ai.modelstore';
 import { tensorget } from './ai.tensorget';
 import { tensorset } from './ai.tensorset';
@@ -25,7 +26,7 @@ import { get, set } from './strings';
 export function commandTable(): Map<string, Command> {
   const all = [
     tensorset, tensorget,
-    modelstore, modelget, modeldel, modelexecute, modelrun, modelscan, aiInfo, aiConfig,
+    modelstore, modelset, modelget, modeldel, modelexecute, modelrun, modelscan, aiInfo, aiConfig,
     ping, echo, quit, hello, auth, select, client, command, info, config,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set,

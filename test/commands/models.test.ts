@@ -135,6 +135,27 @@ describe('model command errors (spec §14, verbatim)', () => {
     assert.equal(message(await c.call('AI.MODELSTORE', 'tensor_key', 'TORCH', 'CPU', 'BLOB', PT_MINIMAL)), 'WRONGTYPE Operation against a key holding the wrong kind of value');
   });
 
+  it('AI.MODELSET (deprecated)', async () => {
+    const set = (...args: Array<string | number | Buffer>) => c.call('AI.MODELSET', 'ms', ...args);
+    assert.equal(message(await c.call('AI.MODELSET', 'ms', 'TORCH')), "ERR wrong number of arguments for 'ai.modelset' command");
+    assert.equal(message(await set('PYTHON', 'CPU', 'BLOB', PT_MINIMAL)), 'ERR unsupported backend');
+    assert.equal(message(await set('TORCH', 'BLOB', PT_MINIMAL)), 'ERR Invalid DEVICE');
+    assert.equal(message(await set('TORCH', 'CPU_DEVICE_X', 'BLOB', PT_MINIMAL)), 'ERR Invalid DEVICE');
+    assert.equal(message(await set('TORCH', 'TPU', 'BLOB', PT_MINIMAL)), 'ERR unsupported device');
+    assert.equal(message(await set('TFLITE', 'CPU', 'BATCHSIZE', 2, 'BLOB', 'x')), 'ERR Auto-batching not supported by the TFLITE backend');
+    assert.equal(message(await set('TORCH', 'CPU', 'MINBATCHSIZE', 2, 'BLOB', PT_MINIMAL)), 'ERR MINBATCHSIZE specified without BATCHSIZE');
+    assert.equal(message(await set('TORCH', 'CPU', 'MINBATCHTIMEOUT', 2, 'BLOB', PT_MINIMAL)), 'ERR MINBATCHTIMEOUT specified without BATCHSIZE');
+    assert.equal(message(await set('TORCH', 'CPU', 'BATCHSIZE', 2, 'MINBATCHTIMEOUT', 2, 'BLOB', PT_MINIMAL)), 'ERR MINBATCHTIMEOUT specified without MINBATCHSIZE');
+    assert.equal(message(await set('TORCH', 'CPU', 'BATCHSIZE', 2, 'NOT_BLOB')), 'ERR Insufficient arguments, missing model BLOB');
+    assert.equal(message(await set('TF', 'CPU', 'BLOB', 'x')), 'ERR Insufficient arguments, INPUTS and OUTPUTS not specified');
+    assert.equal(message(await set('TF', 'CPU', 'a', 'BLOB', 'x')), 'ERR INPUTS not specified');
+    assert.equal(message(await set('TF', 'CPU', 'INPUTS', 'a', 'BLOB', 'x')), 'ERR OUTPUTS not specified');
+    assert.equal(await set('TORCH', 'CPU', 'TAG', 'old', 'INPUTS', 'ignored', 'BLOB', PT_MINIMAL), 'OK');
+    const meta = (await c.call('AI.MODELGET', 'ms', 'META')) as Parsed[];
+    assert.deepEqual(meta.slice(4, 6), ['tag', 'old']);
+    assert.deepEqual(meta.slice(10, 14), ['inputs', ['a', 'b'], 'outputs', ['']]);
+  });
+
   it('AI.MODELGET, AI.MODELDEL, AI._MODELSCAN, AI.INFO', async () => {
     assert.equal(message(await c.call('AI.MODELGET')), "ERR wrong number of arguments for 'ai.modelget' command");
     assert.equal(message(await c.call('AI.MODELGET', 'nope')), 'ERR model key is empty');
