@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import { commandTable } from '../commands';
 import type { ClientInfo, Command, CommandContext, ConfigParameter, ServerInfo } from '../commands/Command';
 import { AuthErrors } from '../commands/auth';
+import type { AiSettings } from '../engine/AiSettings';
 import { Engine } from '../engine/Engine';
 import { Errors, StormbreakerError } from '../errors';
 import { ErrorReply, Reply } from '../resp/Reply';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   logSink?: (line: string) => void;
   /** Extra commands to serve (an extension point; a name already taken is replaced). */
   commands?: readonly Command[];
+  /** Execution settings for the engine the server makes (ignored when `engine` is given). */
+  ai?: Partial<AiSettings>;
 }
 
 /**
@@ -60,11 +63,11 @@ export class Server implements ServerInfo {
   private readonly connections = new Set<Connection>();
   private readonly listeners: net.Server[] = [];
   private nextClientId = 1;
-  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands'>> & { unixsocket?: string };
+  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai'>> & { unixsocket?: string };
   private boundPort = 0;
 
   constructor(options: ServerOptions = {}) {
-    this.engine = options.engine ?? new Engine();
+    this.engine = options.engine ?? new Engine({ ai: options.ai });
     this.logger = new Logger(options.loglevel ?? 'notice', options.logSink);
     this.table = commandTable();
     for (const extra of options.commands ?? []) this.table.set(extra.name, extra);

@@ -4,7 +4,9 @@ import type { ServerOptions } from './Server';
 
 const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--loglevel debug|verbose|notice|warning]
-                          [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>]`;
+                          [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>]
+                          [--threads-per-queue <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
+                          [--backendspath <dir>] [--model-chunk-size <bytes>]`;
 
 /** Reads redis-server style flags (`--port 6380`); throws an Error with the usage on bad input. */
 export function parseServerArgs(argv: readonly string[]): ServerOptions & { help?: boolean } {
@@ -36,6 +38,26 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
       case '--maxclients': options.maxclients = integer(); break;
       case '--proto-max-bulk-len': options.protoMaxBulkLen = size(); break;
       case '--client-query-buffer-limit': options.clientQueryBufferLimit = size(); break;
+      case '--threads-per-queue':
+      case '--intra-op-parallelism':
+      case '--inter-op-parallelism':
+      case '--model-chunk-size': {
+        const n = integer();
+        if (flag === '--threads-per-queue' || flag === '--model-chunk-size') {
+          if (n < 1) throw new Error(`${flag} needs a positive integer, got '${value}'`);
+        }
+        const key = ({
+          '--threads-per-queue': 'threadsPerQueue',
+          '--intra-op-parallelism': 'intraOpParallelism',
+          '--inter-op-parallelism': 'interOpParallelism',
+          '--model-chunk-size': 'modelChunkSize',
+        } as const)[flag];
+        options.ai = { ...options.ai, [key]: n };
+        break;
+      }
+      case '--backendspath':
+        options.ai = { ...options.ai, backendsPath: value };
+        break;
       case '--loglevel':
         if (!Logger.isLevel(value)) throw new Error(`--loglevel must be debug, verbose, notice or warning`);
         options.loglevel = value;

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine, Server, Tensor } from '../../src';
@@ -231,5 +232,34 @@ describe('models from the library', () => {
     assert.deepEqual(sum.toArray(), [2, 4, 6, 8]);
     await assert.rejects(engine.runModel('nope', [a]), { name: 'StormbreakerError', message: 'ERR model key is empty' });
     await assert.rejects(engine.storeModel('b', { backend: 'TORCH', device: 'CPU', blob: Buffer.from('junk') }), { name: 'StormbreakerError' });
+  });
+});
+
+describe('TORCH load failures users meet', () => {
+  it('explains a model saved by a newer PyTorch, and GPU without CUDA', async () => {
+    const { run } = await import('../helpers/servers');
+    const script = `
+import sys, zipfile, io
+src = zipfile.ZipFile(sys.argv[1])
+out = io.BytesIO()
+with zipfile.ZipFile(out, 'w', zipfile.ZIP_STORED) as z:
+    for n in src.namelist():
+        z.writestr(n, b'100\\n' if n.endswith('/version') else src.read(n))
+open(sys.argv[2], 'wb').write(out.getvalue())
+`;
+    const file = path.join(os.tmpdir(), `stormbreaker-newer-${process.pid}.pt`);
+    const made = await run('/usr/bin/python3', ['-c', script, path.join(FIXTURES, 'pt-minimal.pt'), file]);
+    assert.equal(made.code, 0, made.stderr);
+    const newer = fs.readFileSync(file);
+    fs.unlinkSync(file);
+    const started = await startServer();
+    const client = await RawClient.connect(started.port);
+    const reply = await client.call('AI.MODELSTORE', 'n', 'TORCH', 'CPU', 'BLOB', newer);
+    assert.equal(message(reply),
+      "the model was saved by a newer PyTorch (file format 100) than this server's libtorch reads (up to 10): save it with an older PyTorch, or run the server with a newer libtorch (LIBTORCH)");
+    assert.equal(message(await client.call('AI.MODELSTORE', 'g', 'TORCH', 'GPU', 'BLOB', PT_MINIMAL)), "GPU requested but Torch couldn't find CUDA");
+    assert.equal(message(await client.call('AI.MODELSTORE', 'g', 'TORCH', 'GPU:1', 'BLOB', PT_MINIMAL)), "GPU requested but Torch couldn't find CUDA");
+    await client.close();
+    await started.server.close();
   });
 });

@@ -27,7 +27,27 @@ void SetError(SBError* err, const std::string& text) {
 
 // What libtorch says, without the "Exception raised from … (most recent call first): frame #0 …"
 // tail that names files of the machine that built it.
-std::string CleanMessage(const c10::Error& e) { return e.what_without_backtrace(); }
+// Also drops the "[enforce fail at file.cc:123] . " prefix, and says what to do about the most
+// common load failure: a model saved by a newer PyTorch than this libtorch.
+std::string CleanMessage(const c10::Error& e) {
+  std::string text = e.what_without_backtrace();
+  if (text.rfind("[enforce fail at ", 0) == 0) {
+    size_t end = text.find("] ");
+    if (end != std::string::npos) text = text.substr(end + 2);
+    if (text.rfind(". ", 0) == 0) text = text.substr(2);
+  }
+  const std::string marker = "Attempted to read a PyTorch file with version ";
+  size_t at = text.find(marker);
+  if (at != std::string::npos) {
+    int version = std::atoi(text.c_str() + at + marker.size());
+    size_t maxAt = text.find("for reading is ");
+    int supported = maxAt == std::string::npos ? 0 : std::atoi(text.c_str() + maxAt + 15);
+    text = "the model was saved by a newer PyTorch (file format " + std::to_string(version) +
+           ") than this server's libtorch reads (up to " + std::to_string(supported) +
+           "): save it with an older PyTorch, or run the server with a newer libtorch (LIBTORCH)";
+  }
+  return text;
+}
 
 template <typename F>
 int Guard(SBError* err, F&& body) {

@@ -1,0 +1,29 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { parseServerArgs } from '../../src/server/parseServerArgs';
+import { RawClient } from '../helpers/RawClient';
+import { startServerProcess } from '../helpers/servers';
+
+describe('stormbreaker-server flags', () => {
+  it('reads redis-server style flags and RedisAI\'s start-up settings', () => {
+    const o = parseServerArgs(['--port', '7000', '--bind', '0.0.0.0', '--requirepass', 'pw', '--maxclients', '5',
+      '--proto-max-bulk-len', '1mb', '--threads-per-queue', '2', '--intra-op-parallelism', '1', '--inter-op-parallelism', '3']);
+    assert.deepEqual(o, {
+      port: 7000, bind: '0.0.0.0', requirepass: 'pw', maxclients: 5, protoMaxBulkLen: 1048576,
+      ai: { threadsPerQueue: 2, intraOpParallelism: 1, interOpParallelism: 3 },
+    });
+    assert.throws(() => parseServerArgs(['--threads-per-queue', '0']), /--threads-per-queue needs a positive integer, got '0'/);
+    assert.throws(() => parseServerArgs(['--nope', '1']), /Unknown option '--nope'/);
+    assert.throws(() => parseServerArgs(['--port']), /Bad argument '--port'/);
+  });
+
+  it('runs with THREADS_PER_QUEUE 2 and reports it', async () => {
+    const { port, stop } = await startServerProcess(['--threads-per-queue', '2', '--intra-op-parallelism', '1']);
+    const c = await RawClient.connect(port);
+    const text = String(await c.call('INFO', 'MODULES'));
+    assert.match(text, /\r\nai_threads_per_queue:2\r\n/);
+    assert.match(text, /\r\nai_intra_op_parallelism:1\r\n/);
+    await c.close();
+    await stop();
+  });
+});
