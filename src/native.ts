@@ -30,6 +30,18 @@ export const enum SourceKind {
 /** Opaque handle on a backend's loaded model. */
 export type ModelHandle = { readonly __model: unique symbol };
 
+/** Opaque handle on a backend's compiled script. */
+export type ScriptHandle = { readonly __script: unique symbol };
+
+/** What a model or script run returns. */
+export interface RunResult {
+  outputs: TensorHandle[];
+  /** The backend call's own duration. */
+  micros: number;
+  /** The run waited in its queue past its TIMEOUT and was dropped unexecuted. */
+  timedOut: boolean;
+}
+
 /** Settings handed to a backend when it loads a model. */
 export interface ModelLoadOptions {
   batchsize: number;
@@ -83,7 +95,19 @@ export interface Binding {
    */
   modelRun(
     model: ModelHandle, device: string, threadsPerQueue: number, inputs: readonly TensorHandle[], timeoutMs: number,
-  ): Promise<{ outputs: TensorHandle[]; micros: number; timedOut: boolean }>;
+  ): Promise<RunResult>;
+  /** Compiles a script on the device's queue. */
+  scriptCreate(backend: string, source: string, device: string, threadsPerQueue: number): Promise<ScriptHandle>;
+  /** Null when `fn` is an entry point `(List[Tensor], List[str], List[str])`; otherwise why not. */
+  scriptCheckEntryPoint(script: ScriptHandle, fn: string): string | null;
+  /**
+   * Calls `fn` on the device's queue: as an entry point with (inputs, keys, args), or binding its
+   * parameters from the inputs by position. Without `wantOutputs` its return value is ignored.
+   */
+  scriptRun(
+    script: ScriptHandle, device: string, threadsPerQueue: number, fn: string, entry: boolean,
+    inputs: readonly TensorHandle[], keys: readonly Buffer[], args: readonly Buffer[], wantOutputs: boolean, timeoutMs: number,
+  ): Promise<RunResult>;
   formatDouble(value: number): string;
   poolStats(): { cachedBytes: number; cachedBuffers: number; hits: number; misses: number };
   /** Every device queue made so far: runs waiting, and the CPU seconds of each of its threads. */
@@ -100,7 +124,7 @@ function load(): Binding {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     const binding = nodeGypBuild(packageRoot) as Binding;
-    if (binding.abiVersion !== 4) throw new Error(`addon ABI ${binding.abiVersion}, expected 4 (rebuild it)`);
+    if (binding.abiVersion !== 5) throw new Error(`addon ABI ${binding.abiVersion}, expected 5 (rebuild it)`);
     return binding;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -8,6 +8,7 @@
 #include "../exec/device_queue.h"
 #include "addon_state.h"
 #include "model_functions.h"
+#include "script_functions.h"
 #include "tensor_functions.h"
 
 namespace stormbreaker {
@@ -63,7 +64,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, f, name));
   };
-  exports.Set("abiVersion", Napi::Number::New(env, 4));
+  exports.Set("abiVersion", Napi::Number::New(env, 5));
   fn("setShapeScratch", SetShapeScratch);
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);
@@ -81,6 +82,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("modelInputs", ModelInputs);
   fn("modelOutputs", ModelOutputs);
   fn("modelRun", ModelRun);
+  fn("scriptCreate", ScriptCreate);
+  fn("scriptCheckEntryPoint", ScriptCheckEntryPoint);
+  fn("scriptRun", ScriptRun);
   fn("formatDouble", FormatDoubleJs);
   fn("poolStats", PoolStatsJs);
   fn("queueStats", QueueStatsJs);

@@ -9,12 +9,11 @@
 #include "../exec/device_queue.h"
 #include "../exec/model.h"
 #include "addon_state.h"
+#include "backend_outputs.h"
 #include "handles.h"
 
 namespace stormbreaker {
 namespace {
-
-constexpr size_t kMaxOutputs = 1024;
 
 Model* ModelFrom(Napi::Env env, Napi::Value value) {
   if (value.IsExternal()) {
@@ -37,23 +36,6 @@ Napi::Array Names(Napi::Env env, const std::vector<std::string>& names) {
   Napi::Array out = Napi::Array::New(env, names.size());
   for (size_t i = 0; i < names.size(); i++) out.Set(static_cast<uint32_t>(i), names[i]);
   return out;
-}
-
-// Wraps a backend's output as a core tensor, adopting its memory. Returns nullptr (and calls
-// the output's deleter) when its element type is not one of ours.
-Tensor* AdoptOutput(DLManagedTensor* out) {
-  const DLTensor& t = out->dl_tensor;
-  DType dtype;
-  if (!FromDLDataType(t.dtype, &dtype) || dtype == DType::String) {
-    out->deleter(out);
-    return nullptr;
-  }
-  std::vector<int64_t> shape(t.shape, t.shape + t.ndim);
-  size_t bytes = static_cast<size_t>(ElementCount(shape)) * ElementSize(dtype);
-  Storage* storage = Storage::AdoptManaged(out, bytes);
-  Tensor* tensor = Tensor::Create(dtype, std::move(shape), storage, 0, bytes);
-  storage->Release();
-  return tensor;
 }
 
 }  // namespace
@@ -155,10 +137,7 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
     Napi::Promise::Deferred deferred;
     Model* model;
     std::vector<Tensor*> inputs;
-    std::vector<Tensor*> outputs;
-    SBError error{};
-    int64_t micros = 0;
-    bool timedOut = false;
+    BackendOutputs outputs;
     explicit Work(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
   };
   auto work = std::make_shared<Work>(env);
@@ -181,51 +160,18 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
   AddonState* state = &StateOf(env);
   BeginAsync(env);
   DeviceQueue::For(device, threads).Push([work, state, timeoutMs, enqueued] {
-    if (timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs)) {
-      work->timedOut = true;
-      FinishAsync(state, [work](Napi::Env env) {
-        for (Tensor* t : work->inputs) t->Release();
-        work->model->Release();
-        Napi::Object result = Napi::Object::New(env);
-        result.Set("timedOut", true);
-        work->deferred.Resolve(result);
+    bool timedOut = timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs);
+    if (!timedOut) {
+      const SBBackendApi* api = work->model->api();
+      work->outputs.Run(work->inputs, true, [&](DLManagedTensor* const* in, size_t n_in, DLManagedTensor** out,
+                                                size_t max_out, size_t* n_out, SBError* err) {
+        return api->model_run(work->model->handle(), in, n_in, out, max_out, n_out, err);
       });
-      return;
     }
-    std::vector<DLManagedTensor*> in;
-    for (Tensor* t : work->inputs) in.push_back(t->ToDLPack());
-    std::vector<DLManagedTensor*> out(kMaxOutputs);
-    size_t produced = 0;
-    auto start = std::chrono::steady_clock::now();
-    const SBBackendApi* api = work->model->api();
-    int rc = api->model_run(work->model->handle(), in.data(), in.size(), out.data(), out.size(), &produced, &work->error);
-    work->micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-    for (DLManagedTensor* m : in) m->deleter(m);
-    if (rc == 0) {
-      for (size_t i = 0; i < produced; i++) {
-        Tensor* t = AdoptOutput(out[i]);
-        if (t == nullptr && work->error.code == 0) {
-          work->error.code = 1;
-          std::snprintf(work->error.message, sizeof(work->error.message), "model output %zu has an unsupported dtype", i);
-        }
-        work->outputs.push_back(t);
-      }
-    }
-    FinishAsync(state, [work](Napi::Env env) {
+    FinishAsync(state, [work, timedOut](Napi::Env env) {
       for (Tensor* t : work->inputs) t->Release();
       work->model->Release();
-      if (work->error.code != 0) {
-        for (Tensor* t : work->outputs) if (t != nullptr) t->Release();
-        work->deferred.Reject(Napi::Error::New(env, work->error.message).Value());
-        return;
-      }
-      Napi::Array outputs = Napi::Array::New(env, work->outputs.size());
-      for (size_t i = 0; i < work->outputs.size(); i++) outputs.Set(static_cast<uint32_t>(i), TensorHandle(env, work->outputs[i]));
-      Napi::Object result = Napi::Object::New(env);
-      result.Set("outputs", outputs);
-      result.Set("micros", Napi::Number::New(env, static_cast<double>(work->micros)));
-      result.Set("timedOut", false);
-      work->deferred.Resolve(result);
+      work->outputs.Settle(env, work->deferred, timedOut);
     });
   });
   return work->deferred.Promise();

@@ -66,6 +66,16 @@ typedef struct SBBackendApi {
   /* Scripts (TORCH only; NULL elsewhere). */
   int (*script_create)(const char* source, const char* device, SBScript** out, SBError* err);
   void (*script_free)(SBScript* script);
+  /* 0 when `fn` exists with the entry-point signature (List[Tensor], List[str], List[str]);
+   * otherwise non-zero with the reason in err. */
+  int (*script_check_entry_point)(const SBScript* script, const char* fn, SBError* err);
+  /* Calls `fn`. As an entry point (entry != 0) it gets the inputs as one List[Tensor], plus the
+   * keys and args; otherwise its parameters are bound from the inputs by position (a List[Tensor]
+   * parameter takes the rest). Inputs are borrowed as in model_run. With max_outputs == 0 the
+   * return value is ignored; otherwise its tensors are returned as in model_run. */
+  int (*script_run)(SBScript* script, const char* fn, int entry, DLManagedTensor* const* inputs, size_t n_inputs,
+                    const char* const* keys, size_t n_keys, const char* const* args, size_t n_args,
+                    DLManagedTensor** outputs, size_t max_outputs, size_t* n_outputs, SBError* err);
 } SBBackendApi;
 
 /* The one symbol a backend exports: returns its table, or NULL when it cannot serve a host of

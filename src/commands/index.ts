@@ -6,6 +6,9 @@ import { modelget } from './ai.modelget';
 import { modelscan } from './ai.modelscan';
 import { modelset } from './ai.modelset';
 import { modelstore } from './ai.modelstore';
+import { scriptexecute, scriptrun } from './ai.scriptexecute';
+import { scriptdel, scriptget, scriptscan } from './ai.scriptget';
+import { scriptset, scriptstore } from './ai.scriptstore';
 import { tensorget } from './ai.tensorget';
 import { tensorset } from './ai.tensorset';
 import { auth } from './auth';
@@ -27,6 +30,7 @@ export function commandTable(): Map<string, Command> {
   const all = [
     tensorset, tensorget,
     modelstore, modelset, modelget, modeldel, modelexecute, modelrun, modelscan, aiInfo, aiConfig,
+    scriptstore, scriptset, scriptget, scriptdel, scriptexecute, scriptrun, scriptscan,
     ping, echo, quit, hello, auth, select, client, command, info, config,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set,

@@ -1,13 +1,13 @@
 import { ensureBackend } from '../backends/loadBackend';
 import { Errors, StormbreakerError } from '../errors';
-import { native } from '../native';
+import { native, RunResult } from '../native';
 import type { Keyspace } from '../store/Keyspace';
 import { keyName, keyText } from '../store/keyName';
 import { MemoryKeyspace } from '../store/MemoryKeyspace';
 import { StoredValue, TYPE_NAME } from '../store/StoredValue';
 import { Tensor } from '../tensor/Tensor';
 import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
-import { ModelSpec, StoredModel } from './Model';
+import { ModelSpec, ScriptCall, StoredModel, StoredScript } from './Model';
 import { RunStats } from './RunStats';
 
 export interface EngineOptions {
@@ -207,19 +207,101 @@ export class Engine {
     return 'OK';
   }
 
-  private async run(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number) {
+  private run(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number) {
+    return this.accounted(name, native.modelRun(model.handle, model.device.toUpperCase(), this.settings.threadsPerQueue,
+      inputs.map((t) => t.handle), timeout));
+  }
+
+  /** Settles a run's promise into tensors, recording its statistics under `name` (spec §7). */
+  private async accounted(name: string, running: Promise<RunResult>): Promise<{ outputs: Tensor[]; status: RunStatus }> {
     const stat = this.stats.get(name);
     let result;
     try {
-      result = await native.modelRun(model.handle, model.device.toUpperCase(), this.settings.threadsPerQueue,
-        inputs.map((t) => t.handle), timeout);
+      result = await running;
     } catch (err) {
       if (stat !== undefined) this.stats.recordError(stat);
       throw new StormbreakerError(err instanceof Error ? err.message : String(err));
     }
-    if (result.timedOut) return { outputs: [], status: 'TIMEDOUT' as const };
+    if (result.timedOut) return { outputs: [], status: 'TIMEDOUT' };
     const outputs = result.outputs.map((h) => new Tensor(h));
     if (stat !== undefined) this.stats.recordSuccess(stat, result.micros, outputs[0]?.shape[0] ?? 0);
-    return { outputs, status: 'OK' as const };
+    return { outputs, status: 'OK' };
+  }
+
+  /**
+   * Compiles a TorchScript script (on the device's queue) and stores it. Each entry point must be
+   * a function `(tensors: List[Tensor], keys: List[str], args: List[str])`.
+   * @example await engine.storeScript('s', { device: 'CPU', source, entryPoints: ['bar'] });
+   */
+  async storeScript(key: Key, spec: { device: string; source: string | Buffer; entryPoints?: readonly string[]; tag?: string | Buffer }): Promise<void> {
+    ensureBackend('TORCH', this.settings.backendsPath);
+    const source = Buffer.from(spec.source);
+    const handle = await native.scriptCreate('TORCH', source.toString('utf8'), spec.device.toUpperCase(), this.settings.threadsPerQueue)
+      .catch((err: unknown) => {
+        throw new StormbreakerError(err instanceof Error ? err.message : String(err));
+      });
+    const entryPoints = spec.entryPoints ?? [];
+    for (const fn of entryPoints) {
+      const problem = native.scriptCheckEntryPoint(handle, fn);
+      if (problem !== null) throw new StormbreakerError(problem);
+    }
+    const name = keyName(key);
+    const existing = this.keyspace.get(name);
+    if (existing !== undefined && existing.kind !== 'script') throw new StormbreakerError(Errors.wrongType);
+    const tag = spec.tag === undefined ? Buffer.alloc(0) : Buffer.from(spec.tag);
+    const script: StoredScript = { device: spec.device, tag, entryPoints: [...entryPoints], source, handle };
+    this.keyspace.set(name, { kind: 'script', script });
+    this.stats.reset(name, { type: 'SCRIPT', backend: 'TORCH', device: spec.device, tag });
+    this.changes++;
+  }
+
+  /** The script at `key`; missing is `ERR script key is empty`, another kind is WRONGTYPE. */
+  getScript(key: Key): StoredScript {
+    const value = this.keyspace.get(keyName(key));
+    if (value === undefined) throw new StormbreakerError('ERR script key is empty');
+    if (value.kind !== 'script') throw new StormbreakerError(Errors.wrongType);
+    return value.script;
+  }
+
+  /**
+   * AI.SCRIPTEXECUTE's semantics: an entry point gets (inputs, keys, args); any other function is
+   * called in RedisAI's best-effort mode (parameters bound from the inputs). Outputs are written
+   * only when the call succeeded and returned exactly as many tensors as output keys.
+   */
+  async executeScript(key: Key, fn: string, call: ScriptCall): Promise<RunStatus> {
+    const script = this.getScript(key);
+    const inputs = (call.inputs ?? []).map((k) => this.getTensor(k));
+    const outputKeys = call.outputs ?? [];
+    for (const k of outputKeys) {
+      const existing = this.keyspace.get(keyName(k));
+      if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
+    }
+    const name = keyName(key);
+    const { outputs, status } = await this.accounted(name, native.scriptRun(script.handle, script.device.toUpperCase(),
+      this.settings.threadsPerQueue, fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle),
+      call.keys ?? [], call.args ?? [], outputKeys.length > 0, call.timeout ?? 0));
+    if (status === 'TIMEDOUT') return status;
+    if (outputs.length !== outputKeys.length) {
+      const stat = this.stats.get(name);
+      if (stat !== undefined) {
+        stat.errors++;
+      }
+      throw new StormbreakerError(`Function returned unexpected number of outputs - ${fn}`);
+    }
+    outputKeys.forEach((k, i) => this.setTensor(k, outputs[i]));
+    return 'OK';
+  }
+
+  /**
+   * Calls a stored script's function on tensors and returns what it returns.
+   * @example const [sum] = await engine.runScript('s', 'bar', [a, b]);
+   */
+  async runScript(key: Key, fn: string, inputs: readonly Tensor[], options: { keys?: string[]; args?: string[]; timeout?: number } = {}): Promise<Tensor[]> {
+    const script = this.getScript(key);
+    const { outputs, status } = await this.accounted(keyName(key), native.scriptRun(script.handle, script.device.toUpperCase(),
+      this.settings.threadsPerQueue, fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle),
+      (options.keys ?? []).map((k) => Buffer.from(k)), (options.args ?? []).map((a) => Buffer.from(a)), true, options.timeout ?? 0));
+    if (status === 'TIMEDOUT') throw new StormbreakerError('TIMEDOUT');
+    return outputs;
   }
 }

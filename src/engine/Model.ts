@@ -1,4 +1,4 @@
-import type { ModelHandle } from '../native';
+import type { ModelHandle, ScriptHandle } from '../native';
 
 /** The backends RedisAI defines (spec §4.1). */
 export type Backend = 'TF' | 'TFLITE' | 'TORCH' | 'ONNX';
@@ -43,4 +43,25 @@ export interface ModelSpec {
   /** Node names, TF only. */
   inputs?: readonly string[];
   outputs?: readonly string[];
+}
+
+/** A TorchScript script as stored: everything SCRIPTGET reports, and the compiled script. */
+export interface StoredScript {
+  /** As the user typed it. */
+  readonly device: string;
+  readonly tag: Buffer;
+  /** Functions checked to have the entry-point signature; empty for AI.SCRIPTSET scripts. */
+  readonly entryPoints: readonly string[];
+  readonly source: Buffer;
+  /** @internal The compiled script. */
+  readonly handle: ScriptHandle;
+}
+
+/** What AI.SCRIPTEXECUTE hands a function. */
+export interface ScriptCall {
+  keys?: readonly Buffer[];
+  inputs?: readonly Buffer[];
+  args?: readonly Buffer[];
+  outputs?: readonly Buffer[];
+  timeout?: number;
 }

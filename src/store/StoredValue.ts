@@ -1,15 +1,17 @@
-import type { StoredModel } from '../engine/Model';
+import type { StoredModel, StoredScript } from '../engine/Model';
 import type { Tensor } from '../tensor/Tensor';
 
 /** What a key can hold. Later kinds (models, scripts, lists, hashes) join this union. */
 export type StoredValue =
   | { readonly kind: 'tensor'; readonly tensor: Tensor }
   | { readonly kind: 'string'; readonly bytes: Buffer }
-  | { readonly kind: 'model'; readonly model: StoredModel };
+  | { readonly kind: 'model'; readonly model: StoredModel }
+  | { readonly kind: 'script'; readonly script: StoredScript };
 
 /** The name `TYPE` reports for each kind (RedisAI's module type names for AI objects). */
 export const TYPE_NAME: Readonly<Record<StoredValue['kind'], string>> = {
   tensor: 'AI_TENSOR',
   string: 'string',
   model: 'AI__MODEL',
+  script: 'AI_SCRIPT',
 };

@@ -4,6 +4,8 @@
 // (libtorch's C++ backtrace and source paths are dropped: DESIGN.md deviation 9).
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
+#include <torch/csrc/jit/api/compilation_unit.h>
+#include <torch/jit.h>
 #include <torch/script.h>
 
 #include <cstring>
@@ -163,6 +165,50 @@ at::Tensor Settle(at::Tensor out, const std::vector<at::Tensor>& inputs) {
   return out;
 }
 
+// Borrowed views of the core's input tensors (the core keeps them alive for the call).
+std::vector<at::Tensor> Borrow(DLManagedTensor* const* inputs, size_t n_inputs) {
+  std::vector<at::Tensor> out;
+  for (size_t i = 0; i < n_inputs; i++) {
+    const DLTensor& t = inputs[i]->dl_tensor;
+    c10::ScalarType type;
+    if (!ToScalarType(t.dtype, &type)) throw std::runtime_error("unsupported input dtype for the TORCH backend");
+    std::vector<int64_t> shape(t.shape, t.shape + t.ndim);
+    out.push_back(torch::from_blob(static_cast<char*>(t.data) + t.byte_offset, shape, torch::TensorOptions().dtype(type)));
+  }
+  return out;
+}
+
+// The tensors a call returned, flattened: a Tensor, or a tuple or list of them. Returns false when
+// something else came back.
+bool Flatten(const c10::IValue& result, std::vector<at::Tensor>* out) {
+  if (result.isTensor()) {
+    out->push_back(result.toTensor());
+  } else if (result.isTuple()) {
+    for (const auto& v : result.toTupleRef().elements()) {
+      if (!v.isTensor()) return false;
+      out->push_back(v.toTensor());
+    }
+  } else if (result.isTensorList()) {
+    for (const auto& v : result.toTensorVector()) out->push_back(v);
+  } else if (result.isList()) {
+    for (const auto& v : result.toListRef()) {
+      if (!v.isTensor()) return false;
+      out->push_back(v.toTensor());
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void ExportAll(std::vector<at::Tensor>& produced, const std::vector<at::Tensor>& borrowed, DLManagedTensor** outputs,
+               size_t max_outputs, size_t* n_outputs) {
+  if (produced.size() > max_outputs) {
+    throw std::runtime_error("returned " + std::to_string(produced.size()) + " outputs, more than requested");
+  }
+  for (auto& out : produced) outputs[(*n_outputs)++] = Export(Settle(out, borrowed));
+}
+
 const char* Version() { return "NA"; }  // RedisAI's TORCH backend reports "NA" (spec §12)
 
 int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, SBModel** out, SBError* err) {
@@ -208,39 +254,110 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
   return Guard(err, [&] {
     auto* model = reinterpret_cast<TorchModel*>(handle);
     c10::InferenceMode inference;
-    std::vector<at::Tensor> borrowed;
+    std::vector<at::Tensor> borrowed = Borrow(inputs, n_inputs);
     std::vector<c10::IValue> args;
-    for (size_t i = 0; i < n_inputs; i++) {
-      const DLTensor& t = inputs[i]->dl_tensor;
-      c10::ScalarType type;
-      if (!ToScalarType(t.dtype, &type)) throw std::runtime_error("unsupported input dtype for the TORCH backend");
-      std::vector<int64_t> shape(t.shape, t.shape + t.ndim);
-      at::Tensor tensor = torch::from_blob(static_cast<char*>(t.data) + t.byte_offset, shape,
-                                           torch::TensorOptions().dtype(type));
-      borrowed.push_back(tensor);
-      args.emplace_back(model->device.is_cpu() ? tensor : tensor.to(model->device));
-    }
+    for (auto& tensor : borrowed) args.emplace_back(model->device.is_cpu() ? tensor : tensor.to(model->device));
     c10::IValue result = model->module.forward(args);
     std::vector<at::Tensor> produced;
-    if (result.isTensor()) {
-      produced.push_back(result.toTensor());
-    } else if (result.isTuple()) {
-      for (const auto& v : result.toTupleRef().elements()) produced.push_back(v.toTensor());
-    } else if (result.isTensorList()) {
-      for (const auto& v : result.toTensorVector()) produced.push_back(v);
+    if (!Flatten(result, &produced)) throw std::runtime_error("model returned something other than tensors");
+    ExportAll(produced, borrowed, outputs, max_outputs, n_outputs);
+  });
+}
+
+struct TorchScript {
+  std::shared_ptr<torch::jit::CompilationUnit> unit;
+  c10::Device device = c10::kCPU;
+};
+
+int ScriptCreate(const char* source, const char* device_text, SBScript** out, SBError* err) {
+  return Guard(err, [&] {
+    c10::Device device = c10::kCPU;
+    if (!ParseDevice(device_text, &device, err)) throw std::runtime_error(err->message);
+    auto script = std::make_unique<TorchScript>();
+    script->unit = torch::jit::compile(source);
+    script->device = device;
+    *out = reinterpret_cast<SBScript*>(script.release());
+  });
+}
+
+void ScriptFree(SBScript* script) { delete reinterpret_cast<TorchScript*>(script); }
+
+torch::jit::Function* FindFunction(const TorchScript* script, const char* fn) {
+  return script->unit->find_function(c10::QualifiedName(fn));
+}
+
+int ScriptCheckEntryPoint(const SBScript* handle, const char* fn, SBError* err) {
+  return Guard(err, [&] {
+    const auto* script = reinterpret_cast<const TorchScript*>(handle);
+    torch::jit::Function* function = FindFunction(script, fn);
+    std::string name = fn;
+    if (function == nullptr) throw std::runtime_error("Function " + name + " does not exist in the given script.");
+    const auto& arguments = function->getSchema().arguments();
+    if (arguments.size() != 3) {
+      throw std::runtime_error("Wrong number of inputs in function " + name + ". Expected 3 but was " +
+                               std::to_string(arguments.size()));
+    }
+    if (*arguments[0].type() != *c10::ListType::ofTensors() || *arguments[1].type() != *c10::ListType::ofStrings() ||
+        *arguments[2].type() != *c10::ListType::ofStrings()) {
+      throw std::runtime_error("Wrong inputs type in function " + name + ". Expected signature similar to: def " + name +
+                               "(tensors: List[Tensor], keys: List[str], args: List[str])");
+    }
+  });
+}
+
+int ScriptRun(SBScript* handle, const char* fn, int entry, DLManagedTensor* const* inputs, size_t n_inputs,
+              const char* const* keys, size_t n_keys, const char* const* args, size_t n_args, DLManagedTensor** outputs,
+              size_t max_outputs, size_t* n_outputs, SBError* err) {
+  *n_outputs = 0;
+  return Guard(err, [&] {
+    auto* script = reinterpret_cast<TorchScript*>(handle);
+    std::string name = fn;
+    torch::jit::Function* function = FindFunction(script, fn);
+    if (function == nullptr) throw std::runtime_error("Function does not exist: " + name);
+    c10::InferenceMode inference;
+    std::vector<at::Tensor> borrowed = Borrow(inputs, n_inputs);
+    std::vector<at::Tensor> onDevice;
+    for (auto& t : borrowed) onDevice.push_back(script->device.is_cpu() ? t : t.to(script->device));
+    std::vector<c10::IValue> stack;
+    if (entry) {
+      c10::List<at::Tensor> tensors(onDevice);
+      c10::List<std::string> keyList;
+      for (size_t i = 0; i < n_keys; i++) keyList.push_back(keys[i]);
+      c10::List<std::string> argList;
+      for (size_t i = 0; i < n_args; i++) argList.push_back(args[i]);
+      stack = {tensors, keyList, argList};
     } else {
-      throw std::runtime_error("model returned something other than tensors");
+      // Best-effort binding (spec §5.6): Tensor takes one input, List[Tensor] takes the rest.
+      size_t next = 0;
+      for (const auto& argument : function->getSchema().arguments()) {
+        if (*argument.type() == *c10::TensorType::get()) {
+          if (next >= onDevice.size()) throw std::runtime_error("Wrong number of inputs provided to function: " + name);
+          stack.emplace_back(onDevice[next++]);
+        } else if (*argument.type() == *c10::ListType::ofTensors()) {
+          c10::List<at::Tensor> rest;
+          for (; next < onDevice.size(); next++) rest.push_back(onDevice[next]);
+          stack.emplace_back(rest);
+          break;
+        } else {
+          throw std::runtime_error("Unsupported input type in function definition: " + name);
+        }
+      }
+      if (stack.size() < function->getSchema().arguments().size()) {
+        throw std::runtime_error("Wrong number of inputs provided to function: " + name);
+      }
     }
-    if (produced.size() > max_outputs) {
-      throw std::runtime_error("model returned " + std::to_string(produced.size()) + " outputs, more than requested");
-    }
-    for (auto& out : produced) outputs[(*n_outputs)++] = Export(Settle(out, borrowed));
+    c10::IValue result = (*function)(std::move(stack));
+    if (max_outputs == 0) return;
+    std::vector<at::Tensor> produced;
+    if (!Flatten(result, &produced)) throw std::runtime_error("Function returned non-tensor values" + name);
+    ExportAll(produced, borrowed, outputs, max_outputs, n_outputs);
   });
 }
 
 const SBBackendApi kApi = {
-    SB_BACKEND_API_VERSION, "TORCH", Version,      ModelCreate, ModelFree, InputCount, InputName,
-    OutputCount,            OutputName, ModelRun, nullptr,      nullptr,
+    SB_BACKEND_API_VERSION, "TORCH",      Version,      ModelCreate,           ModelFree, InputCount, InputName,
+    OutputCount,            OutputName,   ModelRun,     ScriptCreate,          ScriptFree, ScriptCheckEntryPoint,
+    ScriptRun,
 };
 
 }  // namespace

@@ -1,0 +1,146 @@
+#include "script_functions.h"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../exec/backend_registry.h"
+#include "../exec/device_queue.h"
+#include "../exec/script.h"
+#include "addon_state.h"
+#include "backend_outputs.h"
+#include "handles.h"
+
+namespace stormbreaker {
+namespace {
+
+Script* ScriptFrom(Napi::Env env, Napi::Value value) {
+  if (value.IsExternal()) {
+    auto* script = static_cast<Script*>(value.As<Napi::External<void>>().Data());
+    if (script != nullptr && script->IsValid()) return script;
+  }
+  Napi::TypeError::New(env, "expected a script handle").ThrowAsJavaScriptException();
+  return nullptr;
+}
+
+std::vector<std::string> Strings(Napi::Value value) {
+  std::vector<std::string> out;
+  if (!value.IsArray()) return out;
+  Napi::Array array = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Value item = array.Get(i);
+    out.push_back(item.IsBuffer() ? std::string(item.As<Napi::Buffer<char>>().Data(), item.As<Napi::Buffer<char>>().Length())
+                                  : item.ToString().Utf8Value());
+  }
+  return out;
+}
+
+}  // namespace
+
+Napi::Value ScriptCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const SBBackendApi* api = BackendRegistry::Get(info[0].ToString().Utf8Value());
+  if (api == nullptr || api->script_create == nullptr || !info[1].IsString() || !info[2].IsString()) {
+    Napi::TypeError::New(env, "scriptCreate(loadedBackendWithScripts, source, device, threads)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  struct Work {
+    Napi::Promise::Deferred deferred;
+    std::string source, device;
+    SBError error{};
+    SBScript* script = nullptr;
+    explicit Work(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+  };
+  auto work = std::make_shared<Work>(env);
+  work->source = info[1].ToString().Utf8Value();
+  work->device = info[2].ToString().Utf8Value();
+  AddonState* state = &StateOf(env);
+  BeginAsync(env);
+  DeviceQueue::For(work->device, info[3].ToNumber().Int32Value()).Push([work, api, state] {
+    int rc = api->script_create(work->source.c_str(), work->device.c_str(), &work->script, &work->error);
+    FinishAsync(state, [work, api, rc](Napi::Env env) {
+      if (rc != 0) {
+        work->deferred.Reject(Napi::Error::New(env, work->error.message).Value());
+        return;
+      }
+      auto* script = new Script(api, work->script);
+      work->deferred.Resolve(Napi::External<Script>::New(env, script, [](Napi::Env, Script* s) { s->Release(); }));
+    });
+  });
+  return work->deferred.Promise();
+}
+
+Napi::Value ScriptCheckEntryPoint(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Script* script = ScriptFrom(env, info[0]);
+  if (script == nullptr) return env.Undefined();
+  SBError error{};
+  std::string fn = info[1].ToString().Utf8Value();
+  if (script->api()->script_check_entry_point(script->handle(), fn.c_str(), &error) == 0) return env.Null();
+  return Napi::String::New(env, error.message);
+}
+
+Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Script* script = ScriptFrom(env, info[0]);
+  if (script == nullptr) return env.Undefined();
+  if (!info[1].IsString() || !info[3].IsString() || !info[5].IsArray()) {
+    Napi::TypeError::New(env, "scriptRun(script, device, threads, fn, entry, inputs, keys, args, wantOutputs, timeoutMs)")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  struct Work {
+    Napi::Promise::Deferred deferred;
+    Script* script;
+    std::string fn;
+    bool entry, wantOutputs;
+    std::vector<Tensor*> inputs;
+    std::vector<std::string> keys, args;
+    BackendOutputs outputs;
+    explicit Work(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+  };
+  auto work = std::make_shared<Work>(env);
+  Napi::Array inputs = info[5].As<Napi::Array>();
+  for (uint32_t i = 0; i < inputs.Length(); i++) {
+    Tensor* t = TensorFrom(env, inputs.Get(i));
+    if (t == nullptr) return env.Undefined();
+    work->inputs.push_back(t);
+  }
+  for (Tensor* t : work->inputs) t->Retain();
+  script->Retain();
+  work->script = script;
+  work->fn = info[3].ToString().Utf8Value();
+  work->entry = info[4].ToBoolean();
+  work->keys = Strings(info[6]);
+  work->args = Strings(info[7]);
+  work->wantOutputs = info[8].ToBoolean();
+  int64_t timeoutMs = info[9].IsNumber() ? info[9].As<Napi::Number>().Int64Value() : 0;
+  auto enqueued = std::chrono::steady_clock::now();
+  std::string device = info[1].ToString().Utf8Value();
+
+  AddonState* state = &StateOf(env);
+  BeginAsync(env);
+  DeviceQueue::For(device, info[2].ToNumber().Int32Value()).Push([work, state, timeoutMs, enqueued] {
+    bool timedOut = timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs);
+    if (!timedOut) {
+      std::vector<const char*> keys, args;
+      for (auto& k : work->keys) keys.push_back(k.c_str());
+      for (auto& a : work->args) args.push_back(a.c_str());
+      const SBBackendApi* api = work->script->api();
+      work->outputs.Run(work->inputs, work->wantOutputs, [&](DLManagedTensor* const* in, size_t n_in, DLManagedTensor** out,
+                                                             size_t max_out, size_t* n_out, SBError* err) {
+        return api->script_run(work->script->handle(), work->fn.c_str(), work->entry ? 1 : 0, in, n_in, keys.data(),
+                               keys.size(), args.data(), args.size(), out, max_out, n_out, err);
+      });
+    }
+    FinishAsync(state, [work, timedOut](Napi::Env env) {
+      for (Tensor* t : work->inputs) t->Release();
+      work->script->Release();
+      work->outputs.Settle(env, work->deferred, timedOut);
+    });
+  });
+  return work->deferred.Promise();
+}
+
+}  // namespace stormbreaker

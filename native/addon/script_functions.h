@@ -1,0 +1,15 @@
+// Scripts: compiling on a device queue, checking entry points, and calling functions there.
+#pragma once
+#include <napi.h>
+
+namespace stormbreaker {
+
+// scriptCreate(backend, source, device, threadsPerQueue) -> Promise<script handle>
+Napi::Value ScriptCreate(const Napi::CallbackInfo& info);
+// scriptCheckEntryPoint(script, fn) -> null, or the reason it is not an entry point
+Napi::Value ScriptCheckEntryPoint(const Napi::CallbackInfo& info);
+// scriptRun(script, device, threadsPerQueue, fn, entry, inputs, keys, args, wantOutputs, timeoutMs)
+//   -> Promise<{ outputs, micros, timedOut }>
+Napi::Value ScriptRun(const Napi::CallbackInfo& info);
+
+}  // namespace stormbreaker
