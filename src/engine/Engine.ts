@@ -6,6 +6,7 @@ import { keyName, keyText } from '../store/keyName';
 import { MemoryKeyspace } from '../store/MemoryKeyspace';
 import { StoredValue, TYPE_NAME } from '../store/StoredValue';
 import { Tensor } from '../tensor/Tensor';
+import { names, runPlan } from '../dag/runPlan';
 import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
 import { ModelSpec, ScriptCall, StoredModel, StoredScript } from './Model';
 import { RunStats } from './RunStats';
@@ -181,35 +182,33 @@ export class Engine {
    * @example const [sum] = await engine.runModel('m', [a, b]);
    */
   async runModel(key: Key, inputs: readonly Tensor[], options: { timeout?: number } = {}): Promise<Tensor[]> {
-    const { outputs, status } = await this.run(keyName(key), this.getModel(key), inputs, options.timeout ?? 0);
+    const { outputs, status } = await this.runModelOp(keyName(key), this.getModel(key), inputs, options.timeout ?? 0);
     if (status === 'TIMEDOUT') throw new StormbreakerError('TIMEDOUT');
     return outputs;
   }
 
   /**
-   * AI.MODELEXECUTE's semantics: reads the input keys now, runs, and writes the outputs only when
-   * the run succeeded. An output key holding another kind of value fails before anything runs
-   * (DESIGN.md deviation 5).
+   * AI.MODELEXECUTE's semantics, as a one-op plan: reads the input keys now, runs, and writes the
+   * outputs only when the run succeeded.
    */
-  async executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
+  executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
     const model = this.getModel(key);
-    const inputs = inputKeys.map((k) => this.getTensor(k));
-    for (const k of outputKeys) {
-      const existing = this.keyspace.get(keyName(k));
-      if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
-    }
-    const { outputs, status } = await this.run(keyName(key), model, inputs, timeout);
-    if (status === 'TIMEDOUT') return status;
-    if (outputs.length < outputKeys.length) {
-      throw new StormbreakerError('ERR Model did not generate the expected number of outputs');
-    }
-    outputKeys.forEach((k, i) => this.setTensor(k, outputs[i]));
-    return 'OK';
+    const inputs = names(inputKeys);
+    const outputs = names(outputKeys);
+    return runPlan(this, { loads: inputs, ops: [{ kind: 'model', key: keyName(key), model, inputs, outputs }], persist: outputs, timeout });
   }
 
-  private run(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number) {
+  /** @internal One model run on its device queue, with its statistics recorded under `name`. */
+  runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number) {
     return this.accounted(name, native.modelRun(model.handle, model.device.toUpperCase(), this.settings.threadsPerQueue,
       inputs.map((t) => t.handle), timeout));
+  }
+
+  /** @internal One script call on its device queue, with its statistics recorded under `name`. */
+  runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
+    args: readonly Buffer[], wantOutputs: boolean, timeout: number) {
+    return this.accounted(name, native.scriptRun(script.handle, script.device.toUpperCase(), this.settings.threadsPerQueue,
+      fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle), keys, args, wantOutputs, timeout));
   }
 
   /** Settles a run's promise into tensors, recording its statistics under `name` (spec §7). */
@@ -264,32 +263,20 @@ export class Engine {
   }
 
   /**
-   * AI.SCRIPTEXECUTE's semantics: an entry point gets (inputs, keys, args); any other function is
-   * called in RedisAI's best-effort mode (parameters bound from the inputs). Outputs are written
-   * only when the call succeeded and returned exactly as many tensors as output keys.
+   * AI.SCRIPTEXECUTE's semantics, as a one-op plan: an entry point gets (inputs, keys, args); any
+   * other function is called in RedisAI's best-effort mode (parameters bound from the inputs).
+   * Outputs are written only when the call succeeded and returned one tensor per output key.
    */
-  async executeScript(key: Key, fn: string, call: ScriptCall): Promise<RunStatus> {
+  executeScript(key: Key, fn: string, call: ScriptCall): Promise<RunStatus> {
     const script = this.getScript(key);
-    const inputs = (call.inputs ?? []).map((k) => this.getTensor(k));
-    const outputKeys = call.outputs ?? [];
-    for (const k of outputKeys) {
-      const existing = this.keyspace.get(keyName(k));
-      if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
-    }
-    const name = keyName(key);
-    const { outputs, status } = await this.accounted(name, native.scriptRun(script.handle, script.device.toUpperCase(),
-      this.settings.threadsPerQueue, fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle),
-      call.keys ?? [], call.args ?? [], outputKeys.length > 0, call.timeout ?? 0));
-    if (status === 'TIMEDOUT') return status;
-    if (outputs.length !== outputKeys.length) {
-      const stat = this.stats.get(name);
-      if (stat !== undefined) {
-        stat.errors++;
-      }
-      throw new StormbreakerError(`Function returned unexpected number of outputs - ${fn}`);
-    }
-    outputKeys.forEach((k, i) => this.setTensor(k, outputs[i]));
-    return 'OK';
+    const inputs = names(call.inputs ?? []);
+    const outputs = names(call.outputs ?? []);
+    return runPlan(this, {
+      loads: inputs,
+      ops: [{ kind: 'script', key: keyName(key), script, fn, keys: call.keys ?? [], args: call.args ?? [], inputs, outputs }],
+      persist: outputs,
+      timeout: call.timeout ?? 0,
+    });
   }
 
   /**
@@ -298,9 +285,8 @@ export class Engine {
    */
   async runScript(key: Key, fn: string, inputs: readonly Tensor[], options: { keys?: string[]; args?: string[]; timeout?: number } = {}): Promise<Tensor[]> {
     const script = this.getScript(key);
-    const { outputs, status } = await this.accounted(keyName(key), native.scriptRun(script.handle, script.device.toUpperCase(),
-      this.settings.threadsPerQueue, fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle),
-      (options.keys ?? []).map((k) => Buffer.from(k)), (options.args ?? []).map((a) => Buffer.from(a)), true, options.timeout ?? 0));
+    const { outputs, status } = await this.runScriptOp(keyName(key), script, fn, inputs,
+      (options.keys ?? []).map((k) => Buffer.from(k)), (options.args ?? []).map((a) => Buffer.from(a)), true, options.timeout ?? 0);
     if (status === 'TIMEDOUT') throw new StormbreakerError('TIMEDOUT');
     return outputs;
   }
