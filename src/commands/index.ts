@@ -24,6 +24,7 @@ import { ping } from './ping';
 import { quit } from './quit';
 import { select } from './select';
 import { get, set } from './strings';
+import { decr, decrby, hdel, hget, hgetall, hkeys, hlen, hset, hvals, incr, incrby, llen, lpop, lpush, lrange, mget, rpop, rpush } from './collections';
 
 /** Every command the server answers, by lower-case name. */
 export function commandTable(): Map<string, Command> {
@@ -33,7 +34,8 @@ export function commandTable(): Map<string, Command> {
     scriptstore, scriptset, scriptget, scriptdel, scriptexecute, scriptrun, scriptscan,
     ping, echo, quit, hello, auth, select, client, command, info, config,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
-    get, set,
+    get, set, mget, incr, decr, incrby, decrby,
+    lpush, rpush, lpop, rpop, llen, lrange, hset, hget, hdel, hlen, hkeys, hvals, hgetall,
   ];
   return new Map(all.map((c) => [c.name, c]));
 }

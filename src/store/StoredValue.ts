@@ -5,6 +5,8 @@ import type { Tensor } from '../tensor/Tensor';
 export type StoredValue =
   | { readonly kind: 'tensor'; readonly tensor: Tensor }
   | { readonly kind: 'string'; readonly bytes: Buffer }
+  | { readonly kind: 'list'; readonly items: Buffer[] }
+  | { readonly kind: 'hash'; readonly fields: Map<string, Buffer> }
   | { readonly kind: 'model'; readonly model: StoredModel }
   | { readonly kind: 'script'; readonly script: StoredScript };
 
@@ -12,6 +14,8 @@ export type StoredValue =
 export const TYPE_NAME: Readonly<Record<StoredValue['kind'], string>> = {
   tensor: 'AI_TENSOR',
   string: 'string',
+  list: 'list',
+  hash: 'hash',
   model: 'AI__MODEL',
   script: 'AI_SCRIPT',
 };

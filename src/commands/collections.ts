@@ -1,0 +1,187 @@
+import { Errors, StormbreakerError } from '../errors';
+import type { Engine } from '../engine/Engine';
+import { MapReply, Reply } from '../resp/Reply';
+import { keyBytes, keyName } from '../store/keyName';
+import { parseInt64, parseSafeInteger } from '../util/redisNumbers';
+import { defineCommand } from './Command';
+
+// Plain Redis lists, hashes and counters: what scripts reach through redis.execute (spec §5.9)
+// and what clients expect beside tensors. Semantics and error texts are Redis 7's.
+
+const keyed = { firstKey: 1, lastKey: 1, keyStep: 1 } as const;
+const own = (b: Buffer) => Buffer.from(b); // arguments may be views of a socket read: keep copies
+
+function list(engine: Engine, key: Buffer, create: boolean): Buffer[] | undefined {
+  const value = engine.get(key);
+  if (value === undefined) {
+    if (!create) return undefined;
+    const items: Buffer[] = [];
+    engine.set(key, { kind: 'list', items });
+    return items;
+  }
+  if (value.kind !== 'list') throw new StormbreakerError(Errors.wrongType);
+  return value.items;
+}
+
+function hash(engine: Engine, key: Buffer, create: boolean): Map<string, Buffer> | undefined {
+  const value = engine.get(key);
+  if (value === undefined) {
+    if (!create) return undefined;
+    const fields = new Map<string, Buffer>();
+    engine.set(key, { kind: 'hash', fields });
+    return fields;
+  }
+  if (value.kind !== 'hash') throw new StormbreakerError(Errors.wrongType);
+  return value.fields;
+}
+
+/** Removes a collection that became empty, as Redis does. */
+function dropIfEmpty(engine: Engine, key: Buffer, size: number): void {
+  if (size === 0) engine.delete(key);
+}
+
+const push = (name: string, front: boolean) => defineCommand({
+  name, arity: -3, flags: ['write', 'denyoom', 'fast'], ...keyed, group: 'list', summary: `Adds elements to the ${front ? 'head' : 'tail'} of a list`,
+  run({ engine }, args) {
+    const items = list(engine, args[1], true)!;
+    for (const item of args.slice(2)) {
+      if (front) items.unshift(own(item));
+      else items.push(own(item));
+    }
+    engine.changes++;
+    return items.length;
+  },
+});
+export const lpush = push('lpush', true);
+export const rpush = push('rpush', false);
+
+const pop = (name: string, front: boolean) => defineCommand({
+  name, arity: -2, flags: ['write', 'fast'], ...keyed, group: 'list', summary: `Removes the ${front ? 'first' : 'last'} element of a list`,
+  run({ engine }, args) {
+    if (args.length > 3) throw new StormbreakerError(Errors.syntax);
+    const items = list(engine, args[1], false);
+    const count = args.length === 3 ? parseSafeInteger(args[2].toString('latin1')) : undefined;
+    if (args.length === 3 && (count === undefined || count < 0)) throw new StormbreakerError('ERR value is out of range, must be positive');
+    if (items === undefined) return null;
+    const n = Math.min(count ?? 1, items.length);
+    const taken = front ? items.splice(0, n) : items.splice(items.length - n, n).reverse();
+    dropIfEmpty(engine, args[1], items.length);
+    engine.changes++;
+    return count === undefined ? taken[0] ?? null : taken;
+  },
+});
+export const lpop = pop('lpop', true);
+export const rpop = pop('rpop', false);
+
+export const llen = defineCommand({
+  name: 'llen', arity: 2, flags: ['readonly', 'fast'], ...keyed, group: 'list', summary: 'Returns the length of a list',
+  run: ({ engine }, args) => list(engine, args[1], false)?.length ?? 0,
+});
+
+export const lrange = defineCommand({
+  name: 'lrange', arity: 4, flags: ['readonly'], ...keyed, group: 'list', summary: 'Returns a range of elements of a list',
+  run({ engine }, args) {
+    let start = parseSafeInteger(args[2].toString('latin1'));
+    let stop = parseSafeInteger(args[3].toString('latin1'));
+    if (start === undefined || stop === undefined) throw new StormbreakerError(Errors.notInteger);
+    const items = list(engine, args[1], false) ?? [];
+    const n = items.length;
+    if (start < 0) start = Math.max(0, n + start);
+    if (stop < 0) stop = n + stop;
+    if (stop >= n) stop = n - 1;
+    return start > stop ? [] : items.slice(start, stop + 1);
+  },
+});
+
+export const hset = defineCommand({
+  name: 'hset', arity: -4, flags: ['write', 'denyoom', 'fast'], ...keyed, group: 'hash', summary: 'Sets fields of a hash',
+  run({ engine }, args) {
+    if (args.length % 2 !== 0) throw new StormbreakerError(Errors.wrongArity('hset'));
+    const fields = hash(engine, args[1], true)!;
+    let added = 0;
+    for (let i = 2; i < args.length; i += 2) {
+      const field = keyName(args[i]);
+      if (!fields.has(field)) added++;
+      fields.set(field, own(args[i + 1]));
+    }
+    engine.changes++;
+    return added;
+  },
+});
+
+export const hget = defineCommand({
+  name: 'hget', arity: 3, flags: ['readonly', 'fast'], ...keyed, group: 'hash', summary: 'Returns the value of a field of a hash',
+  run: ({ engine }, args) => hash(engine, args[1], false)?.get(keyName(args[2])) ?? null,
+});
+
+export const hdel = defineCommand({
+  name: 'hdel', arity: -3, flags: ['write', 'fast'], ...keyed, group: 'hash', summary: 'Deletes fields of a hash',
+  run({ engine }, args) {
+    const fields = hash(engine, args[1], false);
+    if (fields === undefined) return 0;
+    let removed = 0;
+    for (const f of args.slice(2)) if (fields.delete(keyName(f))) removed++;
+    dropIfEmpty(engine, args[1], fields.size);
+    engine.changes++;
+    return removed;
+  },
+});
+
+export const hlen = defineCommand({
+  name: 'hlen', arity: 2, flags: ['readonly', 'fast'], ...keyed, group: 'hash', summary: 'Returns the number of fields of a hash',
+  run: ({ engine }, args) => hash(engine, args[1], false)?.size ?? 0,
+});
+
+export const hkeys = defineCommand({
+  name: 'hkeys', arity: 2, flags: ['readonly'], ...keyed, group: 'hash', summary: 'Returns the fields of a hash',
+  run: ({ engine }, args) => Array.from(hash(engine, args[1], false)?.keys() ?? [], keyBytes),
+});
+
+export const hvals = defineCommand({
+  name: 'hvals', arity: 2, flags: ['readonly'], ...keyed, group: 'hash', summary: 'Returns the values of a hash',
+  run: ({ engine }, args) => Array.from(hash(engine, args[1], false)?.values() ?? []),
+});
+
+export const hgetall = defineCommand({
+  name: 'hgetall', arity: 2, flags: ['readonly'], ...keyed, group: 'hash', summary: 'Returns the fields and values of a hash',
+  run({ engine }, args) {
+    const fields = hash(engine, args[1], false) ?? new Map<string, Buffer>();
+    return new MapReply(Array.from(fields, ([f, v]) => [keyBytes(f), v] as [Reply, Reply]));
+  },
+});
+
+const counter = (name: string, sign: 1 | -1, byArgument: boolean) => defineCommand({
+  name, arity: byArgument ? 3 : 2, flags: ['write', 'denyoom', 'fast'], ...keyed, group: 'string',
+  summary: `${sign > 0 ? 'Increments' : 'Decrements'} the integer value of a key`,
+  run({ engine }, args) {
+    const by = byArgument ? parseInt64(args[2].toString('latin1')) : 1;
+    if (by === undefined) throw new StormbreakerError(Errors.notInteger);
+    const value = engine.get(args[1]);
+    let current: bigint = 0n;
+    if (value !== undefined) {
+      if (value.kind !== 'string') throw new StormbreakerError(Errors.wrongType);
+      const parsed = parseInt64(value.bytes.toString('latin1'));
+      if (parsed === undefined) throw new StormbreakerError(Errors.notInteger);
+      current = BigInt(parsed);
+    }
+    const next = current + BigInt(sign) * BigInt(by);
+    if (next > 2n ** 63n - 1n || next < -(2n ** 63n)) throw new StormbreakerError('ERR increment or decrement would overflow');
+    engine.set(args[1], { kind: 'string', bytes: Buffer.from(next.toString()) });
+    return next >= BigInt(Number.MIN_SAFE_INTEGER) && next <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(next) : next;
+  },
+});
+export const incr = counter('incr', 1, false);
+export const decr = counter('decr', -1, false);
+export const incrby = counter('incrby', 1, true);
+export const decrby = counter('decrby', -1, true);
+
+export const mget = defineCommand({
+  name: 'mget', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, keyStep: 1, group: 'string',
+  summary: 'Returns the string values of keys',
+  run: ({ engine }, args) => args.slice(1).map((k) => {
+    const v = engine.get(k);
+    return v !== undefined && v.kind === 'string' ? v.bytes : null;
+  }),
+});
+
+

@@ -1,0 +1,53 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { Parsed, RawClient } from '../helpers/RawClient';
+import { startServer } from '../helpers/servers';
+
+const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
+
+describe('lists, hashes and counters', () => {
+  it('behave as in Redis, with WRONGTYPE across kinds', async () => {
+    const { server, port } = await startServer();
+    const c = await RawClient.connect(port);
+    assert.equal(await c.call('RPUSH', 'l', 'a', 'b'), 2);
+    assert.equal(await c.call('LPUSH', 'l', 'z'), 3);
+    assert.deepEqual(await c.call('LRANGE', 'l', 0, -1), ['z', 'a', 'b']);
+    assert.deepEqual(await c.call('LRANGE', 'l', -2, 10), ['a', 'b']);
+    assert.equal(await c.call('LPOP', 'l'), 'z');
+    assert.deepEqual(await c.call('RPOP', 'l', 5), ['b', 'a']);
+    assert.equal(await c.call('EXISTS', 'l'), 0, 'an emptied list is removed');
+    assert.equal(await c.call('LLEN', 'l'), 0);
+    assert.equal(await c.call('HSET', 'h', 'f1', 'v1', 'f2', 'v2'), 2);
+    assert.equal(await c.call('HSET', 'h', 'f1', 'v3'), 0);
+    assert.equal(await c.call('HGET', 'h', 'f1'), 'v3');
+    assert.equal(await c.call('HGET', 'h', 'nope'), null);
+    assert.deepEqual(await c.call('HGETALL', 'h'), ['f1', 'v3', 'f2', 'v2']);
+    assert.deepEqual(await c.call('HVALS', 'h'), ['v3', 'v2']);
+    assert.deepEqual(await c.call('HKEYS', 'h'), ['f1', 'f2']);
+    assert.equal(await c.call('HLEN', 'h'), 2);
+    assert.equal(await c.call('HDEL', 'h', 'f1', 'x'), 1);
+    assert.equal(await c.call('TYPE', 'h'), 'hash');
+    assert.equal(message(await c.call('HSET', 'h', 'f')), "ERR wrong number of arguments for 'hset' command");
+    assert.equal(await c.call('INCR', 'n'), 1);
+    assert.equal(await c.call('INCRBY', 'n', 41), 42);
+    assert.equal(await c.call('DECR', 'n'), 41);
+    assert.equal(await c.call('DECRBY', 'n', 1), 40);
+    assert.deepEqual(await c.call('MGET', 'n', 'h', 'nope'), ['40', null, null]);
+    await c.call('SET', 's', 'abc');
+    assert.equal(message(await c.call('INCR', 's')), 'ERR value is not an integer or out of range');
+    await c.call('SET', 'big', '9223372036854775807');
+    assert.equal(message(await c.call('INCR', 'big')), 'ERR increment or decrement would overflow');
+    await c.call('AI.TENSORSET', 't', 'FLOAT', 1);
+    const wrong = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+    assert.equal(message(await c.call('LPUSH', 't', 'x')), wrong);
+    assert.equal(message(await c.call('HGET', 't', 'x')), wrong);
+    assert.equal(message(await c.call('AI.TENSORGET', 'h')), wrong);
+    const raw = await RawClient.connect(port);
+    await raw.raw('HELLO 3\r\n', 100);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await raw.raw('HGETALL h\r\n', 20)).toString(), '%1\r\n$2\r\nf2\r\n$2\r\nv2\r\n');
+    await raw.close();
+    await c.close();
+    await server.close();
+  });
+});
