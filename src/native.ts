@@ -33,6 +33,16 @@ export type ModelHandle = { readonly __model: unique symbol };
 /** Opaque handle on a backend's compiled script. */
 export type ScriptHandle = { readonly __script: unique symbol };
 
+/** A command's reply as a script sees it: nil, string, integer, array, or an error. */
+export type HostReply = null | Buffer | string | number | bigint | HostReply[] | { error: string };
+
+/** Answers a running script's redis.execute and redisAI.model_execute calls, on the JS thread. */
+export interface ScriptHostHandler {
+  execute(argv: Buffer[]): HostReply;
+  /** The model stored under `key`; throws (with the wire error text) when there is none. */
+  modelExecute(key: Buffer): ModelHandle;
+}
+
 /** What a model or script run returns. */
 export interface RunResult {
   outputs: TensorHandle[];
@@ -107,6 +117,7 @@ export interface Binding {
   scriptRun(
     script: ScriptHandle, device: string, threadsPerQueue: number, fn: string, entry: boolean,
     inputs: readonly TensorHandle[], keys: readonly Buffer[], args: readonly Buffer[], wantOutputs: boolean, timeoutMs: number,
+    host: ScriptHostHandler | null,
   ): Promise<RunResult>;
   formatDouble(value: number): string;
   poolStats(): { cachedBytes: number; cachedBuffers: number; hits: number; misses: number };

@@ -25,5 +25,8 @@ inline AddonState& StateOf(Napi::Env env) { return *env.GetInstanceData<AddonSta
 void BeginAsync(Napi::Env env);
 // Called on a device thread: runs `finish` on the JS thread (and ends the work begun).
 void FinishAsync(AddonState* state, std::function<void(Napi::Env)> finish);
+// Called on a device thread while its work is in flight: runs `call` on the JS thread. Returns
+// false when the environment is going away (then `call` never runs).
+bool CallOnJsThread(AddonState* state, std::function<void(Napi::Env)> call);
 
 }  // namespace stormbreaker

@@ -18,4 +18,14 @@ void FinishAsync(AddonState* state, std::function<void(Napi::Env)> finish) {
   if (status != napi_ok) delete job;
 }
 
+bool CallOnJsThread(AddonState* state, std::function<void(Napi::Env)> call) {
+  auto* job = new std::function<void(Napi::Env)>(std::move(call));
+  napi_status status = state->completions.NonBlockingCall(job, [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* run) {
+    (*run)(env);
+    delete run;
+  });
+  if (status != napi_ok) delete job;
+  return status == napi_ok;
+}
+
 }  // namespace stormbreaker

@@ -11,6 +11,7 @@
 #include "addon_state.h"
 #include "backend_outputs.h"
 #include "handles.h"
+#include "script_host.h"
 
 namespace stormbreaker {
 namespace {
@@ -98,9 +99,11 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
     std::vector<Tensor*> inputs;
     std::vector<std::string> keys, args;
     BackendOutputs outputs;
+    std::unique_ptr<ScriptHost> host;  // made and freed on the JS thread
     explicit Work(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
   };
   auto work = std::make_shared<Work>(env);
+  if (info[10].IsObject()) work->host = std::make_unique<ScriptHost>(env, info[10].As<Napi::Object>());
   Napi::Array inputs = info[5].As<Napi::Array>();
   for (uint32_t i = 0; i < inputs.Length(); i++) {
     Tensor* t = TensorFrom(env, inputs.Get(i));
@@ -131,12 +134,14 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
       work->outputs.Run(work->inputs, work->wantOutputs, [&](DLManagedTensor* const* in, size_t n_in, DLManagedTensor** out,
                                                              size_t max_out, size_t* n_out, SBError* err) {
         return api->script_run(work->script->handle(), work->fn.c_str(), work->entry ? 1 : 0, in, n_in, keys.data(),
-                               keys.size(), args.data(), args.size(), out, max_out, n_out, err);
+                               keys.size(), args.data(), args.size(), work->host ? work->host->api() : nullptr, out,
+                               max_out, n_out, err);
       });
     }
     FinishAsync(state, [work, timedOut](Napi::Env env) {
       for (Tensor* t : work->inputs) t->Release();
       work->script->Release();
+      work->host.reset();
       work->outputs.Settle(env, work->deferred, timedOut);
     });
   });

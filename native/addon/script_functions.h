@@ -8,7 +8,8 @@ namespace stormbreaker {
 Napi::Value ScriptCreate(const Napi::CallbackInfo& info);
 // scriptCheckEntryPoint(script, fn) -> null, or the reason it is not an entry point
 Napi::Value ScriptCheckEntryPoint(const Napi::CallbackInfo& info);
-// scriptRun(script, device, threadsPerQueue, fn, entry, inputs, keys, args, wantOutputs, timeoutMs)
+// scriptRun(script, device, threadsPerQueue, fn, entry, inputs, keys, args, wantOutputs, timeoutMs, host)
+//   (host: { execute(argv), modelExecute(key) } answering the script's redis/redisAI calls)
 //   -> Promise<{ outputs, micros, timedOut }>
 Napi::Value ScriptRun(const Napi::CallbackInfo& info);
 

@@ -26,6 +26,29 @@ typedef struct SBError {
   char message[1024];
 } SBError;
 
+/* A command's reply, as the host hands it to a script (redis.execute). */
+typedef enum SBReplyType { SB_REPLY_NIL = 0, SB_REPLY_STRING, SB_REPLY_INTEGER, SB_REPLY_ARRAY, SB_REPLY_ERROR } SBReplyType;
+typedef struct SBReply {
+  SBReplyType type;
+  long long integer;
+  const char* str; /* STRING and ERROR: bytes (not NUL-terminated) */
+  size_t len;      /* STRING/ERROR: byte count; ARRAY: element count */
+  const struct SBReply* elements;
+} SBReply;
+
+/* What a script may ask of the host while it runs on a device thread. Each call blocks that
+ * thread until the host has answered; `context` is the host's own. */
+typedef struct SBHostApi {
+  void* context;
+  /* Runs a command. On success *reply stays valid until release_reply. */
+  int (*execute)(void* context, const char* const* argv, const size_t* argv_len, size_t argc, const SBReply** reply,
+                 SBError* err);
+  void (*release_reply)(void* context, const SBReply* reply);
+  /* Runs a stored model on the calling thread; inputs borrowed, outputs as in model_run. */
+  int (*model_execute)(void* context, const char* key, size_t key_len, DLManagedTensor* const* inputs, size_t n_inputs,
+                       DLManagedTensor** outputs, size_t max_outputs, size_t* n_outputs, SBError* err);
+} SBHostApi;
+
 typedef struct SBModel SBModel;   /* a loaded model, owned by the backend */
 typedef struct SBScript SBScript; /* a compiled script, owned by the backend */
 
@@ -75,7 +98,8 @@ typedef struct SBBackendApi {
    * return value is ignored; otherwise its tensors are returned as in model_run. */
   int (*script_run)(SBScript* script, const char* fn, int entry, DLManagedTensor* const* inputs, size_t n_inputs,
                     const char* const* keys, size_t n_keys, const char* const* args, size_t n_args,
-                    DLManagedTensor** outputs, size_t max_outputs, size_t* n_outputs, SBError* err);
+                    const SBHostApi* host, DLManagedTensor** outputs, size_t max_outputs, size_t* n_outputs,
+                    SBError* err);
 } SBBackendApi;
 
 /* The one symbol a backend exports: returns its table, or NULL when it cannot serve a host of

@@ -1,6 +1,6 @@
 import { ensureBackend } from '../backends/loadBackend';
 import { Errors, StormbreakerError } from '../errors';
-import { native, RunResult } from '../native';
+import { native, RunResult, ScriptHostHandler } from '../native';
 import type { Keyspace } from '../store/Keyspace';
 import { keyName, keyText } from '../store/keyName';
 import { MemoryKeyspace } from '../store/MemoryKeyspace';
@@ -208,8 +208,21 @@ export class Engine {
   runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
     args: readonly Buffer[], wantOutputs: boolean, timeout: number) {
     return this.accounted(name, native.scriptRun(script.handle, script.device.toUpperCase(), this.settings.threadsPerQueue,
-      fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle), keys, args, wantOutputs, timeout));
+      fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle), keys, args, wantOutputs, timeout, this.scriptHost()));
   }
+
+  /** What answers scripts' redis.execute and redisAI.model_execute calls (spec §5.9). */
+  private scriptHost(): ScriptHostHandler {
+    if (this.host === undefined) {
+      // Loaded on first use: the command layer sits above the engine, and only scripts need it here.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { makeScriptHost } = require('../commands/scriptHost') as typeof import('../commands/scriptHost');
+      this.host = makeScriptHost(this);
+    }
+    return this.host;
+  }
+
+  private host?: ScriptHostHandler;
 
   /** Settles a run's promise into tensors, recording its statistics under `name` (spec §7). */
   private async accounted(name: string, running: Promise<RunResult>): Promise<{ outputs: Tensor[]; status: RunStatus }> {

@@ -165,3 +165,58 @@ describe('scripts from the library', () => {
     await assert.rejects(engine.storeScript('t', { device: 'CPU', source: 'return 1', entryPoints: ['f'] }), { name: 'StormbreakerError' });
   });
 });
+
+describe('script extensions: redis.execute, redis.asList, redisAI.model_execute (spec §5.9)', () => {
+  const EXTENSIONS = `def store(tensors: List[Tensor], keys: List[str], args: List[str]):
+    redis.execute("SET", keys[0], args[0])
+    n = redis.execute("INCR", keys[1])
+    redis.execute("RPUSH", keys[2], "x", "y")
+    items = redis.asList(redis.execute("LRANGE", keys[2], "0", "-1"))
+    return tensors[0] * float(len(items)) + float(str(n))
+
+def bad_arity(tensors: List[Tensor], keys: List[str], args: List[str]):
+    redis.execute("SET", keys[0])
+    return tensors[0]
+
+def wrong_type(tensors: List[Tensor], keys: List[str], args: List[str]):
+    redis.execute("LPUSH", keys[0], "v")
+    return tensors[0]
+
+def hash_values(tensors: List[Tensor], keys: List[str], args: List[str]):
+    redis.execute("HSET", keys[0], "a", "1", "b", "2")
+    values = redis.asList(redis.execute("HVALS", keys[0]))
+    total = 0
+    for v in values:
+        total += int(str(v))
+    return tensors[0] + float(total)
+
+def via_model(tensors: List[Tensor], keys: List[str], args: List[str]):
+    out = redisAI.model_execute(keys[0], [tensors[0], tensors[0]], 1)
+    return out[0]
+`;
+
+  it('lets scripts run Redis commands and stored models', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { FIXTURES } = await import('../helpers/servers');
+    await c.call('AI.MODELSTORE', 'pt', 'TORCH', 'CPU', 'BLOB', fs.readFileSync(path.join(FIXTURES, 'pt-minimal.pt')));
+    await c.call('AI.TENSORSET', 'v', 'FLOAT', 2, 'VALUES', 1, 2);
+    assert.equal(await c.call('AI.SCRIPTSTORE', 'ext', 'CPU', 'ENTRY_POINTS', 5, 'store', 'bad_arity', 'wrong_type', 'hash_values', 'via_model', 'SOURCE', EXTENSIONS), 'OK');
+    assert.equal(await c.call('AI.SCRIPTEXECUTE', 'ext', 'store', 'KEYS', 3, 'k1', 'k2', 'k3', 'INPUTS', 1, 'v', 'ARGS', 1, 'hello', 'OUTPUTS', 1, 'o'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'o', 'VALUES'), ['3', '5']);
+    assert.equal(await c.call('GET', 'k1'), 'hello');
+    assert.equal(await c.call('GET', 'k2'), '1');
+    assert.deepEqual(await c.call('LRANGE', 'k3', 0, -1), ['x', 'y']);
+    assert.match(message(await c.call('AI.SCRIPTEXECUTE', 'ext', 'bad_arity', 'KEYS', 1, 'k1', 'INPUTS', 1, 'v', 'OUTPUTS', 1, 'o')),
+      /Redis command returned an error: Invalid argument/);
+    assert.match(message(await c.call('AI.SCRIPTEXECUTE', 'ext', 'wrong_type', 'KEYS', 1, 'k1', 'INPUTS', 1, 'v', 'OUTPUTS', 1, 'o')),
+      /Redis command returned an error: WRONGTYPE Operation against a key holding the wrong kind of value/);
+    assert.equal(await c.call('AI.SCRIPTEXECUTE', 'ext', 'hash_values', 'KEYS', 1, 'h', 'INPUTS', 1, 'v', 'OUTPUTS', 1, 'hv'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'hv', 'VALUES'), ['4', '5']);
+    assert.equal(await c.call('AI.SCRIPTEXECUTE', 'ext', 'via_model', 'KEYS', 1, 'pt', 'INPUTS', 1, 'v', 'OUTPUTS', 1, 'mo'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'mo', 'VALUES'), ['2', '4']);
+    assert.match(message(await c.call('AI.SCRIPTEXECUTE', 'ext', 'via_model', 'KEYS', 1, 'nomodel', 'INPUTS', 1, 'v', 'OUTPUTS', 1, 'mo')),
+      /ERR model key is empty/);
+    assert.equal(await c.call('PING'), 'PONG');
+  });
+});

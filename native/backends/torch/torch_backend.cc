@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../backend_api.h"
+#include "script_extensions.h"
 
 namespace {
 
@@ -274,7 +275,8 @@ int ScriptCreate(const char* source, const char* device_text, SBScript** out, SB
     c10::Device device = c10::kCPU;
     if (!ParseDevice(device_text, &device, err)) throw std::runtime_error(err->message);
     auto script = std::make_unique<TorchScript>();
-    script->unit = torch::jit::compile(source);
+    script->unit = std::make_shared<torch::jit::CompilationUnit>();
+    script->unit->define(c10::nullopt, source, stormbreaker_torch::ScriptResolver(), nullptr);
     script->device = device;
     *out = reinterpret_cast<SBScript*>(script.release());
   });
@@ -306,10 +308,11 @@ int ScriptCheckEntryPoint(const SBScript* handle, const char* fn, SBError* err) 
 }
 
 int ScriptRun(SBScript* handle, const char* fn, int entry, DLManagedTensor* const* inputs, size_t n_inputs,
-              const char* const* keys, size_t n_keys, const char* const* args, size_t n_args, DLManagedTensor** outputs,
-              size_t max_outputs, size_t* n_outputs, SBError* err) {
+              const char* const* keys, size_t n_keys, const char* const* args, size_t n_args, const SBHostApi* host,
+              DLManagedTensor** outputs, size_t max_outputs, size_t* n_outputs, SBError* err) {
   *n_outputs = 0;
   return Guard(err, [&] {
+    stormbreaker_torch::HostScope scope(host);
     auto* script = reinterpret_cast<TorchScript*>(handle);
     std::string name = fn;
     torch::jit::Function* function = FindFunction(script, fn);

@@ -1,0 +1,342 @@
+// Targets M1, M2 and E1 of /work/shared/PERFORMANCE.md in one run: AI.MODELEXECUTE on
+// stormbreaker against plain commands on redis-server (both real processes on this machine, same
+// clients, same minute), against the same model run in-process through the library, and PING
+// latency while a slow model keeps the device queue busy. Prints one markdown table of medians and
+// one line per target.
+//   npm run bench:models      (or: npx tsc -p . && node dist/scripts/bench/models.js)
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Engine, Tensor } from '../../src';
+import { LatencyClient, paced, percentile, sequential } from './latencyClient';
+import { runLoad } from './loadClient';
+import { spawnTracked, stopAll } from './processes';
+import { redisBenchmarkRow } from './redisBenchmark';
+import { encodeCommand, request, requestRaw } from './resp';
+import { freePorts, ROOT, RunningServer, ServerStartError, startRedis, startStormbreaker } from './servers';
+
+// The fixture the tests use too: TorchScript computing a + b of two FLOAT tensors.
+const PT_MINIMAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai', 'pt-minimal.pt');
+const PYTHON = '/usr/bin/python3'; // Debian's, the one python3-torch is installed for
+const SLOW_MODEL_SOURCE = path.join(ROOT, 'scripts', 'bench', 'slowModel.py');
+
+// M1: the client count of the RedisAI figure it is compared with. 50K requests is 2–5 s at the
+// 10–25K ops/s a tiny model gets, ~1.5 s for redis-server GET.
+const M1_CLIENTS = 8;
+const M1_REQUESTS = 50_000;
+const M1_WARMUP_REQUESTS = 10_000;
+// M2: sequential round trips are 30–150 µs, so 3,000 of each is well under a second per run and
+// enough that the p50 moves by a microsecond or two between runs, not more.
+const M2_ITERATIONS = 3_000;
+const M2_WARMUP = 1_000;
+// E1: what PERFORMANCE.md calls a 200 ms model, two clients issuing it back to back (one running,
+// one waiting, so the queue never idles), and a PING every millisecond for a window that spans
+// a dozen runs. The lead lets the queue fill before the window opens.
+const E1_RUN_MS = 200;
+const E1_BUSY_CLIENTS = 2;
+const E1_PING_INTERVAL_MS = 1;
+const E1_WINDOW_MS = 2_500;
+const E1_LEAD_MS = 500;
+const E1_P99_LIMIT_MS = 2;
+// Machines drift by ±25% between runs (PERFORMANCE.md): three runs, alternating which side goes
+// first so none always gets the cooler minute, and the median of each.
+const REPEATS = 3;
+
+const TARGETS = {
+  M1: { what: `MODELEXECUTE a+b 2×2, ${M1_CLIENTS} clients vs redis-server GET`, text: '≥ 0.8×' },
+  M2: { what: 'one client, MODELEXECUTE p50 minus in-process run p50 vs redis-server PING p50', text: '≤ 1.5×' },
+  E1: { what: `PING p99 while a ${E1_RUN_MS} ms model keeps the CPU queue busy`, text: `≤ ${E1_P99_LIMIT_MS} ms` },
+};
+
+// Commands, encoded once. The same key `c` is overwritten by every run, on both faces.
+const A_VALUES = [1, 2, 3, 4];
+const EXPECTED_SUM = A_VALUES.map((v) => v + v); // pt-minimal on (a, a)
+const MODELEXECUTE = ['AI.MODELEXECUTE', 'm', 'INPUTS', '2', 'a', 'a', 'OUTPUTS', '1', 'c'];
+const SLOW_EXECUTE = ['AI.MODELEXECUTE', 'slow', 'INPUTS', '1', 'rounds', 'OUTPUTS', '1', 'slow:out'];
+// A small string for GET: 16 bytes, the size of the 2×2 FLOAT result MODELEXECUTE writes.
+const GET_KEY = 'bench:get';
+const GET_VALUE = Buffer.from('0123456789abcdef');
+const PING = encodeCommand(['PING']);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmtOps = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtUs = (us: number) => `${us.toFixed(0)} µs`;
+const fmtMs = (us: number) => `${(us / 1000).toFixed(2)} ms`;
+const describe = (r: unknown) => (r instanceof Error ? `error '${r.message}'` : Buffer.isBuffer(r) ? `${r.length} bytes` : JSON.stringify(r));
+const floats = (b: Uint8Array) => Array.from(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A setup or check command that must reply +OK; anything else stops the benchmark. */
+async function expectOk(server: RunningServer, args: Array<string | Buffer>): Promise<void> {
+  const reply = await request(server.port, args);
+  if (reply !== 'OK') throw new Error(`${server.name}: ${String(args[0])} ${String(args[1])} replied ${describe(reply)}`);
+}
+
+/**
+ * Stores pt-minimal and `a` on our server, runs it once and reads `c` back as floats; on
+ * redis-server sets and reads the GET key. Run before the benchmark, so it cannot be measuring
+ * error replies or wrong results, and after it, so the load did not break either.
+ */
+async function verifyTiny(sb: RunningServer, redis: RunningServer, blob: Buffer): Promise<void> {
+  await expectOk(sb, ['AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', blob]);
+  await expectOk(sb, ['AI.TENSORSET', 'a', 'FLOAT', '2', '2', 'VALUES', ...A_VALUES.map(String)]);
+  await expectOk(sb, ['AI.TENSORSET', 'c', 'FLOAT', '1', 'VALUES', '0']); // so a stale c cannot pass
+  await expectOk(sb, MODELEXECUTE);
+  const c = await request(sb.port, ['AI.TENSORGET', 'c', 'BLOB']);
+  if (!Buffer.isBuffer(c) || floats(c).join() !== EXPECTED_SUM.join()) {
+    throw new Error(`stormbreaker: pt-minimal on a=[${A_VALUES}] gave ${Buffer.isBuffer(c) ? `[${floats(c)}]` : describe(c)}, not [${EXPECTED_SUM}]`);
+  }
+  await expectOk(redis, ['SET', GET_KEY, GET_VALUE]);
+  const got = await request(redis.port, ['GET', GET_KEY]);
+  if (!Buffer.isBuffer(got) || !got.equals(GET_VALUE)) throw new Error(`redis-server: GET ${GET_KEY} returned ${describe(got)}`);
+}
+
+/** The same model in this process, through the library: the baseline M2 subtracts. */
+async function inProcessEngine(blob: Buffer): Promise<{ engine: Engine; a: Tensor }> {
+  const engine = new Engine();
+  await engine.storeModel('m', { backend: 'TORCH', device: 'CPU', blob });
+  const a = Tensor.fromArray([[1, 2], [3, 4]], 'FLOAT');
+  const [out] = await engine.runModel('m', [a, a]);
+  if (floats(out.bytes).join() !== EXPECTED_SUM.join()) throw new Error(`in-process: pt-minimal gave [${floats(out.bytes)}], not [${EXPECTED_SUM}]`);
+  return { engine, a };
+}
+
+async function timeInProcess(engine: Engine, a: Tensor, count: number): Promise<number[]> {
+  const out = new Array<number>(count);
+  const inputs = [a, a];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await engine.runModel('m', inputs);
+    out[i] = (performance.now() - t0) * 1000;
+  }
+  return out;
+}
+
+/** Backend run time (µs, summed) and run count since the last RESETSTAT, from our server's AI.INFO. */
+async function serverRunStats(sb: RunningServer, key: string): Promise<{ micros: number; calls: number }> {
+  const raw = (await requestRaw(sb.port, ['AI.INFO', key])).toString('latin1');
+  const duration = /\$8\r\nduration\r\n:(\d+)\r\n/.exec(raw);
+  const calls = /\$5\r\ncalls\r\n:(\d+)\r\n/.exec(raw);
+  if (!duration || !calls) throw new Error(`stormbreaker: AI.INFO ${key} replied ${JSON.stringify(raw.slice(0, 200))}`);
+  return { micros: Number(duration[1]), calls: Number(calls[1]) };
+}
+
+/** Writes the E1 model with Debian's python3-torch (slowModel.py says what it computes). */
+async function generateSlowModel(dir: string): Promise<Buffer> {
+  const file = path.join(dir, 'slow.pt');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawnTracked(PYTHON, [SLOW_MODEL_SOURCE, file]);
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+    child.once('error', (err) => reject(new Error(`${PYTHON} could not be started (python3-torch is needed for E1): ${err.message}`)));
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${PYTHON} ${SLOW_MODEL_SOURCE} exited ${code} (python3-torch is needed for E1):\n${stderr}`))));
+  });
+  return fs.readFileSync(file);
+}
+
+/**
+ * Sizes the slow model's round count so one run takes ~E1_RUN_MS on our server, here and now:
+ * time a short run, scale linearly, then time the result. Two runs first, because TorchScript's
+ * profiling executor optimises a graph during its first runs.
+ */
+async function calibrateSlowModel(sb: RunningServer, client: LatencyClient): Promise<{ rounds: number; runMs: number }> {
+  const setRounds = (n: number) => expectOk(sb, ['AI.TENSORSET', 'rounds', 'FLOAT', '1', 'VALUES', String(n)]);
+  const probe = 50;
+  await setRounds(probe);
+  const execute = encodeCommand(SLOW_EXECUTE);
+  for (let i = 0; i < 2; i++) await client.roundTrip(execute);
+  const probeMs = (await client.roundTrip(execute)) / 1000;
+  const rounds = Math.max(1, Math.round((probe * E1_RUN_MS) / probeMs));
+  await setRounds(rounds);
+  const runMs = median([await client.roundTrip(execute), await client.roundTrip(execute)]) / 1000;
+  const out = await request(sb.port, ['AI.TENSORGET', 'slow:out', 'BLOB']);
+  if (!Buffer.isBuffer(out) || out.length !== 256 * 256 * 4 || floats(out).some((v) => !Number.isFinite(v))) {
+    throw new Error(`stormbreaker: the slow model's output is ${describe(out)}, not 256×256 finite floats`);
+  }
+  return { rounds, runMs };
+}
+
+interface PingStats { p50: number; p99: number; max: number; count: number }
+const pingStats = (xs: number[]): PingStats => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), max: Math.max(...xs), count: xs.length });
+
+async function main(): Promise<void> {
+  const began = Date.now();
+  const redisVersion = execFileSync('/usr/bin/redis-server', ['--version']).toString().trim();
+  console.log(`# Model benchmark (M1, M2, E1)\n`);
+  console.log(`node ${process.version}, ${redisVersion.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+
+  const blob = fs.readFileSync(PT_MINIMAL);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-bench-'));
+  try {
+    // Before any server is up: python importing torch takes a core for a couple of seconds.
+    const slowBlob = await generateSlowModel(tmp);
+
+    const [sbPort, redisPort] = await freePorts(2);
+    // Started one after the other so a failure names the server that failed.
+    const sb = await startStormbreaker(sbPort);
+    const redis = await startRedis(redisPort);
+    console.log(`stormbreaker pid ${sb.pid} on port ${sbPort}; redis-server pid ${redis.pid} on port ${redisPort}`);
+
+    await verifyTiny(sb, redis, blob);
+    const { engine, a } = await inProcessEngine(blob);
+    await expectOk(sb, ['AI.MODELSTORE', 'slow', 'TORCH', 'CPU', 'BLOB', slowBlob]);
+    console.log(`correctness check passed: pt-minimal gives [${EXPECTED_SUM}] over RESP and in-process; redis-server GET returns its 16 bytes`);
+
+    // ---- M1: throughput, 8 clients, redis-benchmark on both sides --------------------------------
+    const m1Command = { sb: MODELEXECUTE, redis: ['GET', GET_KEY] };
+    const m1Sides = [{ key: 'sb' as const, server: sb }, { key: 'redis' as const, server: redis }];
+    // Warm-up: JIT-compiles our server's hot paths, lets TorchScript's profiling executor settle.
+    for (const { key, server } of m1Sides) {
+      await redisBenchmarkRow({ port: server.port, command: m1Command[key], clients: M1_CLIENTS, requests: M1_WARMUP_REQUESTS });
+    }
+    const m1 = { sb: { ops: [] as number[], p50: [] as number[], cpu: [] as number[] }, redis: { ops: [] as number[], p50: [] as number[], cpu: [] as number[] } };
+    for (let rep = 0; rep < REPEATS; rep++) {
+      for (const { key, server } of rep % 2 === 0 ? m1Sides : [...m1Sides].reverse()) {
+        // Server CPU over the run, % of one core. Ours can pass 100%: the model runs on a native
+        // queue thread beside the event loop.
+        const cpu0 = server.cpuSeconds();
+        const t0 = performance.now();
+        const row = await redisBenchmarkRow({ port: server.port, command: m1Command[key], clients: M1_CLIENTS, requests: M1_REQUESTS });
+        const cpu = ((server.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000)) * 100;
+        m1[key].ops.push(row.rps);
+        m1[key].p50.push(row.p50Ms * 1000);
+        m1[key].cpu.push(cpu);
+        console.log(`M1 run ${rep + 1} ${server.name.padEnd(12)} ${m1Command[key][0].padEnd(15)} ${fmtOps(row.rps).padStart(7)} ops/s, p50 ${row.p50Ms.toFixed(3)} ms, server CPU ${cpu.toFixed(0)}%`);
+      }
+    }
+    await verifyTiny(sb, redis, blob);
+
+    // ---- M2: one client, sequential round trips ---------------------------------------------------
+    const sbClient = await LatencyClient.open(sb.port);
+    const redisClient = await LatencyClient.open(redis.port);
+    const execute = encodeCommand(MODELEXECUTE);
+    // TENSORGET of the 16-byte result: an AI command with a keyspace read and no model, to tell the
+    // model run's share of MODELEXECUTE from the share of being any AI command at all.
+    const tensorGet = encodeCommand(['AI.TENSORGET', 'c', 'BLOB']);
+    type M2Key = 'model' | 'inProcess' | 'sbTensorGet' | 'sbPing' | 'redisPing';
+    const m2Runs: Record<M2Key, () => Promise<number[]>> = {
+      model: () => sequential(sbClient, execute, M2_ITERATIONS),
+      inProcess: () => timeInProcess(engine, a, M2_ITERATIONS),
+      sbTensorGet: () => sequential(sbClient, tensorGet, M2_ITERATIONS),
+      sbPing: () => sequential(sbClient, PING, M2_ITERATIONS),
+      redisPing: () => sequential(redisClient, PING, M2_ITERATIONS),
+    };
+    const m2Keys = Object.keys(m2Runs) as M2Key[];
+    await sequential(sbClient, execute, M2_WARMUP);
+    await timeInProcess(engine, a, M2_WARMUP);
+    await sequential(sbClient, tensorGet, M2_WARMUP);
+    await sequential(sbClient, PING, M2_WARMUP);
+    await sequential(redisClient, PING, M2_WARMUP);
+    // Backend forward time on each side, from the same runs that are timed: it tells the model's
+    // own cost apart from what surrounds it (thread hops, promise, protocol, keyspace).
+    await expectOk(sb, ['AI.INFO', 'm', 'RESETSTAT']);
+    const inProcessStat = engine.stats.get('m');
+    if (inProcessStat) Object.assign(inProcessStat, { duration: 0, calls: 0, samples: 0 });
+    const m2 = Object.fromEntries(m2Keys.map((k) => [k, { p50: [] as number[], p99: [] as number[] }])) as Record<M2Key, { p50: number[]; p99: number[] }>;
+    for (let rep = 0; rep < REPEATS; rep++) {
+      const line: string[] = [];
+      for (const k of rep % 2 === 0 ? m2Keys : [...m2Keys].reverse()) {
+        const xs = await m2Runs[k]();
+        m2[k].p50.push(percentile(xs, 50));
+        m2[k].p99.push(percentile(xs, 99));
+        line.push(`${k} p50 ${fmtUs(percentile(xs, 50))}`);
+      }
+      console.log(`M2 run ${rep + 1}: ${line.join(', ')}`);
+    }
+    const sbStats = await serverRunStats(sb, 'm');
+    const sbForward = sbStats.micros / Math.max(1, sbStats.calls);
+    const inProcessForward = inProcessStat ? inProcessStat.duration / Math.max(1, inProcessStat.calls) : NaN;
+
+    // ---- E1: PING while the CPU queue is busy with a slow model -----------------------------------
+    const { rounds, runMs } = await calibrateSlowModel(sb, sbClient);
+    console.log(`E1 slow model: ${rounds} rounds of a 256×256 matmul + tanh, one run ${runMs.toFixed(0)} ms on our server`);
+    const slowCommand = encodeCommand(SLOW_EXECUTE);
+    type E1Key = 'sbIdle' | 'redisIdle' | 'sbBusy';
+    const e1Busy = { cpu: [] as number[], utilisation: [] as number[] };
+    const e1Runs: Record<E1Key, () => Promise<number[]>> = {
+      sbIdle: () => paced(sbClient, PING, E1_PING_INTERVAL_MS, E1_WINDOW_MS),
+      redisIdle: () => paced(redisClient, PING, E1_PING_INTERVAL_MS, E1_WINDOW_MS),
+      sbBusy: async () => {
+        await expectOk(sb, ['AI.INFO', 'slow', 'RESETSTAT']);
+        const load = runLoad({ port: sb.port, command: slowCommand, connections: E1_BUSY_CLIENTS, durationMs: E1_LEAD_MS + E1_WINDOW_MS + 100 });
+        load.catch(() => undefined); // awaited below; an early failure must not go unhandled meanwhile
+        await sleep(E1_LEAD_MS);
+        const cpu0 = sb.cpuSeconds();
+        const t0 = performance.now();
+        const xs = await paced(sbClient, PING, E1_PING_INTERVAL_MS, E1_WINDOW_MS);
+        e1Busy.cpu.push(((sb.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000)) * 100);
+        const r = await load;
+        // Busy means the queue never idled: the backend's own run time (AI.INFO, summed over every
+        // run of the load) over the load's span should be ~100%.
+        e1Busy.utilisation.push(((await serverRunStats(sb, 'slow')).micros / (r.seconds * 1e6)) * 100);
+        return xs;
+      },
+    };
+    const e1Keys = Object.keys(e1Runs) as E1Key[];
+    const e1 = Object.fromEntries(e1Keys.map((k) => [k, [] as PingStats[]])) as Record<E1Key, PingStats[]>;
+    await paced(sbClient, PING, E1_PING_INTERVAL_MS, 300); // warm-up of the paced path
+    await paced(redisClient, PING, E1_PING_INTERVAL_MS, 300);
+    for (let rep = 0; rep < REPEATS; rep++) {
+      const line: string[] = [];
+      for (const k of rep % 2 === 0 ? e1Keys : [...e1Keys].reverse()) {
+        const s = pingStats(await e1Runs[k]());
+        e1[k].push(s);
+        line.push(`${k} p50 ${fmtMs(s.p50)} p99 ${fmtMs(s.p99)} max ${fmtMs(s.max)} (${s.count})`);
+      }
+      console.log(`E1 run ${rep + 1}: ${line.join(', ')}; queue busy ${e1Busy.utilisation[rep].toFixed(0)}%, server CPU ${e1Busy.cpu[rep].toFixed(0)}%`);
+    }
+    sbClient.close();
+    redisClient.close();
+    await verifyTiny(sb, redis, blob);
+
+    // ---- Results -----------------------------------------------------------------------------------
+    const m1Ratio = median(m1.sb.ops) / median(m1.redis.ops);
+    const p50 = (k: M2Key) => median(m2[k].p50);
+    const overhead = p50('model') - p50('inProcess');
+    const m2Ratio = overhead / p50('redisPing');
+    const e1Of = (k: E1Key, f: 'p50' | 'p99' | 'max') => median(e1[k].map((s) => s[f]));
+    const e1P99 = e1Of('sbBusy', 'p99');
+
+    console.log(`\nMedians of ${REPEATS} runs:\n`);
+    console.log('| id | measurement | stormbreaker | redis-server | ratio | target |');
+    console.log('|---|---|---|---|---|---|');
+    const met = (ok: boolean) => (ok ? 'met' : 'not met');
+    console.log(`| M1 | MODELEXECUTE a+b 2×2 vs GET 16 B, ${M1_CLIENTS} clients (redis-benchmark) | ${fmtOps(median(m1.sb.ops))} ops/s, p50 ${fmtMs(median(m1.sb.p50))} | ${fmtOps(median(m1.redis.ops))} ops/s, p50 ${fmtMs(median(m1.redis.p50))} | ${m1Ratio.toFixed(2)}× | ${TARGETS.M1.text} ${met(m1Ratio >= 0.8)} |`);
+    console.log(`| M2 | MODELEXECUTE p50, 1 client | ${fmtUs(p50('model'))} (p99 ${fmtUs(median(m2.model.p99))}) | | | |`);
+    console.log(`| M2 | in-process engine.runModel p50 (this process) | ${fmtUs(p50('inProcess'))} (p99 ${fmtUs(median(m2.inProcess.p99))}) | | | |`);
+    console.log(`| M2 | server overhead = MODELEXECUTE − in-process, vs PING p50 | ${fmtUs(overhead)} | PING ${fmtUs(p50('redisPing'))} | ${m2Ratio.toFixed(2)}× | ${TARGETS.M2.text} ${met(m2Ratio <= 1.5)} |`);
+    console.log(`| M2 | PING p50, 1 client (same raw client) | ${fmtUs(p50('sbPing'))} | ${fmtUs(p50('redisPing'))} | ${(p50('sbPing') / p50('redisPing')).toFixed(2)}× | |`);
+    console.log(`| M2 | AI.TENSORGET c BLOB p50, 1 client (an AI command, no model) | ${fmtUs(p50('sbTensorGet'))} | | | |`);
+    console.log(`| E1 | PING p50 / p99 / max, idle, one every ${E1_PING_INTERVAL_MS} ms | ${fmtMs(e1Of('sbIdle', 'p50'))} / ${fmtMs(e1Of('sbIdle', 'p99'))} / ${fmtMs(e1Of('sbIdle', 'max'))} | ${fmtMs(e1Of('redisIdle', 'p50'))} / ${fmtMs(e1Of('redisIdle', 'p99'))} / ${fmtMs(e1Of('redisIdle', 'max'))} | | |`);
+    console.log(`| E1 | PING p50 / p99 / max, ${E1_BUSY_CLIENTS} clients running a ${runMs.toFixed(0)} ms model back to back | ${fmtMs(e1Of('sbBusy', 'p50'))} / ${fmtMs(e1P99)} / ${fmtMs(e1Of('sbBusy', 'max'))} | | ${(e1P99 / e1Of('redisIdle', 'p99')).toFixed(1)}× redis idle p99 | ${TARGETS.E1.text} ${met(e1P99 <= E1_P99_LIMIT_MS * 1000)} |`);
+
+    console.log('\nWhere the MODELEXECUTE time goes (medians of p50s; forward = mean backend time over the M2 runs):');
+    console.log(`  backend forward: ${fmtUs(sbForward)} in our server, ${fmtUs(inProcessForward)} in this process`);
+    console.log(`  in-process runModel around the forward (queue hop, promise, tensors): ${fmtUs(p50('inProcess') - inProcessForward)}`);
+    console.log(`  our PING round trip: ${fmtUs(p50('sbPing'))} (${fmtUs(p50('sbPing') - p50('redisPing'))} more than redis-server's)`);
+    console.log(`  AI.TENSORGET beyond PING (an AI command's parsing, keyspace read, tensor reply): ${fmtUs(p50('sbTensorGet') - p50('sbPing'))}`);
+    console.log(`  MODELEXECUTE beyond TENSORGET and the in-process run (the run as the server does it): ${fmtUs(p50('model') - p50('sbTensorGet') - p50('inProcess'))}`);
+    console.log(`  server CPU under M1, median % of one core: stormbreaker ${median(m1.sb.cpu).toFixed(0)}%, redis-server ${median(m1.redis.cpu).toFixed(0)}%`);
+    console.log(`  E1: queue busy ${median(e1Busy.utilisation).toFixed(0)}% of the load's span, our server's CPU ${median(e1Busy.cpu).toFixed(0)}% of one core meanwhile`);
+
+    console.log('');
+    console.log(`M1 ${m1Ratio >= 0.8 ? 'met' : 'NOT met'}: ${TARGETS.M1.what} ${TARGETS.M1.text} (${m1Ratio.toFixed(2)}×: ${fmtOps(median(m1.sb.ops))} vs ${fmtOps(median(m1.redis.ops))} ops/s)`);
+    console.log(`M2 ${m2Ratio <= 1.5 ? 'met' : 'NOT met'}: ${TARGETS.M2.what} ${TARGETS.M2.text} (${m2Ratio.toFixed(2)}×: ${fmtUs(p50('model'))} − ${fmtUs(p50('inProcess'))} = ${fmtUs(overhead)} vs ${fmtUs(p50('redisPing'))})`);
+    console.log(`E1 ${e1P99 <= E1_P99_LIMIT_MS * 1000 ? 'met' : 'NOT met'}: ${TARGETS.E1.what} ${TARGETS.E1.text} (p99 ${fmtMs(e1P99)}; idle ${fmtMs(e1Of('sbIdle', 'p99'))}, redis-server idle ${fmtMs(e1Of('redisIdle', 'p99'))})`);
+    console.log(`\ntotal ${((Date.now() - began) / 1000).toFixed(0)} s`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main()
+  .then(() => 0, (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(err instanceof ServerStartError ? `server failed to start: ${message}` : `benchmark failed: ${message}`);
+    return 1;
+  })
+  .then(async (code) => {
+    await stopAll(); // both servers and any load generator, also after an error
+    process.exit(code);
+  });
