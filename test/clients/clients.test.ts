@@ -74,6 +74,10 @@ describe('ioredis', () => {
     assert.deepEqual(await redis.call('AI.TENSORGET', 'io_out', 'VALUES'), ['2', '4']);
     await assert.rejects(redis.call('AI.MODELEXECUTE', 'io_m', 'INPUTS', '1', 'io_in', 'OUTPUTS', '1', 'x'),
       { message: 'Number of keys given as INPUTS here does not match model definition' });
+    const source = 'def twice(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return tensors[0] * 2\n';
+    assert.equal(await redis.call('AI.SCRIPTSTORE', 'io_script', 'CPU', 'ENTRY_POINTS', '1', 'twice', 'SOURCE', source), 'OK');
+    assert.equal(await redis.call('AI.SCRIPTEXECUTE', 'io_script', 'twice', 'INPUTS', '1', 'io_out', 'OUTPUTS', '1', 'io_twice'), 'OK');
+    assert.deepEqual(await redis.call('AI.TENSORGET', 'io_twice', 'VALUES'), ['4', '8']);
     redis.disconnect();
   });
 });
@@ -129,6 +133,11 @@ y = np.frombuffer(r.execute_command('AI.TENSORGET', 'py_y', 'BLOB'), dtype=np.fl
 assert (y == x + x).all(), y
 info = r.execute_command('AI.INFO', 'py_m')
 assert info[info.index(b'calls') + 1] == 1
+src = 'def double(tensors: List[Tensor], keys: List[str], args: List[str]):\\n    return tensors[0] * float(args[0])\\n'
+assert r.execute_command('AI.SCRIPTSTORE', 'py_script', 'CPU', 'ENTRY_POINTS', 1, 'double', 'SOURCE', src) == b'OK'
+assert r.execute_command('AI.SCRIPTEXECUTE', 'py_script', 'double', 'INPUTS', 1, 'py_x', 'ARGS', 1, '3', 'OUTPUTS', 1, 'py_z') == b'OK'
+z = np.frombuffer(r.execute_command('AI.TENSORGET', 'py_z', 'BLOB'), dtype=np.float32).reshape(2, 2)
+assert (z == x * 3).all(), z
 print('ok')
 `;
     const r = await run('/usr/bin/python3', ['-c', script, String(port), PT_MINIMAL_PATH]);

@@ -236,6 +236,28 @@ describe('models from the library', () => {
 });
 
 describe('TORCH load failures users meet', () => {
+  it('refuses a blob of another backend, and names the fix when the backend library is missing', async () => {
+    const started = await startServer();
+    const client = await RawClient.connect(started.port);
+    const onnx = fs.readFileSync(path.join(FIXTURES, 'mnist.onnx'));
+    const reply = await client.call('AI.MODELSTORE', 'o', 'TORCH', 'CPU', 'BLOB', onnx);
+    assert.ok(reply instanceof Error, 'an ONNX file is not a TorchScript model');
+    assert.equal(await client.call('PING'), 'PONG');
+    await client.close();
+    await started.server.close();
+    const { startServerProcess } = await import('../helpers/servers');
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-nobackends-'));
+    const proc = await startServerProcess(['--backendspath', empty]);
+    const bare = await RawClient.connect(proc.port);
+    assert.equal(message(await bare.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', PT_MINIMAL)),
+      `ERR Could not load backend TORCH: ${empty}/libstormbreaker_torch.so not found (install libtorch with ./get_deps.sh (or set LIBTORCH) and rebuild with npm run build:native)`);
+    assert.equal(await bare.call('AI.TENSORSET', 't', 'FLOAT', 1, 'VALUES', 1), 'OK', 'every other command keeps working');
+    assert.deepEqual(await bare.call('AI.TENSORGET', 't', 'VALUES'), ['1']);
+    await bare.close();
+    await proc.stop();
+    fs.rmSync(empty, { recursive: true });
+  });
+
   it('explains a model saved by a newer PyTorch, and GPU without CUDA', async () => {
     const { run } = await import('../helpers/servers');
     const script = `
