@@ -10,7 +10,7 @@ export class LatencyClient {
   private pending?: { start: number; resolve: (micros: number) => void; reject: (err: Error) => void };
   private failure?: Error;
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(private readonly socket: net.Socket, private readonly port: number) {
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.fail(err));
     socket.on('close', () => this.fail(new Error('the server closed the connection')));
@@ -23,7 +23,7 @@ export class LatencyClient {
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
-        resolve(new LatencyClient(socket));
+        resolve(new LatencyClient(socket, port));
       });
     });
   }
@@ -65,10 +65,10 @@ export class LatencyClient {
   }
 
   private fail(err: Error): void {
-    this.failure ??= err;
+    this.failure ??= new Error(`connection to port ${this.port}: ${err.message}`);
     const p = this.pending;
     this.pending = undefined;
-    p?.reject(err);
+    p?.reject(this.failure);
   }
 }
 
