@@ -24,6 +24,9 @@ describe('INFO MODULES (spec §12)', () => {
     assert.equal(before[4].ai_threads_per_queue, '1');
     assert.deepEqual(before[5], {}, 'no backend loaded yet');
     assert.match(before[6].ai_main_thread_used_cpu_user, /^\d+\.\d{6}$/);
+    // AI.CONFIG LOADBACKEND loads it explicitly (a relative path is taken under BACKENDSPATH).
+    assert.equal(await c.call('AI.CONFIG', 'LOADBACKEND', 'TORCH', 'libstormbreaker_torch.so'), 'OK');
+    assert.deepEqual(chunks(String(await c.call('INFO', 'MODULES')))[5], { ai_Torch_version: 'NA' });
     await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fs.readFileSync(path.join(FIXTURES, 'pt-minimal.pt')));
     const after = chunks(String(await c.call('INFO', 'MODULES')));
     assert.deepEqual(after[5], { ai_Torch_version: 'NA' });

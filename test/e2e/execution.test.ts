@@ -67,6 +67,21 @@ describe('execution off the event loop', () => {
     await c.close();
   });
 
+  it('gives each device string its own queue: a run on CPU:1 passes one still running on CPU', async () => {
+    const a = await RawClient.connect(port);
+    const b = await RawClient.connect(port);
+    assert.equal(await b.call('AI.MODELSTORE', 'multi1', 'TORCH', 'CPU:1', 'BLOB', await multiOutputModel()), 'OK');
+    const order: string[] = [];
+    const slow = slowRun(a, 'cpu0_out').then(() => order.push('CPU'));
+    await new Promise((r) => setTimeout(r, 20));
+    await b.call('AI.MODELEXECUTE', 'multi1', 'INPUTS', 1, 'x', 'OUTPUTS', 3, 'q1', 'q2', 'q3').then(() => order.push('CPU:1'));
+    await slow;
+    assert.deepEqual(order, ['CPU:1', 'CPU']);
+    assert.match(String(await b.call('INFO', 'MODULES')), /ai_queue_CPU:1_bthread_n1_used_cpu_total:/);
+    await a.close();
+    await b.close();
+  });
+
   it('writes several outputs of different dtypes and ranks', async () => {
     const c = await RawClient.connect(port);
     assert.deepEqual((await c.call('AI.MODELGET', 'multi', 'META') as Parsed[]).slice(10, 14), ['inputs', ['x'], 'outputs', ['', '', '']]);
