@@ -1,22 +1,40 @@
 import type { StoredModel, StoredScript } from '../engine/Model';
+import type { Tensor } from '../tensor/Tensor';
 
 /**
- * A plan: what a run command asks for, as ops over named tensors. Every run command becomes one
- * (AI.MODELEXECUTE is a one-op plan), so a DAG command only adds syntax. Tensor names are internal
- * key names (see store/keyName.ts); names an op produces live in the plan's own scope until
- * persisted.
+ * A plan: what a run command asks for, as ops over tensors. Every run command becomes one
+ * (AI.MODELEXECUTE is a one-op plan; a DAG is a longer one), so the DAG commands only add syntax.
+ * Each op input names exactly where its tensor comes from: a tensor loaded when the plan was
+ * made, or a given output of an earlier op (names are versioned: a later write of a name makes a
+ * new source, earlier readers keep theirs).
  */
 export interface Plan {
-  /** Keys whose tensors the plan reads, looked up before anything is queued. */
-  readonly loads: readonly string[];
   readonly ops: readonly PlanOp[];
-  /** Names written back to the keyspace, only when every op succeeded. */
-  readonly persist: readonly string[];
-  /** Queue-wait deadline in ms for each op (0: none). */
+  /** Keys written back to the keyspace, only when every op succeeded. */
+  readonly persist: ReadonlyArray<{ readonly key: string; readonly source: TensorSource }>;
+  /** Deadline in ms for the whole plan, measured from its start (0: none). */
   readonly timeout: number;
 }
 
-export type PlanOp = ModelOp | ScriptOp;
+export type TensorSource =
+  | { readonly from: 'load'; readonly tensor: Tensor }
+  | { readonly from: 'op'; readonly op: number; readonly output: number };
+
+export type PlanOp = TensorSetOp | TensorGetOp | ModelOp | ScriptOp;
+
+/** A tensor made when the plan was parsed (DAG `AI.TENSORSET`); its one output. */
+export interface TensorSetOp {
+  readonly kind: 'tensorset';
+  readonly tensor: Tensor;
+}
+
+/** Returns a tensor of the plan in the reply (DAG `AI.TENSORGET`). */
+export interface TensorGetOp {
+  readonly kind: 'tensorget';
+  readonly source: TensorSource;
+  /** The format tokens after the key (META, BLOB, VALUES), already checked. */
+  readonly format: readonly Buffer[];
+}
 
 export interface ModelOp {
   readonly kind: 'model';
@@ -24,8 +42,8 @@ export interface ModelOp {
   readonly key: string;
   /** The model object as it was when the plan was made: a re-store meanwhile does not change it. */
   readonly model: StoredModel;
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
+  readonly inputs: readonly TensorSource[];
+  readonly outputCount: number;
 }
 
 export interface ScriptOp {
@@ -35,6 +53,13 @@ export interface ScriptOp {
   readonly fn: string;
   readonly keys: readonly Buffer[];
   readonly args: readonly Buffer[];
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
+  readonly inputs: readonly TensorSource[];
+  readonly outputCount: number;
+}
+
+/** The device queue an op runs on; tensor ops count as CPU (spec §6.2). */
+export function deviceOf(op: PlanOp): string {
+  if (op.kind === 'model') return op.model.device.toUpperCase();
+  if (op.kind === 'script') return op.script.device.toUpperCase();
+  return 'CPU';
 }

@@ -1,53 +1,112 @@
-import type { Engine, RunStatus } from '../engine/Engine';
+import type { Engine } from '../engine/Engine';
 import { Errors, StormbreakerError } from '../errors';
-import { keyName } from '../store/keyName';
 import type { Tensor } from '../tensor/Tensor';
-import type { Plan, PlanOp } from './Plan';
+import { deviceOf, Plan, PlanOp, TensorSource } from './Plan';
+
+/** What one op came to. */
+export type OpResult =
+  | { readonly status: 'ok'; readonly outputs: readonly Tensor[] }
+  | { readonly status: 'error'; readonly message: string }
+  /** Not run: an earlier op failed, or its input was never produced (`NA` on the wire). */
+  | { readonly status: 'na' };
+
+export interface PlanResult {
+  /** The plan hit its deadline: nothing was persisted (the wire reply is `TIMEDOUT`). */
+  readonly timedOut: boolean;
+  readonly results: readonly OpResult[];
+  /** Set when writing PERSIST keys failed after every op succeeded. */
+  readonly persistError?: string;
+}
+
+const NA: OpResult = { status: 'na' };
 
 /**
- * Runs a plan: reads its loads now (so missing or wrong-typed keys fail before anything is
- * queued), runs each op on its device queue, and persists only when every op succeeded. An output
- * key holding another kind of value fails before anything runs (DESIGN.md deviation 5).
+ * Runs a plan. Each device's ops run in plan order on that device's queue; ops on different
+ * devices run at the same time, each waiting only for the ops that produce its inputs. After an
+ * op fails, model and script ops that have not started are not run. PERSIST keys are written only
+ * when every op succeeded. Keys that PERSIST would overwrite with a tensor must not hold another
+ * kind of value: that fails before anything runs (DESIGN.md deviation 5).
  */
-export async function runPlan(engine: Engine, plan: Plan): Promise<RunStatus> {
-  const scope = new Map<string, Tensor>();
-  for (const name of plan.loads) scope.set(name, engine.getTensor(Buffer.from(name, 'latin1')));
-  for (const name of plan.persist) {
-    const existing = engine.keyspace.get(name);
+export async function runPlan(engine: Engine, plan: Plan): Promise<PlanResult> {
+  for (const { key } of plan.persist) {
+    const existing = engine.keyspace.get(key);
     if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
   }
+  const deadline = plan.timeout > 0 ? Date.now() + plan.timeout : 0;
+  let failed = false;
+  let timedOut = false;
+  const results: Array<Promise<OpResult>> = [];
+  const deviceTail = new Map<string, Promise<unknown>>();
+
+  const resolve = async (source: TensorSource): Promise<Tensor | undefined> => {
+    if (source.from === 'load') return source.tensor;
+    const result = await results[source.op];
+    return result.status === 'ok' ? result.outputs[source.output] : undefined;
+  };
+
+  const run = async (op: PlanOp, before: Promise<unknown>): Promise<OpResult> => {
+    await before;
+    if (op.kind === 'tensorset') return { status: 'ok', outputs: [op.tensor] };
+    if (op.kind === 'tensorget') {
+      const tensor = await resolve(op.source);
+      return tensor === undefined ? NA : { status: 'ok', outputs: [tensor] };
+    }
+    const inputs = await Promise.all(op.inputs.map(resolve));
+    if (failed || timedOut || inputs.some((t) => t === undefined)) return NA;
+    const remaining = deadline > 0 ? deadline - Date.now() : 0;
+    if (deadline > 0 && remaining <= 0) {
+      timedOut = true;
+      return NA;
+    }
+    try {
+      const result = op.kind === 'model'
+        ? await engine.runModelOp(op.key, op.model, inputs as Tensor[], remaining)
+        : await engine.runScriptOp(op.key, op.script, op.fn, inputs as Tensor[], op.keys, op.args, op.outputCount > 0, remaining);
+      if (result.status === 'TIMEDOUT') {
+        timedOut = true;
+        return NA;
+      }
+      checkOutputCount(engine, op, result.outputs.length);
+      return { status: 'ok', outputs: result.outputs };
+    } catch (err) {
+      failed = true;
+      return { status: 'error', message: err instanceof Error ? err.message : String(err) };
+    }
+  };
+
   for (const op of plan.ops) {
-    const inputs = op.inputs.map((name) => {
-      const tensor = scope.get(name);
-      if (tensor === undefined) throw new StormbreakerError('ERR INPUT key cannot be found in DAG');
-      return tensor;
-    });
-    const { outputs, status } = await runOp(engine, op, inputs, plan.timeout);
-    if (status === 'TIMEDOUT') return status;
-    op.outputs.forEach((name, i) => scope.set(name, outputs[i]));
+    const device = deviceOf(op);
+    const result = run(op, deviceTail.get(device) ?? Promise.resolve());
+    results.push(result);
+    deviceTail.set(device, result);
   }
-  for (const name of plan.persist) engine.setTensor(Buffer.from(name, 'latin1'), scope.get(name)!);
+  const settled = await Promise.all(results);
+  if (timedOut) return { timedOut, results: settled };
+  if (failed || settled.some((r) => r.status !== 'ok')) return { timedOut, results: settled };
+  try {
+    for (const { key, source } of plan.persist) engine.setTensor(Buffer.from(key, 'latin1'), (await resolve(source))!);
+  } catch (err) {
+    return { timedOut, results: settled, persistError: err instanceof Error ? err.message : String(err) };
+  }
+  return { timedOut, results: settled };
+}
+
+/** A model must give at least, and a script exactly, as many tensors as the op names. */
+function checkOutputCount(engine: Engine, op: PlanOp & { kind: 'model' | 'script' }, produced: number): void {
+  const short = op.kind === 'model' ? produced < op.outputCount : produced !== op.outputCount;
+  if (!short) return;
+  const stat = engine.stats.get(op.key);
+  if (stat !== undefined) stat.errors++; // the call counted; its result is an error
+  throw new StormbreakerError(op.kind === 'model'
+    ? 'ERR Model did not generate the expected number of outputs'
+    : `Function returned unexpected number of outputs - ${op.fn}`);
+}
+
+/** A one-op plan's outcome as a single command replies it: `OK`, `TIMEDOUT`, or the op's error. */
+export function singleOutcome(result: PlanResult): 'OK' | 'TIMEDOUT' {
+  if (result.timedOut) return 'TIMEDOUT';
+  const [only] = result.results;
+  if (only.status === 'error') throw new StormbreakerError(only.message);
+  if (result.persistError !== undefined) throw new StormbreakerError(result.persistError);
   return 'OK';
 }
-
-async function runOp(engine: Engine, op: PlanOp, inputs: Tensor[], timeout: number) {
-  if (op.kind === 'model') {
-    const result = await engine.runModelOp(op.key, op.model, inputs, timeout);
-    if (result.status === 'OK' && result.outputs.length < op.outputs.length) {
-      const stat = engine.stats.get(op.key);
-      if (stat !== undefined) stat.errors++;
-      throw new StormbreakerError('ERR Model did not generate the expected number of outputs');
-    }
-    return result;
-  }
-  const result = await engine.runScriptOp(op.key, op.script, op.fn, inputs, op.keys, op.args, op.outputs.length > 0, timeout);
-  if (result.status === 'OK' && result.outputs.length !== op.outputs.length) {
-    const stat = engine.stats.get(op.key);
-    if (stat !== undefined) stat.errors++; // the call counted; its result is an error
-    throw new StormbreakerError(`Function returned unexpected number of outputs - ${op.fn}`);
-  }
-  return result;
-}
-
-/** The internal names of keys given on the wire or by a library user. */
-export const names = (keys: ReadonlyArray<string | Uint8Array>): string[] => keys.map(keyName);

@@ -6,7 +6,8 @@ import { keyName, keyText } from '../store/keyName';
 import { MemoryKeyspace } from '../store/MemoryKeyspace';
 import { StoredValue, TYPE_NAME } from '../store/StoredValue';
 import { Tensor } from '../tensor/Tensor';
-import { names, runPlan } from '../dag/runPlan';
+import { PlanBuilder } from '../dag/PlanBuilder';
+import { runPlan, singleOutcome } from '../dag/runPlan';
 import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
 import { ModelSpec, ScriptCall, StoredModel, StoredScript } from './Model';
 import { RunStats } from './RunStats';
@@ -33,6 +34,9 @@ export type Key = string | Uint8Array;
  * engine.setTensor('a', Tensor.fromArray([[1, 2], [3, 4]], 'FLOAT'));
  * engine.getTensor('a').toArray();  // [1, 2, 3, 4]
  */
+/** The internal names of keys given on the wire or by a library user. */
+const names = (keys: readonly Key[]): string[] => keys.map(keyName);
+
 export class Engine {
   /** The keyspace (shared with any server started on this engine). */
   readonly keyspace: Keyspace;
@@ -191,11 +195,17 @@ export class Engine {
    * AI.MODELEXECUTE's semantics, as a one-op plan: reads the input keys now, runs, and writes the
    * outputs only when the run succeeded.
    */
-  executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
+  async executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
     const model = this.getModel(key);
-    const inputs = names(inputKeys);
-    const outputs = names(outputKeys);
-    return runPlan(this, { loads: inputs, ops: [{ kind: 'model', key: keyName(key), model, inputs, outputs }], persist: outputs, timeout });
+    const plan = new PlanBuilder();
+    const inputs = inputKeys.map((k) => {
+      const name = keyName(k);
+      plan.load(name, this.getTensor(k));
+      return plan.source(name);
+    });
+    plan.add({ kind: 'model', key: keyName(key), model, inputs, outputCount: outputKeys.length }, names(outputKeys));
+    plan.persist(names(outputKeys));
+    return singleOutcome(await runPlan(this, plan.build(timeout)));
   }
 
   /** @internal One model run on its device queue, with its statistics recorded under `name`. */
@@ -280,16 +290,20 @@ export class Engine {
    * other function is called in RedisAI's best-effort mode (parameters bound from the inputs).
    * Outputs are written only when the call succeeded and returned one tensor per output key.
    */
-  executeScript(key: Key, fn: string, call: ScriptCall): Promise<RunStatus> {
+  async executeScript(key: Key, fn: string, call: ScriptCall): Promise<RunStatus> {
     const script = this.getScript(key);
-    const inputs = names(call.inputs ?? []);
-    const outputs = names(call.outputs ?? []);
-    return runPlan(this, {
-      loads: inputs,
-      ops: [{ kind: 'script', key: keyName(key), script, fn, keys: call.keys ?? [], args: call.args ?? [], inputs, outputs }],
-      persist: outputs,
-      timeout: call.timeout ?? 0,
+    const plan = new PlanBuilder();
+    const inputs = (call.inputs ?? []).map((k) => {
+      const name = keyName(k);
+      plan.load(name, this.getTensor(k));
+      return plan.source(name);
     });
+    const outputs = names(call.outputs ?? []);
+    plan.add({
+      kind: 'script', key: keyName(key), script, fn, keys: call.keys ?? [], args: call.args ?? [], inputs, outputCount: outputs.length,
+    }, outputs);
+    plan.persist(outputs);
+    return singleOutcome(await runPlan(this, plan.build(call.timeout ?? 0)));
   }
 
   /**
