@@ -14,6 +14,8 @@ export type { TensorValue, NestedArray } from './tensor/Tensor';
 export type { DType, TypedArray } from './tensor/dtype';
 export { DTYPES } from './tensor/dtype';
 export { Engine } from './engine/Engine';
+export { Dag } from './dag/Dag';
+export type { DagOptions, DagResult } from './dag/Dag';
 export type { EngineOptions, Key } from './engine/Engine';
 export { createServer, Server } from './server/Server';
 export type { ServerOptions } from './server/Server';

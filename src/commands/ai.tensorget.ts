@@ -1,7 +1,40 @@
 import { Errors, StormbreakerError, TensorErrors } from '../errors';
 import type { Reply } from '../resp/Reply';
+import type { Tensor } from '../tensor/Tensor';
 import { defineCommand } from './Command';
 import { tensorMetaReply, tensorValuesReply } from './tensorReply';
+
+/** Which parts of a tensor a TENSORGET asks for. */
+export interface TensorGetFormat {
+  meta: boolean;
+  blob: boolean;
+  values: boolean;
+}
+
+/** Reads `[META] [BLOB | VALUES]` (any order, repeats allowed; none means META BLOB). */
+export function parseTensorGetFormat(tokens: readonly Buffer[]): TensorGetFormat {
+  const format = { meta: false, blob: false, values: false };
+  for (const arg of tokens) {
+    const token = arg.toString('latin1').toUpperCase();
+    if (token === 'META') format.meta = true;
+    else if (token === 'BLOB') format.blob = true;
+    else if (token === 'VALUES') format.values = true;
+    else throw new StormbreakerError(TensorErrors.unsupportedFormat);
+  }
+  if (format.blob && format.values) throw new StormbreakerError(TensorErrors.blobAndValues);
+  if (!format.meta && !format.blob && !format.values) format.meta = format.blob = true;
+  return format;
+}
+
+/** The reply of spec §3 for `tensor` in `format`. */
+export function tensorGetReply(tensor: Tensor, format: TensorGetFormat): Reply {
+  const data: Reply = format.blob ? tensor.bytes : format.values ? tensorValuesReply(tensor) : null;
+  if (!format.meta) return data;
+  const reply = tensorMetaReply(tensor);
+  if (format.blob) reply.push('blob', data);
+  else if (format.values) reply.push('values', data);
+  return reply;
+}
 
 /** AI.TENSORGET <key> [META] [BLOB | VALUES] (spec §3). */
 export const tensorget = defineCommand({
@@ -17,23 +50,6 @@ export const tensorget = defineCommand({
   run({ engine }, args) {
     if (args.length < 2 || args.length > 4) throw new StormbreakerError(Errors.wrongArity('ai.tensorget'));
     const tensor = engine.getTensor(args[1]);
-    let meta = false;
-    let blob = false;
-    let values = false;
-    for (let i = 2; i < args.length; i++) {
-      const token = args[i].toString('latin1').toUpperCase();
-      if (token === 'META') meta = true;
-      else if (token === 'BLOB') blob = true;
-      else if (token === 'VALUES') values = true;
-      else throw new StormbreakerError(TensorErrors.unsupportedFormat);
-    }
-    if (blob && values) throw new StormbreakerError(TensorErrors.blobAndValues);
-    if (!meta && !blob && !values) meta = blob = true;
-    const data: Reply = blob ? tensor.bytes : values ? tensorValuesReply(tensor) : null;
-    if (!meta) return data;
-    const reply = tensorMetaReply(tensor);
-    if (blob) reply.push('blob', data);
-    else if (values) reply.push('values', data);
-    return reply;
+    return tensorGetReply(tensor, parseTensorGetFormat(args.slice(2)));
   },
 });

@@ -1,4 +1,5 @@
 import { aiConfig } from './ai.config';
+import { dagexecute, dagexecuteRo, dagrun, dagrunRo } from './ai.dagexecute';
 import { aiInfo } from './ai.info';
 import { modeldel } from './ai.modeldel';
 import { modelexecute, modelrun } from './ai.modelexecute';
@@ -31,6 +32,7 @@ export function commandTable(): Map<string, Command> {
   const all = [
     tensorset, tensorget,
     modelstore, modelset, modelget, modeldel, modelexecute, modelrun, modelscan, aiInfo, aiConfig,
+    dagexecute, dagexecuteRo, dagrun, dagrunRo,
     scriptstore, scriptset, scriptget, scriptdel, scriptexecute, scriptrun, scriptscan,
     ping, echo, quit, hello, auth, select, client, command, info, config,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,

@@ -8,6 +8,7 @@ import { commandTable } from './index';
 /** Commands that queue work on a device: the script holds its device thread, so they would wait on it. */
 const DEVICE_COMMANDS = new Set([
   'ai.modelstore', 'ai.modelset', 'ai.modelexecute', 'ai.modelrun', 'ai.scriptstore', 'ai.scriptset', 'ai.scriptexecute', 'ai.scriptrun',
+  'ai.dagexecute', 'ai.dagexecute_ro', 'ai.dagrun', 'ai.dagrun_ro',
 ]);
 
 /** A command's reply as TorchScript sees it: nil → None, string → str, integer → int, array → list. */

@@ -32,8 +32,8 @@ export interface TensorSetOp {
 export interface TensorGetOp {
   readonly kind: 'tensorget';
   readonly source: TensorSource;
-  /** The format tokens after the key (META, BLOB, VALUES), already checked. */
-  readonly format: readonly Buffer[];
+  /** Which parts of the tensor to reply. */
+  readonly format: { readonly meta: boolean; readonly blob: boolean; readonly values: boolean };
 }
 
 export interface ModelOp {

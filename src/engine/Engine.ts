@@ -6,6 +6,7 @@ import { keyName, keyText } from '../store/keyName';
 import { MemoryKeyspace } from '../store/MemoryKeyspace';
 import { StoredValue, TYPE_NAME } from '../store/StoredValue';
 import { Tensor } from '../tensor/Tensor';
+import { Dag, DagOptions } from '../dag/Dag';
 import { PlanBuilder } from '../dag/PlanBuilder';
 import { runPlan, singleOutcome } from '../dag/runPlan';
 import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
@@ -304,6 +305,14 @@ export class Engine {
     }, outputs);
     plan.persist(outputs);
     return singleOutcome(await runPlan(this, plan.build(call.timeout ?? 0)));
+  }
+
+  /**
+   * A pipeline of ops to run in one go (AI.DAGEXECUTE's library form).
+   * @example await engine.dag({ load: ['a'], persist: ['out'] }).modelExecute('m', ['a', 'a'], ['out']).run();
+   */
+  dag(options: DagOptions = {}): Dag {
+    return new Dag(this, options);
   }
 
   /**

@@ -1,0 +1,185 @@
+import { PlanBuilder } from '../dag/PlanBuilder';
+import { runPlan } from '../dag/runPlan';
+import type { Engine } from '../engine/Engine';
+import { StormbreakerError } from '../errors';
+import { ErrorReply, OK, Reply, SimpleString } from '../resp/Reply';
+import { keyName } from '../store/keyName';
+import { tensorFromArgs } from '../tensor/tensorFromArgs';
+import { parseModelExecute, parseModelRun, TIMEDOUT } from './ai.modelexecute';
+import { parseScriptExecute, parseScriptRun } from './ai.scriptexecute';
+import { parseTensorGetFormat, tensorGetReply } from './ai.tensorget';
+import { defineCommand } from './Command';
+import { parseSafeInteger } from '../util/redisNumbers';
+import { text, upper } from './modelArgs';
+
+const NA = new SimpleString('NA');
+const ARROW = '|>';
+
+interface Variant {
+  /** As it appears in error texts: AI.DAGEXECUTE, AI.DAGEXECUTE_RO, AI.DAGRUN, AI.DAGRUN_RO. */
+  readonly name: string;
+  readonly readOnly: boolean;
+  readonly deprecated: boolean;
+}
+
+/** Reads `<count> <key…>` after LOAD or PERSIST at args[i]; returns the keys and where parsing goes on. */
+function keyList(args: readonly Buffer[], i: number, what: 'LOAD' | 'PERSIST'): [Buffer[], number] {
+  if (args.length - i < 3) throw new StormbreakerError(`ERR missing arguments after ${what} keyword in DAG command`);
+  const count = parseSafeInteger(text(args[i + 1]));
+  if (count === undefined || count <= 0) {
+    throw new StormbreakerError(`ERR invalid or negative value found in number of keys to ${what}`);
+  }
+  const keys: Buffer[] = [];
+  for (let j = i + 2; j < i + 2 + count; j++) {
+    if (j >= args.length || text(args[j]) === ARROW) {
+      throw new StormbreakerError(what === 'LOAD'
+        ? 'ERR number of keys to LOAD into DAG does not match the number of given arguments'
+        : 'ERR number of keys to PERSIST after DAG execution does not match the number of given arguments');
+    }
+    keys.push(args[j]);
+  }
+  return [keys, i + 2 + count];
+}
+
+/** Which ops each variant allows (spec §6.1, §6.3): an error text for a refused op name. */
+function refusal(op: string, variant: Variant): string | undefined {
+  switch (op) {
+    case 'AI.TENSORSET':
+    case 'AI.TENSORGET':
+      return undefined;
+    case 'AI.MODELEXECUTE':
+      return variant.deprecated ? 'AI.MODELEXECUTE cannot be used in a deprecated AI.DAGRUN command' : undefined;
+    case 'AI.SCRIPTEXECUTE':
+      if (variant.deprecated) return 'AI.SCRIPTEXECUTE cannot be used in a deprecated AI.DAGRUN command';
+      return variant.readOnly ? 'ERR AI.SCRIPTEXECUTE command cannot be specified in a read-only DAG' : undefined;
+    case 'AI.MODELRUN':
+      return variant.deprecated ? undefined : 'Deprecated AI.MODELRUN cannot be used in AI.DAGEXECUTE command';
+    case 'AI.SCRIPTRUN':
+      return variant.deprecated ? undefined : 'Deprecated AI.SCRIPTRUN cannot be used in AI.DAGEXECUTE command';
+    default:
+      return 'Unsupported command within DAG';
+  }
+}
+
+/** Parses a whole DAG command into a plan (running its TENSORSETs), checks first wins in spec order. */
+function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, maxBytes: number) {
+  const n = args.length;
+  if (variant.deprecated ? n < 4 : n < 6) {
+    throw new StormbreakerError(variant.deprecated
+      ? `ERR wrong number of arguments for '${variant.name}' command`
+      : `ERR missing arguments for '${variant.name}' command`);
+  }
+  const plan = new PlanBuilder();
+  let persist: Buffer[] = [];
+  let timeout = 0;
+  const seen = new Set<string>();
+  let i = 1;
+  while (i < n && text(args[i]) !== ARROW) {
+    const token = upper(args[i]);
+    if (seen.has(token)) throw new StormbreakerError(`ERR Invalid DAG command. Unexpected argument:  ${text(args[i])}`);
+    if (token === 'LOAD') {
+      const [keys, next] = keyList(args, i, 'LOAD');
+      for (const key of keys) plan.load(keyName(key), engine.getTensor(key));
+      i = next;
+    } else if (token === 'PERSIST') {
+      if (variant.readOnly) throw new StormbreakerError('ERR PERSIST cannot be specified in a read-only DAG');
+      const [keys, next] = keyList(args, i, 'PERSIST');
+      if (new Set(keys.map(keyName)).size !== keys.length) throw new StormbreakerError('ERR PERSIST keys must be unique');
+      persist = keys;
+      i = next;
+    } else if (token === 'ROUTING') {
+      if (i + 1 >= n || text(args[i + 1]) === ARROW) throw new StormbreakerError('ERR Missing ROUTING value');
+      i += 2; // declares where a cluster would route the command; a single server has nothing to do
+    } else if (token === 'TIMEOUT') {
+      if (i + 1 >= n || text(args[i + 1]) === ARROW) throw new StormbreakerError('ERR No value provided for TIMEOUT');
+      const value = parseSafeInteger(text(args[i + 1]));
+      // RedisAI accepted 0 and negative values here; they are refused like elsewhere (DESIGN.md deviation 4).
+      if (value === undefined || value <= 0) throw new StormbreakerError('ERR Invalid value for TIMEOUT');
+      timeout = value;
+      i += 2;
+    } else {
+      throw new StormbreakerError(`ERR Invalid DAG command. Unexpected argument:  ${text(args[i])}`);
+    }
+    seen.add(token);
+  }
+  if (!variant.deprecated && !seen.has('LOAD') && !seen.has('PERSIST') && !seen.has('ROUTING')) {
+    throw new StormbreakerError('ERR AI.DAGEXECUTE and AI.DAGEXECUTE_RO commands must contain at least one out of ROUTING, LOAD, PERSIST keywords');
+  }
+  // Split the rest into ops: each `|>` starts one, which runs until the next.
+  const ops: Buffer[][] = [];
+  for (; i < n; i++) {
+    if (text(args[i]) === ARROW) {
+      if (i + 1 >= n || text(args[i + 1]) === ARROW) {
+        throw new StormbreakerError(`ERR Invalid DAG command. Unexpected argument:  ${ARROW}`);
+      }
+      ops.push([]);
+    } else {
+      ops[ops.length - 1].push(args[i]);
+    }
+  }
+  if (ops.length === 0) throw new StormbreakerError('ERR DAG is empty');
+  for (const op of ops) {
+    const problem = refusal(upper(op[0]), variant);
+    if (problem !== undefined) throw new StormbreakerError(problem);
+  }
+  for (const op of ops) {
+    const name = upper(op[0]);
+    if (name === 'AI.TENSORSET') {
+      if (op.length < 4) throw new StormbreakerError("wrong number of arguments for 'AI.TENSORSET' command");
+      plan.add({ kind: 'tensorset', tensor: tensorFromArgs(op, 2, maxBytes) }, [keyName(op[1])]);
+    } else if (name === 'AI.TENSORGET') {
+      if (op.length < 2 || op.length > 4) throw new StormbreakerError("wrong number of arguments for 'AI.TENSORGET' command");
+      const format = parseTensorGetFormat(op.slice(2));
+      plan.add({ kind: 'tensorget', source: plan.source(keyName(op[1])), format });
+    } else if (name === 'AI.MODELEXECUTE' || name === 'AI.MODELRUN') {
+      const call = name === 'AI.MODELEXECUTE' ? parseModelExecute(engine, op, true) : parseModelRun(engine, op, true);
+      const inputs = call.inputs.map((k) => plan.source(keyName(k)));
+      plan.add({ kind: 'model', key: keyName(call.key), model: call.model, inputs, outputCount: call.outputs.length },
+        call.outputs.map(keyName));
+    } else {
+      const call = name === 'AI.SCRIPTEXECUTE' ? parseScriptExecute(engine, op, true) : parseScriptRun(engine, op, true);
+      const inputs = call.inputs.map((k) => plan.source(keyName(k)));
+      plan.add({
+        kind: 'script', key: keyName(call.key), script: engine.getScript(call.key), fn: call.fn, keys: call.keys,
+        args: call.args, inputs, outputCount: call.outputs.length,
+      }, call.outputs.map(keyName));
+    }
+  }
+  plan.persist(persist.map(keyName));
+  return plan.build(timeout);
+}
+
+function dagCommand(variant: Variant, since: string, summary: string) {
+  return defineCommand({
+    name: variant.name.toLowerCase(),
+    arity: -1,
+    flags: variant.readOnly ? ['readonly'] : ['write', 'denyoom'],
+    firstKey: 3,
+    lastKey: 3,
+    keyStep: 1,
+    group: 'ai',
+    since,
+    summary,
+    async run({ engine, server }, args) {
+      const plan = parseDag(engine, args, variant, server.maxBulkLength());
+      const outcome = await runPlan(engine, plan);
+      if (outcome.timedOut) return TIMEDOUT;
+      const reply: Reply[] = outcome.results.map((result, i): Reply => {
+        const op = plan.ops[i];
+        if (result.status === 'na') return NA;
+        if (result.status === 'error') return new ErrorReply(result.message);
+        return op.kind === 'tensorget' ? tensorGetReply(result.outputs[0], op.format) : OK;
+      });
+      if (outcome.persistError !== undefined) reply.push(new ErrorReply(outcome.persistError));
+      return reply;
+    },
+  });
+}
+
+/** AI.DAGEXECUTE [LOAD n …] [PERSIST n …] [ROUTING k] [TIMEOUT ms] |> op |> op … (spec §6) */
+export const dagexecute = dagCommand({ name: 'AI.DAGEXECUTE', readOnly: false, deprecated: false }, '1.2.5', 'Runs a pipeline of ops in one round trip');
+export const dagexecuteRo = dagCommand({ name: 'AI.DAGEXECUTE_RO', readOnly: true, deprecated: false }, '1.2.5', 'Runs a read-only pipeline of ops');
+export const dagrun = dagCommand({ name: 'AI.DAGRUN', readOnly: false, deprecated: true }, '1.0.0', 'Runs a pipeline of ops (deprecated: use AI.DAGEXECUTE)');
+export const dagrunRo = dagCommand({ name: 'AI.DAGRUN_RO', readOnly: true, deprecated: true }, '1.0.0', 'Runs a read-only pipeline of ops (deprecated: use AI.DAGEXECUTE_RO)');
+
+

@@ -1,0 +1,84 @@
+import type { Engine, Key } from '../engine/Engine';
+import { StormbreakerError } from '../errors';
+import { keyName } from '../store/keyName';
+import type { Tensor } from '../tensor/Tensor';
+import { PlanBuilder } from './PlanBuilder';
+import { runPlan } from './runPlan';
+
+/** What each op of a DAG came to, in op order. */
+export type DagResult = 'OK' | 'NA' | Tensor | StormbreakerError;
+
+export interface DagOptions {
+  /** Keys whose tensors the DAG reads (read when `run()` is called). */
+  load?: readonly Key[];
+  /** Names written back to the keyspace when every op succeeded. */
+  persist?: readonly Key[];
+  /** Deadline in ms for the whole DAG. */
+  timeout?: number;
+}
+
+/**
+ * A pipeline of ops run in one go, the library form of AI.DAGEXECUTE: tensors made or produced
+ * inside it stay local unless persisted; ops on different devices run at the same time.
+ *
+ * @example
+ * const [, , sum] = await engine.dag({ load: ['a'] })
+ *   .modelExecute('m', ['a', 'a'], ['sum'])
+ *   .tensorget('sum')
+ *   .run();
+ */
+export class Dag {
+  private readonly steps: Array<(plan: PlanBuilder) => void> = [];
+
+  /** @internal Use `engine.dag()`. */
+  constructor(private readonly engine: Engine, private readonly options: DagOptions = {}) {}
+
+  /** Makes a DAG-local tensor called `name`. */
+  tensorset(name: Key, tensor: Tensor): this {
+    this.steps.push((plan) => plan.add({ kind: 'tensorset', tensor }, [keyName(name)]));
+    return this;
+  }
+
+  /** Returns the newest tensor called `name` in the results (or 'NA' if it was never produced). */
+  tensorget(name: Key): this {
+    this.steps.push((plan) => plan.add({ kind: 'tensorget', source: plan.source(keyName(name)), format: { meta: true, blob: true, values: false } }));
+    return this;
+  }
+
+  /** Runs a stored model on DAG tensors, naming its outputs. */
+  modelExecute(key: Key, inputs: readonly Key[], outputs: readonly Key[]): this {
+    this.steps.push((plan) => plan.add({
+      kind: 'model', key: keyName(key), model: this.engine.getModel(key),
+      inputs: inputs.map((k) => plan.source(keyName(k))), outputCount: outputs.length,
+    }, outputs.map(keyName)));
+    return this;
+  }
+
+  /** Calls a stored script's function on DAG tensors, naming its outputs. */
+  scriptExecute(key: Key, fn: string, call: { inputs?: readonly Key[]; outputs?: readonly Key[]; keys?: readonly string[]; args?: readonly string[] } = {}): this {
+    this.steps.push((plan) => plan.add({
+      kind: 'script', key: keyName(key), script: this.engine.getScript(key), fn,
+      keys: (call.keys ?? []).map((k) => Buffer.from(k)), args: (call.args ?? []).map((a) => Buffer.from(a)),
+      inputs: (call.inputs ?? []).map((k) => plan.source(keyName(k))), outputCount: (call.outputs ?? []).length,
+    }, (call.outputs ?? []).map(keyName)));
+    return this;
+  }
+
+  /** Runs the DAG. A DAG past its deadline rejects with a `TIMEDOUT` error. */
+  async run(): Promise<DagResult[]> {
+    const plan = new PlanBuilder();
+    for (const key of this.options.load ?? []) plan.load(keyName(key), this.engine.getTensor(key));
+    for (const step of this.steps) step(plan);
+    if (plan.size === 0) throw new StormbreakerError('ERR DAG is empty');
+    plan.persist((this.options.persist ?? []).map(keyName));
+    const built = plan.build(this.options.timeout ?? 0);
+    const outcome = await runPlan(this.engine, built);
+    if (outcome.timedOut) throw new StormbreakerError('TIMEDOUT');
+    if (outcome.persistError !== undefined) throw new StormbreakerError(outcome.persistError);
+    return outcome.results.map((result, i) => {
+      if (result.status === 'na') return 'NA';
+      if (result.status === 'error') return new StormbreakerError(result.message);
+      return built.ops[i].kind === 'tensorget' ? result.outputs[0] : 'OK';
+    });
+  }
+}
