@@ -1,8 +1,8 @@
-// Targets M1, M2 and E1 of /work/shared/PERFORMANCE.md in one run: AI.MODELEXECUTE on
+// Targets M1, M2, D1 and E1 of /work/shared/PERFORMANCE.md in one run: AI.MODELEXECUTE on
 // stormbreaker against plain commands on redis-server (both real processes on this machine, same
-// clients, same minute), against the same model run in-process through the library, and PING
-// latency while a slow model keeps the device queue busy. Prints one markdown table of medians and
-// one line per target.
+// clients, same minute), against the same model run in-process through the library, one
+// AI.DAGEXECUTE against the three commands it stands for, and PING latency while a slow model keeps
+// the device queue busy. Prints one markdown table of medians and one line per target.
 //   npm run bench:models      (or: npx tsc -p . && node dist/scripts/bench/models.js)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,7 +13,7 @@ import { LatencyClient, paced, percentile, sequential } from './latencyClient';
 import { runLoad } from './loadClient';
 import { spawnTracked, stopAll } from './processes';
 import { redisBenchmarkRow } from './redisBenchmark';
-import { encodeCommand, request, requestRaw } from './resp';
+import { encodeCommand, request, requestRaw, requestValue, Value } from './resp';
 import { freePorts, ROOT, RunningServer, ServerStartError, startRedis, startStormbreaker } from './servers';
 
 // The fixture the tests use too: TorchScript computing a + b of two FLOAT tensors.
@@ -30,6 +30,15 @@ const M1_WARMUP_REQUESTS = 10_000;
 // p50 of that many moves by a microsecond or two between runs when the machine is quiet.
 const M2_ITERATIONS = 5_000;
 const M2_WARMUP = 1_000;
+// D1: M1's client count. Our own Node load client on both forms, because redis-benchmark sends one
+// command and the three-command form needs a sequence. A 3 s window holds 10K+ pipelines of either
+// and evens out some of the drift of a shared machine (the server's CPU per pipeline moved 2×
+// between 1.5 s windows in trials). The warm-up is 2 s of each form: after only 1 s both still sped
+// up from one timed run to the next. ~22 s in all.
+const D1_CLIENTS = 8;
+const D1_WINDOW_MS = 3_000;
+const D1_WARMUP_MS = 2_000;
+const D1_MIN_RATIO = 2;
 // E1: what PERFORMANCE.md calls a 200 ms model, two clients issuing it back to back (one running,
 // one waiting, so the queue never idles), and a PING every millisecond for a window that spans
 // a dozen runs. The lead lets the queue fill before the window opens.
@@ -46,6 +55,7 @@ const REPEATS = 3;
 const TARGETS = {
   M1: { what: `MODELEXECUTE a+b 2×2, ${M1_CLIENTS} clients vs redis-server GET`, text: '≥ 0.8×' },
   M2: { what: 'one client, MODELEXECUTE p50 minus in-process run p50 vs redis-server PING p50', text: '≤ 1.5×' },
+  D1: { what: `DAGEXECUTE (set → run → get) vs the three separate commands, pipelines/s, ${D1_CLIENTS} clients`, text: `≥ ${D1_MIN_RATIO}×` },
   E1: { what: `PING p99 while a ${E1_RUN_MS} ms model keeps the CPU queue busy`, text: `≤ ${E1_P99_LIMIT_MS} ms` },
 };
 
@@ -59,11 +69,30 @@ const GET_KEY = 'bench:get';
 const GET_VALUE = Buffer.from('0123456789abcdef');
 const PING = encodeCommand(['PING']);
 
+/**
+ * D1's two forms of one pipeline for one client: its own keys (`in:<client>`, `out:<client>`), so
+ * eight clients never read or overwrite each other's tensors. The DAG uses PERSIST 2 in out: it
+ * then leaves the keyspace as the three commands do (both tensors written, out read back), so the
+ * ratio is what one round trip saves and not also skipped keyspace writes (PERSIST 1 out would skip
+ * one, ROUTING alone both).
+ */
+function d1Pipeline(client: number | string): { input: string; output: string; three: string[][]; dag: string[] } {
+  const input = `in:${client}`;
+  const output = `out:${client}`;
+  const set = ['AI.TENSORSET', input, 'FLOAT', '2', '2', 'VALUES', ...A_VALUES.map(String)];
+  const run = ['AI.MODELEXECUTE', 'm', 'INPUTS', '2', input, input, 'OUTPUTS', '1', output];
+  const get = ['AI.TENSORGET', output, 'VALUES'];
+  return { input, output, three: [set, run, get], dag: ['AI.DAGEXECUTE', 'PERSIST', '2', input, output, '|>', ...set, '|>', ...run, '|>', ...get] };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmtOps = (n: number) => Math.round(n).toLocaleString('en-US');
 const fmtUs = (us: number) => `${us.toFixed(0)} µs`;
 const fmtMs = (us: number) => `${(us / 1000).toFixed(2)} ms`;
 const describe = (r: unknown) => (r instanceof Error ? `error '${r.message}'` : Buffer.isBuffer(r) ? `${r.length} bytes` : JSON.stringify(r));
+/** The numbers of a TENSORGET VALUES reply (FLOAT values come as bulk strings), or undefined if it is not one. */
+const valuesOf = (v: Value) => (Array.isArray(v) && v.every((x) => Buffer.isBuffer(x) || typeof x === 'number') ? v.map((x) => Number(String(x))) : undefined);
+const describeValue = (v: Value): string => (Array.isArray(v) ? `[${v.map(describeValue).join(', ')}]` : Buffer.isBuffer(v) ? JSON.stringify(v.toString('latin1')) : describe(v));
 const floats = (b: Uint8Array) => Array.from(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -90,6 +119,33 @@ async function verifyTiny(sb: RunningServer, redis: RunningServer, blob: Buffer)
   await expectOk(redis, ['SET', GET_KEY, GET_VALUE]);
   const got = await request(redis.port, ['GET', GET_KEY]);
   if (!Buffer.isBuffer(got) || !got.equals(GET_VALUE)) throw new Error(`redis-server: GET ${GET_KEY} returned ${describe(got)}`);
+}
+
+/**
+ * Runs both D1 forms once on keys of their own and checks every reply: the three commands give OK,
+ * OK and [2,4,6,8]; the DAG gives [OK, OK, [2,4,6,8]] and leaves in and out in the keyspace like
+ * the three commands. Stale one-element tensors go in first, so a step that silently did nothing
+ * cannot pass. Needs `m` stored (verifyTiny).
+ */
+async function verifyDag(sb: RunningServer): Promise<void> {
+  const { input, output, three, dag } = d1Pipeline('check');
+  const stale = async () => {
+    for (const key of [input, output]) await expectOk(sb, ['AI.TENSORSET', key, 'FLOAT', '1', 'VALUES', '0']);
+  };
+  const expectValues = (what: string, v: Value, want: number[]) => {
+    if (valuesOf(v)?.join() !== want.join()) throw new Error(`stormbreaker: ${what} replied ${describeValue(v)}, not [${want}]`);
+  };
+  await stale();
+  for (const command of three.slice(0, 2)) await expectOk(sb, command);
+  expectValues('the three commands\' AI.TENSORGET', await requestValue(sb.port, three[2]), EXPECTED_SUM);
+  await stale();
+  const reply = await requestValue(sb.port, dag);
+  if (!Array.isArray(reply) || reply.length !== 3 || reply[0] !== 'OK' || reply[1] !== 'OK') {
+    throw new Error(`stormbreaker: AI.DAGEXECUTE replied ${describeValue(reply)}, not [OK, OK, [${EXPECTED_SUM}]]`);
+  }
+  expectValues('AI.DAGEXECUTE\'s AI.TENSORGET', reply[2], EXPECTED_SUM);
+  expectValues(`AI.TENSORGET ${input} after the DAG (PERSIST)`, await requestValue(sb.port, ['AI.TENSORGET', input, 'VALUES']), A_VALUES);
+  expectValues(`AI.TENSORGET ${output} after the DAG (PERSIST)`, await requestValue(sb.port, ['AI.TENSORGET', output, 'VALUES']), EXPECTED_SUM);
 }
 
 /** The same model in this process, through the library: the baseline M2 subtracts. */
@@ -166,7 +222,7 @@ const pingStats = (xs: number[]): PingStats => ({ p50: percentile(xs, 50), p99: 
 async function main(): Promise<void> {
   const began = Date.now();
   const redisVersion = execFileSync('/usr/bin/redis-server', ['--version']).toString().trim();
-  console.log(`# Model benchmark (M1, M2, E1)\n`);
+  console.log(`# Model benchmark (M1, M2, D1, E1)\n`);
   console.log(`node ${process.version}, ${redisVersion.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 
   const blob = fs.readFileSync(PT_MINIMAL);
@@ -184,7 +240,8 @@ async function main(): Promise<void> {
     await verifyTiny(sb, redis, blob);
     const { engine, a } = await inProcessEngine(blob);
     await expectOk(sb, ['AI.MODELSTORE', 'slow', 'TORCH', 'CPU', 'BLOB', slowBlob]);
-    console.log(`correctness check passed: pt-minimal gives [${EXPECTED_SUM}] over RESP and in-process; redis-server GET returns its 16 bytes`);
+    await verifyDag(sb);
+    console.log(`correctness check passed: pt-minimal gives [${EXPECTED_SUM}] over RESP (MODELEXECUTE and DAGEXECUTE) and in-process; redis-server GET returns its 16 bytes`);
 
     // ---- M1: throughput, 8 clients, redis-benchmark on both sides --------------------------------
     const m1Command = { sb: MODELEXECUTE, redis: ['GET', GET_KEY] };
@@ -263,6 +320,43 @@ async function main(): Promise<void> {
     const sbForward = sbStats.micros / Math.max(1, sbStats.calls);
     const inProcessForward = inProcessStat ? inProcessStat.duration / Math.max(1, inProcessStat.calls) : NaN;
 
+    // ---- D1: one DAGEXECUTE against TENSORSET, MODELEXECUTE, TENSORGET, 8 clients ----------------
+    type D1Key = 'three' | 'dag';
+    const d1Keys: D1Key[] = ['three', 'dag'];
+    const d1Encoded = Array.from({ length: D1_CLIENTS }, (_, i) => {
+      const { three, dag } = d1Pipeline(i);
+      return { three: three.map(encodeCommand), dag: [encodeCommand(dag)] };
+    });
+    const d1Load = (k: D1Key, durationMs: number) =>
+      runLoad({ port: sb.port, commands: (i) => d1Encoded[i][k], connections: D1_CLIENTS, durationMs });
+    for (const k of d1Keys) await d1Load(k, D1_WARMUP_MS);
+    // Per run: pipelines/s, commands/s, server CPU (% of one core and µs per pipeline) and the load
+    // client's CPU: client and server share the two cores, and a client near 100% is the limit.
+    const d1 = Object.fromEntries(d1Keys.map((k) => [k, { rounds: [] as number[], ops: [] as number[], cpu: [] as number[], cpuPerRound: [] as number[], clientCpu: [] as number[] }])) as
+      Record<D1Key, { rounds: number[]; ops: number[]; cpu: number[]; cpuPerRound: number[]; clientCpu: number[] }>;
+    for (let rep = 0; rep < REPEATS; rep++) {
+      const line: string[] = [];
+      for (const k of rep % 2 === 0 ? d1Keys : [...d1Keys].reverse()) {
+        const cpu0 = sb.cpuSeconds();
+        const r = await d1Load(k, D1_WINDOW_MS);
+        const cpuSeconds = sb.cpuSeconds() - cpu0;
+        d1[k].rounds.push(r.roundsPerSecond);
+        d1[k].ops.push(r.opsPerSecond);
+        d1[k].cpu.push((cpuSeconds / r.seconds) * 100);
+        d1[k].cpuPerRound.push((cpuSeconds / r.rounds) * 1e6);
+        d1[k].clientCpu.push(r.clientCpu);
+        line.push(`${k} ${fmtOps(r.roundsPerSecond)} pipelines/s (server CPU ${((cpuSeconds / r.seconds) * 100).toFixed(0)}%, client ${r.clientCpu.toFixed(0)}%)`);
+      }
+      console.log(`D1 run ${rep + 1}: ${line.join(', ')}; ratio ${(d1.dag.rounds[rep] / d1.three.rounds[rep]).toFixed(2)}×`);
+    }
+    // Every client's last pipeline left its own right answer: none read another's tensors.
+    for (let i = 0; i < D1_CLIENTS; i++) {
+      const { output } = d1Pipeline(i);
+      const out = await requestValue(sb.port, ['AI.TENSORGET', output, 'VALUES']);
+      if (valuesOf(out)?.join() !== EXPECTED_SUM.join()) throw new Error(`stormbreaker: ${output} holds ${describeValue(out)} after D1, not [${EXPECTED_SUM}]`);
+    }
+    await verifyDag(sb);
+
     // ---- E1: PING while the CPU queue is busy with a slow model -----------------------------------
     const { rounds, runMs } = await calibrateSlowModel(sb, sbClient);
     console.log(`E1 slow model: ${rounds} rounds of a 256×256 matmul + tanh, one run ${runMs.toFixed(0)} ms on our server`);
@@ -317,6 +411,11 @@ async function main(): Promise<void> {
     const m2Cell = (k: M2Key) => `${fmtUs(p50(k))} (p99 ${fmtUs(median(m2[k].p99))}, CPU ${fmtUs(median(m2[k].cpu))}/req)`;
     const overhead = perRun((p) => p.model - p.inProcess);
     const m2Ratio = perRun((p) => (p.model - p.inProcess) / p.redisPing);
+    // D1's ratio is taken within each run, from the two adjacent windows, then the median, like M2's:
+    // this machine drifts by more than the effect within seconds, and a ratio of medians could pair
+    // a quiet window of one form with a busy one of the other.
+    const d1Ratio = median(d1.dag.rounds.map((dag, i) => dag / d1.three.rounds[i]));
+    const d1Cell = (k: D1Key) => `${fmtOps(median(d1[k].rounds))} pipelines/s (${fmtOps(median(d1[k].ops))} commands/s), server CPU ${median(d1[k].cpu).toFixed(0)}%`;
     const e1Of = (k: E1Key, f: 'p50' | 'p99' | 'max') => median(e1[k].map((s) => s[f]));
     const e1P99 = e1Of('sbBusy', 'p99');
 
@@ -330,6 +429,8 @@ async function main(): Promise<void> {
     console.log(`| M2 | server overhead = MODELEXECUTE − in-process (per run), vs PING p50 | ${fmtUs(overhead)} | PING ${fmtUs(p50('redisPing'))} | ${m2Ratio.toFixed(2)}× | ${TARGETS.M2.text} ${met(m2Ratio <= 1.5)} |`);
     console.log(`| M2 | PING p50, 1 client (same raw client) | ${m2Cell('sbPing')} | ${m2Cell('redisPing')} | ${perRun((p) => p.sbPing / p.redisPing).toFixed(2)}× | |`);
     console.log(`| M2 | AI.TENSORGET c BLOB p50, 1 client (an AI command, no model) | ${m2Cell('sbTensorGet')} | | | |`);
+    console.log(`| D1 | AI.TENSORSET + AI.MODELEXECUTE + AI.TENSORGET VALUES, each after the last reply, ${D1_CLIENTS} clients on own keys | ${d1Cell('three')} | | | |`);
+    console.log(`| D1 | AI.DAGEXECUTE PERSIST 2 in out \\|> the same three, ${D1_CLIENTS} clients on own keys | ${d1Cell('dag')} | | ${d1Ratio.toFixed(2)}× the three commands | ${TARGETS.D1.text} ${met(d1Ratio >= D1_MIN_RATIO)} |`);
     console.log(`| E1 | PING p50 / p99 / max, idle, one every ${E1_PING_INTERVAL_MS} ms | ${fmtMs(e1Of('sbIdle', 'p50'))} / ${fmtMs(e1Of('sbIdle', 'p99'))} / ${fmtMs(e1Of('sbIdle', 'max'))} | ${fmtMs(e1Of('redisIdle', 'p50'))} / ${fmtMs(e1Of('redisIdle', 'p99'))} / ${fmtMs(e1Of('redisIdle', 'max'))} | | |`);
     console.log(`| E1 | PING p50 / p99 / max, ${E1_BUSY_CLIENTS} clients running a ${runMs.toFixed(0)} ms model back to back | ${fmtMs(e1Of('sbBusy', 'p50'))} / ${fmtMs(e1P99)} / ${fmtMs(e1Of('sbBusy', 'max'))} | | ${(e1P99 / e1Of('redisIdle', 'p99')).toFixed(1)}× redis idle p99 | ${TARGETS.E1.text} ${met(e1P99 <= E1_P99_LIMIT_MS * 1000)} |`);
 
@@ -342,11 +443,13 @@ async function main(): Promise<void> {
     console.log(`  MODELEXECUTE beyond TENSORGET and the in-process run (the run as the server does it): ${fmtUs(perRun((p) => p.model - p.sbTensorGet - p.inProcess))}`);
     console.log(`  server CPU per request: MODELEXECUTE ${fmtUs(median(m2.model.cpu))}, TENSORGET ${fmtUs(median(m2.sbTensorGet.cpu))}, PING ${fmtUs(median(m2.sbPing.cpu))} (redis-server PING ${fmtUs(median(m2.redisPing.cpu))})`);
     console.log(`  server CPU under M1, median % of one core: stormbreaker ${median(m1.sb.cpu).toFixed(0)}%, redis-server ${median(m1.redis.cpu).toFixed(0)}%`);
+    console.log(`  D1 server CPU per pipeline: three commands ${fmtUs(median(d1.three.cpuPerRound))}, DAGEXECUTE ${fmtUs(median(d1.dag.cpuPerRound))}; load client CPU ${median(d1.three.clientCpu).toFixed(0)}% / ${median(d1.dag.clientCpu).toFixed(0)}% of one core`);
     console.log(`  E1: queue busy ${median(e1Busy.utilisation).toFixed(0)}% of the load's span, our server's CPU ${median(e1Busy.cpu).toFixed(0)}% of one core meanwhile`);
 
     console.log('');
     console.log(`M1 ${m1Ratio >= 0.8 ? 'met' : 'NOT met'}: ${TARGETS.M1.what} ${TARGETS.M1.text} (${m1Ratio.toFixed(2)}×: ${fmtOps(median(m1.sb.ops))} vs ${fmtOps(median(m1.redis.ops))} ops/s)`);
     console.log(`M2 ${m2Ratio <= 1.5 ? 'met' : 'NOT met'}: ${TARGETS.M2.what} ${TARGETS.M2.text} (${m2Ratio.toFixed(2)}×: overhead ${fmtUs(overhead)} of MODELEXECUTE ${fmtUs(p50('model'))} over in-process ${fmtUs(p50('inProcess'))}, vs PING ${fmtUs(p50('redisPing'))})`);
+    console.log(`D1 ${d1Ratio >= D1_MIN_RATIO ? 'met' : 'NOT met'}: ${TARGETS.D1.what} ${TARGETS.D1.text} (${d1Ratio.toFixed(2)}×: ${fmtOps(median(d1.dag.rounds))} vs ${fmtOps(median(d1.three.rounds))} pipelines/s)`);
     console.log(`E1 ${e1P99 <= E1_P99_LIMIT_MS * 1000 ? 'met' : 'NOT met'}: ${TARGETS.E1.what} ${TARGETS.E1.text} (p99 ${fmtMs(e1P99)}; idle ${fmtMs(e1Of('sbIdle', 'p99'))}, redis-server idle ${fmtMs(e1Of('redisIdle', 'p99'))})`);
     console.log(`\ntotal ${((Date.now() - began) / 1000).toFixed(0)} s`);
   } finally {

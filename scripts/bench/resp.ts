@@ -135,3 +135,42 @@ function decodeSimple(bytes: Buffer): Reply {
     default: return new Error(`unsupported reply type ${JSON.stringify(bytes.toString('latin1', 0, 1))}`);
   }
 }
+
+/**
+ * A whole reply, arrays included: for the checks that compare what is inside an array reply (a DAG's
+ * per-op replies, TENSORGET VALUES). Integers (`:`) and RESP3 doubles (`,`) become numbers.
+ */
+export type Value = string | number | Buffer | null | Error | Value[];
+
+/** Opens a connection, sends one command and decodes its whole reply (setup and checks only). */
+export function requestValue(port: number, args: readonly Arg[], timeoutMs = 5000): Promise<Value> {
+  return requestRaw(port, args, timeoutMs).then((bytes) => decodeValue(bytes, { at: 0 }));
+}
+
+function decodeValue(bytes: Buffer, cursor: { at: number }): Value {
+  const eol = bytes.indexOf('\r\n', cursor.at);
+  if (eol === -1) throw new Error('truncated reply');
+  const type = bytes[cursor.at];
+  const text = bytes.toString('latin1', cursor.at + 1, eol);
+  cursor.at = eol + 2;
+  switch (type) {
+    case 0x2b: return text; // +
+    case 0x2d: return new Error(text); // -
+    case 0x3a: // :
+    case 0x2c: return Number(text); // ,
+    case 0x5f: return null; // _ (RESP3 null)
+    case 0x24: { // $
+      const n = Number(text);
+      if (n < 0) return null;
+      const body = bytes.subarray(cursor.at, cursor.at + n);
+      cursor.at += n + 2;
+      return body;
+    }
+    case 0x2a: { // *
+      const n = Number(text);
+      if (n < 0) return null;
+      return Array.from({ length: n }, () => decodeValue(bytes, cursor));
+    }
+    default: throw new Error(`unsupported reply type ${JSON.stringify(String.fromCharCode(type))}`);
+  }
+}
