@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <functional>
+#include <string>
 
 namespace stormbreaker {
 
@@ -20,6 +21,10 @@ struct AddonState {
 };
 
 inline AddonState& StateOf(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
+
+class DeviceQueue;
+// The queue of `device`, or nullptr with the spec's error thrown to JS when it cannot be made.
+DeviceQueue* QueueOrThrow(Napi::Env env, const std::string& device, int threads);
 
 // Called on the JS thread before work is handed to a device thread.
 void BeginAsync(Napi::Env env);

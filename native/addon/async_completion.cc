@@ -1,6 +1,14 @@
 #include "addon_state.h"
 
+#include "../exec/device_queue.h"
+
 namespace stormbreaker {
+
+DeviceQueue* QueueOrThrow(Napi::Env env, const std::string& device, int threads) {
+  DeviceQueue* queue = DeviceQueue::For(device, threads);
+  if (queue == nullptr) Napi::Error::New(env, "ERR Could not initialize queue on requested device").ThrowAsJavaScriptException();
+  return queue;
+}
 
 void BeginAsync(Napi::Env env) {
   AddonState& state = StateOf(env);

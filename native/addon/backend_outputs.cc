@@ -39,7 +39,11 @@ void BackendOutputs::Run(const std::vector<Tensor*>& inputs, bool wantOutputs, c
   micros_ = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
   for (DLManagedTensor* m : in) m->deleter(m);
   if (rc != 0 && error_.code == 0) error_.code = rc;
-  if (rc != 0) return;
+  if (rc != 0) {
+    // A backend may fail after handing over some outputs: they are ours to free.
+    for (size_t i = 0; i < produced && i < out.size(); i++) out[i]->deleter(out[i]);
+    return;
+  }
   for (size_t i = 0; i < produced; i++) {
     Tensor* t = AdoptOutput(out[i]);
     if (t == nullptr) {

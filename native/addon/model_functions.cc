@@ -97,10 +97,12 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
   work->options.output_names = work->outputPtrs.data();
   work->options.n_outputs = work->outputPtrs.size();
   int threads = info[3].ToNumber().Int32Value();
+  DeviceQueue* queue = QueueOrThrow(env, work->device, threads);
+  if (queue == nullptr) return env.Undefined();
 
   AddonState* state = &StateOf(env);
   BeginAsync(env);
-  DeviceQueue::For(work->device, threads).Push([work, api, state] {
+  queue->Push([work, api, state] {
     int rc = api->model_create(work->data, work->length, &work->options, &work->model, &work->error);
     FinishAsync(state, [work, api, rc](Napi::Env env) {
       work->blob.Reset();
@@ -147,19 +149,21 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
     if (t == nullptr) return env.Undefined();
     work->inputs.push_back(t);
   }
+  std::string device = info[1].ToString().Utf8Value();
+  int threads = info[2].ToNumber().Int32Value();
+  DeviceQueue* queue = QueueOrThrow(env, device, threads);
+  if (queue == nullptr) return env.Undefined();
   // References for the device thread; dropped when the result is back on the JS thread.
   for (Tensor* t : work->inputs) t->Retain();
   model->Retain();
   work->model = model;
-  std::string device = info[1].ToString().Utf8Value();
-  int threads = info[2].ToNumber().Int32Value();
   // TIMEOUT is a queue-wait deadline (spec 10.3): a run that waited longer is dropped unexecuted.
   int64_t timeoutMs = info[4].IsNumber() ? info[4].As<Napi::Number>().Int64Value() : 0;
   auto enqueued = std::chrono::steady_clock::now();
 
   AddonState* state = &StateOf(env);
   BeginAsync(env);
-  DeviceQueue::For(device, threads).Push([work, state, timeoutMs, enqueued] {
+  queue->Push([work, state, timeoutMs, enqueued] {
     bool timedOut = timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs);
     if (!timedOut) {
       const SBBackendApi* api = work->model->api();

@@ -56,9 +56,11 @@ Napi::Value ScriptCreate(const Napi::CallbackInfo& info) {
   auto work = std::make_shared<Work>(env);
   work->source = info[1].ToString().Utf8Value();
   work->device = info[2].ToString().Utf8Value();
+  DeviceQueue* queue = QueueOrThrow(env, work->device, info[3].ToNumber().Int32Value());
+  if (queue == nullptr) return env.Undefined();
   AddonState* state = &StateOf(env);
   BeginAsync(env);
-  DeviceQueue::For(work->device, info[3].ToNumber().Int32Value()).Push([work, api, state] {
+  queue->Push([work, api, state] {
     int rc = api->script_create(work->source.c_str(), work->device.c_str(), &work->script, &work->error);
     FinishAsync(state, [work, api, rc](Napi::Env env) {
       if (rc != 0) {
@@ -110,6 +112,8 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
     if (t == nullptr) return env.Undefined();
     work->inputs.push_back(t);
   }
+  DeviceQueue* queue = QueueOrThrow(env, info[1].ToString().Utf8Value(), info[2].ToNumber().Int32Value());
+  if (queue == nullptr) return env.Undefined();
   for (Tensor* t : work->inputs) t->Retain();
   script->Retain();
   work->script = script;
@@ -120,11 +124,10 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
   work->wantOutputs = info[8].ToBoolean();
   int64_t timeoutMs = info[9].IsNumber() ? info[9].As<Napi::Number>().Int64Value() : 0;
   auto enqueued = std::chrono::steady_clock::now();
-  std::string device = info[1].ToString().Utf8Value();
 
   AddonState* state = &StateOf(env);
   BeginAsync(env);
-  DeviceQueue::For(device, info[2].ToNumber().Int32Value()).Push([work, state, timeoutMs, enqueued] {
+  queue->Push([work, state, timeoutMs, enqueued] {
     bool timedOut = timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs);
     if (!timedOut) {
       std::vector<const char*> keys, args;

@@ -46,13 +46,18 @@ std::mutex registry_mutex;
 auto* registry = new std::vector<std::unique_ptr<DeviceQueue>>();
 }  // namespace
 
-DeviceQueue& DeviceQueue::For(const std::string& device, int threads) {
+DeviceQueue* DeviceQueue::For(const std::string& device, int threads) {
   std::lock_guard<std::mutex> lock(registry_mutex);
   for (auto& queue : *registry) {
-    if (queue->device() == device) return *queue;
+    if (queue->device() == device) return queue.get();
   }
-  registry->push_back(std::make_unique<DeviceQueue>(device, threads));
-  return *registry->back();
+  if (registry->size() >= kMaxQueues) return nullptr;
+  try {
+    registry->push_back(std::make_unique<DeviceQueue>(device, threads));
+  } catch (const std::exception&) {
+    return nullptr;  // the system refused a thread; threads already started keep serving nothing
+  }
+  return registry->back().get();
 }
 
 std::vector<DeviceQueue::Snapshot> DeviceQueue::All() {

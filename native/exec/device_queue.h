@@ -24,9 +24,13 @@ class DeviceQueue {
   const std::string& device() const { return device_; }
   int threads() const { return static_cast<int>(threads_.size()); }
 
-  // The queue of an (upper-cased) device, created with `threads` threads on first use. Queues
-  // live until the process ends; their threads are detached so exit never waits on a long run.
-  static DeviceQueue& For(const std::string& device, int threads);
+  // The queue of an (upper-cased) device, created with `threads` threads on first use; nullptr
+  // when it cannot be made (threads refused, or kMaxQueues exist). Queues live until the process
+  // ends; their threads are detached so exit never waits on a long run.
+  static DeviceQueue* For(const std::string& device, int threads);
+
+  // Queues are never freed, so clients must not be able to make them without bound.
+  static constexpr size_t kMaxQueues = 64;
 
   struct Snapshot {
     std::string device;

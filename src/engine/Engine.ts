@@ -35,6 +35,15 @@ export type Key = string | Uint8Array;
  * engine.setTensor('a', Tensor.fromArray([[1, 2], [3, 4]], 'FLOAT'));
  * engine.getTensor('a').toArray();  // [1, 2, 3, 4]
  */
+/** A native call whose failure, thrown at once or rejected later, is a backend's one-line message. */
+async function backendCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw err instanceof StormbreakerError ? err : new StormbreakerError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 /** The internal names of keys given on the wire or by a library user. */
 const names = (keys: readonly Key[]): string[] => keys.map(keyName);
 
@@ -142,15 +151,13 @@ export class Engine {
    */
   async storeModel(key: Key, spec: ModelSpec): Promise<void> {
     ensureBackend(spec.backend, this.settings.backendsPath);
-    const handle = await native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.settings.threadsPerQueue, {
+    const handle = await backendCall(() => native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.settings.threadsPerQueue, {
       batchsize: spec.batchsize ?? 0,
       intraOpThreads: this.settings.intraOpParallelism,
       interOpThreads: this.settings.interOpParallelism,
       inputs: spec.inputs ?? [],
       outputs: spec.outputs ?? [],
-    }).catch((err: unknown) => {
-      throw new StormbreakerError(err instanceof Error ? err.message : String(err));
-    });
+    }));
     const name = keyName(key);
     const existing = this.keyspace.get(name);
     // Checked after the load, as RedisAI does (spec §0.4).
@@ -211,14 +218,14 @@ export class Engine {
 
   /** @internal One model run on its device queue, with its statistics recorded under `name`. */
   runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number) {
-    return this.accounted(name, native.modelRun(model.handle, model.device.toUpperCase(), this.settings.threadsPerQueue,
+    return this.accounted(name, () => native.modelRun(model.handle, model.device.toUpperCase(), this.settings.threadsPerQueue,
       inputs.map((t) => t.handle), timeout));
   }
 
   /** @internal One script call on its device queue, with its statistics recorded under `name`. */
   runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
     args: readonly Buffer[], wantOutputs: boolean, timeout: number) {
-    return this.accounted(name, native.scriptRun(script.handle, script.device.toUpperCase(), this.settings.threadsPerQueue,
+    return this.accounted(name, () => native.scriptRun(script.handle, script.device.toUpperCase(), this.settings.threadsPerQueue,
       fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle), keys, args, wantOutputs, timeout, this.scriptHost()));
   }
 
@@ -236,11 +243,11 @@ export class Engine {
   private host?: ScriptHostHandler;
 
   /** Settles a run's promise into tensors, recording its statistics under `name` (spec §7). */
-  private async accounted(name: string, running: Promise<RunResult>): Promise<{ outputs: Tensor[]; status: RunStatus }> {
+  private async accounted(name: string, running: () => Promise<RunResult>): Promise<{ outputs: Tensor[]; status: RunStatus }> {
     const stat = this.stats.get(name);
     let result;
     try {
-      result = await running;
+      result = await running();
     } catch (err) {
       if (stat !== undefined) this.stats.recordError(stat);
       throw new StormbreakerError(err instanceof Error ? err.message : String(err));
@@ -259,10 +266,7 @@ export class Engine {
   async storeScript(key: Key, spec: { device: string; source: string | Buffer; entryPoints?: readonly string[]; tag?: string | Buffer }): Promise<void> {
     ensureBackend('TORCH', this.settings.backendsPath);
     const source = Buffer.from(spec.source);
-    const handle = await native.scriptCreate('TORCH', source.toString('utf8'), spec.device.toUpperCase(), this.settings.threadsPerQueue)
-      .catch((err: unknown) => {
-        throw new StormbreakerError(err instanceof Error ? err.message : String(err));
-      });
+    const handle = await backendCall(() => native.scriptCreate('TORCH', source.toString('utf8'), spec.device.toUpperCase(), this.settings.threadsPerQueue));
     const entryPoints = spec.entryPoints ?? [];
     for (const fn of entryPoints) {
       const problem = native.scriptCheckEntryPoint(handle, fn);

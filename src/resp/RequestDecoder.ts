@@ -16,6 +16,8 @@ const MAX_LINE = 64 * 1024;
 const UNAUTHENTICATED_MAX_ARGS = 10;
 const UNAUTHENTICATED_MAX_BULK = 16384;
 const INT_MAX = 2147483647;
+/** What one argument costs beyond its bytes (its header line and a Buffer object), for the limit. */
+const ARGUMENT_OVERHEAD = 128;
 
 /**
  * A violation of the protocol. `message` is Redis's error text; the connection replies with it
@@ -106,8 +108,9 @@ export class RequestDecoder {
           const lineEnd = this.findLineEnd(buf, pos);
           if (lineEnd < 0) break;
           const count = parseLength(buf, pos + 1, lineEnd);
-          if (count === undefined || count > INT_MAX || (!this.authenticated && count > UNAUTHENTICATED_MAX_ARGS)) {
-            throw new ProtocolError('ERR Protocol error: invalid multibulk length');
+          if (count === undefined || count > INT_MAX) throw new ProtocolError('ERR Protocol error: invalid multibulk length');
+          if (!this.authenticated && count > UNAUTHENTICATED_MAX_ARGS) {
+            throw new ProtocolError('ERR Protocol error: unauthenticated multibulk length');
           }
           pos = lineEnd + 2;
           if (count > 0) {
@@ -136,11 +139,15 @@ export class RequestDecoder {
       const lineEnd = this.findLineEnd(buf, pos);
       if (lineEnd < 0) break;
       const length = parseLength(buf, pos + 1, lineEnd);
-      if (length === undefined || length < 0 || length > this.limits.maxBulkLength ||
-          (!this.authenticated && length > UNAUTHENTICATED_MAX_BULK)) {
+      if (length === undefined || length < 0 || length > this.limits.maxBulkLength) {
         throw new ProtocolError('ERR Protocol error: invalid bulk length');
       }
-      this.requestBytes += length;
+      if (!this.authenticated && length > UNAUTHENTICATED_MAX_BULK) {
+        throw new ProtocolError('ERR Protocol error: unauthenticated bulk length');
+      }
+      // Each argument also costs its header and a Buffer object: count those too, so a flood of
+      // empty arguments cannot grow memory without reaching the limit.
+      this.requestBytes += length + ARGUMENT_OVERHEAD;
       if (this.requestBytes > this.limits.maxQueryBuffer) {
         // Redis closes such a client without a reply (it only logs).
         throw new ProtocolError('ERR Protocol error: query buffer limit reached', false);

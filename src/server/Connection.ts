@@ -36,11 +36,16 @@ export class Connection implements ClientInfo {
   private readonly out = new OutputBuffer();
   private readonly pending: PendingReply[] = [];
   private closeRequested = false;
+  private protocolFailed = false;
   private closed = false;
   // Like a blocked Redis client: while a command runs asynchronously (a model on its device
   // queue), this client's later requests wait, so each one sees the effects of those before it.
   private blocked = false;
-  private readonly waiting: Buffer[][] = [];
+  private readonly waiting: Array<Buffer[] | ProtocolError> = [];
+  // Why reading is paused: the client is not reading its replies, or it is too far ahead of a
+  // blocked command. Reading resumes only when neither holds.
+  private pausedForOutput = false;
+  private pausedForWaiting = false;
 
   constructor(
     readonly id: number,
@@ -54,7 +59,10 @@ export class Connection implements ClientInfo {
     this.decoder.authenticated = this.authenticated;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => socket.resume());
+    socket.on('drain', () => {
+      this.pausedForOutput = false;
+      this.updateReading();
+    });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.closed = true;
@@ -67,16 +75,29 @@ export class Connection implements ClientInfo {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closeRequested) return;
+    if (this.closeRequested || this.protocolFailed) return;
     try {
       this.decoder.push(chunk, (args) => this.execute(args));
     } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.server.logger.verbose(`Protocol error from client ${this.address}: ${err.message}`);
-      if (err.reply) this.queue(new ErrorReply(err.message));
-      this.closeRequested = true;
+      // Whatever goes wrong with one client's bytes ends that connection, never the server.
+      const failure = err instanceof ProtocolError ? err : new ProtocolError(`ERR ${(err as Error).message ?? String(err)}`);
+      this.server.logger.verbose(`Closing client ${this.address}: ${failure.message}`);
+      this.protocolFailed = true;
+      // Requests before the fault still run and get their replies first.
+      if (this.blocked) this.waiting.push(failure);
+      else this.fail(failure);
     }
     this.flush();
+  }
+
+  private fail(failure: ProtocolError): void {
+    if (failure.reply) this.queue(new ErrorReply(failure.message));
+    this.closeRequested = true;
+  }
+
+  private updateReading(): void {
+    if (this.pausedForOutput || this.pausedForWaiting) this.socket.pause();
+    else this.socket.resume();
   }
 
   private execute(args: Buffer[]): void {
@@ -84,7 +105,10 @@ export class Connection implements ClientInfo {
     if (this.blocked) {
       this.waiting.push(args);
       // A client pipelining far ahead of a blocked command stops being read until it catches up.
-      if (this.waiting.length === MAX_WAITING) this.socket.pause();
+      if (this.waiting.length >= MAX_WAITING && !this.pausedForWaiting) {
+        this.pausedForWaiting = true;
+        this.updateReading();
+      }
       return;
     }
     const result = this.server.dispatch(this, args);
@@ -105,9 +129,14 @@ export class Connection implements ClientInfo {
   /** Runs the requests that waited for a blocking command, until the next one blocks. */
   private unblock(): void {
     this.blocked = false;
-    while (!this.blocked && this.waiting.length > 0 && !this.closed) {
-      if (this.waiting.length === MAX_WAITING) this.socket.resume();
-      this.execute(this.waiting.shift()!);
+    while (!this.blocked && this.waiting.length > 0 && !this.closed && !this.closeRequested) {
+      const next = this.waiting.shift()!;
+      if (next instanceof ProtocolError) this.fail(next);
+      else this.execute(next);
+    }
+    if (this.pausedForWaiting && this.waiting.length < MAX_WAITING) {
+      this.pausedForWaiting = false;
+      this.updateReading();
     }
   }
 
@@ -140,7 +169,10 @@ export class Connection implements ClientInfo {
         this.socket.uncork();
       }
       // A client that does not read its replies stops being read until it does (bounded memory).
-      if (!writable) this.socket.pause();
+      if (!writable && !this.pausedForOutput) {
+        this.pausedForOutput = true;
+        this.updateReading();
+      }
     }
     // Like Redis, close fully once the last reply is written (not half-open).
     if (this.closeRequested && this.pending.length === 0) this.socket.end(() => this.socket.destroy());

@@ -1,3 +1,4 @@
+import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { commandTable } from '../commands';
@@ -199,12 +200,13 @@ export class Server implements ServerInfo {
 
   private configParameters(): ConfigParameter[] {
     const o = this.options;
-    const size = (name: string, read: () => number, write: (n: number) => void): ConfigParameter => ({
+    const size = (name: string, read: () => number, write: (n: number) => void, max = Number.MAX_SAFE_INTEGER): ConfigParameter => ({
       name,
       get: () => String(read()),
       set: (value) => {
         const n = parseMemorySize(value);
         if (n === undefined || n <= 0) return `ERR CONFIG SET failed (possibly related to argument '${name}') - argument couldn't be parsed into an integer`;
+        if (n > max) return `ERR CONFIG SET failed (possibly related to argument '${name}') - argument must be between 1 and ${max} inclusive`;
         write(n);
         return undefined;
       },
@@ -223,7 +225,8 @@ export class Server implements ServerInfo {
         },
       },
       size('maxclients', () => o.maxclients, (n) => (o.maxclients = n)),
-      size('proto-max-bulk-len', () => o.protoMaxBulkLen, (n) => (o.protoMaxBulkLen = n)),
+      // One bulk string is one Buffer, which Node caps in size.
+      size('proto-max-bulk-len', () => o.protoMaxBulkLen, (n) => (o.protoMaxBulkLen = n), MAX_BULK_LENGTH),
       size('client-query-buffer-limit', () => o.clientQueryBufferLimit, (n) => (o.clientQueryBufferLimit = n)),
       {
         name: 'loglevel',
@@ -241,6 +244,8 @@ export class Server implements ServerInfo {
     ];
   }
 }
+
+const MAX_BULK_LENGTH = Math.min(buffer.constants.MAX_LENGTH, 4 * 1024 ** 3);
 
 /** Redis 7's text for an unknown command, quoting the start of its arguments. */
 function unknownCommand(name: string, args: readonly Buffer[]): string {

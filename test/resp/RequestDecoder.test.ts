@@ -69,8 +69,8 @@ describe('RequestDecoder', () => {
 
   it('enforces the stricter limits before authentication', () => {
     const unauth = (d: RequestDecoder) => (d.authenticated = false);
-    assert.equal(decodeBothWays('*11\r\n', unauth).error, 'ERR Protocol error: invalid multibulk length');
-    assert.equal(decodeBothWays('*1\r\n$16385\r\n', unauth).error, 'ERR Protocol error: invalid bulk length');
+    assert.equal(decodeBothWays('*11\r\n', unauth).error, 'ERR Protocol error: unauthenticated multibulk length');
+    assert.equal(decodeBothWays('*1\r\n$16385\r\n', unauth).error, 'ERR Protocol error: unauthenticated bulk length');
     assert.equal(decodeBothWays('*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n', unauth).error, undefined);
   });
 
@@ -88,6 +88,12 @@ describe('RequestDecoder', () => {
       () => q.push(Buffer.from('*2\r\n$10\r\n0123456789\r\n$10\r\n'), () => undefined),
       (e: unknown) => e instanceof ProtocolError && e.reply === false,
     );
+  });
+
+  it('counts every argument against the query buffer limit, empty ones included', () => {
+    const d = new RequestDecoder({ maxBulkLength: 10, maxQueryBuffer: 1000 });
+    const flood = Buffer.concat([Buffer.from('*2000000000\r\n'), Buffer.from('$0\r\n\r\n'.repeat(100))]);
+    assert.throws(() => d.push(flood, () => undefined), (e: unknown) => e instanceof ProtocolError && e.reply === false);
   });
 
   it('streams a bulk that spans reads into the destination it is given, and slices one that does not', () => {

@@ -117,7 +117,14 @@ std::vector<at::Tensor> ModelExecute(const std::string& key, const std::vector<a
     throw std::runtime_error(err.message);
   }
   std::vector<at::Tensor> result;
-  for (size_t i = 0; i < produced; i++) result.push_back(Import(out[i]));
+  for (size_t i = 0; i < produced; i++) {
+    try {
+      result.push_back(Import(out[i]));
+    } catch (...) {
+      for (size_t j = i + 1; j < produced; j++) out[j]->deleter(out[j]);  // Import freed out[i]
+      throw;
+    }
+  }
   return result;
 }
 

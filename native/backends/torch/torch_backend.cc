@@ -353,6 +353,7 @@ int ScriptRun(SBScript* handle, const char* fn, int entry, DLManagedTensor* cons
     if (max_outputs == 0) return;
     std::vector<at::Tensor> produced;
     if (!Flatten(result, &produced)) throw std::runtime_error("Function returned non-tensor values" + name);
+    if (produced.size() > max_outputs) throw std::runtime_error("Function returned unexpected number of outputs - " + name);
     ExportAll(produced, borrowed, outputs, max_outputs, n_outputs);
   });
 }
