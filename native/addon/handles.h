@@ -4,6 +4,9 @@
 #pragma once
 #include <napi.h>
 
+#include <string>
+#include <vector>
+
 #include "../core/storage.h"
 #include "../core/tensor.h"
 
@@ -13,8 +16,22 @@ namespace stormbreaker {
 Napi::Value TensorHandle(Napi::Env env, Tensor* tensor);
 Napi::Value StorageHandle(Napi::Env env, Storage* storage);
 
-// The object behind a handle, or nullptr (with a JS TypeError thrown) when it is not one.
-Tensor* TensorFrom(Napi::Env env, Napi::Value value);
-Storage* StorageFrom(Napi::Env env, Napi::Value value);
+// The object behind a handle, or nullptr (with a JS TypeError thrown) when it is not one. Every
+// core type handed out as a handle starts with a magic number its IsValid() checks.
+template <typename T>
+T* HandleFrom(Napi::Env env, Napi::Value value, const char* what) {
+  if (value.IsExternal()) {
+    T* object = static_cast<T*>(value.As<Napi::External<void>>().Data());
+    if (object != nullptr && object->IsValid()) return object;
+  }
+  Napi::TypeError::New(env, std::string("expected a ") + what + " handle").ThrowAsJavaScriptException();
+  return nullptr;
+}
+
+inline Tensor* TensorFrom(Napi::Env env, Napi::Value value) { return HandleFrom<Tensor>(env, value, "tensor"); }
+inline Storage* StorageFrom(Napi::Env env, Napi::Value value) { return HandleFrom<Storage>(env, value, "storage"); }
+
+// The items of a JS array as byte strings (Buffers as they are, anything else as UTF-8 text).
+std::vector<std::string> StringList(Napi::Value value);
 
 }  // namespace stormbreaker

@@ -15,22 +15,8 @@
 namespace stormbreaker {
 namespace {
 
-Model* ModelFrom(Napi::Env env, Napi::Value value) {
-  if (value.IsExternal()) {
-    auto* model = static_cast<Model*>(value.As<Napi::External<void>>().Data());
-    if (model != nullptr && model->IsValid()) return model;
-  }
-  Napi::TypeError::New(env, "expected a model handle").ThrowAsJavaScriptException();
-  return nullptr;
-}
+Model* ModelFrom(Napi::Env env, Napi::Value value) { return HandleFrom<Model>(env, value, "model"); }
 
-std::vector<std::string> StringList(Napi::Value value) {
-  std::vector<std::string> out;
-  if (!value.IsArray()) return out;
-  Napi::Array array = value.As<Napi::Array>();
-  for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).ToString().Utf8Value());
-  return out;
-}
 
 Napi::Array Names(Napi::Env env, const std::vector<std::string>& names) {
   Napi::Array out = Napi::Array::New(env, names.size());

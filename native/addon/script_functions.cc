@@ -16,26 +16,8 @@
 namespace stormbreaker {
 namespace {
 
-Script* ScriptFrom(Napi::Env env, Napi::Value value) {
-  if (value.IsExternal()) {
-    auto* script = static_cast<Script*>(value.As<Napi::External<void>>().Data());
-    if (script != nullptr && script->IsValid()) return script;
-  }
-  Napi::TypeError::New(env, "expected a script handle").ThrowAsJavaScriptException();
-  return nullptr;
-}
+Script* ScriptFrom(Napi::Env env, Napi::Value value) { return HandleFrom<Script>(env, value, "script"); }
 
-std::vector<std::string> Strings(Napi::Value value) {
-  std::vector<std::string> out;
-  if (!value.IsArray()) return out;
-  Napi::Array array = value.As<Napi::Array>();
-  for (uint32_t i = 0; i < array.Length(); i++) {
-    Napi::Value item = array.Get(i);
-    out.push_back(item.IsBuffer() ? std::string(item.As<Napi::Buffer<char>>().Data(), item.As<Napi::Buffer<char>>().Length())
-                                  : item.ToString().Utf8Value());
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -119,8 +101,8 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
   work->script = script;
   work->fn = info[3].ToString().Utf8Value();
   work->entry = info[4].ToBoolean();
-  work->keys = Strings(info[6]);
-  work->args = Strings(info[7]);
+  work->keys = StringList(info[6]);
+  work->args = StringList(info[7]);
   work->wantOutputs = info[8].ToBoolean();
   int64_t timeoutMs = info[9].IsNumber() ? info[9].As<Napi::Number>().Int64Value() : 0;
   auto enqueued = std::chrono::steady_clock::now();
