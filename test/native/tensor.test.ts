@@ -103,3 +103,24 @@ describe('zero-copy BLOB path', () => {
     assert.ok(native.tensorDataAlignment(tensor.handle) >= 64);
   });
 });
+
+describe('buffer pool', () => {
+  it('reuses the memory of large tensors once they are gone', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    assert.ok(gc !== undefined, 'tests run with --expose-gc (scripts/run-tests.js)');
+    const size = 1 << 18; // 1 MiB of FLOAT: above the pool's 64 KiB threshold
+    let tensors: Tensor[] | undefined = Array.from({ length: 8 }, () => Tensor.alloc('FLOAT', [size]));
+    assert.equal(tensors.length, 8);
+    tensors = undefined;
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setImmediate(r)); // native finalizers run after the collection
+    }
+    const before = native.poolStats();
+    assert.ok(before.cachedBuffers >= 1, 'freed large buffers are kept for reuse');
+    const again = Array.from({ length: 4 }, () => Tensor.alloc('FLOAT', [size]));
+    const after = native.poolStats();
+    assert.ok(after.hits >= before.hits + 1, 'new large tensors take pooled buffers');
+    assert.ok(again.every((t) => native.tensorDataAlignment(t.handle) >= 64));
+  });
+});
