@@ -141,7 +141,7 @@ ENV
 
 # --- Tools the tests and benchmarks drive (real third-party clients and a reference server) ------
 if [ $with_test_tools -eq 1 ]; then
-  apt_ensure redis-server redis-tools python3-redis python3-numpy python3-torch || true
+  apt_ensure redis-server redis-tools python3-redis python3-numpy python3-torch python3-onnx || true
   for t in redis-server redis-cli redis-benchmark; do
     if command -v "$t" >/dev/null; then say "$t" "$(command -v "$t")"; else say "$t" "MISSING"; fi
   done

@@ -43,6 +43,7 @@ if (fs.existsSync(pathsFile)) {
   for (const line of fs.readFileSync(pathsFile, 'utf8').split('\n')) {
     const [name, value] = line.split('=', 2);
     if (name === 'LIBTORCH_DIR' && value) defines.push(`--CDLIBTORCH_DIR=${value}`);
+    if (name === 'ONNXRUNTIME_DIR' && value) defines.push(`--CDONNXRUNTIME_DIR=${value}`);
   }
 }
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');

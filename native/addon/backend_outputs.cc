@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include "handles.h"
 
@@ -15,12 +16,20 @@ constexpr size_t kMaxOutputs = 1024;
 Tensor* AdoptOutput(DLManagedTensor* out) {
   const DLTensor& t = out->dl_tensor;
   DType dtype;
-  if (!FromDLDataType(t.dtype, &dtype) || dtype == DType::String) {
+  if (!FromDLDataType(t.dtype, &dtype)) {
     out->deleter(out);
     return nullptr;
   }
   std::vector<int64_t> shape(t.shape, t.shape + t.ndim);
-  size_t bytes = static_cast<size_t>(ElementCount(shape)) * ElementSize(dtype);
+  int64_t count = ElementCount(shape);
+  size_t bytes = static_cast<size_t>(count) * ElementSize(dtype);
+  if (dtype == DType::String) {
+    // A STRING output is `count` NUL-terminated elements one after another: its length is where
+    // the last one ends.
+    const char* base = static_cast<const char*>(t.data) + t.byte_offset;
+    bytes = 0;
+    for (int64_t i = 0; i < count; i++) bytes += std::strlen(base + bytes) + 1;
+  }
   Storage* storage = Storage::AdoptManaged(out, bytes);
   Tensor* tensor = Tensor::Create(dtype, std::move(shape), storage, 0, bytes);
   storage->Release();

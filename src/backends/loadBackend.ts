@@ -7,7 +7,7 @@ import { native } from '../native';
 /** What a backend needs and how to get it, for the error a user sees when it is missing. */
 const FIX: Record<Backend, string> = {
   TORCH: 'install libtorch with ./get_deps.sh (or set LIBTORCH) and rebuild with npm run build:native',
-  ONNX: 'the ONNX backend is not part of this build yet',
+  ONNX: 'fetch ONNX Runtime with ./get_deps.sh (or set ONNXRUNTIME_DIR) and rebuild with npm run build:native',
   TF: 'the TF backend is not part of this build yet',
   TFLITE: 'the TFLITE backend is not part of this build yet',
 };

@@ -1,0 +1,307 @@
+// The ONNX backend: ONNX Runtime sessions behind the C table of backend_api.h, built as its own
+// shared object against the libonnxruntime.so.1 that get_deps.sh takes from npm's
+// onnxruntime-node (ONNXRUNTIME_DIR for a user's own build). Inputs are bound to tensor memory
+// without copying; outputs stay in the memory ONNX Runtime allocated for them when it is aligned.
+#include <onnxruntime_c_api.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "../backend_api.h"
+
+namespace {
+
+const OrtApi* Api() {
+  static const OrtApi* api = OrtGetApiBase()->GetApi(ORT_API_VERSION);
+  return api;
+}
+
+// A failed ORT call: carries ORT's message out of the Guard below.
+struct OrtFailure {
+  std::string message;
+};
+
+void Check(OrtStatus* status) {
+  if (status == nullptr) return;
+  std::string message = Api()->GetErrorMessage(status);
+  Api()->ReleaseStatus(status);
+  throw OrtFailure{message};
+}
+
+void SetError(SBError* err, const std::string& text) {
+  err->code = 1;
+  std::string line = text;
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::snprintf(err->message, sizeof(err->message), "%s", line.c_str());
+}
+
+template <typename F>
+int Guard(SBError* err, F&& body) {
+  try {
+    body();
+    return 0;
+  } catch (const OrtFailure& f) {
+    SetError(err, f.message);
+  } catch (const std::exception& e) {
+    SetError(err, e.what());
+  } catch (...) {
+    SetError(err, "unknown error in the ONNX backend");
+  }
+  return 1;
+}
+
+OrtEnv* Env() {
+  static OrtEnv* env = [] {
+    OrtEnv* created = nullptr;
+    Check(Api()->CreateEnv(ORT_LOGGING_LEVEL_ERROR, "stormbreaker", &created));
+    return created;
+  }();
+  return env;
+}
+
+OrtAllocator* DefaultAllocator() {
+  OrtAllocator* allocator = nullptr;
+  Check(Api()->GetAllocatorWithDefaultOptions(&allocator));
+  return allocator;
+}
+
+struct OnnxModel {
+  OrtSession* session = nullptr;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  ~OnnxModel() {
+    if (session != nullptr) Api()->ReleaseSession(session);
+  }
+};
+
+bool ToOnnxType(DLDataType t, ONNXTensorElementDataType* out) {
+  switch (t.code) {
+    case kDLFloat:
+      *out = t.bits == 32 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
+      return t.bits == 32 || t.bits == 64;
+    case kDLInt:
+      switch (t.bits) {
+        case 8: *out = ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8; return true;
+        case 16: *out = ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16; return true;
+        case 32: *out = ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32; return true;
+        case 64: *out = ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64; return true;
+      }
+      return false;
+    case kDLUInt:
+      if (t.bits == 8) { *out = ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8; return true; }
+      if (t.bits == 16) { *out = ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16; return true; }
+      return false;
+    case SB_DL_BOOL:
+      *out = ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
+      return true;
+    case SB_DL_STRING:
+      *out = ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING;
+      return true;
+  }
+  return false;
+}
+
+bool ToDLType(ONNXTensorElementDataType t, DLDataType* out) {
+  switch (t) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: *out = {kDLFloat, 32, 1}; return true;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: *out = {kDLFloat, 64, 1}; return true;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: *out = {kDLInt, 8, 1}; return true;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16: *out = {kDLInt, 16, 1}; return true;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: *out = {kDLInt, 32, 1}; return true;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: *out = {kDLInt, 64, 1}; return true;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: *out = {kDLUInt, 8, 1}; return true;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16: *out = {kDLUInt, 16, 1}; return true;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: *out = {SB_DL_BOOL, 8, 1}; return true;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING: *out = {SB_DL_STRING, 8, 1}; return true;
+    default: return false;
+  }
+}
+
+// An output handed to the core: owns either ORT's value (zero copy) or bytes of our own.
+struct OutputHolder {
+  DLManagedTensor managed{};
+  OrtValue* value = nullptr;
+  std::string bytes;       // STRING outputs: NUL-terminated elements
+  void* aligned = nullptr;  // a 64-byte aligned copy, when ORT's memory was not aligned
+  std::vector<int64_t> shape;
+  ~OutputHolder() {
+    if (value != nullptr) Api()->ReleaseValue(value);
+    std::free(aligned);
+  }
+};
+
+DLManagedTensor* Export(OrtValue* value, size_t index) {
+  auto holder = std::make_unique<OutputHolder>();
+  holder->value = value;
+  ONNXType kind;
+  Check(Api()->GetValueType(value, &kind));
+  if (kind != ONNX_TYPE_TENSOR) {
+    throw std::runtime_error("model output " + std::to_string(index) + " is not a tensor (sequences and maps are not supported yet)");
+  }
+  OrtTensorTypeAndShapeInfo* info = nullptr;
+  Check(Api()->GetTensorTypeAndShape(value, &info));
+  ONNXTensorElementDataType type;
+  size_t ndim = 0, count = 0;
+  OrtStatus* status = Api()->GetTensorElementType(info, &type);
+  if (status == nullptr) status = Api()->GetDimensionsCount(info, &ndim);
+  if (status == nullptr) {
+    holder->shape.resize(ndim);
+    status = Api()->GetDimensions(info, holder->shape.data(), ndim);
+  }
+  if (status == nullptr) status = Api()->GetTensorShapeElementCount(info, &count);
+  Api()->ReleaseTensorTypeAndShapeInfo(info);
+  Check(status);
+  DLDataType dtype;
+  if (!ToDLType(type, &dtype)) throw std::runtime_error("model output " + std::to_string(index) + " has a dtype Stormbreaker cannot store");
+  void* data = nullptr;
+  if (type == ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING) {
+    size_t length = 0;
+    Check(Api()->GetStringTensorDataLength(value, &length));
+    std::string content(length, '\0');
+    std::vector<size_t> offsets(count);
+    Check(Api()->GetStringTensorContent(value, content.data(), length, offsets.data(), count));
+    for (size_t i = 0; i < count; i++) {
+      size_t end = i + 1 < count ? offsets[i + 1] : length;
+      holder->bytes.append(content, offsets[i], end - offsets[i]);
+      holder->bytes.push_back('\0');
+    }
+    data = holder->bytes.data();
+  } else {
+    Check(Api()->GetTensorMutableData(value, &data));
+    if (reinterpret_cast<uintptr_t>(data) % 64 != 0) {
+      // Core tensors are 64-byte aligned; an unaligned result (rare with ORT's CPU allocator) is
+      // copied once.
+      size_t bytes = count * (dtype.bits / 8);
+      if (posix_memalign(&holder->aligned, 64, bytes == 0 ? 64 : bytes) != 0) throw std::bad_alloc();
+      std::memcpy(holder->aligned, data, bytes);
+      data = holder->aligned;
+    }
+  }
+  DLTensor& t = holder->managed.dl_tensor;
+  t.data = data;
+  t.device = {kDLCPU, 0};
+  t.ndim = static_cast<int>(holder->shape.size());
+  t.dtype = dtype;
+  t.shape = holder->shape.data();
+  holder->managed.manager_ctx = holder.get();
+  holder->managed.deleter = [](DLManagedTensor* self) { delete static_cast<OutputHolder*>(self->manager_ctx); };
+  return &holder.release()->managed;
+}
+
+const char* Version() {
+  static std::string version = OrtGetApiBase()->GetVersionString();
+  return version.c_str();
+}
+
+int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, SBModel** out, SBError* err) {
+  return Guard(err, [&] {
+    std::string device = options->device;
+    if (device.rfind("GPU", 0) == 0) throw std::runtime_error("GPU requested but ONNX couldn't find CUDA");
+    OrtSessionOptions* session_options = nullptr;
+    Check(Api()->CreateSessionOptions(&session_options));
+    std::unique_ptr<OrtSessionOptions, void (*)(OrtSessionOptions*)> guard(session_options, [](OrtSessionOptions* o) { Api()->ReleaseSessionOptions(o); });
+    if (options->intra_op_threads > 0) Check(Api()->SetIntraOpNumThreads(session_options, static_cast<int>(options->intra_op_threads)));
+    if (options->inter_op_threads > 0) Check(Api()->SetInterOpNumThreads(session_options, static_cast<int>(options->inter_op_threads)));
+    auto model = std::make_unique<OnnxModel>();
+    Check(Api()->CreateSessionFromArray(Env(), blob, length, session_options, &model->session));
+    OrtAllocator* allocator = DefaultAllocator();
+    size_t n = 0;
+    Check(Api()->SessionGetInputCount(model->session, &n));
+    for (size_t i = 0; i < n; i++) {
+      char* name = nullptr;
+      Check(Api()->SessionGetInputName(model->session, i, allocator, &name));
+      model->inputs.emplace_back(name);
+      Check(Api()->AllocatorFree(allocator, name));
+    }
+    Check(Api()->SessionGetOutputCount(model->session, &n));
+    for (size_t i = 0; i < n; i++) {
+      char* name = nullptr;
+      Check(Api()->SessionGetOutputName(model->session, i, allocator, &name));
+      model->outputs.emplace_back(name);
+      Check(Api()->AllocatorFree(allocator, name));
+    }
+    *out = reinterpret_cast<SBModel*>(model.release());
+  });
+}
+
+void ModelFree(SBModel* model) { delete reinterpret_cast<OnnxModel*>(model); }
+size_t InputCount(const SBModel* m) { return reinterpret_cast<const OnnxModel*>(m)->inputs.size(); }
+const char* InputName(const SBModel* m, size_t i) { return reinterpret_cast<const OnnxModel*>(m)->inputs[i].c_str(); }
+size_t OutputCount(const SBModel* m) { return reinterpret_cast<const OnnxModel*>(m)->outputs.size(); }
+const char* OutputName(const SBModel* m, size_t i) { return reinterpret_cast<const OnnxModel*>(m)->outputs[i].c_str(); }
+
+int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, DLManagedTensor** outputs, size_t max_outputs,
+             size_t* n_outputs, SBError* err) {
+  *n_outputs = 0;
+  std::vector<OrtValue*> in(n_inputs, nullptr);
+  std::vector<OrtValue*> out;
+  auto release = [](std::vector<OrtValue*>& values) {
+    for (OrtValue* v : values) {
+      if (v != nullptr) Api()->ReleaseValue(v);
+    }
+    values.clear();
+  };
+  int rc = Guard(err, [&] {
+    auto* model = reinterpret_cast<OnnxModel*>(handle);
+    if (n_inputs != model->inputs.size()) {
+      throw std::runtime_error("Expected " + std::to_string(model->inputs.size()) + " inputs but got " + std::to_string(n_inputs));
+    }
+    OrtMemoryInfo* memory = nullptr;
+    Check(Api()->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &memory));
+    std::unique_ptr<OrtMemoryInfo, void (*)(OrtMemoryInfo*)> memoryGuard(memory, [](OrtMemoryInfo* m) { Api()->ReleaseMemoryInfo(m); });
+    for (size_t i = 0; i < n_inputs; i++) {
+      const DLTensor& t = inputs[i]->dl_tensor;
+      ONNXTensorElementDataType type;
+      if (!ToOnnxType(t.dtype, &type)) throw std::runtime_error("unsupported input dtype for the ONNX backend");
+      size_t count = 1;
+      for (int d = 0; d < t.ndim; d++) count *= static_cast<size_t>(t.shape[d]);
+      char* data = static_cast<char*>(t.data) + t.byte_offset;
+      if (type == ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING) {
+        // Our STRING data is NUL-terminated elements one after another: point at each.
+        std::vector<const char*> elements;
+        const char* p = data;
+        for (size_t e = 0; e < count; e++) {
+          elements.push_back(p);
+          p += std::strlen(p) + 1;
+        }
+        Check(Api()->CreateTensorAsOrtValue(DefaultAllocator(), t.shape, t.ndim, type, &in[i]));
+        Check(Api()->FillStringTensor(in[i], elements.data(), count));
+      } else {
+        size_t bytes = count * (t.dtype.bits / 8);
+        Check(Api()->CreateTensorWithDataAsOrtValue(memory, data, bytes, t.shape, t.ndim, type, &in[i]));
+      }
+    }
+    std::vector<const char*> inputNames, outputNames;
+    for (auto& s : model->inputs) inputNames.push_back(s.c_str());
+    for (auto& s : model->outputs) outputNames.push_back(s.c_str());
+    out.assign(model->outputs.size(), nullptr);
+    Check(Api()->Run(model->session, nullptr, inputNames.data(), in.data(), in.size(), outputNames.data(), outputNames.size(), out.data()));
+    if (out.size() > max_outputs) throw std::runtime_error("Expected at most " + std::to_string(max_outputs) + " outputs but got " + std::to_string(out.size()));
+    for (size_t i = 0; i < out.size(); i++) {
+      OrtValue* value = out[i];
+      out[i] = nullptr;  // the holder owns it from here, also when Export throws
+      outputs[(*n_outputs)++] = Export(value, i);
+    }
+  });
+  release(in);
+  release(out);
+  return rc;
+}
+
+const SBBackendApi kApi = {
+    SB_BACKEND_API_VERSION, "ONNX", Version, ModelCreate, ModelFree, InputCount, InputName, OutputCount, OutputName,
+    ModelRun, nullptr, nullptr, nullptr, nullptr,
+};
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) const SBBackendApi* sb_get_backend_api(uint32_t host_api_version) {
+  return host_api_version == SB_BACKEND_API_VERSION ? &kApi : nullptr;
+}

@@ -1,0 +1,113 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Engine, Server, Tensor } from '../../src';
+import { Parsed, RawClient } from '../helpers/RawClient';
+import { FIXTURES, startServer } from '../helpers/servers';
+
+const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
+const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
+
+let server: Server;
+let c: RawClient;
+
+before(async () => {
+  const started = await startServer();
+  server = started.server;
+  c = await RawClient.connect(started.port);
+});
+after(async () => {
+  await c.close();
+  await server.close();
+});
+
+const argmax = (values: Parsed) => {
+  const v = (values as string[]).map(Number);
+  return v.indexOf(Math.max(...v));
+};
+
+describe('ONNX backend (ONNX Runtime)', () => {
+  it('runs the MNIST CNN: one.raw is a 1', async () => {
+    assert.equal(await c.call('AI.MODELSTORE', 'mnist', 'ONNX', 'cpu', 'BLOB', fixture('mnist.onnx')), 'OK');
+    const meta = (await c.call('AI.MODELGET', 'mnist', 'META')) as Parsed[];
+    assert.deepEqual(meta.slice(0, 4), ['backend', 'ONNX', 'device', 'cpu']);
+    assert.deepEqual(meta.slice(10, 14), ['inputs', ['Input3'], 'outputs', ['Plus214_Output_0']]);
+    assert.equal(await c.call('AI.TENSORSET', 'one', 'FLOAT', 1, 1, 28, 28, 'BLOB', fixture('one.raw')), 'OK');
+    assert.equal(await c.call('AI.MODELEXECUTE', 'mnist', 'INPUTS', 1, 'one', 'OUTPUTS', 1, 'digit'), 'OK');
+    const [, , , shape, , values] = (await c.call('AI.TENSORGET', 'digit', 'META', 'VALUES')) as Parsed[];
+    assert.deepEqual(shape, [1, 10]);
+    assert.equal(argmax(values), 1);
+  });
+
+  it('runs a batch through the dynamic-batch MNIST model', async () => {
+    await c.call('AI.MODELSTORE', 'mnistb', 'ONNX', 'CPU', 'BLOB', fixture('mnist_batched.onnx'));
+    const two = Buffer.concat([fixture('one.raw'), fixture('one.raw')]);
+    await c.call('AI.TENSORSET', 'two', 'FLOAT', 2, 1, 28, 28, 'BLOB', two);
+    assert.equal(await c.call('AI.MODELEXECUTE', 'mnistb', 'INPUTS', 1, 'two', 'OUTPUTS', 1, 'digits'), 'OK');
+    const values = (await c.call('AI.TENSORGET', 'digits', 'VALUES')) as string[];
+    assert.equal(values.length, 20);
+    assert.equal(argmax(values.slice(0, 10)), 1);
+    assert.equal(argmax(values.slice(10)), 1);
+  });
+
+  it('answers scikit-learn\'s linear_iris.onnx with the known %.17g value', async () => {
+    await c.call('AI.MODELSTORE', 'iris', 'ONNX', 'CPU', 'BLOB', fixture('linear_iris.onnx'));
+    assert.deepEqual(((await c.call('AI.MODELGET', 'iris', 'META')) as Parsed[]).slice(10, 14), ['inputs', ['float_input'], 'outputs', ['variable']]);
+    await c.call('AI.TENSORSET', 'flower', 'FLOAT', 1, 4, 'VALUES', 5.1, 3.5, 1.4, 0.2);
+    assert.equal(await c.call('AI.MODELEXECUTE', 'iris', 'INPUTS', 1, 'flower', 'OUTPUTS', 1, 'pred'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'pred', 'VALUES'), ['-0.090524077415466309']);
+  });
+
+  it('refuses garbage and truncated blobs and bad inputs with ONNX Runtime\'s message, and keeps serving', async () => {
+    assert.equal(message(await c.call('AI.MODELSTORE', 'bad', 'ONNX', 'CPU', 'BLOB', 'junk')), 'Failed to load model because protobuf parsing failed.');
+    const truncated = await c.call('AI.MODELSTORE', 'bad', 'ONNX', 'CPU', 'BLOB', fixture('mnist.onnx').subarray(0, 5000));
+    assert.ok(truncated instanceof Error);
+    assert.ok(await c.call('AI.MODELSTORE', 'bad', 'ONNX', 'CPU', 'BLOB', fixture('pt-minimal.pt')) instanceof Error, 'a TorchScript file is not an ONNX model');
+    await c.call('AI.TENSORSET', 'flat', 'FLOAT', 2, 'VALUES', 1, 2);
+    assert.equal(message(await c.call('AI.MODELEXECUTE', 'mnist', 'INPUTS', 1, 'flat', 'OUTPUTS', 1, 'x')),
+      'Invalid rank for input: Input3 Got: 1 Expected: 4 Please fix either the inputs/outputs or the model.');
+    await c.call('AI.TENSORSET', 'ints', 'INT32', 1, 1, 28, 28);
+    assert.ok(await c.call('AI.MODELEXECUTE', 'mnist', 'INPUTS', 1, 'ints', 'OUTPUTS', 1, 'x') instanceof Error, 'a wrong dtype is an error');
+    assert.equal(message(await c.call('AI.MODELSTORE', 'g', 'ONNX', 'GPU', 'BLOB', fixture('mnist.onnx'))), "GPU requested but ONNX couldn't find CUDA");
+    assert.equal(await c.call('PING'), 'PONG');
+  });
+
+  it('reports the runtime version in INFO MODULES once loaded', async () => {
+    assert.match(String(await c.call('INFO', 'MODULES')), /\r\nai_onnxruntime_version:1\.\d+\.\d+\r\n/);
+  });
+
+  it('runs from the library', async () => {
+    const engine = new Engine();
+    await engine.storeModel('iris', { backend: 'ONNX', device: 'CPU', blob: fixture('linear_iris.onnx') });
+    const [pred] = await engine.runModel('iris', [Tensor.fromArray([[5.1, 3.5, 1.4, 0.2]], 'FLOAT')]);
+    assert.deepEqual(pred.shape, [1, 1]);
+    assert.ok(Math.abs((pred.data as Float32Array)[0] - -0.090524077415466309) < 1e-7);
+  });
+});
+
+describe('ONNX STRING tensors', () => {
+  it('passes STRING tensors through an identity model both ways', async () => {
+    const { run } = await import('../helpers/servers');
+    const os = await import('node:os');
+    const file = path.join(os.tmpdir(), `stormbreaker-identity-${process.pid}.onnx`);
+    // A one-node graph made at test time with Debian's python3-onnx.
+    const script = `
+import sys, onnx
+from onnx import helper, TensorProto
+x = helper.make_tensor_value_info('x', TensorProto.STRING, [None])
+y = helper.make_tensor_value_info('y', TensorProto.STRING, [None])
+graph = helper.make_graph([helper.make_node('Identity', ['x'], ['y'])], 'identity', [x], [y])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
+model.ir_version = 8
+onnx.save(model, sys.argv[1])
+`;
+    const made = await run('/usr/bin/python3', ['-c', script, file]);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(await c.call('AI.MODELSTORE', 'ident', 'ONNX', 'CPU', 'BLOB', fs.readFileSync(file)), 'OK');
+    fs.unlinkSync(file);
+    await c.call('AI.TENSORSET', 'words', 'STRING', 3, 'VALUES', 'héllo', '', 'wörld');
+    assert.equal(await c.call('AI.MODELEXECUTE', 'ident', 'INPUTS', 1, 'words', 'OUTPUTS', 1, 'same'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'same', 'META', 'VALUES'), ['dtype', 'STRING', 'shape', [3], 'values', ['héllo', '', 'wörld']]);
+  });
+});
