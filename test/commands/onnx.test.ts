@@ -59,6 +59,19 @@ describe('ONNX backend (ONNX Runtime)', () => {
     assert.deepEqual(await c.call('AI.TENSORGET', 'pred', 'VALUES'), ['-0.090524077415466309']);
   });
 
+  it('stores a ZipMap output (sequence of maps) as FLOAT [N, classes] in class order, not dropping it', async () => {
+    await c.call('AI.MODELSTORE', 'logreg', 'ONNX', 'CPU', 'BLOB', fixture('logreg_iris.onnx'));
+    assert.deepEqual(((await c.call('AI.MODELGET', 'logreg', 'META')) as Parsed[]).slice(12, 14), ['outputs', ['output_label', 'output_probability']]);
+    await c.call('AI.TENSORSET', 'flower1', 'FLOAT', 1, 4, 'VALUES', 5.1, 3.5, 1.4, 0.2);
+    assert.equal(await c.call('AI.MODELEXECUTE', 'logreg', 'INPUTS', 1, 'flower1', 'OUTPUTS', 2, 'label', 'prob'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'label', 'META', 'VALUES'), ['dtype', 'INT64', 'shape', [1], 'values', [0]]);
+    const [, dtype, , shape, , values] = (await c.call('AI.TENSORGET', 'prob', 'META', 'VALUES')) as Parsed[];
+    assert.equal(dtype, 'FLOAT');
+    assert.deepEqual(shape, [1, 3]);
+    const p = (values as string[]).map(Number);
+    assert.ok(Math.abs(p[0] - 0.8737) < 1e-4 && Math.abs(p[1] - 0.1263) < 1e-4 && Math.abs(p[2] - 3.7e-5) < 1e-6, String(p));
+  });
+
   it('refuses garbage and truncated blobs and bad inputs with ONNX Runtime\'s message, and keeps serving', async () => {
     assert.equal(message(await c.call('AI.MODELSTORE', 'bad', 'ONNX', 'CPU', 'BLOB', 'junk')), 'Failed to load model because protobuf parsing failed.');
     const truncated = await c.call('AI.MODELSTORE', 'bad', 'ONNX', 'CPU', 'BLOB', fixture('mnist.onnx').subarray(0, 5000));

@@ -4,6 +4,7 @@
 // without copying; outputs stay in the memory ONNX Runtime allocated for them when it is aligned.
 #include <onnxruntime_c_api.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -137,13 +138,19 @@ struct OutputHolder {
   }
 };
 
+// A sequence of maps from class to score (what scikit-learn's ZipMap produces) as a FLOAT tensor
+// [N, classes], one column per class in ascending class order. RedisAI dropped such outputs
+// silently; a user can read this one.
+DLManagedTensor* ExportSequenceOfMaps(OrtValue* sequence, size_t index, std::unique_ptr<struct OutputHolder>& holder);
+
 DLManagedTensor* Export(OrtValue* value, size_t index) {
   auto holder = std::make_unique<OutputHolder>();
   holder->value = value;
   ONNXType kind;
   Check(Api()->GetValueType(value, &kind));
+  if (kind == ONNX_TYPE_SEQUENCE) return ExportSequenceOfMaps(value, index, holder);
   if (kind != ONNX_TYPE_TENSOR) {
-    throw std::runtime_error("model output " + std::to_string(index) + " is not a tensor (sequences and maps are not supported yet)");
+    throw std::runtime_error("model output " + std::to_string(index) + " is neither a tensor nor a sequence of maps");
   }
   OrtTensorTypeAndShapeInfo* info = nullptr;
   Check(Api()->GetTensorTypeAndShape(value, &info));
@@ -189,6 +196,75 @@ DLManagedTensor* Export(OrtValue* value, size_t index) {
   t.device = {kDLCPU, 0};
   t.ndim = static_cast<int>(holder->shape.size());
   t.dtype = dtype;
+  t.shape = holder->shape.data();
+  holder->managed.manager_ctx = holder.get();
+  holder->managed.deleter = [](DLManagedTensor* self) { delete static_cast<OutputHolder*>(self->manager_ctx); };
+  return &holder.release()->managed;
+}
+
+// Reads the elements of a numeric tensor value as doubles (keys may be INT64 or STRING-free types).
+std::vector<double> Numbers(OrtValue* value) {
+  OrtTensorTypeAndShapeInfo* info = nullptr;
+  Check(Api()->GetTensorTypeAndShape(value, &info));
+  ONNXTensorElementDataType type;
+  size_t count = 0;
+  OrtStatus* status = Api()->GetTensorElementType(info, &type);
+  if (status == nullptr) status = Api()->GetTensorShapeElementCount(info, &count);
+  Api()->ReleaseTensorTypeAndShapeInfo(info);
+  Check(status);
+  void* data = nullptr;
+  Check(Api()->GetTensorMutableData(value, &data));
+  std::vector<double> out(count);
+  for (size_t i = 0; i < count; i++) {
+    switch (type) {
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: out[i] = static_cast<float*>(data)[i]; break;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: out[i] = static_cast<double*>(data)[i]; break;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: out[i] = static_cast<double>(static_cast<int64_t*>(data)[i]); break;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: out[i] = static_cast<int32_t*>(data)[i]; break;
+      default: throw std::runtime_error("a map with keys or values that are not numbers cannot be stored as a tensor");
+    }
+  }
+  return out;
+}
+
+DLManagedTensor* ExportSequenceOfMaps(OrtValue* sequence, size_t index, std::unique_ptr<OutputHolder>& holder) {
+  OrtAllocator* allocator = DefaultAllocator();
+  size_t rows = 0;
+  Check(Api()->GetValueCount(sequence, &rows));
+  std::vector<std::vector<std::pair<double, double>>> table(rows);
+  for (size_t r = 0; r < rows; r++) {
+    OrtValue* map = nullptr;
+    Check(Api()->GetValue(sequence, static_cast<int>(r), allocator, &map));
+    std::unique_ptr<OrtValue, void (*)(OrtValue*)> mapGuard(map, [](OrtValue* v) { Api()->ReleaseValue(v); });
+    ONNXType kind;
+    Check(Api()->GetValueType(map, &kind));
+    if (kind != ONNX_TYPE_MAP) throw std::runtime_error("model output " + std::to_string(index) + " is a sequence of something other than maps");
+    OrtValue* keys = nullptr;
+    OrtValue* values = nullptr;
+    Check(Api()->GetValue(map, 0, allocator, &keys));
+    std::unique_ptr<OrtValue, void (*)(OrtValue*)> keysGuard(keys, [](OrtValue* v) { Api()->ReleaseValue(v); });
+    Check(Api()->GetValue(map, 1, allocator, &values));
+    std::unique_ptr<OrtValue, void (*)(OrtValue*)> valuesGuard(values, [](OrtValue* v) { Api()->ReleaseValue(v); });
+    std::vector<double> k = Numbers(keys), v = Numbers(values);
+    for (size_t i = 0; i < k.size() && i < v.size(); i++) table[r].emplace_back(k[i], v[i]);
+    std::sort(table[r].begin(), table[r].end());
+  }
+  size_t classes = rows == 0 ? 0 : table[0].size();
+  for (auto& row : table) {
+    if (row.size() != classes) throw std::runtime_error("model output " + std::to_string(index) + " has maps of different sizes");
+  }
+  size_t bytes = rows * classes * sizeof(float);
+  if (posix_memalign(&holder->aligned, 64, bytes == 0 ? 64 : bytes) != 0) throw std::bad_alloc();
+  auto* cells = static_cast<float*>(holder->aligned);
+  for (size_t r = 0; r < rows; r++) {
+    for (size_t c = 0; c < classes; c++) cells[r * classes + c] = static_cast<float>(table[r][c].second);
+  }
+  holder->shape = {static_cast<int64_t>(rows), static_cast<int64_t>(classes)};
+  DLTensor& t = holder->managed.dl_tensor;
+  t.data = holder->aligned;
+  t.device = {kDLCPU, 0};
+  t.ndim = 2;
+  t.dtype = {kDLFloat, 32, 1};
   t.shape = holder->shape.data();
   holder->managed.manager_ctx = holder.get();
   holder->managed.deleter = [](DLManagedTensor* self) { delete static_cast<OutputHolder*>(self->manager_ctx); };
