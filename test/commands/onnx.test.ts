@@ -124,3 +124,34 @@ onnx.save(model, sys.argv[1])
     assert.deepEqual(await c.call('AI.TENSORGET', 'same', 'META', 'VALUES'), ['dtype', 'STRING', 'shape', [3], 'values', ['héllo', '', 'wörld']]);
   });
 });
+
+describe('ONNX models with external data', () => {
+  it('refuses a model whose initializers live in another file, and loads the same model inline', async () => {
+    const { run } = await import('../helpers/servers');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-external-'));
+    // x + W with W an initializer, saved once inline and once with W in weights.bin beside it.
+    const script = `
+import sys, os, numpy as np, onnx
+from onnx import helper, numpy_helper, TensorProto
+w = numpy_helper.from_array(np.array([1, 2, 3, 4], dtype=np.float32), name='W')
+x = helper.make_tensor_value_info('x', TensorProto.FLOAT, [4])
+y = helper.make_tensor_value_info('y', TensorProto.FLOAT, [4])
+graph = helper.make_graph([helper.make_node('Add', ['x', 'W'], ['y'])], 'add', [x], [y], [w])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
+model.ir_version = 8
+onnx.save(model, os.path.join(sys.argv[1], 'inline.onnx'))
+onnx.save_model(model, os.path.join(sys.argv[1], 'external.onnx'), save_as_external_data=True,
+                all_tensors_to_one_file=True, location='weights.bin', size_threshold=0)
+`;
+    const made = await run('/usr/bin/python3', ['-c', script, dir]);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(message(await c.call('AI.MODELSTORE', 'ext', 'ONNX', 'CPU', 'BLOB', fs.readFileSync(path.join(dir, 'external.onnx')))),
+      'Initializer tensors with external data is not allowed.');
+    assert.equal(await c.call('AI.MODELSTORE', 'inl', 'ONNX', 'CPU', 'BLOB', fs.readFileSync(path.join(dir, 'inline.onnx'))), 'OK');
+    await c.call('AI.TENSORSET', 'x4', 'FLOAT', 4, 'VALUES', 10, 20, 30, 40);
+    assert.equal(await c.call('AI.MODELEXECUTE', 'inl', 'INPUTS', 1, 'x4', 'OUTPUTS', 1, 'y4'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'y4', 'VALUES'), ['11', '22', '33', '44']);
+    fs.rmSync(dir, { recursive: true });
+  });
+});

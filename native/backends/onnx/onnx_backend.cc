@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../backend_api.h"
+#include "external_data.h"
 
 namespace {
 
@@ -280,6 +281,9 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
   return Guard(err, [&] {
     std::string device = options->device;
     if (device.rfind("GPU", 0) == 0) throw std::runtime_error("GPU requested but ONNX couldn't find CUDA");
+    if (stormbreaker_onnx::HasExternalData(static_cast<const uint8_t*>(blob), length)) {
+      throw std::runtime_error("Initializer tensors with external data is not allowed.");
+    }
     OrtSessionOptions* session_options = nullptr;
     Check(Api()->CreateSessionOptions(&session_options));
     std::unique_ptr<OrtSessionOptions, void (*)(OrtSessionOptions*)> guard(session_options, [](OrtSessionOptions* o) { Api()->ReleaseSessionOptions(o); });
