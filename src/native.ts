@@ -57,6 +57,8 @@ export interface ModelLoadOptions {
   batchsize: number;
   intraOpThreads: number;
   interOpThreads: number;
+  /** ONNX: runs longer than this many ms are terminated (0: no limit). */
+  executionTimeoutMs: number;
   /** Node names (TF only). */
   inputs: readonly string[];
   outputs: readonly string[];

@@ -78,6 +78,7 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
   work->options.batchsize = options.Get("batchsize").ToNumber().Int64Value();
   work->options.intra_op_threads = options.Get("intraOpThreads").ToNumber().Int64Value();
   work->options.inter_op_threads = options.Get("interOpThreads").ToNumber().Int64Value();
+  work->options.execution_timeout_ms = options.Get("executionTimeoutMs").ToNumber().Int64Value();
   work->options.input_names = work->inputPtrs.data();
   work->options.n_inputs = work->inputPtrs.size();
   work->options.output_names = work->outputPtrs.data();

@@ -62,6 +62,8 @@ typedef struct SBModelOptions {
   size_t n_inputs;
   const char* const* output_names;
   size_t n_outputs;
+  /* ONNX: a run longer than this many ms is terminated (0: no limit). */
+  int64_t execution_timeout_ms;
 } SBModelOptions;
 
 typedef struct SBBackendApi {

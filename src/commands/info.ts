@@ -61,7 +61,7 @@ function aiSections({ engine }: CommandContext): string {
     `# ai_versions\r\nai_RedisAI_version:99.99.99\r\nai_low_level_API_version:1\r\nai_rdb_version:4\r\n\r\n` +
     `# ai_git\r\nai_git_sha:unknown\r\n\r\n` +
     `# ai_load_time_configs\r\nai_threads_per_queue:${s.threadsPerQueue}\r\nai_inter_op_parallelism:${s.interOpParallelism}\r\n` +
-    `ai_intra_op_parallelism:${s.intraOpParallelism}\r\nai_model_execution_timeout:5000\r\nai_backend_memory_limit:0\r\n\r\n` +
+    `ai_intra_op_parallelism:${s.intraOpParallelism}\r\nai_model_execution_timeout:${s.modelExecutionTimeout}\r\nai_backend_memory_limit:0\r\n\r\n` +
     `# ai_backends_info\r\n${torch !== null ? `ai_Torch_version:${torch}\r\n` : ''}` +
     (onnx !== null
       // ai_onnxruntime_memory and _memory_access_num come with ONNX memory accounting (issue 4).

@@ -11,6 +11,8 @@ export interface AiSettings {
   modelChunkSize: number;
   /** Where backend libraries are looked up first. */
   backendsPath: string;
+  /** ONNX runs longer than this many ms are terminated (spec §10.4; at least 1000). */
+  modelExecutionTimeout: number;
 }
 
 /** The folder the addon and backend libraries are built into. */
@@ -22,4 +24,5 @@ export const DEFAULT_AI_SETTINGS: Readonly<AiSettings> = {
   interOpParallelism: 0,
   modelChunkSize: 511 * 1024 * 1024,
   backendsPath: DEFAULT_BACKENDS_PATH,
+  modelExecutionTimeout: 5000,
 };

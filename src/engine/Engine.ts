@@ -155,6 +155,7 @@ export class Engine {
       batchsize: spec.batchsize ?? 0,
       intraOpThreads: this.settings.intraOpParallelism,
       interOpThreads: this.settings.interOpParallelism,
+      executionTimeoutMs: this.settings.modelExecutionTimeout,
       inputs: spec.inputs ?? [],
       outputs: spec.outputs ?? [],
     }));

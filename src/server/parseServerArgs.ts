@@ -6,7 +6,7 @@ const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--
                           [--requirepass <password>] [--maxclients <n>] [--loglevel debug|verbose|notice|warning]
                           [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>]
                           [--threads-per-queue <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
-                          [--backendspath <dir>] [--model-chunk-size <bytes>]`;
+                          [--backendspath <dir>] [--model-chunk-size <bytes>] [--model-execution-timeout <ms>]`;
 
 /** Reads redis-server style flags (`--port 6380`); throws an Error with the usage on bad input. */
 export function parseServerArgs(argv: readonly string[]): ServerOptions & { help?: boolean } {
@@ -53,6 +53,12 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
           '--model-chunk-size': 'modelChunkSize',
         } as const)[flag];
         options.ai = { ...options.ai, [key]: n };
+        break;
+      }
+      case '--model-execution-timeout': {
+        const n = integer();
+        if (n < 1000) throw new Error(`--model-execution-timeout needs at least 1000 (ms), got '${value}'`);
+        options.ai = { ...options.ai, modelExecutionTimeout: n };
         break;
       }
       case '--backendspath':

@@ -155,3 +155,43 @@ onnx.save_model(model, os.path.join(sys.argv[1], 'external.onnx'), save_as_exter
     fs.rmSync(dir, { recursive: true });
   });
 });
+
+describe('ONNX MODEL_EXECUTION_TIMEOUT', () => {
+  it('terminates a model that never ends, and the queue serves the next run', async () => {
+    const { run } = await import('../helpers/servers');
+    const os = await import('node:os');
+    const file = path.join(os.tmpdir(), `stormbreaker-forever-${process.pid}.onnx`);
+    // A Loop whose trip count is 2^62 and whose condition stays true: it does not end by itself.
+    const script = `
+import sys, onnx
+from onnx import helper, TensorProto
+v = helper.make_tensor_value_info
+body = helper.make_graph(
+    [helper.make_node('Constant', [], ['one'], value=helper.make_tensor('c', TensorProto.FLOAT, [1], [1.0])),
+     helper.make_node('Add', ['x_in', 'one'], ['x_out']),
+     helper.make_node('Identity', ['cond_in'], ['cond_out'])],
+    'body', [v('iter', TensorProto.INT64, []), v('cond_in', TensorProto.BOOL, []), v('x_in', TensorProto.FLOAT, [1])],
+    [v('cond_out', TensorProto.BOOL, []), v('x_out', TensorProto.FLOAT, [1])])
+graph = helper.make_graph([helper.make_node('Loop', ['M', 'C', 'x'], ['y'], body=body)], 'forever',
+    [v('x', TensorProto.FLOAT, [1])], [v('y', TensorProto.FLOAT, [1])],
+    [helper.make_tensor('M', TensorProto.INT64, [], [2**62]), helper.make_tensor('C', TensorProto.BOOL, [], [True])])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
+model.ir_version = 8
+onnx.save(model, sys.argv[1])
+`;
+    const made = await run('/usr/bin/python3', ['-c', script, file]);
+    assert.equal(made.code, 0, made.stderr);
+    const started = await startServer({ ai: { modelExecutionTimeout: 1000 } });
+    const client = await RawClient.connect(started.port);
+    assert.match(String(await client.call('INFO', 'MODULES')), /\r\nai_model_execution_timeout:1000\r\n/);
+    assert.equal(await client.call('AI.MODELSTORE', 'forever', 'ONNX', 'CPU', 'BLOB', fs.readFileSync(file)), 'OK');
+    fs.unlinkSync(file);
+    await client.call('AI.TENSORSET', 'x1', 'FLOAT', 1, 'VALUES', 0);
+    assert.match(message(await client.call('AI.MODELEXECUTE', 'forever', 'INPUTS', 1, 'x1', 'OUTPUTS', 1, 'y1')), /Exiting due to terminate flag being set to true/);
+    await client.call('AI.MODELSTORE', 'iris', 'ONNX', 'CPU', 'BLOB', fixture('linear_iris.onnx'));
+    await client.call('AI.TENSORSET', 'f', 'FLOAT', 1, 4, 'VALUES', 5.1, 3.5, 1.4, 0.2);
+    assert.equal(await client.call('AI.MODELEXECUTE', 'iris', 'INPUTS', 1, 'f', 'OUTPUTS', 1, 'p'), 'OK');
+    await client.close();
+    await started.server.close();
+  });
+});

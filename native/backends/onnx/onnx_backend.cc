@@ -5,6 +5,10 @@
 #include <onnxruntime_c_api.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -74,8 +78,60 @@ OrtAllocator* DefaultAllocator() {
   return allocator;
 }
 
+// Terminates runs that outlive MODEL_EXECUTION_TIMEOUT through ONNX Runtime's terminate flag, so
+// a model that never ends cannot hold its device queue forever. One thread waits on a condition
+// variable until the earliest deadline (no polling).
+class Watchdog {
+ public:
+  static Watchdog& Instance() {
+    static Watchdog* watchdog = new Watchdog();  // never destroyed: its thread runs until exit
+    return *watchdog;
+  }
+
+  void Watch(OrtRunOptions* run, std::chrono::steady_clock::time_point deadline) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    runs_[run] = deadline;
+    if (!started_) {
+      started_ = true;
+      std::thread([this] { Serve(); }).detach();
+    }
+    wake_.notify_one();
+  }
+
+  void Forget(OrtRunOptions* run) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    runs_.erase(run);
+  }
+
+ private:
+  void Serve() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      auto now = std::chrono::steady_clock::now();
+      auto next = std::chrono::steady_clock::time_point::max();
+      for (auto it = runs_.begin(); it != runs_.end();) {
+        if (it->second <= now) {
+          Api()->RunOptionsSetTerminate(it->first);
+          it = runs_.erase(it);
+        } else {
+          next = std::min(next, it->second);
+          ++it;
+        }
+      }
+      if (next == std::chrono::steady_clock::time_point::max()) wake_.wait(lock);
+      else wake_.wait_until(lock, next);
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<OrtRunOptions*, std::chrono::steady_clock::time_point> runs_;
+  bool started_ = false;
+};
+
 struct OnnxModel {
   OrtSession* session = nullptr;
+  int64_t timeoutMs = 0;
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
   ~OnnxModel() {
@@ -290,6 +346,7 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
     if (options->intra_op_threads > 0) Check(Api()->SetIntraOpNumThreads(session_options, static_cast<int>(options->intra_op_threads)));
     if (options->inter_op_threads > 0) Check(Api()->SetInterOpNumThreads(session_options, static_cast<int>(options->inter_op_threads)));
     auto model = std::make_unique<OnnxModel>();
+    model->timeoutMs = options->execution_timeout_ms;
     Check(Api()->CreateSessionFromArray(Env(), blob, length, session_options, &model->session));
     OrtAllocator* allocator = DefaultAllocator();
     size_t n = 0;
@@ -362,7 +419,16 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
     for (auto& s : model->inputs) inputNames.push_back(s.c_str());
     for (auto& s : model->outputs) outputNames.push_back(s.c_str());
     out.assign(model->outputs.size(), nullptr);
-    Check(Api()->Run(model->session, nullptr, inputNames.data(), in.data(), in.size(), outputNames.data(), outputNames.size(), out.data()));
+    OrtRunOptions* run = nullptr;
+    Check(Api()->CreateRunOptions(&run));
+    std::unique_ptr<OrtRunOptions, void (*)(OrtRunOptions*)> runGuard(run, [](OrtRunOptions* r) {
+      Watchdog::Instance().Forget(r);
+      Api()->ReleaseRunOptions(r);
+    });
+    if (model->timeoutMs > 0) {
+      Watchdog::Instance().Watch(run, std::chrono::steady_clock::now() + std::chrono::milliseconds(model->timeoutMs));
+    }
+    Check(Api()->Run(model->session, run, inputNames.data(), in.data(), in.size(), outputNames.data(), outputNames.size(), out.data()));
     if (out.size() > max_outputs) throw std::runtime_error("Expected at most " + std::to_string(max_outputs) + " outputs but got " + std::to_string(out.size()));
     for (size_t i = 0; i < out.size(); i++) {
       OrtValue* value = out[i];
