@@ -100,7 +100,7 @@ describe('node-redis', () => {
 });
 
 describe('redis-py (Debian python3-redis) with numpy', () => {
-  it('round-trips a numpy array and sees errors', async () => {
+  it('round-trips a numpy array, sees errors, and runs TORCH and ONNX models and a script', async () => {
     const script = `
 import sys, numpy as np, redis
 r = redis.Redis(port=int(sys.argv[1]))
@@ -138,9 +138,18 @@ assert r.execute_command('AI.SCRIPTSTORE', 'py_script', 'CPU', 'ENTRY_POINTS', 1
 assert r.execute_command('AI.SCRIPTEXECUTE', 'py_script', 'double', 'INPUTS', 1, 'py_x', 'ARGS', 1, '3', 'OUTPUTS', 1, 'py_z') == b'OK'
 z = np.frombuffer(r.execute_command('AI.TENSORGET', 'py_z', 'BLOB'), dtype=np.float32).reshape(2, 2)
 assert (z == x * 3).all(), z
+with open(sys.argv[3], 'rb') as f:
+    assert r.execute_command('AI.MODELSTORE', 'py_mnist', 'ONNX', 'CPU', 'BLOB', f.read()) == b'OK'
+with open(sys.argv[4], 'rb') as f:
+    digit = np.frombuffer(f.read(), dtype=np.float32).reshape(1, 1, 28, 28)
+r.execute_command('AI.TENSORSET', 'py_digit', 'FLOAT', *digit.shape, 'BLOB', digit.tobytes())
+assert r.execute_command('AI.MODELEXECUTE', 'py_mnist', 'INPUTS', 1, 'py_digit', 'OUTPUTS', 1, 'py_scores') == b'OK'
+scores = np.frombuffer(r.execute_command('AI.TENSORGET', 'py_scores', 'BLOB'), dtype=np.float32)
+assert int(scores.argmax()) == 1, scores
 print('ok')
 `;
-    const r = await run('/usr/bin/python3', ['-c', script, String(port), PT_MINIMAL_PATH]);
+    const r = await run('/usr/bin/python3', ['-c', script, String(port), PT_MINIMAL_PATH,
+      path.join(FIXTURES, 'mnist.onnx'), path.join(FIXTURES, 'one.raw')]);
     assert.equal(r.stderr, '');
     // redis-py strips the leading "ERR " from error messages, as its users see them.
     assert.equal(r.stdout, 'error: BOOL tensor elements must be 0 or 1\nok\n');
