@@ -344,6 +344,10 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
     Check(Api()->CreateSessionOptions(&session_options));
     std::unique_ptr<OrtSessionOptions, void (*)(OrtSessionOptions*)> guard(session_options, [](OrtSessionOptions* o) { Api()->ReleaseSessionOptions(o); });
     if (options->intra_op_threads > 0) Check(Api()->SetIntraOpNumThreads(session_options, static_cast<int>(options->intra_op_threads)));
+    // ORT's pool threads spin between ops by default; beside our device and event-loop threads on
+    // few cores, that spinning takes the CPU the run itself needs.
+    Check(Api()->AddSessionConfigEntry(session_options, "session.intra_op.allow_spinning", "0"));
+    Check(Api()->AddSessionConfigEntry(session_options, "session.inter_op.allow_spinning", "0"));
     if (options->inter_op_threads > 0) Check(Api()->SetInterOpNumThreads(session_options, static_cast<int>(options->inter_op_threads)));
     auto model = std::make_unique<OnnxModel>();
     model->timeoutMs = options->execution_timeout_ms;
