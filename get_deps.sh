@@ -141,7 +141,17 @@ ENV
 
 # --- Tools the tests and benchmarks drive (real third-party clients and a reference server) ------
 if [ $with_test_tools -eq 1 ]; then
-  apt_ensure redis-server redis-tools python3-redis python3-numpy python3-torch python3-onnx || true
+  apt_ensure redis-server redis-tools python3-redis python3-numpy python3-torch python3-onnx python3-sklearn || true
+  # skl2onnx (scikit-learn → ONNX-ML models made at test time) is not in Debian: its pure-Python
+  # wheels come from PyPI and are unpacked into deps/python (PYTHONPATH for the tests).
+  if [ ! -d "$deps/python/skl2onnx" ]; then
+    wheels="$cache/wheels"
+    mkdir -p "$wheels" "$deps/python"
+    if python3 -m pip download --no-deps -q -d "$wheels" skl2onnx==1.16.0 onnxconverter-common==1.14.0 >&2; then
+      for w in "$wheels"/*.whl; do (cd "$deps/python" && python3 -m zipfile -e "$w" .); done
+    fi
+  fi
+  if [ -d "$deps/python/skl2onnx" ]; then say skl2onnx "$deps/python (PYTHONPATH for tests)"; else say skl2onnx "MISSING"; fi
   for t in redis-server redis-cli redis-benchmark; do
     if command -v "$t" >/dev/null; then say "$t" "$(command -v "$t")"; else say "$t" "MISSING"; fi
   done
