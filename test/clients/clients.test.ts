@@ -66,7 +66,7 @@ describe('ioredis', () => {
     redis.disconnect();
   });
 
-  it('stores and runs a TorchScript model', async () => {
+  it('stores and runs a TorchScript model, a script and an ONNX model', async () => {
     const redis = new Redis({ port });
     assert.equal(await redis.call('AI.MODELSTORE', 'io_m', 'TORCH', 'CPU', 'TAG', 'v1', 'BLOB', fs.readFileSync(PT_MINIMAL_PATH)), 'OK');
     await redis.call('AI.TENSORSET', 'io_in', 'FLOAT', '2', 'VALUES', '1', '2');
@@ -78,6 +78,10 @@ describe('ioredis', () => {
     assert.equal(await redis.call('AI.SCRIPTSTORE', 'io_script', 'CPU', 'ENTRY_POINTS', '1', 'twice', 'SOURCE', source), 'OK');
     assert.equal(await redis.call('AI.SCRIPTEXECUTE', 'io_script', 'twice', 'INPUTS', '1', 'io_out', 'OUTPUTS', '1', 'io_twice'), 'OK');
     assert.deepEqual(await redis.call('AI.TENSORGET', 'io_twice', 'VALUES'), ['4', '8']);
+    assert.equal(await redis.call('AI.MODELSTORE', 'io_iris', 'ONNX', 'CPU', 'BLOB', fs.readFileSync(path.join(FIXTURES, 'linear_iris.onnx'))), 'OK');
+    await redis.call('AI.TENSORSET', 'io_flower', 'FLOAT', '1', '4', 'VALUES', '5.1', '3.5', '1.4', '0.2');
+    assert.equal(await redis.call('AI.MODELEXECUTE', 'io_iris', 'INPUTS', '1', 'io_flower', 'OUTPUTS', '1', 'io_pred'), 'OK');
+    assert.deepEqual(await redis.call('AI.TENSORGET', 'io_pred', 'VALUES'), ['-0.090524077415466309']);
     redis.disconnect();
   });
 });
