@@ -59,6 +59,8 @@ export interface ModelLoadOptions {
   interOpThreads: number;
   /** ONNX: runs longer than this many ms are terminated (0: no limit). */
   executionTimeoutMs: number;
+  /** ONNX: bytes all CPU sessions together may allocate (0: no limit). */
+  memoryLimitBytes: number;
   /** Node names (TF only). */
   inputs: readonly string[];
   outputs: readonly string[];
@@ -95,6 +97,8 @@ export interface Binding {
   tensorFormatFloats(tensor: TensorHandle): string[];
   /** Loads a backend library (`path`, or the one beside the addon); returns its version text. */
   loadBackend(name: string, path: string | null): string;
+  /** What a backend's own allocator holds (ONNX with a memory limit), or null when untracked. */
+  backendMemory(name: string): { bytes: number; allocations: number } | null;
   /** The version text of a loaded backend, or null. */
   backendVersion(name: string): string | null;
   /** Loads a model on the device's queue (never on the event loop). */

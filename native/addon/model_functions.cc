@@ -38,6 +38,16 @@ Napi::Value LoadBackend(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, api->version());
 }
 
+Napi::Value BackendMemory(const Napi::CallbackInfo& info) {
+  const SBBackendApi* api = BackendRegistry::Get(info[0].ToString().Utf8Value());
+  uint64_t bytes = 0, allocations = 0;
+  if (api == nullptr || api->memory_stats == nullptr || api->memory_stats(&bytes, &allocations) != 0) return info.Env().Null();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("bytes", static_cast<double>(bytes));
+  out.Set("allocations", static_cast<double>(allocations));
+  return out;
+}
+
 Napi::Value BackendVersion(const Napi::CallbackInfo& info) {
   const SBBackendApi* api = BackendRegistry::Get(info[0].ToString().Utf8Value());
   return api == nullptr ? info.Env().Null() : Napi::String::New(info.Env(), api->version());
@@ -79,6 +89,7 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
   work->options.intra_op_threads = options.Get("intraOpThreads").ToNumber().Int64Value();
   work->options.inter_op_threads = options.Get("interOpThreads").ToNumber().Int64Value();
   work->options.execution_timeout_ms = options.Get("executionTimeoutMs").ToNumber().Int64Value();
+  work->options.memory_limit_bytes = options.Get("memoryLimitBytes").ToNumber().Int64Value();
   work->options.input_names = work->inputPtrs.data();
   work->options.n_inputs = work->inputPtrs.size();
   work->options.output_names = work->outputPtrs.data();

@@ -7,6 +7,8 @@ namespace stormbreaker {
 
 // loadBackend(name, path) -> version text; throws with the loader's message
 Napi::Value LoadBackend(const Napi::CallbackInfo& info);
+// backendMemory(name) -> { bytes, allocations } the backend's own allocator holds, or null
+Napi::Value BackendMemory(const Napi::CallbackInfo& info);
 // backendVersion(name) -> version text, or null when not loaded
 Napi::Value BackendVersion(const Napi::CallbackInfo& info);
 // modelCreate(backend, blob, device, threadsPerQueue, options) -> Promise<model handle>; loads on

@@ -64,6 +64,8 @@ typedef struct SBModelOptions {
   size_t n_outputs;
   /* ONNX: a run longer than this many ms is terminated (0: no limit). */
   int64_t execution_timeout_ms;
+  /* ONNX: bytes all CPU sessions together may allocate (0: no limit). */
+  int64_t memory_limit_bytes;
 } SBModelOptions;
 
 typedef struct SBBackendApi {
@@ -102,6 +104,9 @@ typedef struct SBBackendApi {
                     const char* const* keys, size_t n_keys, const char* const* args, size_t n_args,
                     const SBHostApi* host, DLManagedTensor** outputs, size_t max_outputs, size_t* n_outputs,
                     SBError* err);
+  /* Memory the backend's own allocator holds, and how many allocations it served; non-zero when
+   * the backend does not track them (NULL: never tracked). */
+  int (*memory_stats)(uint64_t* bytes_in_use, uint64_t* allocations);
 } SBBackendApi;
 
 /* The one symbol a backend exports: returns its table, or NULL when it cannot serve a host of

@@ -51,6 +51,7 @@ function aiSections({ engine }: CommandContext): string {
   const s = engine.settings;
   const torch = native.backendVersion('TORCH');
   const onnx = native.backendVersion('ONNX');
+  const onnxMemory = native.backendMemory('ONNX');
   const threads = native.queueStats().reduce((n, q) => n + q.threadCpuSeconds.length, 0);
   const main = native.mainThreadCpu();
   const total = process.cpuUsage();
@@ -61,11 +62,15 @@ function aiSections({ engine }: CommandContext): string {
     `# ai_versions\r\nai_RedisAI_version:99.99.99\r\nai_low_level_API_version:1\r\nai_rdb_version:4\r\n\r\n` +
     `# ai_git\r\nai_git_sha:unknown\r\n\r\n` +
     `# ai_load_time_configs\r\nai_threads_per_queue:${s.threadsPerQueue}\r\nai_inter_op_parallelism:${s.interOpParallelism}\r\n` +
-    `ai_intra_op_parallelism:${s.intraOpParallelism}\r\nai_model_execution_timeout:${s.modelExecutionTimeout}\r\nai_backend_memory_limit:0\r\n\r\n` +
+    `ai_intra_op_parallelism:${s.intraOpParallelism}\r\nai_model_execution_timeout:${s.modelExecutionTimeout}\r\nai_backend_memory_limit:${s.backendMemoryLimit}\r\n\r\n` +
     `# ai_backends_info\r\n${torch !== null ? `ai_Torch_version:${torch}\r\n` : ''}` +
     (onnx !== null
-      // ai_onnxruntime_memory and _memory_access_num come with ONNX memory accounting (issue 4).
-      ? `ai_onnxruntime_version:${onnx}\r\nai_onnxruntime_maximum_run_sessions_number:${threads}\r\n`
+      // Memory is known when BACKEND_MEMORY_LIMIT puts every session on one tracked arena.
+      ? `ai_onnxruntime_version:${onnx}\r\n` +
+        (onnxMemory !== null
+          ? `ai_onnxruntime_memory:${onnxMemory.bytes}\r\nai_onnxruntime_memory_access_num:${onnxMemory.allocations}\r\n`
+          : '') +
+        `ai_onnxruntime_maximum_run_sessions_number:${threads}\r\n`
       : '') + '\r\n' +
     `# ai_cpu\r\nai_self_used_cpu_sys:${seconds(total.system / 1e6)}\r\nai_self_used_cpu_user:${seconds(total.user / 1e6)}\r\n` +
     `ai_children_used_cpu_sys:0.000000\r\nai_children_used_cpu_user:0.000000\r\n` +

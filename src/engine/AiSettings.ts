@@ -13,6 +13,8 @@ export interface AiSettings {
   backendsPath: string;
   /** ONNX runs longer than this many ms are terminated (spec §10.4; at least 1000). */
   modelExecutionTimeout: number;
+  /** MB (10^6 bytes) all ONNX CPU sessions together may allocate; 0 is no limit (spec §10.4). */
+  backendMemoryLimit: number;
 }
 
 /** The folder the addon and backend libraries are built into. */
@@ -25,4 +27,5 @@ export const DEFAULT_AI_SETTINGS: Readonly<AiSettings> = {
   modelChunkSize: 511 * 1024 * 1024,
   backendsPath: DEFAULT_BACKENDS_PATH,
   modelExecutionTimeout: 5000,
+  backendMemoryLimit: 0,
 };

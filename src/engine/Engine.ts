@@ -156,6 +156,7 @@ export class Engine {
       intraOpThreads: this.settings.intraOpParallelism,
       interOpThreads: this.settings.interOpParallelism,
       executionTimeoutMs: this.settings.modelExecutionTimeout,
+      memoryLimitBytes: this.settings.backendMemoryLimit * 1e6,
       inputs: spec.inputs ?? [],
       outputs: spec.outputs ?? [],
     }));

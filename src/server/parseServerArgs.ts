@@ -6,7 +6,8 @@ const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--
                           [--requirepass <password>] [--maxclients <n>] [--loglevel debug|verbose|notice|warning]
                           [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>]
                           [--threads-per-queue <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
-                          [--backendspath <dir>] [--model-chunk-size <bytes>] [--model-execution-timeout <ms>]`;
+                          [--backendspath <dir>] [--model-chunk-size <bytes>] [--model-execution-timeout <ms>]
+                          [--backend-memory-limit <MB>]`;
 
 /** Reads redis-server style flags (`--port 6380`); throws an Error with the usage on bad input. */
 export function parseServerArgs(argv: readonly string[]): ServerOptions & { help?: boolean } {
@@ -61,6 +62,9 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
         options.ai = { ...options.ai, modelExecutionTimeout: n };
         break;
       }
+      case '--backend-memory-limit':
+        options.ai = { ...options.ai, backendMemoryLimit: integer() };
+        break;
       case '--backendspath':
         options.ai = { ...options.ai, backendsPath: value };
         break;

@@ -195,3 +195,22 @@ onnx.save(model, sys.argv[1])
     await started.server.close();
   });
 });
+
+describe('ONNX BACKEND_MEMORY_LIMIT', () => {
+  it('refuses a run that needs more than the limit with the spec\'s message, and runs one that fits', async () => {
+    const { startServerProcess } = await import('../helpers/servers');
+    const proc = await startServerProcess(['--backend-memory-limit', '1']);
+    const client = await RawClient.connect(proc.port);
+    assert.match(String(await client.call('INFO', 'MODULES')), /\r\nai_backend_memory_limit:1\r\n/);
+    assert.equal(await client.call('AI.MODELSTORE', 'mb', 'ONNX', 'CPU', 'BLOB', fixture('mnist_batched.onnx')), 'OK');
+    const hundred = Buffer.concat(Array.from({ length: 100 }, () => fixture('one.raw')));
+    await client.call('AI.TENSORSET', 'many', 'FLOAT', 100, 1, 28, 28, 'BLOB', hundred);
+    assert.equal(message(await client.call('AI.MODELEXECUTE', 'mb', 'INPUTS', 1, 'many', 'OUTPUTS', 1, 'o')),
+      'Onnxruntime memory limit exceeded, memory allocation failed.');
+    await client.call('AI.TENSORSET', 'single', 'FLOAT', 1, 1, 28, 28, 'BLOB', fixture('one.raw'));
+    assert.equal(await client.call('AI.MODELEXECUTE', 'mb', 'INPUTS', 1, 'single', 'OUTPUTS', 1, 'o1'), 'OK');
+    assert.equal(argmax(await client.call('AI.TENSORGET', 'o1', 'VALUES')), 1);
+    await client.close();
+    await proc.stop();
+  });
+});
