@@ -25,6 +25,18 @@ describe('server behaviour', () => {
     await server.close();
   });
 
+  it('stops reading a client far ahead of a blocked command, then resumes and answers everything in order', async () => {
+    const { server, port } = await startServer({ commands: [sleep] });
+    const c = await RawClient.connect(port);
+    // More requests wait behind the blocked one than the connection queues (1024) before pausing.
+    const commands = [['TEST.SLEEP', '100'], ...Array.from({ length: 3000 }, (_, i) => ['ECHO', String(i)])];
+    const replies = await c.pipeline(commands);
+    assert.deepEqual(replies, ['slept 100', ...Array.from({ length: 3000 }, (_, i) => String(i))]);
+    assert.equal(await c.call('PING'), 'PONG');
+    await c.close();
+    await server.close();
+  });
+
   it('answers 10,000 pipelined mixed commands in order, in one write', async () => {
     const { server, port } = await startServer();
     const c = await RawClient.connect(port);
