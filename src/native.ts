@@ -52,9 +52,19 @@ export interface RunResult {
   timedOut: boolean;
 }
 
+/** Which queue a request goes to: `threads` if the queue is new, and how many may wait in it (0: no bound). */
+export interface QueueChoice {
+  threads: number;
+  limit: number;
+}
+
 /** Settings handed to a backend when it loads a model. */
 export interface ModelLoadOptions {
+  /** Autobatching (spec §10.2), done by the device queue. */
   batchsize: number;
+  minbatchsize: number;
+  /** ms */
+  minbatchtimeout: number;
   intraOpThreads: number;
   interOpThreads: number;
   /** ONNX: runs longer than this many ms are terminated (0: no limit). */
@@ -64,6 +74,20 @@ export interface ModelLoadOptions {
   /** Node names (TF only). */
   inputs: readonly string[];
   outputs: readonly string[];
+}
+
+/** One device queue as INFO reports it. */
+export interface QueueStats {
+  device: string;
+  /** Requests waiting, and being executed now. */
+  pending: number;
+  running: number;
+  /** Backend calls that merged two or more model runs, and the runs they served. */
+  batches: number;
+  batchedRuns: number;
+  /** Requests refused because the queue was full. */
+  rejected: number;
+  threadCpuSeconds: number[];
 }
 
 export interface Binding {
@@ -102,7 +126,7 @@ export interface Binding {
   /** The version text of a loaded backend, or null. */
   backendVersion(name: string): string | null;
   /** Loads a model on the device's queue (never on the event loop). */
-  modelCreate(backend: string, blob: Uint8Array, device: string, threadsPerQueue: number, options: ModelLoadOptions): Promise<ModelHandle>;
+  modelCreate(backend: string, blob: Uint8Array, device: string, queue: QueueChoice, options: ModelLoadOptions): Promise<ModelHandle>;
   modelInputs(model: ModelHandle): string[];
   modelOutputs(model: ModelHandle): string[];
   /**
@@ -110,10 +134,10 @@ export interface Binding {
    * queued after `timeoutMs` (0: no limit) is dropped unexecuted and resolves `timedOut`.
    */
   modelRun(
-    model: ModelHandle, device: string, threadsPerQueue: number, inputs: readonly TensorHandle[], timeoutMs: number,
+    model: ModelHandle, device: string, queue: QueueChoice, inputs: readonly TensorHandle[], timeoutMs: number,
   ): Promise<RunResult>;
   /** Compiles a script on the device's queue. */
-  scriptCreate(backend: string, source: string, device: string, threadsPerQueue: number): Promise<ScriptHandle>;
+  scriptCreate(backend: string, source: string, device: string, queue: QueueChoice): Promise<ScriptHandle>;
   /** Null when `fn` is an entry point `(List[Tensor], List[str], List[str])`; otherwise why not. */
   scriptCheckEntryPoint(script: ScriptHandle, fn: string): string | null;
   /**
@@ -121,14 +145,14 @@ export interface Binding {
    * parameters from the inputs by position. Without `wantOutputs` its return value is ignored.
    */
   scriptRun(
-    script: ScriptHandle, device: string, threadsPerQueue: number, fn: string, entry: boolean,
+    script: ScriptHandle, device: string, queue: QueueChoice, fn: string, entry: boolean,
     inputs: readonly TensorHandle[], keys: readonly Buffer[], args: readonly Buffer[], wantOutputs: boolean, timeoutMs: number,
     host: ScriptHostHandler | null,
   ): Promise<RunResult>;
   formatDouble(value: number): string;
   poolStats(): { cachedBytes: number; cachedBuffers: number; hits: number; misses: number };
   /** Every device queue made so far: runs waiting, and the CPU seconds of each of its threads. */
-  queueStats(): Array<{ device: string; pending: number; threadCpuSeconds: number[] }>;
+  queueStats(): QueueStats[];
   /** CPU seconds of the calling thread (the event loop's, when called from it). */
   mainThreadCpu(): { user: number; sys: number };
 }
@@ -141,7 +165,7 @@ function load(): Binding {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     const binding = nodeGypBuild(packageRoot) as Binding;
-    if (binding.abiVersion !== 5) throw new Error(`addon ABI ${binding.abiVersion}, expected 5 (rebuild it)`);
+    if (binding.abiVersion !== 6) throw new Error(`addon ABI ${binding.abiVersion}, expected 6 (rebuild it)`);
     return binding;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -28,7 +28,8 @@ Napi::Value PoolStatsJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// Device queues as INFO reports them: pending runs and each thread's CPU time.
+// Device queues as INFO reports them: requests waiting and running, batches formed, requests
+// refused, and each thread's CPU time.
 Napi::Value QueueStatsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto queues = DeviceQueue::All();
@@ -37,6 +38,10 @@ Napi::Value QueueStatsJs(const Napi::CallbackInfo& info) {
     Napi::Object q = Napi::Object::New(env);
     q.Set("device", queues[i].device);
     q.Set("pending", static_cast<double>(queues[i].pending));
+    q.Set("running", static_cast<double>(queues[i].running));
+    q.Set("batches", static_cast<double>(queues[i].batches));
+    q.Set("batchedRuns", static_cast<double>(queues[i].batchedRuns));
+    q.Set("rejected", static_cast<double>(queues[i].rejected));
     Napi::Array cpu = Napi::Array::New(env, queues[i].threadCpuSeconds.size());
     for (size_t t = 0; t < queues[i].threadCpuSeconds.size(); t++) cpu.Set(static_cast<uint32_t>(t), queues[i].threadCpuSeconds[t]);
     q.Set("threadCpuSeconds", cpu);
@@ -64,7 +69,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, f, name));
   };
-  exports.Set("abiVersion", Napi::Number::New(env, 5));
+  exports.Set("abiVersion", Napi::Number::New(env, 6));
   fn("setShapeScratch", SetShapeScratch);
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);

@@ -23,10 +23,19 @@ struct AddonState {
 inline AddonState& StateOf(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
 
 class DeviceQueue;
+// How JS asks for a queue: `{ threads, limit }` (threads made if the queue is new; how many
+// requests may wait in it, 0 for no bound).
+struct QueueChoice {
+  int threads = 1;
+  size_t limit = 0;
+};
+QueueChoice QueueChoiceFrom(Napi::Value value);
 // The queue of `device`, or nullptr with the spec's error thrown to JS when it cannot be made.
 DeviceQueue* QueueOrThrow(Napi::Env env, const std::string& device, int threads);
+// Throws the error a request gets when `queue` already holds `limit` waiting requests.
+Napi::Value ThrowQueueFull(Napi::Env env, const DeviceQueue& queue, size_t limit);
 
-// Called on the JS thread before work is handed to a device thread.
+// Called on the JS thread when work has been handed to a device thread.
 void BeginAsync(Napi::Env env);
 // Called on a device thread: runs `finish` on the JS thread (and ends the work begun).
 void FinishAsync(AddonState* state, std::function<void(Napi::Env)> finish);

@@ -4,6 +4,24 @@
 
 namespace stormbreaker {
 
+QueueChoice QueueChoiceFrom(Napi::Value value) {
+  QueueChoice choice;
+  if (value.IsObject()) {
+    Napi::Object object = value.As<Napi::Object>();
+    choice.threads = object.Get("threads").ToNumber().Int32Value();
+    double limit = object.Get("limit").ToNumber().DoubleValue();
+    choice.limit = limit > 0 ? static_cast<size_t>(limit) : 0;
+  }
+  return choice;
+}
+
+Napi::Value ThrowQueueFull(Napi::Env env, const DeviceQueue& queue, size_t limit) {
+  std::string text = "ERR the " + queue.device() + " queue is full (" + std::to_string(limit) +
+                     " runs waiting): retry later, or raise QUEUE_LIMIT";
+  Napi::Error::New(env, text).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
 DeviceQueue* QueueOrThrow(Napi::Env env, const std::string& device, int threads) {
   DeviceQueue* queue = DeviceQueue::For(device, threads);
   if (queue == nullptr) Napi::Error::New(env, "ERR Could not initialize queue on requested device").ThrowAsJavaScriptException();

@@ -1,6 +1,5 @@
 #include "model_functions.h"
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,8 +7,9 @@
 #include "../exec/backend_registry.h"
 #include "../exec/device_queue.h"
 #include "../exec/model.h"
+#include "../exec/model_request.h"
 #include "addon_state.h"
-#include "backend_outputs.h"
+#include "settle_run.h"
 #include "handles.h"
 
 namespace stormbreaker {
@@ -69,6 +69,7 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
     SBModelOptions options{};
     std::vector<std::string> inputs, outputs;
     std::vector<const char*> inputPtrs, outputPtrs;
+    BatchPolicy batching;
     SBError error{};
     SBModel* model = nullptr;
     explicit Work(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
@@ -86,6 +87,9 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
   for (const auto& s : work->outputs) work->outputPtrs.push_back(s.c_str());
   work->options.device = work->device.c_str();
   work->options.batchsize = options.Get("batchsize").ToNumber().Int64Value();
+  work->batching.batchsize = work->options.batchsize;
+  work->batching.minbatchsize = options.Get("minbatchsize").ToNumber().Int64Value();
+  work->batching.minbatchtimeoutMs = options.Get("minbatchtimeout").ToNumber().Int64Value();
   work->options.intra_op_threads = options.Get("intraOpThreads").ToNumber().Int64Value();
   work->options.inter_op_threads = options.Get("interOpThreads").ToNumber().Int64Value();
   work->options.execution_timeout_ms = options.Get("executionTimeoutMs").ToNumber().Int64Value();
@@ -94,13 +98,12 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
   work->options.n_inputs = work->inputPtrs.size();
   work->options.output_names = work->outputPtrs.data();
   work->options.n_outputs = work->outputPtrs.size();
-  int threads = info[3].ToNumber().Int32Value();
-  DeviceQueue* queue = QueueOrThrow(env, work->device, threads);
+  QueueChoice choice = QueueChoiceFrom(info[3]);
+  DeviceQueue* queue = QueueOrThrow(env, work->device, choice.threads);
   if (queue == nullptr) return env.Undefined();
 
   AddonState* state = &StateOf(env);
-  BeginAsync(env);
-  queue->Push([work, api, state] {
+  auto job = [work, api, state] {
     int rc = api->model_create(work->data, work->length, &work->options, &work->model, &work->error);
     FinishAsync(state, [work, api, rc](Napi::Env env) {
       work->blob.Reset();
@@ -108,10 +111,12 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
         work->deferred.Reject(Napi::Error::New(env, work->error.message).Value());
         return;
       }
-      auto* model = new Model(api, work->model);
+      auto* model = new Model(api, work->model, work->batching);
       work->deferred.Resolve(Napi::External<Model>::New(env, model, [](Napi::Env, Model* m) { m->Release(); }));
     });
-  });
+  };
+  if (!queue->Push(job, choice.limit)) return ThrowQueueFull(env, *queue, choice.limit);
+  BeginAsync(env);
   return work->deferred.Promise();
 }
 
@@ -130,53 +135,46 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
   Model* model = ModelFrom(env, info[0]);
   if (model == nullptr) return env.Undefined();
   if (!info[1].IsString() || !info[3].IsArray()) {
-    Napi::TypeError::New(env, "modelRun(model, device, threads, inputs)").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "modelRun(model, device, queue, inputs, timeoutMs)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  struct Work {
-    Napi::Promise::Deferred deferred;
-    Model* model;
-    std::vector<Tensor*> inputs;
-    BackendOutputs outputs;
-    explicit Work(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
-  };
-  auto work = std::make_shared<Work>(env);
+  auto run = std::make_shared<ModelRequest>();
   Napi::Array inputs = info[3].As<Napi::Array>();
   for (uint32_t i = 0; i < inputs.Length(); i++) {
     Tensor* t = TensorFrom(env, inputs.Get(i));
     if (t == nullptr) return env.Undefined();
-    work->inputs.push_back(t);
+    run->inputs.push_back(t);
   }
-  std::string device = info[1].ToString().Utf8Value();
-  int threads = info[2].ToNumber().Int32Value();
-  DeviceQueue* queue = QueueOrThrow(env, device, threads);
+  QueueChoice choice = QueueChoiceFrom(info[2]);
+  DeviceQueue* queue = QueueOrThrow(env, info[1].ToString().Utf8Value(), choice.threads);
   if (queue == nullptr) return env.Undefined();
-  // References for the device thread; dropped when the result is back on the JS thread.
-  for (Tensor* t : work->inputs) t->Retain();
-  model->Retain();
-  work->model = model;
+  run->model = model;
   // TIMEOUT is a queue-wait deadline (spec 10.3): a run that waited longer is dropped unexecuted.
-  int64_t timeoutMs = info[4].IsNumber() ? info[4].As<Napi::Number>().Int64Value() : 0;
-  auto enqueued = std::chrono::steady_clock::now();
-
+  run->timeoutMs = info[4].IsNumber() ? info[4].As<Napi::Number>().Int64Value() : 0;
+  auto deferred = std::make_shared<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env));
   AddonState* state = &StateOf(env);
-  BeginAsync(env);
-  queue->Push([work, state, timeoutMs, enqueued] {
-    bool timedOut = timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs);
-    if (!timedOut) {
-      const SBBackendApi* api = work->model->api();
-      work->outputs.Run(work->inputs, true, [&](DLManagedTensor* const* in, size_t n_in, DLManagedTensor** out,
-                                                size_t max_out, size_t* n_out, SBError* err) {
-        return api->model_run(work->model->handle(), in, n_in, out, max_out, n_out, err);
-      });
-    }
-    FinishAsync(state, [work, timedOut](Napi::Env env) {
-      for (Tensor* t : work->inputs) t->Release();
-      work->model->Release();
-      work->outputs.Settle(env, work->deferred, timedOut);
+  // The ModelRequest and the closure reference each other until `done` runs once: the cycle is
+  // broken there, when `done` is moved out and destroyed with the closure.
+  run->done = [run, deferred, state]() mutable {
+    std::shared_ptr<ModelRequest> self = std::move(run);
+    FinishAsync(state, [self, deferred](Napi::Env env) {
+      for (Tensor* t : self->inputs) t->Release();
+      self->model->Release();
+      self->done = nullptr;
+      SettleRun(env, *deferred, self->outcome);
     });
-  });
-  return work->deferred.Promise();
+  };
+  // References for the device thread; dropped when the result is back on the JS thread.
+  for (Tensor* t : run->inputs) t->Retain();
+  model->Retain();
+  if (!queue->PushRun(run, choice.limit)) {
+    for (Tensor* t : run->inputs) t->Release();
+    model->Release();
+    run->done = nullptr;
+    return ThrowQueueFull(env, *queue, choice.limit);
+  }
+  BeginAsync(env);
+  return deferred->Promise();
 }
 
 }  // namespace stormbreaker

@@ -9,7 +9,8 @@
 #include "../exec/device_queue.h"
 #include "../exec/script.h"
 #include "addon_state.h"
-#include "backend_outputs.h"
+#include "settle_run.h"
+#include "../exec/backend_call.h"
 #include "handles.h"
 #include "script_host.h"
 
@@ -38,11 +39,11 @@ Napi::Value ScriptCreate(const Napi::CallbackInfo& info) {
   auto work = std::make_shared<Work>(env);
   work->source = info[1].ToString().Utf8Value();
   work->device = info[2].ToString().Utf8Value();
-  DeviceQueue* queue = QueueOrThrow(env, work->device, info[3].ToNumber().Int32Value());
+  QueueChoice choice = QueueChoiceFrom(info[3]);
+  DeviceQueue* queue = QueueOrThrow(env, work->device, choice.threads);
   if (queue == nullptr) return env.Undefined();
   AddonState* state = &StateOf(env);
-  BeginAsync(env);
-  queue->Push([work, api, state] {
+  auto job = [work, api, state] {
     int rc = api->script_create(work->source.c_str(), work->device.c_str(), &work->script, &work->error);
     FinishAsync(state, [work, api, rc](Napi::Env env) {
       if (rc != 0) {
@@ -52,7 +53,9 @@ Napi::Value ScriptCreate(const Napi::CallbackInfo& info) {
       auto* script = new Script(api, work->script);
       work->deferred.Resolve(Napi::External<Script>::New(env, script, [](Napi::Env, Script* s) { s->Release(); }));
     });
-  });
+  };
+  if (!queue->Push(job, choice.limit)) return ThrowQueueFull(env, *queue, choice.limit);
+  BeginAsync(env);
   return work->deferred.Promise();
 }
 
@@ -82,7 +85,7 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
     bool entry, wantOutputs;
     std::vector<Tensor*> inputs;
     std::vector<std::string> keys, args;
-    BackendOutputs outputs;
+    RunOutcome outcome;
     std::unique_ptr<ScriptHost> host;  // made and freed on the JS thread
     explicit Work(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
   };
@@ -94,7 +97,8 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
     if (t == nullptr) return env.Undefined();
     work->inputs.push_back(t);
   }
-  DeviceQueue* queue = QueueOrThrow(env, info[1].ToString().Utf8Value(), info[2].ToNumber().Int32Value());
+  QueueChoice choice = QueueChoiceFrom(info[2]);
+  DeviceQueue* queue = QueueOrThrow(env, info[1].ToString().Utf8Value(), choice.threads);
   if (queue == nullptr) return env.Undefined();
   for (Tensor* t : work->inputs) t->Retain();
   script->Retain();
@@ -108,28 +112,33 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
   auto enqueued = std::chrono::steady_clock::now();
 
   AddonState* state = &StateOf(env);
-  BeginAsync(env);
-  queue->Push([work, state, timeoutMs, enqueued] {
-    bool timedOut = timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs);
-    if (!timedOut) {
+  auto job = [work, state, timeoutMs, enqueued] {
+    work->outcome.timedOut = timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs);
+    if (!work->outcome.timedOut) {
       std::vector<const char*> keys, args;
       for (auto& k : work->keys) keys.push_back(k.c_str());
       for (auto& a : work->args) args.push_back(a.c_str());
       const SBBackendApi* api = work->script->api();
-      work->outputs.Run(work->inputs, work->wantOutputs, [&](DLManagedTensor* const* in, size_t n_in, DLManagedTensor** out,
-                                                             size_t max_out, size_t* n_out, SBError* err) {
+      CallBackend(work->inputs, work->wantOutputs, [&](DLManagedTensor* const* in, size_t n_in, DLManagedTensor** out,
+                                                       size_t max_out, size_t* n_out, SBError* err) {
         return api->script_run(work->script->handle(), work->fn.c_str(), work->entry ? 1 : 0, in, n_in, keys.data(),
                                keys.size(), args.data(), args.size(), work->host ? work->host->api() : nullptr, out,
                                max_out, n_out, err);
-      });
+      }, &work->outcome);
     }
-    FinishAsync(state, [work, timedOut](Napi::Env env) {
+    FinishAsync(state, [work](Napi::Env env) {
       for (Tensor* t : work->inputs) t->Release();
       work->script->Release();
       work->host.reset();
-      work->outputs.Settle(env, work->deferred, timedOut);
+      SettleRun(env, work->deferred, work->outcome);
     });
-  });
+  };
+  if (!queue->Push(job, choice.limit)) {
+    for (Tensor* t : work->inputs) t->Release();
+    work->script->Release();
+    return ThrowQueueFull(env, *queue, choice.limit);
+  }
+  BeginAsync(env);
   return work->deferred.Promise();
 }
 

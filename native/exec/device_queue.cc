@@ -1,43 +1,133 @@
 #include "device_queue.h"
 
+#include <algorithm>
 #include <ctime>
-#include <memory>
+
+#include "batcher.h"
 
 namespace stormbreaker {
 
 DeviceQueue::DeviceQueue(std::string device, int threads) : device_(std::move(device)) {
   for (int i = 0; i < (threads < 1 ? 1 : threads); i++) {
     std::thread worker([this] { Serve(); });
-    threads_.push_back(worker.get_id());
     handles_.push_back(worker.native_handle());
     worker.detach();
   }
 }
 
-void DeviceQueue::Push(std::function<void()> job) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    jobs_.push_back(std::move(job));
-  }
-  wake_.notify_one();
+bool DeviceQueue::Push(std::function<void()> job, size_t limit) { return Enqueue(Item{std::move(job), nullptr}, limit); }
+
+bool DeviceQueue::PushRun(std::shared_ptr<ModelRequest> run, size_t limit) {
+  run->enqueued = Clock::now();
+  return Enqueue(Item{nullptr, std::move(run)}, limit);
 }
 
-size_t DeviceQueue::pending() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return jobs_.size();
+bool DeviceQueue::Enqueue(Item item, size_t limit) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (limit > 0 && items_.size() >= limit) {
+      rejected_++;
+      return false;
+    }
+    items_.push_back(std::move(item));
+  }
+  wake_.notify_one();
+  return true;
 }
 
 void DeviceQueue::Serve() {
+  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    std::function<void()> job;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return !jobs_.empty(); });
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
+    Clock::time_point wakeAt = Clock::time_point::max();
+    Taken taken = TakeReady(Clock::now(), &wakeAt);
+    if (taken.empty()) {
+      if (wakeAt == Clock::time_point::max()) {
+        wake_.wait(lock);
+      } else {
+        wake_.wait_until(lock, wakeAt);
+      }
+      continue;
     }
-    job();
+    running_++;
+    if (taken.runs.size() > 1) {
+      batches_++;
+      batchedRuns_ += taken.runs.size();
+    }
+    // Others may be ready too (e.g. after a batch was formed from requests that arrived while
+    // this thread was busy): let another thread look while this one works.
+    if (!items_.empty()) wake_.notify_one();
+    lock.unlock();
+    Execute(taken);
+    lock.lock();
+    running_--;
   }
+}
+
+DeviceQueue::Taken DeviceQueue::TakeReady(Clock::time_point now, Clock::time_point* wakeAt) {
+  Taken taken;
+  std::vector<bool> waiting;  // items already found to belong to a batch that is not ready yet
+  for (size_t i = 0; i < items_.size(); i++) {
+    if (i < waiting.size() && waiting[i]) continue;
+    Item& item = items_[i];
+    if (!item.run) {
+      taken.job = std::move(item.job);
+      items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(i));
+      return taken;
+    }
+    ModelRequest& run = *item.run;
+    const BatchPolicy& policy = run.model->batching();
+    int64_t rows = BatchRows(run);
+    if (run.TimedOutAt(now)) run.outcome.timedOut = true;
+    if (run.outcome.timedOut || policy.batchsize == 0 || rows == 0 || rows >= policy.batchsize) {
+      taken.runs.push_back(std::move(item.run));
+      items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(i));
+      return taken;
+    }
+    // Gather later requests for the same model until the batch is full (it may overshoot).
+    std::vector<size_t> group{i};
+    int64_t total = rows;
+    for (size_t j = i + 1; j < items_.size() && total < policy.batchsize; j++) {
+      if ((j < waiting.size() && waiting[j]) || !items_[j].run) continue;
+      const ModelRequest& other = *items_[j].run;
+      int64_t otherRows = BatchRows(other);
+      // A request past its TIMEOUT is left to be answered TIMEDOUT when the scan reaches it.
+      if (otherRows == 0 || otherRows >= policy.batchsize || other.TimedOutAt(now) || !CanBatchTogether(run, other)) continue;
+      group.push_back(j);
+      total += otherRows;
+    }
+    bool minimumWaitOver =
+        policy.minbatchtimeoutMs > 0 && now - run.enqueued > std::chrono::milliseconds(policy.minbatchtimeoutMs);
+    if (policy.minbatchsize == 0 || total >= policy.minbatchsize || minimumWaitOver) {
+      for (size_t index : group) taken.runs.push_back(std::move(items_[index].run));
+      for (auto it = group.rbegin(); it != group.rend(); ++it) items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(*it));
+      return taken;
+    }
+    // Not ready: the group waits for more requests, its MINBATCHTIMEOUT, or a member's TIMEOUT.
+    if (waiting.size() < items_.size()) waiting.resize(items_.size(), false);
+    for (size_t index : group) {
+      waiting[index] = true;
+      const ModelRequest& member = *items_[index].run;
+      if (member.timeoutMs > 0) {
+        // Strictly past the deadline (TimedOutAt uses >), hence the extra microsecond.
+        *wakeAt = std::min(*wakeAt, member.enqueued + std::chrono::milliseconds(member.timeoutMs) + std::chrono::microseconds(1));
+      }
+    }
+    if (policy.minbatchtimeoutMs > 0) {
+      *wakeAt = std::min(*wakeAt, run.enqueued + std::chrono::milliseconds(policy.minbatchtimeoutMs) + std::chrono::microseconds(1));
+    }
+  }
+  return taken;
+}
+
+void DeviceQueue::Execute(Taken& taken) {
+  if (taken.job) {
+    taken.job();
+    return;
+  }
+  std::vector<ModelRequest*> runs;
+  for (auto& run : taken.runs) runs.push_back(run.get());
+  if (!runs[0]->outcome.timedOut) RunModelBatch(runs);
+  for (auto& run : taken.runs) run->done();
 }
 
 namespace {
@@ -64,7 +154,12 @@ std::vector<DeviceQueue::Snapshot> DeviceQueue::All() {
   std::lock_guard<std::mutex> lock(registry_mutex);
   std::vector<Snapshot> out;
   for (auto& queue : *registry) {
-    Snapshot snapshot{queue->device(), queue->pending(), {}};
+    Snapshot snapshot;
+    {
+      std::lock_guard<std::mutex> queueLock(queue->mutex_);
+      snapshot = Snapshot{queue->device_, queue->items_.size(), queue->running_, queue->batches_, queue->batchedRuns_,
+                          queue->rejected_, {}};
+    }
     for (pthread_t handle : queue->handles_) {
       clockid_t clock;
       timespec ts{};

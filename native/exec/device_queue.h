@@ -1,16 +1,24 @@
 // DeviceQueue: the run queue of one device string ("CPU", "CPU:1", "GPU:0"), served by its own
-// native threads. Threads sleep on a condition variable and wake when a job arrives: never a
-// sleep-poll (a polling queue capped RedisAI at 888 runs/s), never libuv's shared thread pool.
+// native threads. Threads sleep on a condition variable and wake when a job arrives or when a
+// waiting request's deadline (MINBATCHTIMEOUT, TIMEOUT) comes: never a sleep-poll (a polling
+// queue capped RedisAI at 888 runs/s), never libuv's shared thread pool.
+// Model runs are queued as ModelRequest so that the serving thread can merge compatible ones into
+// one backend call (spec §10.2); everything else is an opaque job.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <pthread.h>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "model_request.h"
 
 namespace stormbreaker {
 
@@ -19,10 +27,11 @@ class DeviceQueue {
   DeviceQueue(std::string device, int threads);
   DeviceQueue(const DeviceQueue&) = delete;
 
-  void Push(std::function<void()> job);
-  size_t pending();
+  // Both return false, queueing nothing, when `limit` (> 0) requests are already waiting.
+  bool Push(std::function<void()> job, size_t limit);
+  bool PushRun(std::shared_ptr<ModelRequest> run, size_t limit);
+
   const std::string& device() const { return device_; }
-  int threads() const { return static_cast<int>(threads_.size()); }
 
   // The queue of an (upper-cased) device, created with `threads` threads on first use; nullptr
   // when it cannot be made (threads refused, or kMaxQueues exist). Queues live until the process
@@ -34,20 +43,43 @@ class DeviceQueue {
 
   struct Snapshot {
     std::string device;
-    size_t pending;
+    size_t pending;           // waiting in the queue
+    size_t running;           // being executed by its threads now
+    uint64_t batches;         // backend calls that merged two or more model runs
+    uint64_t batchedRuns;     // model runs served by those calls
+    uint64_t rejected;        // refused because the queue was full
     std::vector<double> threadCpuSeconds;  // CPU time of each of the queue's threads
   };
   // Every queue made so far, in creation order.
   static std::vector<Snapshot> All();
 
  private:
+  using Clock = std::chrono::steady_clock;
+  struct Item {
+    std::function<void()> job;     // set for opaque jobs
+    std::shared_ptr<ModelRequest> run;  // set for model runs
+  };
+  // What a thread takes off the queue in one go: a job, or one or more model runs to serve
+  // together (a lone run past its TIMEOUT is taken to be answered TIMEDOUT).
+  struct Taken {
+    std::function<void()> job;
+    std::vector<std::shared_ptr<ModelRequest>> runs;
+    bool empty() const { return !job && runs.empty(); }
+  };
+
   void Serve();
+  bool Enqueue(Item item, size_t limit);
+  // Under the lock. Takes the first thing ready to run; when nothing is, leaves in `wakeAt` the
+  // earliest moment something will be (or Clock::time_point::max()).
+  Taken TakeReady(Clock::time_point now, Clock::time_point* wakeAt);
+  void Execute(Taken& taken);
 
   std::string device_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> jobs_;
-  std::vector<std::thread::id> threads_;
+  std::deque<Item> items_;
+  size_t running_ = 0;
+  uint64_t batches_ = 0, batchedRuns_ = 0, rejected_ = 0;
   std::vector<pthread_t> handles_;  // valid for the process's life: the threads never exit
 };
 

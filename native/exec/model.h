@@ -2,6 +2,7 @@
 // keeps it alive after the key that held it is overwritten or deleted.
 #pragma once
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -9,10 +10,17 @@
 
 namespace stormbreaker {
 
+// Autobatching settings of a stored model (spec §10.2); all zero: never batched.
+struct BatchPolicy {
+  int64_t batchsize = 0;
+  int64_t minbatchsize = 0;
+  int64_t minbatchtimeoutMs = 0;
+};
+
 class Model {
  public:
   // Adopts `model`, which `api` made.
-  Model(const SBBackendApi* api, SBModel* model);
+  Model(const SBBackendApi* api, SBModel* model, BatchPolicy batching);
   void Retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Release() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
@@ -23,6 +31,7 @@ class Model {
   SBModel* handle() const { return model_; }
   const std::vector<std::string>& inputs() const { return inputs_; }
   const std::vector<std::string>& outputs() const { return outputs_; }
+  const BatchPolicy& batching() const { return batching_; }
 
   static constexpr uint32_t kMagic = 0x4d4f444c;  // "MODL"
 
@@ -34,9 +43,11 @@ class Model {
   SBModel* model_;
   std::vector<std::string> inputs_;
   std::vector<std::string> outputs_;
+  BatchPolicy batching_;
 };
 
-inline Model::Model(const SBBackendApi* api, SBModel* model) : api_(api), model_(model) {
+inline Model::Model(const SBBackendApi* api, SBModel* model, BatchPolicy batching)
+    : api_(api), model_(model), batching_(batching) {
   for (size_t i = 0; i < api->model_input_count(model); i++) inputs_.push_back(api->model_input_name(model, i));
   for (size_t i = 0; i < api->model_output_count(model); i++) outputs_.push_back(api->model_output_name(model, i));
 }

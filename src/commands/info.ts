@@ -1,5 +1,5 @@
 import { PACKAGE_VERSION } from '../version';
-import { native } from '../native';
+import { native, QueueStats } from '../native';
 import { VerbatimReply } from '../resp/Reply';
 import { CommandContext, defineCommand } from './Command';
 
@@ -55,7 +55,8 @@ function aiSections({ engine }: CommandContext): string {
   const threads = native.queueStats().reduce((n, q) => n + q.threadCpuSeconds.length, 0);
   const main = native.mainThreadCpu();
   const total = process.cpuUsage();
-  const queues = native.queueStats().flatMap((q) =>
+  const queueStats = native.queueStats();
+  const queues = queueStats.flatMap((q) =>
     q.threadCpuSeconds.map((cpu, i) => `ai_queue_${q.device}_bthread_n${i + 1}_used_cpu_total:${seconds(cpu)}\r\n`));
   return (
     '# Modules\r\nmodule:name=ai,ver=999999,api=1,filters=0,usedby=[],using=[],options=[handle-io-errors]\r\n\r\n' +
@@ -75,8 +76,18 @@ function aiSections({ engine }: CommandContext): string {
     `# ai_cpu\r\nai_self_used_cpu_sys:${seconds(total.system / 1e6)}\r\nai_self_used_cpu_user:${seconds(total.user / 1e6)}\r\n` +
     `ai_children_used_cpu_sys:0.000000\r\nai_children_used_cpu_user:0.000000\r\n` +
     `ai_main_thread_used_cpu_sys:${seconds(main.sys)}\r\nai_main_thread_used_cpu_user:${seconds(main.user)}\r\n` +
-    queues.join('')
+    queues.join('') +
+    // Ours, after RedisAI's sections (clients index those by position).
+    `\r\n# ai_queues\r\nai_queue_limit:${s.queueLimit}\r\n` + queueStats.map(queueLines).join('')
   );
+}
+
+/** One queue's load: what waits and runs now, and how well autobatching merges requests. */
+function queueLines(q: QueueStats): string {
+  const p = `ai_queue_${q.device}_`;
+  const meanBatch = q.batches > 0 ? (q.batchedRuns / q.batches).toFixed(2) : '0';
+  return `${p}pending:${q.pending}\r\n${p}running:${q.running}\r\n${p}batches:${q.batches}\r\n` +
+    `${p}batched_runs:${q.batchedRuns}\r\n${p}mean_batch_size:${meanBatch}\r\n${p}rejected:${q.rejected}\r\n`;
 }
 
 const DEFAULT = ['server', 'clients', 'memory', 'persistence', 'stats', 'keyspace'];

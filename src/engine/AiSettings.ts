@@ -4,6 +4,8 @@ import * as path from 'node:path';
 export interface AiSettings {
   /** Native threads serving each device queue. */
   threadsPerQueue: number;
+  /** Requests that may wait in one device queue; past it, new runs are refused at once. */
+  queueLimit: number;
   /** Passed to backends at model load; 0 is the backend's default. */
   intraOpParallelism: number;
   interOpParallelism: number;
@@ -22,6 +24,7 @@ export const DEFAULT_BACKENDS_PATH = path.resolve(__dirname, '..', '..', '..', '
 
 export const DEFAULT_AI_SETTINGS: Readonly<AiSettings> = {
   threadsPerQueue: 1,
+  queueLimit: 10000,
   intraOpParallelism: 0,
   interOpParallelism: 0,
   modelChunkSize: 511 * 1024 * 1024,

@@ -1,6 +1,6 @@
 import { ensureBackend } from '../backends/loadBackend';
 import { Errors, StormbreakerError } from '../errors';
-import { native, RunResult, ScriptHostHandler } from '../native';
+import { native, QueueChoice, RunResult, ScriptHostHandler } from '../native';
 import type { Keyspace } from '../store/Keyspace';
 import { keyName, keyText } from '../store/keyName';
 import { MemoryKeyspace } from '../store/MemoryKeyspace';
@@ -54,12 +54,15 @@ export class Engine {
   changes = 0;
   /** Execution settings; `modelChunkSize` and `backendsPath` may change at run time. */
   readonly settings: AiSettings;
+  /** How this engine's runs ask for their device queue (load-time settings, so made once). */
+  private readonly queue: QueueChoice;
   /** AI.INFO statistics of stored models and scripts. */
   readonly stats = new RunStats();
 
   constructor(options: EngineOptions = {}) {
     this.keyspace = options.keyspace ?? new MemoryKeyspace();
     this.settings = { ...DEFAULT_AI_SETTINGS, ...options.ai };
+    this.queue = { threads: this.settings.threadsPerQueue, limit: this.settings.queueLimit };
   }
 
   /** Stores a tensor, replacing a tensor already there; another kind of value is WRONGTYPE. */
@@ -151,8 +154,10 @@ export class Engine {
    */
   async storeModel(key: Key, spec: ModelSpec): Promise<void> {
     ensureBackend(spec.backend, this.settings.backendsPath);
-    const handle = await backendCall(() => native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.settings.threadsPerQueue, {
+    const handle = await backendCall(() => native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.queue, {
       batchsize: spec.batchsize ?? 0,
+      minbatchsize: spec.minbatchsize ?? 0,
+      minbatchtimeout: spec.minbatchtimeout ?? 0,
       intraOpThreads: this.settings.intraOpParallelism,
       interOpThreads: this.settings.interOpParallelism,
       executionTimeoutMs: this.settings.modelExecutionTimeout,
@@ -220,14 +225,14 @@ export class Engine {
 
   /** @internal One model run on its device queue, with its statistics recorded under `name`. */
   runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number) {
-    return this.accounted(name, () => native.modelRun(model.handle, model.device.toUpperCase(), this.settings.threadsPerQueue,
+    return this.accounted(name, () => native.modelRun(model.handle, model.device.toUpperCase(), this.queue,
       inputs.map((t) => t.handle), timeout));
   }
 
   /** @internal One script call on its device queue, with its statistics recorded under `name`. */
   runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
     args: readonly Buffer[], wantOutputs: boolean, timeout: number) {
-    return this.accounted(name, () => native.scriptRun(script.handle, script.device.toUpperCase(), this.settings.threadsPerQueue,
+    return this.accounted(name, () => native.scriptRun(script.handle, script.device.toUpperCase(), this.queue,
       fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle), keys, args, wantOutputs, timeout, this.scriptHost()));
   }
 
@@ -268,7 +273,7 @@ export class Engine {
   async storeScript(key: Key, spec: { device: string; source: string | Buffer; entryPoints?: readonly string[]; tag?: string | Buffer }): Promise<void> {
     ensureBackend('TORCH', this.settings.backendsPath);
     const source = Buffer.from(spec.source);
-    const handle = await backendCall(() => native.scriptCreate('TORCH', source.toString('utf8'), spec.device.toUpperCase(), this.settings.threadsPerQueue));
+    const handle = await backendCall(() => native.scriptCreate('TORCH', source.toString('utf8'), spec.device.toUpperCase(), this.queue));
     const entryPoints = spec.entryPoints ?? [];
     for (const fn of entryPoints) {
       const problem = native.scriptCheckEntryPoint(handle, fn);

@@ -5,7 +5,7 @@ import type { ServerOptions } from './Server';
 const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--loglevel debug|verbose|notice|warning]
                           [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>]
-                          [--threads-per-queue <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
+                          [--threads-per-queue <n>] [--queue-limit <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
                           [--backendspath <dir>] [--model-chunk-size <bytes>] [--model-execution-timeout <ms>]
                           [--backend-memory-limit <MB>]`;
 
@@ -40,15 +40,17 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
       case '--proto-max-bulk-len': options.protoMaxBulkLen = size(); break;
       case '--client-query-buffer-limit': options.clientQueryBufferLimit = size(); break;
       case '--threads-per-queue':
+      case '--queue-limit':
       case '--intra-op-parallelism':
       case '--inter-op-parallelism':
       case '--model-chunk-size': {
         const n = integer();
-        if (flag === '--threads-per-queue' || flag === '--model-chunk-size') {
+        if (flag === '--threads-per-queue' || flag === '--model-chunk-size' || flag === '--queue-limit') {
           if (n < 1) throw new Error(`${flag} needs a positive integer, got '${value}'`);
         }
         const key = ({
           '--threads-per-queue': 'threadsPerQueue',
+          '--queue-limit': 'queueLimit',
           '--intra-op-parallelism': 'intraOpParallelism',
           '--inter-op-parallelism': 'interOpParallelism',
           '--model-chunk-size': 'modelChunkSize',

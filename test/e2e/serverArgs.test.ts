@@ -7,12 +7,13 @@ import { startServerProcess } from '../helpers/servers';
 describe('stormbreaker-server flags', () => {
   it('reads redis-server style flags and RedisAI\'s start-up settings', () => {
     const o = parseServerArgs(['--port', '7000', '--bind', '0.0.0.0', '--requirepass', 'pw', '--maxclients', '5',
-      '--proto-max-bulk-len', '1mb', '--threads-per-queue', '2', '--intra-op-parallelism', '1', '--inter-op-parallelism', '3']);
+      '--proto-max-bulk-len', '1mb', '--threads-per-queue', '2', '--intra-op-parallelism', '1', '--inter-op-parallelism', '3', '--queue-limit', '50']);
     assert.deepEqual(o, {
       port: 7000, bind: '0.0.0.0', requirepass: 'pw', maxclients: 5, protoMaxBulkLen: 1048576,
-      ai: { threadsPerQueue: 2, intraOpParallelism: 1, interOpParallelism: 3 },
+      ai: { threadsPerQueue: 2, intraOpParallelism: 1, interOpParallelism: 3, queueLimit: 50 },
     });
     assert.throws(() => parseServerArgs(['--threads-per-queue', '0']), /--threads-per-queue needs a positive integer, got '0'/);
+    assert.throws(() => parseServerArgs(['--queue-limit', '0']), /--queue-limit needs a positive integer, got '0'/);
     assert.throws(() => parseServerArgs(['--nope', '1']), /Unknown option '--nope'/);
     assert.throws(() => parseServerArgs(['--port']), /Bad argument '--port'/);
   });

@@ -41,3 +41,21 @@ class Model(torch.nn.Module):
         return x * 2, x.sum(), x > 0
 `);
 }
+
+/** forward(x) -> x + dim 0 of x: tells each caller how many rows the backend call really saw. */
+export function rowCountModel(): Promise<Buffer> {
+  return make('rowcount', `
+class Model(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + float(x.shape[0])
+`);
+}
+
+/** forward(x) -> x[0:1]: always one row, whatever the batch (a model that breaks batching). */
+export function firstRowModel(): Promise<Buffer> {
+  return make('firstrow', `
+class Model(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[0:1]
+`);
+}

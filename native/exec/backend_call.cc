@@ -1,10 +1,8 @@
-#include "backend_outputs.h"
+#include "backend_call.h"
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-
-#include "handles.h"
 
 namespace stormbreaker {
 namespace {
@@ -38,16 +36,22 @@ Tensor* AdoptOutput(DLManagedTensor* out) {
 
 }  // namespace
 
-void BackendOutputs::Run(const std::vector<Tensor*>& inputs, bool wantOutputs, const Call& call) {
+void SetRunError(SBError* error, const char* text) {
+  error->code = 1;
+  std::snprintf(error->message, sizeof(error->message), "%s", text);
+}
+
+void CallBackend(const std::vector<Tensor*>& inputs, bool wantOutputs, const BackendCallFn& call, RunOutcome* outcome) {
   std::vector<DLManagedTensor*> in;
   for (Tensor* t : inputs) in.push_back(t->ToDLPack());
   std::vector<DLManagedTensor*> out(wantOutputs ? kMaxOutputs : 0);
   size_t produced = 0;
   auto start = std::chrono::steady_clock::now();
-  int rc = call(in.data(), in.size(), out.data(), out.size(), &produced, &error_);
-  micros_ = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  int rc = call(in.data(), in.size(), out.data(), out.size(), &produced, &outcome->error);
+  outcome->micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
   for (DLManagedTensor* m : in) m->deleter(m);
-  if (rc != 0 && error_.code == 0) error_.code = rc;
+  if (rc != 0 && outcome->error.code == 0) outcome->error.code = rc;
   if (rc != 0) {
     // A backend may fail after handing over some outputs: they are ours to free.
     for (size_t i = 0; i < produced && i < out.size(); i++) out[i]->deleter(out[i]);
@@ -56,31 +60,15 @@ void BackendOutputs::Run(const std::vector<Tensor*>& inputs, bool wantOutputs, c
   for (size_t i = 0; i < produced; i++) {
     Tensor* t = AdoptOutput(out[i]);
     if (t == nullptr) {
-      if (error_.code == 0) {
-        error_.code = 1;
-        std::snprintf(error_.message, sizeof(error_.message), "output %zu has a dtype Stormbreaker cannot store", i);
+      if (outcome->error.code == 0) {
+        outcome->error.code = 1;
+        std::snprintf(outcome->error.message, sizeof(outcome->error.message),
+                      "output %zu has a dtype Stormbreaker cannot store", i);
       }
       continue;
     }
-    outputs_.push_back(t);
+    outcome->outputs.push_back(t);
   }
-}
-
-void BackendOutputs::Settle(Napi::Env env, Napi::Promise::Deferred& deferred, bool timedOut) {
-  if (!timedOut && error_.code != 0) {
-    for (Tensor* t : outputs_) t->Release();
-    outputs_.clear();
-    deferred.Reject(Napi::Error::New(env, error_.message).Value());
-    return;
-  }
-  Napi::Array outputs = Napi::Array::New(env, outputs_.size());
-  for (size_t i = 0; i < outputs_.size(); i++) outputs.Set(static_cast<uint32_t>(i), TensorHandle(env, outputs_[i]));
-  outputs_.clear();  // the handles own them now
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("outputs", outputs);
-  result.Set("micros", Napi::Number::New(env, static_cast<double>(micros_)));
-  result.Set("timedOut", timedOut);
-  deferred.Resolve(result);
 }
 
 }  // namespace stormbreaker

@@ -1,0 +1,12 @@
+// SettleRun: on the JS thread, turns a finished run's outcome into the caller's promise result:
+// { outputs, micros, timedOut }, or a rejection with the backend's one-line message.
+#pragma once
+#include <napi.h>
+
+#include "../exec/run_outcome.h"
+
+namespace stormbreaker {
+
+void SettleRun(Napi::Env env, Napi::Promise::Deferred& deferred, RunOutcome& outcome);
+
+}  // namespace stormbreaker
