@@ -129,6 +129,8 @@ export interface Binding {
   modelCreate(backend: string, blob: Uint8Array, device: string, queue: QueueChoice, options: ModelLoadOptions): Promise<ModelHandle>;
   modelInputs(model: ModelHandle): string[];
   modelOutputs(model: ModelHandle): string[];
+  /** Per output, the names of its columns when the backend knows them (ONNX ZipMap classes), else null. */
+  modelOutputLabels(model: ModelHandle): Array<string[] | null>;
   /**
    * Runs a model on the device's queue; `micros` is the backend's own run time. A run still
    * queued after `timeoutMs` (0: no limit) is dropped unexecuted and resolves `timedOut`.
@@ -165,7 +167,7 @@ function load(): Binding {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     const binding = nodeGypBuild(packageRoot) as Binding;
-    if (binding.abiVersion !== 6) throw new Error(`addon ABI ${binding.abiVersion}, expected 6 (rebuild it)`);
+    if (binding.abiVersion !== 7) throw new Error(`addon ABI ${binding.abiVersion}, expected 7 (rebuild it)`);
     return binding;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -69,7 +69,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, f, name));
   };
-  exports.Set("abiVersion", Napi::Number::New(env, 6));
+  exports.Set("abiVersion", Napi::Number::New(env, 7));
   fn("setShapeScratch", SetShapeScratch);
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);
@@ -87,6 +87,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("modelCreate", ModelCreate);
   fn("modelInputs", ModelInputs);
   fn("modelOutputs", ModelOutputs);
+  fn("modelOutputLabels", ModelOutputLabels);
   fn("modelRun", ModelRun);
   fn("scriptCreate", ScriptCreate);
   fn("scriptCheckEntryPoint", ScriptCheckEntryPoint);

@@ -130,6 +130,18 @@ Napi::Value ModelOutputs(const Napi::CallbackInfo& info) {
   return model == nullptr ? info.Env().Undefined() : Names(info.Env(), model->outputs());
 }
 
+Napi::Value ModelOutputLabels(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Model* model = ModelFrom(env, info[0]);
+  if (model == nullptr) return env.Undefined();
+  const auto& labels = model->outputLabels();
+  Napi::Array out = Napi::Array::New(env, labels.size());
+  for (size_t i = 0; i < labels.size(); i++) {
+    out.Set(static_cast<uint32_t>(i), labels[i].empty() ? env.Null() : Names(env, labels[i]));
+  }
+  return out;
+}
+
 Napi::Value ModelRun(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Model* model = ModelFrom(env, info[0]);

@@ -19,6 +19,7 @@ Napi::Value ModelInputs(const Napi::CallbackInfo& info);
 Napi::Value ModelOutputs(const Napi::CallbackInfo& info);
 // modelRun(model, device, threadsPerQueue, inputs: tensor handles, timeoutMs)
 //   -> Promise<{ outputs, micros, timedOut }>; timeoutMs 0 means none
+Napi::Value ModelOutputLabels(const Napi::CallbackInfo& info);
 Napi::Value ModelRun(const Napi::CallbackInfo& info);
 
 }  // namespace stormbreaker

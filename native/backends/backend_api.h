@@ -15,7 +15,7 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change; a backend built for another version is refused. */
-#define SB_BACKEND_API_VERSION 1
+#define SB_BACKEND_API_VERSION 2
 
 /* Element type codes beyond DLPack 0.6 (RedisAI's numbering, see native/core/dtype.h). */
 #define SB_DL_BOOL 6
@@ -107,6 +107,11 @@ typedef struct SBBackendApi {
   /* Memory the backend's own allocator holds, and how many allocations it served; non-zero when
    * the backend does not track them (NULL: never tracked). */
   int (*memory_stats)(uint64_t* bytes_in_use, uint64_t* allocations);
+  /* Labels of an output's columns, when the backend made the output from something that named
+   * them (ONNX: a ZipMap's class labels); 0 labels otherwise. Strings live as long as the model.
+   * NULL: the backend never labels outputs. */
+  size_t (*model_output_label_count)(const SBModel* model, size_t output);
+  const char* (*model_output_label)(const SBModel* model, size_t output, size_t i);
 } SBBackendApi;
 
 /* The one symbol a backend exports: returns its table, or NULL when it cannot serve a host of

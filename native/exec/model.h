@@ -32,6 +32,8 @@ class Model {
   const std::vector<std::string>& inputs() const { return inputs_; }
   const std::vector<std::string>& outputs() const { return outputs_; }
   const BatchPolicy& batching() const { return batching_; }
+  // Per output, the names of its columns when the backend knows them (else empty).
+  const std::vector<std::vector<std::string>>& outputLabels() const { return outputLabels_; }
 
   static constexpr uint32_t kMagic = 0x4d4f444c;  // "MODL"
 
@@ -44,12 +46,19 @@ class Model {
   std::vector<std::string> inputs_;
   std::vector<std::string> outputs_;
   BatchPolicy batching_;
+  std::vector<std::vector<std::string>> outputLabels_;
 };
 
 inline Model::Model(const SBBackendApi* api, SBModel* model, BatchPolicy batching)
     : api_(api), model_(model), batching_(batching) {
   for (size_t i = 0; i < api->model_input_count(model); i++) inputs_.push_back(api->model_input_name(model, i));
-  for (size_t i = 0; i < api->model_output_count(model); i++) outputs_.push_back(api->model_output_name(model, i));
+  for (size_t i = 0; i < api->model_output_count(model); i++) {
+    outputs_.push_back(api->model_output_name(model, i));
+    std::vector<std::string> labels;
+    size_t count = api->model_output_label_count == nullptr ? 0 : api->model_output_label_count(model, i);
+    for (size_t j = 0; j < count; j++) labels.push_back(api->model_output_label(model, i, j));
+    outputLabels_.push_back(std::move(labels));
+  }
 }
 
 }  // namespace stormbreaker

@@ -28,7 +28,15 @@ export function modelMetaReply(model: StoredModel): Reply[] {
   ];
 }
 
-/** AI.MODELGET <key> [META] [BLOB] */
+/**
+ * Ours, not RedisAI's: what each output's columns are, when the backend knows (null otherwise).
+ * An ONNX ZipMap output is stored as FLOAT [N, classes]; these are its classes, column by column.
+ */
+function labelsReply(model: StoredModel): Reply[] {
+  return model.outputLabels.map((labels) => (labels === null ? null : labels.slice()));
+}
+
+/** AI.MODELGET <key> [META] [BLOB] | AI.MODELGET <key> LABELS */
 export const modelget = defineCommand({
   name: 'ai.modelget',
   arity: -1,
@@ -46,6 +54,7 @@ export const modelget = defineCommand({
     let blob = false;
     for (let i = 2; i < args.length; i++) {
       const token = upper(args[i]);
+      if (token === 'LABELS' && args.length === 3) return labelsReply(model);
       if (token === 'META') meta = true;
       else if (token === 'BLOB') blob = true; // anything else is ignored, as in RedisAI
     }

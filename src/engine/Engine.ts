@@ -179,6 +179,7 @@ export class Engine {
       minbatchtimeout: spec.minbatchtimeout ?? 0,
       inputs: spec.inputs ?? native.modelInputs(handle),
       outputs: spec.outputs ?? native.modelOutputs(handle),
+      outputLabels: native.modelOutputLabels(handle),
       blob: Buffer.from(spec.blob.buffer, spec.blob.byteOffset, spec.blob.byteLength),
       handle,
     };

@@ -25,6 +25,12 @@ export interface StoredModel {
   readonly minbatchtimeout: number;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
+  /**
+   * Per output, the names of its columns when the backend made it from labelled data, else null:
+   * an ONNX ZipMap (sequence of maps from class to score) becomes FLOAT [N, classes] with the
+   * classes in ascending order, and these are those classes.
+   */
+  readonly outputLabels: ReadonlyArray<readonly string[] | null>;
   /** The exact uploaded bytes. */
   readonly blob: Buffer;
   /** @internal The backend's loaded model. */

@@ -38,6 +38,7 @@ describe('TORCH models (spec §4, transcripts)', () => {
     assert.equal(whole.length, 18);
     assert.ok(whole[17].equals(PT_MINIMAL));
     assert.ok(((await bin.call('AI.MODELGET', 'm', 'BLOB')) as Buffer).equals(PT_MINIMAL));
+    assert.deepEqual(await c.call('AI.MODELGET', 'm', 'LABELS'), [null]); // TorchScript outputs name no columns
     assert.equal(await c.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'c'), 'OK');
     assert.deepEqual(await c.call('AI.TENSORGET', 'c', 'VALUES'), ['4', '6', '4', '6']);
     const info = (await c.call('AI.INFO', 'm')) as Parsed[];

@@ -62,6 +62,8 @@ describe('ONNX backend (ONNX Runtime)', () => {
   it('stores a ZipMap output (sequence of maps) as FLOAT [N, classes] in class order, not dropping it', async () => {
     await c.call('AI.MODELSTORE', 'logreg', 'ONNX', 'CPU', 'BLOB', fixture('logreg_iris.onnx'));
     assert.deepEqual(((await c.call('AI.MODELGET', 'logreg', 'META')) as Parsed[]).slice(12, 14), ['outputs', ['output_label', 'output_probability']]);
+    // Which class each probability column is: the ZipMap's labels, ascending.
+    assert.deepEqual(await c.call('AI.MODELGET', 'logreg', 'LABELS'), [null, ['0', '1', '2']]);
     await c.call('AI.TENSORSET', 'flower1', 'FLOAT', 1, 4, 'VALUES', 5.1, 3.5, 1.4, 0.2);
     assert.equal(await c.call('AI.MODELEXECUTE', 'logreg', 'INPUTS', 1, 'flower1', 'OUTPUTS', 2, 'label', 'prob'), 'OK');
     assert.deepEqual(await c.call('AI.TENSORGET', 'label', 'META', 'VALUES'), ['dtype', 'INT64', 'shape', [1], 'values', [0]]);

@@ -1,5 +1,7 @@
 #include "external_data.h"
 
+#include "protobuf_reader.h"
+
 namespace stormbreaker_onnx {
 namespace {
 
@@ -7,24 +9,6 @@ namespace {
 enum class Message { Model, Graph, Node, Attribute, Tensor, SparseTensor };
 
 constexpr int kMaxDepth = 64;
-
-struct Reader {
-  const uint8_t* p;
-  const uint8_t* end;
-
-  bool Varint(uint64_t* out) {
-    uint64_t value = 0;
-    for (int shift = 0; shift < 64 && p < end; shift += 7) {
-      uint8_t byte = *p++;
-      value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) {
-        *out = value;
-        return true;
-      }
-    }
-    return false;
-  }
-};
 
 // Returns true when a nested message of kind `child` at `field` of `parent` is worth visiting.
 bool Descend(Message parent, uint64_t field, Message* child) {
@@ -56,39 +40,26 @@ bool Descend(Message parent, uint64_t field, Message* child) {
 
 bool Walk(const uint8_t* data, size_t length, Message kind, int depth) {
   if (depth > kMaxDepth) return false;
-  Reader r{data, data + length};
-  while (r.p < r.end) {
-    uint64_t key;
-    if (!r.Varint(&key)) return false;
-    uint64_t field = key >> 3;
-    switch (key & 7) {
-      case 0: {
-        uint64_t value;
-        if (!r.Varint(&value)) return false;
-        // TensorProto.data_location (14) == EXTERNAL (1)
-        if (kind == Message::Tensor && field == 14 && value == 1) return true;
-        break;
-      }
-      case 1:
-        if (r.end - r.p < 8) return false;
-        r.p += 8;
-        break;
-      case 5:
-        if (r.end - r.p < 4) return false;
-        r.p += 4;
-        break;
-      case 2: {
-        uint64_t size;
-        if (!r.Varint(&size) || size > static_cast<uint64_t>(r.end - r.p)) return false;
-        // TensorProto.external_data (13): where the bytes live.
-        if (kind == Message::Tensor && field == 13) return true;
-        Message child;
-        if (Descend(kind, field, &child) && Walk(r.p, size, child, depth + 1)) return true;
-        r.p += size;
-        break;
-      }
-      default:
-        return false;
+  ProtobufReader r(data, length);
+  while (!r.done()) {
+    uint64_t field;
+    int wireType;
+    if (!r.Key(&field, &wireType)) return false;
+    if (wireType == 0) {
+      uint64_t value;
+      if (!r.Varint(&value)) return false;
+      // TensorProto.data_location (14) == EXTERNAL (1)
+      if (kind == Message::Tensor && field == 14 && value == 1) return true;
+    } else if (wireType == 2) {
+      const uint8_t* bytes;
+      size_t size;
+      if (!r.Bytes(&bytes, &size)) return false;
+      // TensorProto.external_data (13): where the bytes live.
+      if (kind == Message::Tensor && field == 13) return true;
+      Message child;
+      if (Descend(kind, field, &child) && Walk(bytes, size, child, depth + 1)) return true;
+    } else if (!r.Skip(wireType)) {
+      return false;
     }
   }
   return false;

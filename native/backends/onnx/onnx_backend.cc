@@ -19,6 +19,7 @@
 
 #include "../backend_api.h"
 #include "external_data.h"
+#include "zipmap_labels.h"
 
 namespace {
 
@@ -163,6 +164,7 @@ struct OnnxModel {
   int64_t timeoutMs = 0;
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
+  std::vector<std::vector<std::string>> labels;  // per output: a ZipMap's classes, in column order
   ~OnnxModel() {
     if (session != nullptr) Api()->ReleaseSession(session);
   }
@@ -225,7 +227,8 @@ struct OutputHolder {
 };
 
 // A sequence of maps from class to score (what scikit-learn's ZipMap produces) as a FLOAT tensor
-// [N, classes], one column per class in ascending class order. RedisAI dropped such outputs
+// [N, classes], one column per class in ascending class order (the model's output labels, read by
+// zipmap_labels.cc, name them in that order). RedisAI dropped such outputs
 // silently; a user can read this one.
 DLManagedTensor* ExportSequenceOfMaps(OrtValue* sequence, size_t index, std::unique_ptr<struct OutputHolder>& holder);
 
@@ -288,7 +291,7 @@ DLManagedTensor* Export(OrtValue* value, size_t index) {
   return &holder.release()->managed;
 }
 
-// Reads the elements of a numeric tensor value as doubles (keys may be INT64 or STRING-free types).
+// Reads the elements of a numeric tensor value as doubles.
 std::vector<double> Numbers(OrtValue* value) {
   OrtTensorTypeAndShapeInfo* info = nullptr;
   Check(Api()->GetTensorTypeAndShape(value, &info));
@@ -307,17 +310,65 @@ std::vector<double> Numbers(OrtValue* value) {
       case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: out[i] = static_cast<double*>(data)[i]; break;
       case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: out[i] = static_cast<double>(static_cast<int64_t*>(data)[i]); break;
       case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: out[i] = static_cast<int32_t*>(data)[i]; break;
-      default: throw std::runtime_error("a map with keys or values that are not numbers cannot be stored as a tensor");
+      default: throw std::runtime_error("a map with scores that are not numbers cannot be stored as a tensor");
     }
   }
   return out;
+}
+
+// The elements of a STRING tensor value.
+std::vector<std::string> Strings(OrtValue* value) {
+  OrtTensorTypeAndShapeInfo* info = nullptr;
+  Check(Api()->GetTensorTypeAndShape(value, &info));
+  size_t count = 0;
+  OrtStatus* status = Api()->GetTensorShapeElementCount(info, &count);
+  Api()->ReleaseTensorTypeAndShapeInfo(info);
+  Check(status);
+  size_t length = 0;
+  Check(Api()->GetStringTensorDataLength(value, &length));
+  std::string content(length, '\0');
+  std::vector<size_t> offsets(count);
+  Check(Api()->GetStringTensorContent(value, content.data(), length, offsets.data(), count));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < count; i++) out.push_back(content.substr(offsets[i], (i + 1 < count ? offsets[i + 1] : length) - offsets[i]));
+  return out;
+}
+
+bool IsStringTensor(OrtValue* value) {
+  OrtTensorTypeAndShapeInfo* info = nullptr;
+  Check(Api()->GetTensorTypeAndShape(value, &info));
+  ONNXTensorElementDataType type;
+  OrtStatus* status = Api()->GetTensorElementType(info, &type);
+  Api()->ReleaseTensorTypeAndShapeInfo(info);
+  Check(status);
+  return type == ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING;
+}
+
+// One map's scores in ascending key order (numerically for number keys, bytewise for string
+// keys: the order zipmap_labels.cc reports the labels in).
+std::vector<double> ScoresByKey(OrtValue* keys, OrtValue* values) {
+  std::vector<double> scores = Numbers(values);
+  std::vector<size_t> order(scores.size());
+  for (size_t i = 0; i < order.size(); i++) order[i] = i;
+  if (IsStringTensor(keys)) {
+    std::vector<std::string> k = Strings(keys);
+    if (k.size() != scores.size()) throw std::runtime_error("a map with different numbers of keys and values");
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return k[a] < k[b]; });
+  } else {
+    std::vector<double> k = Numbers(keys);
+    if (k.size() != scores.size()) throw std::runtime_error("a map with different numbers of keys and values");
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return k[a] < k[b]; });
+  }
+  std::vector<double> sorted;
+  for (size_t i : order) sorted.push_back(scores[i]);
+  return sorted;
 }
 
 DLManagedTensor* ExportSequenceOfMaps(OrtValue* sequence, size_t index, std::unique_ptr<OutputHolder>& holder) {
   OrtAllocator* allocator = DefaultAllocator();
   size_t rows = 0;
   Check(Api()->GetValueCount(sequence, &rows));
-  std::vector<std::vector<std::pair<double, double>>> table(rows);
+  std::vector<std::vector<double>> table(rows);
   for (size_t r = 0; r < rows; r++) {
     OrtValue* map = nullptr;
     Check(Api()->GetValue(sequence, static_cast<int>(r), allocator, &map));
@@ -331,9 +382,7 @@ DLManagedTensor* ExportSequenceOfMaps(OrtValue* sequence, size_t index, std::uni
     std::unique_ptr<OrtValue, void (*)(OrtValue*)> keysGuard(keys, [](OrtValue* v) { Api()->ReleaseValue(v); });
     Check(Api()->GetValue(map, 1, allocator, &values));
     std::unique_ptr<OrtValue, void (*)(OrtValue*)> valuesGuard(values, [](OrtValue* v) { Api()->ReleaseValue(v); });
-    std::vector<double> k = Numbers(keys), v = Numbers(values);
-    for (size_t i = 0; i < k.size() && i < v.size(); i++) table[r].emplace_back(k[i], v[i]);
-    std::sort(table[r].begin(), table[r].end());
+    table[r] = ScoresByKey(keys, values);
   }
   size_t classes = rows == 0 ? 0 : table[0].size();
   for (auto& row : table) {
@@ -343,7 +392,7 @@ DLManagedTensor* ExportSequenceOfMaps(OrtValue* sequence, size_t index, std::uni
   if (posix_memalign(&holder->aligned, 64, bytes == 0 ? 64 : bytes) != 0) throw std::bad_alloc();
   auto* cells = static_cast<float*>(holder->aligned);
   for (size_t r = 0; r < rows; r++) {
-    for (size_t c = 0; c < classes; c++) cells[r * classes + c] = static_cast<float>(table[r][c].second);
+    for (size_t c = 0; c < classes; c++) cells[r * classes + c] = static_cast<float>(table[r][c]);
   }
   holder->shape = {static_cast<int64_t>(rows), static_cast<int64_t>(classes)};
   DLTensor& t = holder->managed.dl_tensor;
@@ -406,6 +455,11 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
       model->outputs.emplace_back(name);
       Check(Api()->AllocatorFree(allocator, name));
     }
+    auto labels = stormbreaker_onnx::ZipMapLabels(static_cast<const uint8_t*>(blob), length);
+    for (const std::string& output : model->outputs) {
+      auto found = labels.find(output);
+      model->labels.push_back(found == labels.end() ? std::vector<std::string>{} : std::move(found->second));
+    }
     *out = reinterpret_cast<SBModel*>(model.release());
   });
 }
@@ -415,6 +469,10 @@ size_t InputCount(const SBModel* m) { return reinterpret_cast<const OnnxModel*>(
 const char* InputName(const SBModel* m, size_t i) { return reinterpret_cast<const OnnxModel*>(m)->inputs[i].c_str(); }
 size_t OutputCount(const SBModel* m) { return reinterpret_cast<const OnnxModel*>(m)->outputs.size(); }
 const char* OutputName(const SBModel* m, size_t i) { return reinterpret_cast<const OnnxModel*>(m)->outputs[i].c_str(); }
+size_t OutputLabelCount(const SBModel* m, size_t output) { return reinterpret_cast<const OnnxModel*>(m)->labels[output].size(); }
+const char* OutputLabel(const SBModel* m, size_t output, size_t i) {
+  return reinterpret_cast<const OnnxModel*>(m)->labels[output][i].c_str();
+}
 
 int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, DLManagedTensor** outputs, size_t max_outputs,
              size_t* n_outputs, SBError* err) {
@@ -512,7 +570,7 @@ int MemoryStats(uint64_t* bytes_in_use, uint64_t* allocations) {
 
 const SBBackendApi kApi = {
     SB_BACKEND_API_VERSION, "ONNX", Version, ModelCreate, ModelFree, InputCount, InputName, OutputCount, OutputName,
-    ModelRun, nullptr, nullptr, nullptr, nullptr, MemoryStats,
+    ModelRun, nullptr, nullptr, nullptr, nullptr, MemoryStats, OutputLabelCount, OutputLabel,
 };
 
 }  // namespace
