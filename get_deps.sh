@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Prepares deps/ with everything the native code builds and links against, and says what it found.
 # Idempotent: a second run only checks. Nothing is downloaded from anywhere but package registries
-# (Debian's apt, npm). A user's own builds are taken from LIBTORCH / ONNXRUNTIME_DIR.
+# (Debian's apt, npm, PyPI). A user's own builds are taken from LIBTORCH / ONNXRUNTIME_DIR /
+# LIBTENSORFLOW / LIBTFLITE (each a folder with include/ and lib/).
 #
-#   ./get_deps.sh                    # DLPack header, libtorch, ONNX Runtime
+#   ./get_deps.sh                    # DLPack header, libtorch, ONNX Runtime, TensorFlow, TFLite
 #   ./get_deps.sh --with-test-tools  # also redis-server, redis-cli and redis-py for tests and benchmarks
 set -euo pipefail
 
@@ -14,6 +15,12 @@ mkdir -p "$deps" "$cache"
 
 ORT_NODE_VERSION=1.30.0            # npm onnxruntime-node: carries libonnxruntime.so.1
 ORT_HEADERS_PACKAGE_VERSION=0.4.9  # npm com.github.asus4.onnxruntime: carries the C API headers
+# No Debian or npm package carries the TensorFlow C library; PyPI's tensorflow-cpu wheel exports its
+# C API (libtensorflow_cc.so.2 + libtensorflow_framework.so.2) and ships the headers.
+TF_WHEEL_VERSION=2.21.0
+# TFLite's C API (libtensorflowlite_c.so, TFLite 2.9) with headers: npm tfjs-tflite-node. The
+# tflite-runtime and ai-edge-litert wheels export only C++ or the newer LiteRt API.
+TFLITE_NODE_VERSION=0.0.2
 
 with_test_tools=0
 for arg in "$@"; do
@@ -132,11 +139,74 @@ else
   missing+=("check that the npm registry is reachable, or set ONNXRUNTIME_DIR to an ONNX Runtime build")
 fi
 
+# --- TensorFlow C API (TF backend) ----------------------------------------------------------------
+tf_dir="$deps/tensorflow"
+if [ -n "${LIBTENSORFLOW:-}" ]; then
+  tf_dir="$LIBTENSORFLOW"
+elif [ ! -e "$tf_dir/lib/libtensorflow_cc.so.2" ] || [ ! -f "$tf_dir/include/tensorflow/c/c_api.h" ]; then
+  wheels="$cache/wheels"
+  mkdir -p "$wheels"
+  wheel="$(ls "$wheels"/tensorflow_cpu-$TF_WHEEL_VERSION-*.whl 2>/dev/null | head -1 || true)"
+  if [ -z "$wheel" ]; then
+    echo "get_deps: pip download tensorflow-cpu==$TF_WHEEL_VERSION (~270 MB, cached in deps/cache)" >&2
+    python3 -m pip download --no-deps -q -d "$wheels" "tensorflow-cpu==$TF_WHEEL_VERSION" >&2 || true
+    wheel="$(ls "$wheels"/tensorflow_cpu-$TF_WHEEL_VERSION-*.whl 2>/dev/null | head -1 || true)"
+  fi
+  if [ -n "$wheel" ]; then
+    # Only the two libraries and the C API headers (and the string headers they include).
+    python3 - "$wheel" "$tf_dir" <<'PY'
+import os, shutil, sys, zipfile
+wheel, out = sys.argv[1], sys.argv[2]
+headers = ('tensorflow/include/tensorflow/c/', 'tensorflow/include/tensorflow/core/platform/ctstring',
+           'tensorflow/include/tsl/platform/ctstring', 'tensorflow/include/xla/tsl/c/')
+libs = ('tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2')
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        if name in libs:
+            target = os.path.join(out, 'lib', os.path.basename(name))
+        elif name.startswith(headers) and name.endswith('.h'):
+            target = os.path.join(out, 'include', name[len('tensorflow/include/'):])
+        else:
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with z.open(name) as src, open(target + '.part', 'wb') as dst:
+            shutil.copyfileobj(src, dst)
+        os.replace(target + '.part', target)
+PY
+  fi
+fi
+if [ -e "$tf_dir/lib/libtensorflow_cc.so.2" ] && [ -f "$tf_dir/include/tensorflow/c/c_api.h" ]; then
+  say tensorflow "$tf_dir (C API from ${LIBTENSORFLOW:+a user build}${LIBTENSORFLOW:-tensorflow-cpu $TF_WHEEL_VERSION})"
+else
+  say tensorflow "MISSING (TF backend unavailable)"
+  missing+=("check that PyPI is reachable (python3 -m pip download tensorflow-cpu==$TF_WHEEL_VERSION), or set LIBTENSORFLOW")
+fi
+
+# --- TFLite C API (TFLITE backend) ----------------------------------------------------------------
+tflite_dir="$deps/tflite"
+if [ -n "${LIBTFLITE:-}" ]; then
+  tflite_dir="$LIBTFLITE"
+elif [ ! -e "$tflite_dir/lib/libtensorflowlite_c.so" ] || [ ! -f "$tflite_dir/include/tensorflow/lite/c/c_api.h" ]; then
+  if tgz="$(npm_tarball "tfjs-tflite-node@$TFLITE_NODE_VERSION")"; then
+    mkdir -p "$tflite_dir/lib" "$tflite_dir/include"
+    tar --no-same-owner -xzf "$tgz" -C "$tflite_dir/lib" --strip-components=3 package/cc_deps/linux_amd64/libtensorflowlite_c.so
+    tar --no-same-owner -xzf "$tgz" -C "$tflite_dir/include" --strip-components=3 --wildcards 'package/cc_deps/include/tensorflow/lite/c/*.h'
+  fi
+fi
+if [ -e "$tflite_dir/lib/libtensorflowlite_c.so" ] && [ -f "$tflite_dir/include/tensorflow/lite/c/c_api.h" ]; then
+  say tflite "$tflite_dir (C API from ${LIBTFLITE:+a user build}${LIBTFLITE:-tfjs-tflite-node $TFLITE_NODE_VERSION})"
+else
+  say tflite "MISSING (TFLITE backend unavailable)"
+  missing+=("check that the npm registry is reachable, or set LIBTFLITE to a TFLite C API build")
+fi
+
 # What the build reads (CMake and scripts/build-native.js).
 cat > "$deps/paths.env" <<ENV
 DLPACK_INCLUDE_DIR=$deps/dlpack/include
 LIBTORCH_DIR=$torch_dir
 ONNXRUNTIME_DIR=$ort_dir
+TENSORFLOW_DIR=$tf_dir
+TFLITE_DIR=$tflite_dir
 ENV
 
 # --- Tools the tests and benchmarks drive (real third-party clients and a reference server) ------
@@ -152,6 +222,15 @@ if [ $with_test_tools -eq 1 ]; then
     fi
   fi
   if [ -d "$deps/python/skl2onnx" ]; then say skl2onnx "$deps/python (PYTHONPATH for tests)"; else say skl2onnx "MISSING"; fi
+  # TensorFlow's Python package makes the TF and TFLite test models (a string graph, a converted
+  # Keras model). It needs ~20 other PyPI packages (and a newer numpy than Debian's), so it gets
+  # its own folder: deps/python-tf, the PYTHONPATH of those model builds only.
+  if [ ! -f "$deps/python-tf/tensorflow/__init__.py" ]; then
+    echo "get_deps: pip install tensorflow-cpu==$TF_WHEEL_VERSION into deps/python-tf (for test models)" >&2
+    python3 -m pip install -q --disable-pip-version-check --target "$deps/python-tf.part" --find-links "$cache/wheels" \
+      "tensorflow-cpu==$TF_WHEEL_VERSION" >&2 && rm -rf "$deps/python-tf" && mv "$deps/python-tf.part" "$deps/python-tf" || true
+  fi
+  if [ -f "$deps/python-tf/tensorflow/__init__.py" ]; then say tensorflow-py "$deps/python-tf (PYTHONPATH for TF test models)"; else say tensorflow-py "MISSING"; fi
   for t in redis-server redis-cli redis-benchmark; do
     if command -v "$t" >/dev/null; then say "$t" "$(command -v "$t")"; else say "$t" "MISSING"; fi
   done

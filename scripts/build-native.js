@@ -44,6 +44,8 @@ if (fs.existsSync(pathsFile)) {
     const [name, value] = line.split('=', 2);
     if (name === 'LIBTORCH_DIR' && value) defines.push(`--CDLIBTORCH_DIR=${value}`);
     if (name === 'ONNXRUNTIME_DIR' && value) defines.push(`--CDONNXRUNTIME_DIR=${value}`);
+    if (name === 'TENSORFLOW_DIR' && value) defines.push(`--CDTENSORFLOW_DIR=${value}`);
+    if (name === 'TFLITE_DIR' && value) defines.push(`--CDTFLITE_DIR=${value}`);
   }
 }
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');

@@ -1,6 +1,7 @@
 #include "backend_registry.h"
 
 #include <dlfcn.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <map>
@@ -43,8 +44,17 @@ const SBBackendApi* BackendRegistry::Load(const std::string& name, const std::st
   auto it = Loaded().find(name);
   if (it != Loaded().end()) return it->second;
   std::string file = path.empty() ? AddonFolder() + "/" + LibraryFileName(name) : path;
-  // RTLD_LOCAL: each backend keeps its own dependencies' symbols to itself.
-  void* library = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // RTLD_LOCAL: each backend keeps its own dependencies' symbols to itself (TF and TFLite both
+  // define TfLite* functions, with different layouts).
+  int flags = RTLD_NOW | RTLD_LOCAL;
+  if (name == "TF") {
+    // libtensorflow exports its own BoringSSL and Brotli under the names Node exports for its
+    // OpenSSL and Brotli; without DEEPBIND TensorFlow's calls would bind to Node's copies.
+    flags |= RTLD_DEEPBIND;
+    // TensorFlow logs start-up chatter to stderr unless told otherwise (a user's setting wins).
+    setenv("TF_CPP_MIN_LOG_LEVEL", "2", 0);
+  }
+  void* library = dlopen(file.c_str(), flags);
   if (library == nullptr) {
     const char* why = dlerror();
     *error = why != nullptr ? why : ("cannot open " + file);

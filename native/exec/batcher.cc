@@ -96,10 +96,14 @@ void RunModelBatch(const std::vector<ModelRequest*>& runs) {
   CallModel(*runs[0], inputs, &batch);
   for (Tensor* t : inputs) t->Release();
 
+  // TF models may also return scalars (a loss, a step count): every request gets them whole.
+  bool tf = std::strcmp(runs[0]->model->api()->name, "TF") == 0;
+  auto shared = [&](const Tensor* out) { return tf && out->shape().empty(); };
   if (!batch.failed()) {
     for (const Tensor* out : batch.outputs) {
-      if (out->shape().empty() || out->shape()[0] != total) {
-        SetRunError(&batch.error, "ERR Model did not generate the expected batch size");
+      if (!shared(out) && (out->shape().empty() || out->shape()[0] != total)) {
+        SetRunError(&batch.error, tf ? "ERR Tensorflow batching error: model did not generate the expected batch size"
+                                     : "ERR Model did not generate the expected batch size");
         break;
       }
     }
@@ -111,7 +115,14 @@ void RunModelBatch(const std::vector<ModelRequest*>& runs) {
       outcome.error = batch.error;
       continue;
     }
-    for (const Tensor* out : batch.outputs) outcome.outputs.push_back(Rows(out, static_cast<int64_t>(row), rows[r]));
+    for (Tensor* out : batch.outputs) {
+      if (shared(out)) {
+        out->Retain();
+        outcome.outputs.push_back(out);
+      } else {
+        outcome.outputs.push_back(Rows(out, static_cast<int64_t>(row), rows[r]));
+      }
+    }
   }
   batch.ReleaseOutputs();
 }

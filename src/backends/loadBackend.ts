@@ -8,8 +8,8 @@ import { native } from '../native';
 const FIX: Record<Backend, string> = {
   TORCH: 'install libtorch with ./get_deps.sh (or set LIBTORCH) and rebuild with npm run build:native',
   ONNX: 'fetch ONNX Runtime with ./get_deps.sh (or set ONNXRUNTIME_DIR) and rebuild with npm run build:native',
-  TF: 'the TF backend is not part of this build yet',
-  TFLITE: 'the TFLITE backend is not part of this build yet',
+  TF: 'fetch the TensorFlow C API with ./get_deps.sh (or set LIBTENSORFLOW) and rebuild with npm run build:native',
+  TFLITE: 'fetch the TFLite C API with ./get_deps.sh (or set LIBTFLITE) and rebuild with npm run build:native',
 };
 
 export function backendFileName(backend: Backend): string {

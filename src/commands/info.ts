@@ -49,6 +49,8 @@ const seconds = (s: number) => s.toFixed(6);
 /** RedisAI's sections (spec §12), after `# Modules`; the text holds no other `#` (clients split on it). */
 function aiSections({ engine }: CommandContext): string {
   const s = engine.settings;
+  const tf = native.backendVersion('TF');
+  const tflite = native.backendVersion('TFLITE');
   const torch = native.backendVersion('TORCH');
   const onnx = native.backendVersion('ONNX');
   const onnxMemory = native.backendMemory('ONNX');
@@ -64,7 +66,10 @@ function aiSections({ engine }: CommandContext): string {
     `# ai_git\r\nai_git_sha:unknown\r\n\r\n` +
     `# ai_load_time_configs\r\nai_threads_per_queue:${s.threadsPerQueue}\r\nai_inter_op_parallelism:${s.interOpParallelism}\r\n` +
     `ai_intra_op_parallelism:${s.intraOpParallelism}\r\nai_model_execution_timeout:${s.modelExecutionTimeout}\r\nai_backend_memory_limit:${s.backendMemoryLimit}\r\n\r\n` +
-    `# ai_backends_info\r\n${torch !== null ? `ai_Torch_version:${torch}\r\n` : ''}` +
+    '# ai_backends_info\r\n' +
+    (tf !== null ? `ai_TensorFlow_version:${tf}\r\n` : '') +
+    (tflite !== null ? `ai_TensorFlowLite_version:${tflite}\r\n` : '') +
+    (torch !== null ? `ai_Torch_version:${torch}\r\n` : '') +
     (onnx !== null
       // Memory is known when BACKEND_MEMORY_LIMIT puts every session on one tracked arena.
       ? `ai_onnxruntime_version:${onnx}\r\n` +

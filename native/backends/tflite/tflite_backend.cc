@@ -1,0 +1,217 @@
+// The TFLITE backend: TensorFlow Lite flatbuffer models through TFLite's C API (the library npm's
+// tfjs-tflite-node carries, or LIBTFLITE). One interpreter per stored model; an interpreter runs
+// one call at a time, so runs of the same model take turns (a mutex), while other models run in
+// parallel. Inputs whose shape differs from the model's resize its input tensors (a flat [784]
+// works for a [1,28,28] model). TFLite reuses its tensors' memory between calls, so inputs and
+// outputs are copied in and out: the runtime allows nothing else.
+#include <tensorflow/lite/c/c_api.h>
+
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../backend_api.h"
+
+namespace {
+
+void SetError(SBError* err, const std::string& text) {
+  err->code = 1;
+  std::string line = text;
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::snprintf(err->message, sizeof(err->message), "%s", line.c_str());
+}
+
+template <typename F>
+int Guard(SBError* err, F&& body) {
+  try {
+    body();
+    return 0;
+  } catch (const std::exception& e) {
+    SetError(err, e.what());
+  } catch (...) {
+    SetError(err, "unknown error in the TFLITE backend");
+  }
+  return 1;
+}
+
+struct TfLiteModelState {
+  std::string blob;  // TfLiteModelCreate does not copy: the bytes must live as long as the model
+  TfLiteModel* model = nullptr;
+  TfLiteInterpreterOptions* options = nullptr;
+  TfLiteInterpreter* interpreter = nullptr;
+  std::vector<std::string> inputs, outputs;
+  std::mutex running;
+  std::string lastError;  // what TFLite's error reporter said last (under `running`)
+  ~TfLiteModelState() {
+    if (interpreter != nullptr) TfLiteInterpreterDelete(interpreter);
+    if (options != nullptr) TfLiteInterpreterOptionsDelete(options);
+    if (model != nullptr) TfLiteModelDelete(model);
+  }
+};
+
+// TFLite reports details through this instead of stderr; the run's error names them.
+void ReportError(void* user, const char* format, va_list args) {
+  char text[512];
+  std::vsnprintf(text, sizeof(text), format, args);
+  static_cast<TfLiteModelState*>(user)->lastError = text;
+}
+
+// `message`, followed by TFLite's own detail when it reported one.
+[[noreturn]] void Fail(TfLiteModelState* state, const std::string& message) {
+  std::string detail = state->lastError;
+  state->lastError.clear();
+  throw std::runtime_error(detail.empty() ? message : message + ": " + detail);
+}
+
+bool SameType(DLDataType t, TfLiteType type) {
+  switch (type) {
+    case kTfLiteFloat32: return t.code == kDLFloat && t.bits == 32;
+    case kTfLiteFloat64: return t.code == kDLFloat && t.bits == 64;
+    case kTfLiteInt8: return t.code == kDLInt && t.bits == 8;
+    case kTfLiteInt16: return t.code == kDLInt && t.bits == 16;
+    case kTfLiteInt32: return t.code == kDLInt && t.bits == 32;
+    case kTfLiteInt64: return t.code == kDLInt && t.bits == 64;
+    case kTfLiteUInt8: return t.code == kDLUInt && t.bits == 8;
+    case kTfLiteBool: return t.code == SB_DL_BOOL;
+    default: return false;
+  }
+}
+
+bool ToDLType(TfLiteType type, DLDataType* out) {
+  switch (type) {
+    case kTfLiteFloat32: *out = {kDLFloat, 32, 1}; return true;
+    case kTfLiteFloat64: *out = {kDLFloat, 64, 1}; return true;
+    case kTfLiteInt8: *out = {kDLInt, 8, 1}; return true;
+    case kTfLiteInt16: *out = {kDLInt, 16, 1}; return true;
+    case kTfLiteInt32: *out = {kDLInt, 32, 1}; return true;
+    case kTfLiteInt64: *out = {kDLInt, 64, 1}; return true;
+    case kTfLiteUInt8: *out = {kDLUInt, 8, 1}; return true;
+    case kTfLiteBool: *out = {SB_DL_BOOL, 8, 1}; return true;
+    default: return false;
+  }
+}
+
+struct OutputHolder {
+  DLManagedTensor managed{};
+  std::vector<int64_t> shape;
+  void* data = nullptr;
+  ~OutputHolder() { std::free(data); }
+};
+
+DLManagedTensor* Export(const TfLiteTensor* tensor, size_t index) {
+  auto holder = std::make_unique<OutputHolder>();
+  DLDataType dtype;
+  if (!ToDLType(TfLiteTensorType(tensor), &dtype)) {
+    throw std::runtime_error("model output " + std::to_string(index) + " has a dtype Stormbreaker cannot store");
+  }
+  for (int32_t d = 0; d < TfLiteTensorNumDims(tensor); d++) holder->shape.push_back(TfLiteTensorDim(tensor, d));
+  size_t bytes = TfLiteTensorByteSize(tensor);
+  if (posix_memalign(&holder->data, 64, bytes == 0 ? 64 : bytes) != 0) throw std::bad_alloc();
+  if (bytes > 0) std::memcpy(holder->data, TfLiteTensorData(tensor), bytes);
+  DLTensor& t = holder->managed.dl_tensor;
+  t.data = holder->data;
+  t.device = {kDLCPU, 0};
+  t.ndim = static_cast<int>(holder->shape.size());
+  t.dtype = dtype;
+  t.shape = holder->shape.data();
+  holder->managed.manager_ctx = holder.get();
+  holder->managed.deleter = [](DLManagedTensor* self) { delete static_cast<OutputHolder*>(self->manager_ctx); };
+  return &holder.release()->managed;
+}
+
+const char* Version() { return TfLiteVersion(); }
+
+int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, SBModel** out, SBError* err) {
+  return Guard(err, [&] {
+    if (std::strncmp(options->device, "GPU", 3) == 0) throw std::runtime_error("Failed to set GPU delegate");
+    auto state = std::make_unique<TfLiteModelState>();
+    state->blob.assign(static_cast<const char*>(blob), length);
+    state->model = TfLiteModelCreate(state->blob.data(), state->blob.size());
+    if (state->model == nullptr) throw std::runtime_error("Failed to load model from buffer");
+    state->options = TfLiteInterpreterOptionsCreate();
+    if (options->intra_op_threads > 0) TfLiteInterpreterOptionsSetNumThreads(state->options, static_cast<int32_t>(options->intra_op_threads));
+    TfLiteInterpreterOptionsSetErrorReporter(state->options, ReportError, state.get());
+    state->interpreter = TfLiteInterpreterCreate(state->model, state->options);
+    if (state->interpreter == nullptr) Fail(state.get(), "Failed to construct interpreter");
+    if (TfLiteInterpreterAllocateTensors(state->interpreter) != kTfLiteOk) Fail(state.get(), "Failed to allocate tensors");
+    for (int32_t i = 0; i < TfLiteInterpreterGetInputTensorCount(state->interpreter); i++) {
+      state->inputs.push_back(TfLiteTensorName(TfLiteInterpreterGetInputTensor(state->interpreter, i)));
+    }
+    for (int32_t i = 0; i < TfLiteInterpreterGetOutputTensorCount(state->interpreter); i++) {
+      state->outputs.push_back(TfLiteTensorName(TfLiteInterpreterGetOutputTensor(state->interpreter, i)));
+    }
+    *out = reinterpret_cast<SBModel*>(state.release());
+  });
+}
+
+void ModelFree(SBModel* model) { delete reinterpret_cast<TfLiteModelState*>(model); }
+const TfLiteModelState* From(const SBModel* m) { return reinterpret_cast<const TfLiteModelState*>(m); }
+size_t InputCount(const SBModel* m) { return From(m)->inputs.size(); }
+const char* InputName(const SBModel* m, size_t i) { return From(m)->inputs[i].c_str(); }
+size_t OutputCount(const SBModel* m) { return From(m)->outputs.size(); }
+const char* OutputName(const SBModel* m, size_t i) { return From(m)->outputs[i].c_str(); }
+
+int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, DLManagedTensor** outputs, size_t max_outputs,
+             size_t* n_outputs, SBError* err) {
+  *n_outputs = 0;
+  return Guard(err, [&] {
+    auto* state = reinterpret_cast<TfLiteModelState*>(handle);
+    std::lock_guard<std::mutex> lock(state->running);
+    state->lastError.clear();
+    TfLiteInterpreter* interpreter = state->interpreter;
+    if (n_inputs != state->inputs.size()) throw std::runtime_error("Inconsistent number of inputs");
+    if (state->outputs.size() > max_outputs) throw std::runtime_error("Inconsistent number of outputs");
+    bool resized = false;
+    for (size_t i = 0; i < n_inputs; i++) {
+      const DLTensor& in = inputs[i]->dl_tensor;
+      TfLiteTensor* tensor = TfLiteInterpreterGetInputTensor(interpreter, static_cast<int32_t>(i));
+      if (!SameType(in.dtype, TfLiteTensorType(tensor))) {
+        throw std::runtime_error("Input tensor type doesn't match the type expected by the model definition");
+      }
+      bool same = TfLiteTensorNumDims(tensor) == in.ndim;
+      for (int d = 0; same && d < in.ndim; d++) same = TfLiteTensorDim(tensor, d) == in.shape[d];
+      if (!same) {
+        std::vector<int> dims(in.shape, in.shape + in.ndim);
+        if (TfLiteInterpreterResizeInputTensor(interpreter, static_cast<int32_t>(i), dims.data(), in.ndim) != kTfLiteOk) {
+          Fail(state, "Failed to resize input tensors");
+        }
+        resized = true;
+      }
+    }
+    if (resized && TfLiteInterpreterAllocateTensors(interpreter) != kTfLiteOk) Fail(state, "Failed to allocate tensors");
+    for (size_t i = 0; i < n_inputs; i++) {
+      const DLTensor& in = inputs[i]->dl_tensor;
+      TfLiteTensor* tensor = TfLiteInterpreterGetInputTensor(interpreter, static_cast<int32_t>(i));
+      size_t bytes = in.dtype.bits / 8;
+      for (int d = 0; d < in.ndim; d++) bytes *= static_cast<size_t>(in.shape[d]);
+      if (bytes != TfLiteTensorByteSize(tensor) ||
+          TfLiteTensorCopyFromBuffer(tensor, static_cast<const char*>(in.data) + in.byte_offset, bytes) != kTfLiteOk) {
+        Fail(state, "Failed to resize input tensors");
+      }
+    }
+    if (TfLiteInterpreterInvoke(interpreter) != kTfLiteOk) Fail(state, "Failed to invoke TfLite");
+    for (size_t i = 0; i < state->outputs.size(); i++) {
+      outputs[i] = Export(TfLiteInterpreterGetOutputTensor(interpreter, static_cast<int32_t>(i)), i);
+      *n_outputs = i + 1;
+    }
+  });
+}
+
+const SBBackendApi kApi = {
+    SB_BACKEND_API_VERSION, "TFLITE", Version, ModelCreate, ModelFree, InputCount, InputName, OutputCount, OutputName, ModelRun,
+};
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) const SBBackendApi* sb_get_backend_api(uint32_t host_api_version) {
+  return host_api_version == SB_BACKEND_API_VERSION ? &kApi : nullptr;
+}
