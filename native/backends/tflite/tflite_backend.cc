@@ -50,7 +50,6 @@ struct TfLiteModelState {
   TfLiteInterpreter* interpreter = nullptr;
   std::vector<std::string> inputs, outputs;
   std::mutex running;
-  std::string lastError;  // what TFLite's error reporter said last (under `running`)
   ~TfLiteModelState() {
     if (interpreter != nullptr) TfLiteInterpreterDelete(interpreter);
     if (options != nullptr) TfLiteInterpreterOptionsDelete(options);
@@ -58,19 +57,9 @@ struct TfLiteModelState {
   }
 };
 
-// TFLite reports details through this instead of stderr; the run's error names them.
-void ReportError(void* user, const char* format, va_list args) {
-  char text[512];
-  std::vsnprintf(text, sizeof(text), format, args);
-  static_cast<TfLiteModelState*>(user)->lastError = text;
-}
-
-// `message`, followed by TFLite's own detail when it reported one.
-[[noreturn]] void Fail(TfLiteModelState* state, const std::string& message) {
-  std::string detail = state->lastError;
-  state->lastError.clear();
-  throw std::runtime_error(detail.empty() ? message : message + ": " + detail);
-}
+// TFLite would print its details on the server's stderr; a failed call's error is the spec's
+// fixed text instead (clients compare it byte for byte).
+void IgnoreReport(void*, const char*, va_list) {}
 
 bool SameType(DLDataType t, TfLiteType type) {
   switch (type) {
@@ -139,10 +128,10 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
     if (state->model == nullptr) throw std::runtime_error("Failed to load model from buffer");
     state->options = TfLiteInterpreterOptionsCreate();
     if (options->intra_op_threads > 0) TfLiteInterpreterOptionsSetNumThreads(state->options, static_cast<int32_t>(options->intra_op_threads));
-    TfLiteInterpreterOptionsSetErrorReporter(state->options, ReportError, state.get());
+    TfLiteInterpreterOptionsSetErrorReporter(state->options, IgnoreReport, nullptr);
     state->interpreter = TfLiteInterpreterCreate(state->model, state->options);
-    if (state->interpreter == nullptr) Fail(state.get(), "Failed to construct interpreter");
-    if (TfLiteInterpreterAllocateTensors(state->interpreter) != kTfLiteOk) Fail(state.get(), "Failed to allocate tensors");
+    if (state->interpreter == nullptr) throw std::runtime_error("Failed to construct interpreter");
+    if (TfLiteInterpreterAllocateTensors(state->interpreter) != kTfLiteOk) throw std::runtime_error("Failed to allocate tensors");
     for (int32_t i = 0; i < TfLiteInterpreterGetInputTensorCount(state->interpreter); i++) {
       state->inputs.push_back(TfLiteTensorName(TfLiteInterpreterGetInputTensor(state->interpreter, i)));
     }
@@ -166,7 +155,6 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
   return Guard(err, [&] {
     auto* state = reinterpret_cast<TfLiteModelState*>(handle);
     std::lock_guard<std::mutex> lock(state->running);
-    state->lastError.clear();
     TfLiteInterpreter* interpreter = state->interpreter;
     if (n_inputs != state->inputs.size()) throw std::runtime_error("Inconsistent number of inputs");
     if (state->outputs.size() > max_outputs) throw std::runtime_error("Inconsistent number of outputs");
@@ -182,12 +170,12 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
       if (!same) {
         std::vector<int> dims(in.shape, in.shape + in.ndim);
         if (TfLiteInterpreterResizeInputTensor(interpreter, static_cast<int32_t>(i), dims.data(), in.ndim) != kTfLiteOk) {
-          Fail(state, "Failed to resize input tensors");
+          throw std::runtime_error("Failed to resize input tensors");
         }
         resized = true;
       }
     }
-    if (resized && TfLiteInterpreterAllocateTensors(interpreter) != kTfLiteOk) Fail(state, "Failed to allocate tensors");
+    if (resized && TfLiteInterpreterAllocateTensors(interpreter) != kTfLiteOk) throw std::runtime_error("Failed to allocate tensors");
     for (size_t i = 0; i < n_inputs; i++) {
       const DLTensor& in = inputs[i]->dl_tensor;
       TfLiteTensor* tensor = TfLiteInterpreterGetInputTensor(interpreter, static_cast<int32_t>(i));
@@ -195,10 +183,10 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
       for (int d = 0; d < in.ndim; d++) bytes *= static_cast<size_t>(in.shape[d]);
       if (bytes != TfLiteTensorByteSize(tensor) ||
           TfLiteTensorCopyFromBuffer(tensor, static_cast<const char*>(in.data) + in.byte_offset, bytes) != kTfLiteOk) {
-        Fail(state, "Failed to resize input tensors");
+        throw std::runtime_error("Failed to resize input tensors");
       }
     }
-    if (TfLiteInterpreterInvoke(interpreter) != kTfLiteOk) Fail(state, "Failed to invoke TfLite");
+    if (TfLiteInterpreterInvoke(interpreter) != kTfLiteOk) throw std::runtime_error("Failed to invoke TfLite");
     for (size_t i = 0; i < state->outputs.size(); i++) {
       outputs[i] = Export(TfLiteInterpreterGetOutputTensor(interpreter, static_cast<int32_t>(i)), i);
       *n_outputs = i + 1;
