@@ -16,7 +16,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const server = createServer(options);
+  // The executable always keeps its data where --dir says (the working directory by default):
+  // a snapshot found there is loaded; nothing is written unless --save rules, --appendonly yes,
+  // SAVE/BGSAVE or SHUTDOWN SAVE ask for it.
+  const server = createServer({ ...options, persistence: options.persistence ?? {}, onShutdown: () => process.exit(0) });
   const log = server.logger;
   let where;
   try {
@@ -27,12 +30,17 @@ async function main(): Promise<void> {
   }
   log.notice(`Stormbreaker ${PACKAGE_VERSION} (Redis protocol ${VERSION}, RedisAI commands), pid ${process.pid}`);
   for (const [backend, found] of Object.entries(backendsFound())) log.notice(`Backend ${backend}: ${found}`);
-  log.notice('Store: embedded in-memory keyspace');
+  const persistence = server.persistence!.options;
+  log.notice(`Store: embedded in-memory keyspace; snapshots ${persistence.dir}/${persistence.dbfilename}` +
+    (persistence.appendonly ? `, append-only log ${persistence.dir}/${persistence.appendfilename} (fsync ${persistence.appendfsync})` : ''));
   if (options.port !== -1) log.notice(`Ready to accept connections tcp on ${options.bind ?? '127.0.0.1'}:${where.port}`);
   if (where.unixsocket) log.notice(`Ready to accept connections unix on ${where.unixsocket}`);
   const stop = (signal: string) => {
-    log.warning(`Received ${signal}, shutting down.`);
-    server.close().then(() => process.exit(0));
+    log.warning(`Received ${signal} scheduling shutdown...`);
+    server.shutdown().catch((err: Error) => {
+      log.warning(`Shutdown failed: ${err.message}`);
+      process.exit(1);
+    });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

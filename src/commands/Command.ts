@@ -1,4 +1,5 @@
 import type { Engine } from '../engine/Engine';
+import type { Persistence } from '../persistence/Persistence';
 import type { Reply } from '../resp/Reply';
 import type { Protocol } from '../resp/ReplyEncoder';
 
@@ -40,6 +41,10 @@ export interface ServerInfo {
   commands(): Iterable<Command>;
   /** Largest tensor a client may make (proto-max-bulk-len). */
   maxBulkLength(): number;
+  /** Snapshots and the append-only log; null when the server keeps nothing on disk. */
+  readonly persistence: Persistence | null;
+  /** SHUTDOWN: saves (when asked, or when save rules exist), closes the log, stops serving. */
+  shutdown(save?: boolean): Promise<void>;
 }
 
 export interface CommandContext {

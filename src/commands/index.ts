@@ -21,6 +21,7 @@ import { echo } from './echo';
 import { hello } from './hello';
 import { info } from './info';
 import { dbsize, del, exists, flushall, flushdb, keys, rename, scan, type, unlink } from './keyspaceCommands';
+import { bgrewriteaof, bgsave, lastsave, save, shutdown } from './persistenceCommands';
 import { ping } from './ping';
 import { quit } from './quit';
 import { select } from './select';
@@ -38,6 +39,7 @@ export function commandTable(): Map<string, Command> {
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set, mget, incr, decr, incrby, decrby,
     lpush, rpush, lpop, rpop, llen, lrange, hset, hget, hdel, hlen, hkeys, hvals, hgetall,
+    save, bgsave, lastsave, bgrewriteaof, shutdown,
   ];
   return new Map(all.map((c) => [c.name, c]));
 }

@@ -31,7 +31,7 @@ const SECTIONS: Record<string, Section> = {
       ['used_memory_array_buffers', m.arrayBuffers],
     ];
   },
-  persistence: ({ engine }) => [
+  persistence: ({ engine, server }) => server.persistence?.info() ?? [
     ['loading', 0],
     ['rdb_changes_since_last_save', engine.changes],
     ['aof_enabled', 0],

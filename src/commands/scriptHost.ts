@@ -4,6 +4,8 @@ import type { HostReply, ScriptHostHandler } from '../native';
 import { DoubleReply, ErrorReply, MapReply, Reply, SimpleString, VerbatimReply } from '../resp/Reply';
 import type { ClientInfo, ServerInfo } from './Command';
 import { commandTable } from './index';
+import { keyName } from '../store/keyName';
+import { loggedAsSent } from '../persistence/loggedCommands';
 
 /** Commands that queue work on a device: the script holds its device thread, so they would wait on it. */
 const DEVICE_COMMANDS = new Set([
@@ -41,6 +43,8 @@ export function makeScriptHost(engine: Engine): ScriptHostHandler {
     stats: { connectionsReceived: 0, commandsProcessed: 0, rejectedConnections: 0 },
     config: [], requirePassword: () => '', clients: () => [client], commands: () => table.values(),
     maxBulkLength: () => 512 * 1024 * 1024,
+    persistence: null,
+    shutdown: () => Promise.reject(new StormbreakerError('ERR SHUTDOWN cannot be called from a script')),
   };
   return {
     execute(argv) {
@@ -57,13 +61,15 @@ export function makeScriptHost(engine: Engine): ScriptHostHandler {
           result.catch(() => undefined);
           return { error: `ERR ${command.name} cannot be called from a script` };
         }
+        // A script's writes are logged as the commands it called (spec §13).
+        if (!(result instanceof ErrorReply) && loggedAsSent(command)) engine.writeLog?.(argv);
         return toHost(result);
       } catch (err) {
         return { error: err instanceof StormbreakerError ? err.message : String(err) };
       }
     },
     modelExecute(key) {
-      return engine.getModel(key).handle;
+      return engine.loadedModel(keyName(key), engine.getModel(key));
     },
   };
 }

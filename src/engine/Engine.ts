@@ -224,9 +224,54 @@ export class Engine {
     return singleOutcome(await runPlan(this, plan.build(timeout)));
   }
 
+  /**
+   * @internal Stores a persisted model again. When its backend cannot load it, it stays stored
+   * (MODELGET still returns it, a later snapshot keeps it) and its runs fail saying why; the
+   * reason is returned.
+   */
+  async restoreModel(key: Key, spec: ModelSpec & { tag: Buffer; inputs: string[]; outputs: string[] }): Promise<string | undefined> {
+    try {
+      await this.storeModel(key, spec);
+      return undefined;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const model: StoredModel = {
+        backend: spec.backend, device: spec.device, tag: spec.tag, batchsize: spec.batchsize ?? 0,
+        minbatchsize: spec.minbatchsize ?? 0, minbatchtimeout: spec.minbatchtimeout ?? 0, inputs: spec.inputs,
+        outputs: spec.outputs, outputLabels: spec.outputs.map(() => null),
+        blob: Buffer.from(spec.blob.buffer, spec.blob.byteOffset, spec.blob.byteLength), handle: null, unavailable: reason,
+      };
+      this.keyspace.set(keyName(key), { kind: 'model', model });
+      this.stats.reset(keyName(key), { type: 'MODEL', backend: model.backend, device: model.device, tag: model.tag });
+      return reason;
+    }
+  }
+
+  /** @internal The loaded backend model, or the error of a model whose backend could not load it. */
+  loadedModel(name: string, model: StoredModel) {
+    if (model.handle === null) {
+      throw new StormbreakerError(`ERR model ${keyText(name)} could not be loaded when the server started: ${model.unavailable}`);
+    }
+    return model.handle;
+  }
+
+  /**
+   * @internal Where every write goes as the command that repeats it (the append-only log), in
+   * the order the writes happen. Execution commands pass on their effects (spec §13): each
+   * tensor a run writes, as an AI.TENSORSET.
+   */
+  writeLog: ((argv: ReadonlyArray<Uint8Array | string>) => void) | null = null;
+
+  /** @internal Stores a tensor an execution wrote, and passes the write on to the write log. */
+  persistOutput(key: Key, tensor: Tensor): void {
+    this.setTensor(key, tensor);
+    this.writeLog?.(['AI.TENSORSET', Buffer.from(keyName(key), 'latin1'), tensor.dtype, ...tensor.shape.map(String), 'BLOB', tensor.bytes]);
+  }
+
   /** @internal One model run on its device queue, with its statistics recorded under `name`. */
   runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number) {
-    return this.accounted(name, () => native.modelRun(model.handle, model.device.toUpperCase(), this.queue,
+    const handle = this.loadedModel(name, model);
+    return this.accounted(name, () => native.modelRun(handle, model.device.toUpperCase(), this.queue,
       inputs.map((t) => t.handle), timeout));
   }
 

@@ -33,8 +33,12 @@ export interface StoredModel {
   readonly outputLabels: ReadonlyArray<readonly string[] | null>;
   /** The exact uploaded bytes. */
   readonly blob: Buffer;
-  /** @internal The backend's loaded model. */
-  readonly handle: ModelHandle;
+  /**
+   * @internal The backend's loaded model; null when a persisted model could not be loaded again
+   * (its backend is missing), and then `unavailable` says why.
+   */
+  readonly handle: ModelHandle | null;
+  readonly unavailable?: string;
 }
 
 /** Options of a model to store (the library form of AI.MODELSTORE). */

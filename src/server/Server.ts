@@ -11,6 +11,8 @@ import { ErrorReply, Reply } from '../resp/Reply';
 import { BulkDestination, DEFAULT_LIMITS, DecoderLimits } from '../resp/RequestDecoder';
 import { parseMemorySize } from '../util/memorySize';
 import { blobDestination } from './blobDestination';
+import { loggedAsSent } from '../persistence/loggedCommands';
+import { DEFAULT_PERSISTENCE, Persistence, PersistenceOptions } from '../persistence/Persistence';
 import { Connection } from './Connection';
 import { Logger, LogLevel } from './Logger';
 import { VERSION } from '../version';
@@ -40,6 +42,13 @@ export interface ServerOptions {
   commands?: readonly Command[];
   /** Execution settings for the engine the server makes (ignored when `engine` is given). */
   ai?: Partial<AiSettings>;
+  /**
+   * Snapshots and the append-only log (redis.conf names). Without it nothing is kept on disk;
+   * with it, what `dir` holds is loaded before the server listens.
+   */
+  persistence?: Partial<PersistenceOptions>;
+  /** Called once SHUTDOWN has stopped the server (the executable exits there). */
+  onShutdown?: () => void;
 }
 
 /**
@@ -59,12 +68,15 @@ export class Server implements ServerInfo {
   readonly stats = { connectionsReceived: 0, commandsProcessed: 0, rejectedConnections: 0 };
   readonly config: readonly ConfigParameter[];
   readonly blobDestination: BulkDestination = blobDestination;
+  readonly persistence: Persistence | null;
 
   private readonly table: Map<string, Command>;
   private readonly connections = new Set<Connection>();
   private readonly listeners: net.Server[] = [];
   private nextClientId = 1;
-  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai'>> & { unixsocket?: string };
+  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown'>> & { unixsocket?: string };
+  private readonly onShutdown?: () => void;
+  private shuttingDown?: Promise<void>;
   private boundPort = 0;
 
   constructor(options: ServerOptions = {}) {
@@ -83,10 +95,15 @@ export class Server implements ServerInfo {
       loglevel: options.loglevel ?? 'notice',
     };
     this.config = this.configParameters();
+    this.persistence = options.persistence === undefined
+      ? null
+      : new Persistence(this.engine, { ...DEFAULT_PERSISTENCE, ...options.persistence }, this.logger);
+    this.onShutdown = options.onShutdown;
   }
 
-  /** Starts listening; resolves with the TCP port (useful with port 0). */
+  /** Loads what persistence kept, then starts listening; resolves with the TCP port (useful with port 0). */
   async listen(): Promise<{ port: number; unixsocket?: string }> {
+    await this.persistence?.start((argv) => this.replay(argv));
     if (this.options.port >= 0) {
       const tcp = this.makeListener();
       await new Promise<void>((resolve, reject) => {
@@ -105,6 +122,39 @@ export class Server implements ServerInfo {
       });
     }
     return { port: this.boundPort, unixsocket: this.options.unixsocket };
+  }
+
+  /**
+   * SHUTDOWN: stops accepting work, saves as asked (or as the save rules say), closes the log and
+   * the server. A failed save keeps the server running, as Redis does.
+   */
+  shutdown(save?: boolean): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      try {
+        await this.persistence?.shutdown(save);
+      } catch (err) {
+        this.shuttingDown = undefined;
+        throw err;
+      }
+      this.logger.warning('Stormbreaker is now ready to exit, bye bye...');
+      await this.close();
+      this.onShutdown?.();
+    })();
+    return this.shuttingDown;
+  }
+
+  /** Runs a command read back from the append-only log (no client, not logged again). */
+  private async replay(argv: Buffer[]): Promise<void> {
+    const command = this.table.get(argv[0].toString('latin1').toLowerCase());
+    if (command === undefined) throw new StormbreakerError(`ERR unknown command '${argv[0].toString('latin1')}' in the append only file`);
+    const ctx: CommandContext = { engine: this.engine, client: replayClient(), server: this };
+    let reply: Reply;
+    try {
+      reply = await command.run(ctx, argv);
+    } catch (err) {
+      reply = this.errorReply(err);
+    }
+    if (reply instanceof ErrorReply) this.logger.warning(`replaying ${command.name} from the append only file: ${reply.message}`);
   }
 
   /** Stops listening and closes every connection. */
@@ -160,10 +210,20 @@ export class Server implements ServerInfo {
     const ctx: CommandContext = { engine: this.engine, client, server: this };
     try {
       const result = command.run(ctx, args);
-      return result instanceof Promise ? result.catch((err: unknown) => this.errorReply(err)) : result;
+      if (!loggedAsSent(command) || this.engine.writeLog === null) {
+        return result instanceof Promise ? result.catch((err: unknown) => this.errorReply(err)) : result;
+      }
+      if (!(result instanceof Promise)) return this.logged(args, result);
+      return result.then((reply) => this.logged(args, reply), (err: unknown) => this.errorReply(err));
     } catch (err) {
       return this.errorReply(err);
     }
+  }
+
+  /** A write that succeeded goes to the append-only log before its reply can be sent. */
+  private logged(args: Buffer[], reply: Reply): Reply {
+    if (!(reply instanceof ErrorReply)) this.engine.writeLog?.(args);
+    return reply;
   }
 
   /** The wire form of an error thrown by a command; unexpected ones are logged, never fatal. */
@@ -259,4 +319,13 @@ function unknownCommand(name: string, args: readonly Buffer[]): string {
 /** Creates a server (not yet listening). */
 export function createServer(options: ServerOptions = {}): Server {
   return new Server(options);
+}
+
+/** The client a command replayed from the append-only log runs as. */
+function replayClient(): ClientInfo {
+  const now = Date.now();
+  return {
+    id: 0, name: 'aof-loader', protocol: 2, authenticated: true, libName: '', libVersion: '', address: '', localAddress: '',
+    createdAt: now, lastCommandAt: now, lastCommand: '', closeAfterReply: () => undefined,
+  };
 }

@@ -17,5 +17,9 @@ export function backendsFound(root = path.resolve(__dirname, '..', '..', '..')):
   found.TORCH = vars.LIBTORCH_DIR ? `libtorch in ${vars.LIBTORCH_DIR}` : 'not found';
   found.ONNX = vars.ONNXRUNTIME_DIR && fs.existsSync(path.join(vars.ONNXRUNTIME_DIR, 'lib', 'libonnxruntime.so.1'))
     ? `onnxruntime in ${vars.ONNXRUNTIME_DIR}` : 'not found';
+  found.TF = vars.TENSORFLOW_DIR && fs.existsSync(path.join(vars.TENSORFLOW_DIR, 'lib', 'libtensorflow_cc.so.2'))
+    ? `TensorFlow C API in ${vars.TENSORFLOW_DIR}` : 'not found';
+  found.TFLITE = vars.TFLITE_DIR && fs.existsSync(path.join(vars.TFLITE_DIR, 'lib', 'libtensorflowlite_c.so'))
+    ? `TFLite C API in ${vars.TFLITE_DIR}` : 'not found';
   return found;
 }

@@ -1,13 +1,17 @@
 import { parseMemorySize } from '../util/memorySize';
 import { Logger } from './Logger';
 import type { ServerOptions } from './Server';
+import type { SaveRule } from '../persistence/Persistence';
 
 const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--loglevel debug|verbose|notice|warning]
                           [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>]
                           [--threads-per-queue <n>] [--queue-limit <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
                           [--backendspath <dir>] [--model-chunk-size <bytes>] [--model-execution-timeout <ms>]
-                          [--backend-memory-limit <MB>]`;
+                          [--backend-memory-limit <MB>]
+                          [--dir <folder>] [--dbfilename <file>] [--save "<seconds> <changes> …"]
+                          [--appendonly yes|no] [--appendfsync always|everysec|no] [--appendfilename <file>]
+                          [--auto-aof-rewrite-percentage <n>] [--auto-aof-rewrite-min-size <size>]`;
 
 /** Reads redis-server style flags (`--port 6380`); throws an Error with the usage on bad input. */
 export function parseServerArgs(argv: readonly string[]): ServerOptions & { help?: boolean } {
@@ -70,6 +74,31 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
       case '--backendspath':
         options.ai = { ...options.ai, backendsPath: value };
         break;
+      case '--dir':
+        options.persistence = { ...options.persistence, dir: value };
+        break;
+      case '--dbfilename':
+      case '--appendfilename':
+        if (value.includes('/')) throw new Error(`${flag} takes a file name, not a path (use --dir), got '${value}'`);
+        options.persistence = { ...options.persistence, [flag === '--dbfilename' ? 'dbfilename' : 'appendfilename']: value };
+        break;
+      case '--save':
+        options.persistence = { ...options.persistence, save: saveRules(value) };
+        break;
+      case '--appendonly':
+        if (value !== 'yes' && value !== 'no') throw new Error(`--appendonly must be yes or no, got '${value}'`);
+        options.persistence = { ...options.persistence, appendonly: value === 'yes' };
+        break;
+      case '--appendfsync':
+        if (value !== 'always' && value !== 'everysec' && value !== 'no') throw new Error(`--appendfsync must be always, everysec or no, got '${value}'`);
+        options.persistence = { ...options.persistence, appendfsync: value };
+        break;
+      case '--auto-aof-rewrite-percentage':
+        options.persistence = { ...options.persistence, autoAofRewritePercentage: integer() };
+        break;
+      case '--auto-aof-rewrite-min-size':
+        options.persistence = { ...options.persistence, autoAofRewriteMinSize: size() };
+        break;
       case '--loglevel':
         if (!Logger.isLevel(value)) throw new Error(`--loglevel must be debug, verbose, notice or warning`);
         options.loglevel = value;
@@ -79,6 +108,17 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
     }
   }
   return options;
+}
+
+/** `save` as redis.conf writes it: pairs of seconds and changes ("" for none). */
+function saveRules(text: string): SaveRule[] {
+  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  if (words.length % 2 !== 0 || words.some((w) => !/^\d+$/.test(w))) {
+    throw new Error(`--save needs pairs of "<seconds> <changes>", got '${text}'`);
+  }
+  const rules: SaveRule[] = [];
+  for (let i = 0; i < words.length; i += 2) rules.push({ seconds: Number(words[i]), changes: Number(words[i + 1]) });
+  return rules;
 }
 
 export { USAGE };

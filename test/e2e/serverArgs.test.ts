@@ -15,6 +15,17 @@ describe('stormbreaker-server flags', () => {
     assert.throws(() => parseServerArgs(['--threads-per-queue', '0']), /--threads-per-queue needs a positive integer, got '0'/);
     assert.throws(() => parseServerArgs(['--queue-limit', '0']), /--queue-limit needs a positive integer, got '0'/);
     assert.throws(() => parseServerArgs(['--nope', '1']), /Unknown option '--nope'/);
+    assert.deepEqual(parseServerArgs(['--dir', '/data', '--dbfilename', 'm.sbdb', '--save', '900 1 300 10', '--appendonly', 'yes',
+      '--appendfsync', 'always', '--appendfilename', 'log.aof', '--auto-aof-rewrite-percentage', '50', '--auto-aof-rewrite-min-size', '1mb']), {
+      persistence: {
+        dir: '/data', dbfilename: 'm.sbdb', save: [{ seconds: 900, changes: 1 }, { seconds: 300, changes: 10 }], appendonly: true,
+        appendfsync: 'always', appendfilename: 'log.aof', autoAofRewritePercentage: 50, autoAofRewriteMinSize: 1048576,
+      },
+    });
+    assert.deepEqual(parseServerArgs(['--save', '']), { persistence: { save: [] } });
+    assert.throws(() => parseServerArgs(['--save', '900']), /--save needs pairs of "<seconds> <changes>", got '900'/);
+    assert.throws(() => parseServerArgs(['--appendfsync', 'sometimes']), /--appendfsync must be always, everysec or no/);
+    assert.throws(() => parseServerArgs(['--dbfilename', '../x']), /--dbfilename takes a file name, not a path/);
     assert.throws(() => parseServerArgs(['--port']), /Bad argument '--port'/);
   });
 

@@ -24,6 +24,10 @@ export class RawClient {
     });
     socket.on('data', (chunk) => (this.rawListener ? this.rawListener(chunk) : this.parser.execute(chunk)));
     this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
+    // Calls still waiting when the connection goes get an error instead of hanging.
+    socket.on('close', () => {
+      for (const waiter of this.waiting.splice(0)) waiter(new Error('connection closed'));
+    });
     socket.on('error', () => undefined);
   }
 

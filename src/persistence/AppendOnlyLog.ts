@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import { encodeCommand } from './respEncoding';
+
+/** When written commands reach the disk (Redis' appendfsync). */
+export type FsyncPolicy = 'always' | 'everysec' | 'no';
+
+/**
+ * The append-only log: every write, as the RESP command that repeats it, appended in the order
+ * the writes happened.
+ * - `always`: written and fdatasync'ed before the command's reply is sent (nothing acknowledged
+ *   is ever lost, even to a power cut).
+ * - `everysec`: written before the reply (so a crash of this process loses nothing); fdatasync'ed
+ *   once a second on libuv's pool, so a power cut loses at most the last second.
+ * - `no`: written before the reply; the OS decides when it reaches the disk.
+ * Writes are synchronous so that the reply can never overtake the log; tensor bytes go to the
+ * kernel straight from their own memory.
+ */
+export class AppendOnlyLog {
+  /** Bytes in the file now, and when it was last rewritten (for automatic rewrites). */
+  size: number;
+  sizeAfterRewrite: number;
+  private fd: number;
+  private dirty = false;
+  private syncing = false;
+  /** A log file replaced by a rewrite while its background sync was running: closed after it. */
+  private closeAfterSync: number | null = null;
+  private timer?: NodeJS.Timeout;
+  /** Commands appended while a rewrite runs; they go after the rewritten file's contents. */
+  private rewriteTail: Uint8Array[][] | null = null;
+
+  constructor(readonly file: string, readonly policy: FsyncPolicy, private readonly onSyncError: (err: Error) => void) {
+    this.fd = fs.openSync(file, 'a', 0o644);
+    this.size = fs.fstatSync(this.fd).size;
+    this.sizeAfterRewrite = this.size;
+    if (policy === 'everysec') {
+      this.timer = setInterval(() => this.syncInBackground(), 1000);
+      this.timer.unref();
+    }
+  }
+
+  append(argv: ReadonlyArray<Uint8Array | string>): void {
+    const chunks = encodeCommand(argv);
+    writeAll(this.fd, chunks);
+    for (const c of chunks) this.size += c.byteLength;
+    if (this.policy === 'always') fs.fdatasyncSync(this.fd);
+    else this.dirty = true;
+    this.rewriteTail?.push(chunks);
+  }
+
+  /** From now until finishRewrite/abortRewrite, appended commands are also kept for the new file. */
+  beginRewrite(): void {
+    this.rewriteTail = [];
+  }
+
+  /**
+   * Completes a rewrite whose base is in `temp`: appends what was logged meanwhile, makes it
+   * durable and renames it over the log, all synchronously so that no write falls in between.
+   */
+  finishRewrite(temp: string): void {
+    const tail = this.rewriteTail ?? [];
+    this.rewriteTail = null;
+    const fd = fs.openSync(temp, 'a');
+    try {
+      for (const chunks of tail) writeAll(fd, chunks);
+      fs.fsyncSync(fd);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    fs.renameSync(temp, this.file);
+    if (this.syncing) this.closeAfterSync = this.fd;
+    else fs.closeSync(this.fd);
+    this.fd = fd;
+    this.size = fs.fstatSync(fd).size;
+    this.sizeAfterRewrite = this.size;
+    this.dirty = false;
+  }
+
+  abortRewrite(): void {
+    this.rewriteTail = null;
+  }
+
+  get rewriting(): boolean {
+    return this.rewriteTail !== null;
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+  }
+
+  private syncInBackground(): void {
+    if (!this.dirty || this.syncing) return;
+    this.dirty = false;
+    this.syncing = true;
+    const fd = this.fd;
+    fs.fdatasync(fd, (err) => {
+      this.syncing = false;
+      if (this.closeAfterSync === fd) {
+        fs.closeSync(fd);
+        this.closeAfterSync = null;
+      } else if (err !== null) {
+        this.onSyncError(err);
+      }
+    });
+  }
+}
+
+function writeAll(fd: number, chunks: Uint8Array[]): void {
+  let pending = chunks;
+  while (pending.length > 0) {
+    let written = fs.writevSync(fd, pending);
+    // A regular file normally takes everything; a short write continues where it stopped.
+    const rest: Uint8Array[] = [];
+    for (const c of pending) {
+      if (written >= c.byteLength) {
+        written -= c.byteLength;
+        continue;
+      }
+      rest.push(c.subarray(written));
+      written = 0;
+    }
+    pending = rest;
+  }
+}

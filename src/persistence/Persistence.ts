@@ -1,0 +1,255 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Engine } from '../engine/Engine';
+import { StormbreakerError } from '../errors';
+import type { Logger } from '../server/Logger';
+import type { StoredValue } from '../store/StoredValue';
+import { AppendOnlyLog, FsyncPolicy } from './AppendOnlyLog';
+import { readLog } from './replayLog';
+import type { Snapshot } from './snapshotReaders';
+import { readSnapshot } from './snapshotReaders';
+import { SnapshotEntry, syncFolder, writeSnapshot, writeSnapshotFile } from './SnapshotWriter';
+
+/** A `save <seconds> <changes>` rule: snapshot when that many changes are that old. */
+export interface SaveRule {
+  seconds: number;
+  changes: number;
+}
+
+/** Redis' persistence settings, under their redis.conf names. */
+export interface PersistenceOptions {
+  /** Folder of the snapshot and the log. Default: the working directory. */
+  dir: string;
+  dbfilename: string;
+  /** No rules: snapshots only on SAVE, BGSAVE and SHUTDOWN. */
+  save: SaveRule[];
+  appendonly: boolean;
+  appendfsync: FsyncPolicy;
+  appendfilename: string;
+  /** Rewrite the log when it grew this many percent since the last rewrite (0: never)… */
+  autoAofRewritePercentage: number;
+  /** …and is at least this big. */
+  autoAofRewriteMinSize: number;
+}
+
+export const DEFAULT_PERSISTENCE: PersistenceOptions = {
+  dir: '.',
+  dbfilename: 'dump.sbdb',
+  save: [],
+  appendonly: false,
+  appendfsync: 'everysec',
+  appendfilename: 'appendonly.aof',
+  autoAofRewritePercentage: 100,
+  autoAofRewriteMinSize: 64 * 1024 * 1024,
+};
+
+/** Runs one logged command again (the server's command table, no client, no logging). */
+export type Replay = (argv: Buffer[]) => Promise<void>;
+
+/**
+ * Snapshots and the append-only log of one engine: loading at start-up, SAVE / BGSAVE / LASTSAVE,
+ * save rules, BGREWRITEAOF and automatic rewrites, and the snapshot at shutdown.
+ */
+export class Persistence {
+  /** Unix seconds of the last successful snapshot (start-up time before any). */
+  lastSave = Math.floor(Date.now() / 1000);
+  lastSaveOk = true;
+  private changesAtLastSave = 0;
+  private lastSaveAttempt = 0;
+  private saving: Promise<void> | null = null;
+  private rewriting: Promise<void> | null = null;
+  private log: AppendOnlyLog | null = null;
+  private cron?: NodeJS.Timeout;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly options: PersistenceOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get snapshotFile(): string {
+    return path.resolve(this.options.dir, this.options.dbfilename);
+  }
+
+  get logFile(): string {
+    return path.resolve(this.options.dir, this.options.appendfilename);
+  }
+
+  /**
+   * Loads what was persisted (the log when appendonly is on and it exists, as Redis does; the
+   * snapshot otherwise), then opens the log and starts the save rules. Throws a CorruptFileError
+   * (with the file and offset) rather than start from damaged data.
+   */
+  async start(replay: Replay): Promise<void> {
+    const { appendonly } = this.options;
+    if (appendonly && fs.existsSync(this.logFile)) {
+      const started = Date.now();
+      const contents = readLog(this.logFile);
+      if (contents.truncatedBytes > 0) {
+        this.logger.warning(`${this.logFile}: the last ${contents.truncatedBytes} bytes were an incomplete command ` +
+          '(the server stopped while writing it, before acknowledging it); they were removed from the log');
+      }
+      if (contents.base !== undefined) await this.restore(contents.base);
+      for (const argv of contents.commands) await replay(argv);
+      this.logger.notice(`DB loaded from append only file: ${contents.commands.length} commands in ${Date.now() - started} ms`);
+    } else if (fs.existsSync(this.snapshotFile)) {
+      const started = Date.now();
+      const snapshot = readSnapshot(this.snapshotFile);
+      await this.restore(snapshot);
+      this.lastSave = Math.floor(snapshot.savedAt / 1000);
+      this.logger.notice(`DB loaded from disk: ${snapshot.records.length} keys in ${Date.now() - started} ms`);
+    }
+    this.changesAtLastSave = this.engine.changes;
+    if (appendonly) {
+      const fresh = !fs.existsSync(this.logFile);
+      this.openLog();
+      // A new log must hold what is already stored (loaded from a snapshot) before any write.
+      if (fresh && this.engine.size > 0) await this.rewriteLog();
+    }
+    this.cron = setInterval(() => this.tick(), 1000);
+    this.cron.unref();
+  }
+
+  /** SAVE: a snapshot now; resolves when it is on disk. */
+  async save(): Promise<void> {
+    if (this.saving !== null) throw new StormbreakerError('ERR Background save already in progress');
+    await this.snapshot();
+  }
+
+  /** BGSAVE: starts a snapshot and returns at once. */
+  bgsave(): void {
+    if (this.saving !== null) throw new StormbreakerError('ERR Background save already in progress');
+    void this.snapshot().catch(() => undefined);
+  }
+
+  /** BGREWRITEAOF: rewrites the log from the keys as they are now; returns at once. */
+  bgrewriteaof(): void {
+    if (this.rewriting !== null) throw new StormbreakerError('ERR Background append only file rewriting already in progress');
+    if (this.log === null) throw new StormbreakerError('ERR the append only file is off (start with --appendonly yes)');
+    void this.rewriteLog().catch(() => undefined);
+  }
+
+  /** SHUTDOWN: waits for running saves, snapshots if asked (or if save rules exist), closes the log. */
+  async shutdown(save?: boolean): Promise<void> {
+    clearInterval(this.cron);
+    await Promise.allSettled([this.saving, this.rewriting]);
+    if (save ?? this.options.save.length > 0) await this.snapshot();
+    this.engine.writeLog = null;
+    this.log?.close();
+    this.log = null;
+  }
+
+  /** INFO persistence fields. */
+  info(): Array<[string, string | number]> {
+    return [
+      ['loading', 0],
+      ['rdb_changes_since_last_save', this.engine.changes - this.changesAtLastSave],
+      ['rdb_bgsave_in_progress', this.saving !== null ? 1 : 0],
+      ['rdb_last_save_time', this.lastSave],
+      ['rdb_last_bgsave_status', this.lastSaveOk ? 'ok' : 'err'],
+      ['aof_enabled', this.log !== null ? 1 : 0],
+      ['aof_rewrite_in_progress', this.rewriting !== null ? 1 : 0],
+      ['aof_current_size', this.log?.size ?? 0],
+      ['aof_base_size', this.log?.sizeAfterRewrite ?? 0],
+    ];
+  }
+
+  private openLog(): void {
+    this.log = new AppendOnlyLog(this.logFile, this.options.appendfsync, (err) =>
+      this.logger.warning(`fsync of ${this.logFile} failed: ${err.message}`));
+    const log = this.log;
+    this.engine.writeLog = (argv) => log.append(argv);
+  }
+
+  private async restore(snapshot: Snapshot): Promise<void> {
+    for (const record of snapshot.records) {
+      if (record.kind === 'value') {
+        this.engine.set(Buffer.from(record.name, 'latin1'), record.value);
+      } else if (record.kind === 'model') {
+        const why = await this.engine.restoreModel(Buffer.from(record.name, 'latin1'), record.spec);
+        if (why !== undefined) this.logger.warning(`model ${record.name} is stored but cannot run: ${why}`);
+      } else {
+        await this.engine.storeScript(Buffer.from(record.name, 'latin1'), record.spec);
+      }
+    }
+  }
+
+  /** The keys as they are now. Tensors, models and scripts are immutable; lists and hashes are copied. */
+  private capture(): SnapshotEntry[] {
+    const entries: SnapshotEntry[] = [];
+    for (const name of this.engine.keyspace.names()) {
+      const value = this.engine.keyspace.get(name)!;
+      entries.push({ name, value: frozen(value) });
+    }
+    return entries;
+  }
+
+  private snapshot(): Promise<void> {
+    const changes = this.engine.changes;
+    const started = Date.now();
+    this.lastSaveAttempt = started;
+    this.saving = writeSnapshot(this.snapshotFile, this.capture())
+      .then(() => {
+        this.lastSave = Math.floor(Date.now() / 1000);
+        this.lastSaveOk = true;
+        this.changesAtLastSave = changes;
+        this.logger.notice(`DB saved on disk (${this.snapshotFile}, ${Date.now() - started} ms)`);
+      }, (err: Error) => {
+        this.lastSaveOk = false;
+        this.logger.warning(`Saving ${this.snapshotFile} failed: ${err.message}`);
+        throw new StormbreakerError(`ERR saving the snapshot failed: ${err.message}`);
+      })
+      .finally(() => (this.saving = null));
+    return this.saving;
+  }
+
+  /**
+   * The log rewritten as a snapshot of the keys now plus the writes made while it was written
+   * (kept aside meanwhile); swapped in atomically.
+   */
+  private rewriteLog(): Promise<void> {
+    const log = this.log!;
+    const temp = `${this.logFile}.rewrite-${process.pid}`;
+    const started = Date.now();
+    log.beginRewrite();
+    this.rewriting = writeSnapshotFile(temp, this.capture())
+      .then(() => {
+        if (this.log !== log) throw new Error('the log was closed during the rewrite');
+        log.finishRewrite(temp);
+        return syncFolder(this.logFile);
+      })
+      .then(() => this.logger.notice(`Append only file rewritten (${log.size} bytes, ${Date.now() - started} ms)`), (err: Error) => {
+        log.abortRewrite();
+        fs.rmSync(temp, { force: true });
+        this.logger.warning(`Rewriting ${this.logFile} failed: ${err.message}`);
+        throw new StormbreakerError(`ERR rewriting the append only file failed: ${err.message}`);
+      })
+      .finally(() => (this.rewriting = null));
+    return this.rewriting;
+  }
+
+  /** Once a second: save rules and automatic log rewrites. */
+  private tick(): void {
+    const now = Date.now() / 1000;
+    const dirty = this.engine.changes - this.changesAtLastSave;
+    // After a failed save, rules wait 5 s before trying again (as Redis does).
+    const mayRetry = this.lastSaveOk || Date.now() - this.lastSaveAttempt > 5000;
+    if (this.saving === null && mayRetry && this.options.save.some((r) => dirty >= r.changes && now - this.lastSave >= r.seconds)) {
+      this.logger.notice(`${dirty} changes since the last save: saving`);
+      void this.snapshot().catch(() => undefined);
+    }
+    const log = this.log;
+    const { autoAofRewritePercentage: percent, autoAofRewriteMinSize: minSize } = this.options;
+    if (log !== null && this.rewriting === null && percent > 0 && log.size >= minSize &&
+        log.size >= log.sizeAfterRewrite * (1 + percent / 100)) {
+      this.logger.notice(`Append only file grew to ${log.size} bytes: rewriting`);
+      void this.rewriteLog().catch(() => undefined);
+    }
+  }
+}
+
+function frozen(value: StoredValue): StoredValue {
+  if (value.kind === 'list') return { kind: 'list', items: value.items.slice() };
+  if (value.kind === 'hash') return { kind: 'hash', fields: new Map(value.fields) };
+  return value;
+}

@@ -1,0 +1,248 @@
+// Snapshots and the append-only log: every kind of value survives a restart, a killed process
+// loses no acknowledged write, damage is detected and reported, and old files keep loading.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { Server } from '../../src';
+import type { PersistenceOptions } from '../../src/persistence/Persistence';
+import { Parsed, RawClient } from '../helpers/RawClient';
+import { FIXTURES, ROOT, startServer, startServerProcess } from '../helpers/servers';
+import { describeEverything, fillEverything, runEverything } from '../helpers/everything';
+
+const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-persistence-'));
+const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
+
+async function withServer<T>(persistence: Partial<PersistenceOptions>, body: (c: RawClient, server: Server) => Promise<T>,
+  extra: Parameters<typeof startServer>[0] = {}): Promise<T> {
+  const { server, port } = await startServer({ persistence, ...extra });
+  const c = await RawClient.connect(port, { returnBuffers: true });
+  try {
+    return await body(c, server);
+  } finally {
+    await c.close();
+    await server.close();
+    await server.persistence?.shutdown(false);
+  }
+}
+
+describe('snapshots', () => {
+  it('SAVE, then a new server on the same folder holds every kind of value, byte for byte, and runs them', async () => {
+    const dir = tempDir();
+    const before = await withServer({ dir }, async (c) => {
+      await fillEverything(c);
+      assert.equal(String(await c.call('SAVE')), 'OK');
+      assert.ok(Number(await c.call('LASTSAVE')) > 0);
+      return describeEverything(c);
+    });
+    assert.ok(fs.existsSync(path.join(dir, 'dump.sbdb')));
+    await withServer({ dir }, async (c) => {
+      assert.deepEqual(await describeEverything(c), before);
+      await runEverything(c);
+      // Restored models start with fresh statistics (spec §13).
+      const stats = (await c.call('AI.INFO', 'onnx')) as Buffer[];
+      assert.equal(stats[stats.findIndex((b) => String(b) === 'calls') + 1], 1);
+    });
+  });
+
+  it('BGSAVE writes in the background: the server answers while it runs', async () => {
+    const dir = tempDir();
+    await withServer({ dir }, async (c) => {
+      // 256 MB takes long enough to write that the INFO below arrives while it is being written.
+      await c.call('AI.TENSORSET', 'big', 'UINT8', 256 * 1024 * 1024);
+      assert.equal(String(await c.call('BGSAVE')), 'Background saving started');
+      assert.match(String(await c.call('INFO', 'persistence')), /rdb_bgsave_in_progress:1/);
+      assert.match(message(await c.call('BGSAVE')), /^ERR Background save already in progress$/);
+      while (/rdb_bgsave_in_progress:1/.test(String(await c.call('INFO', 'persistence')))) await new Promise((r) => setTimeout(r, 20));
+      assert.match(String(await c.call('INFO', 'persistence')), /rdb_last_bgsave_status:ok/);
+    });
+    assert.ok(fs.statSync(path.join(dir, 'dump.sbdb')).size > 256 * 1024 * 1024);
+    await withServer({ dir }, async (c) => assert.deepEqual(await c.call('AI.TENSORGET', 'big', 'META'), [
+      Buffer.from('dtype'), Buffer.from('UINT8'), Buffer.from('shape'), [256 * 1024 * 1024]]));
+  });
+
+  it('save rules snapshot on their own, and SHUTDOWN of a real server process saves before it exits', async () => {
+    const dir = tempDir();
+    const { port, child } = await startServerProcess(['--dir', dir, '--save', '1 1']);
+    const c = await RawClient.connect(port);
+    await c.call('AI.TENSORSET', 'ruled', 'INT8', 1, 'VALUES', 5);
+    while (!fs.existsSync(path.join(dir, 'dump.sbdb'))) await new Promise((r) => setTimeout(r, 50));
+    await c.call('AI.TENSORSET', 'late', 'INT8', 1, 'VALUES', 6);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await c.call('SHUTDOWN').catch(() => undefined);
+    assert.equal(await exited, 0);
+    await c.close().catch(() => undefined);
+    const again = await startServerProcess(['--dir', dir]);
+    const c2 = await RawClient.connect(again.port);
+    assert.deepEqual(await c2.call('AI.TENSORGET', 'ruled', 'VALUES'), [5]);
+    assert.deepEqual(await c2.call('AI.TENSORGET', 'late', 'VALUES'), [6]);
+    await c2.close();
+    await again.stop();
+  });
+
+  it('refuses a damaged snapshot with a clear message instead of loading it', async () => {
+    const dir = tempDir();
+    await withServer({ dir }, async (c) => {
+      await c.call('AI.TENSORSET', 't', 'FLOAT', 4, 'VALUES', 1, 2, 3, 4);
+      await c.call('SAVE');
+    });
+    const file = path.join(dir, 'dump.sbdb');
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 10] ^= 0x55; // one bit pattern inside the tensor's data
+    fs.writeFileSync(file, bytes);
+    await assert.rejects(startServer({ persistence: { dir } }), /dump\.sbdb: checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): the file is damaged/);
+    fs.writeFileSync(file, bytes.subarray(0, 40));
+    await assert.rejects(startServer({ persistence: { dir } }), /dump\.sbdb: .* at byte \d+/);
+    fs.writeFileSync(file, 'not a snapshot at all, just some text');
+    await assert.rejects(startServer({ persistence: { dir } }), /not a Stormbreaker snapshot \(bad magic\)/);
+  });
+
+  it('keeps loading files written in format version 1', async () => {
+    // Written by the version-1 writer and kept unchanged: a later format must still read it.
+    const dir = tempDir();
+    fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'snapshot-v1.sbdb'), path.join(dir, 'dump.sbdb'));
+    await withServer({ dir }, async (c) => {
+      assert.deepEqual(await c.call('AI.TENSORGET', 'f32', 'META', 'VALUES'), [
+        Buffer.from('dtype'), Buffer.from('FLOAT'), Buffer.from('shape'), [2, 2], Buffer.from('values'),
+        ['1.5', '-2', '3.25', '1.0000000116860974e-07'].map((v) => Buffer.from(v))]);
+      assert.deepEqual((await c.call('AI.TENSORGET', 's', 'VALUES') as Buffer[]).map(String), ['héllo', '', 'wörld']);
+      assert.deepEqual((await c.call('LRANGE', 'list', 0, -1) as Buffer[]).map(String), ['a', 'b', '\ufffd']);
+      assert.equal(Number(await c.call('DBSIZE')), 20);
+      await runEverything(c);
+    });
+  });
+
+  it('keeps a model whose backend cannot load at start-up: MODELGET returns it, runs say why', async () => {
+    const dir = tempDir();
+    await withServer({ dir }, async (c) => {
+      await c.call('AI.MODELSTORE', 'g', 'TF', 'CPU', 'INPUTS', 2, 'a', 'b', 'OUTPUTS', 1, 'mul', 'BLOB', fixture('graph.pb'));
+      await c.call('SAVE');
+    });
+    // In this process TF is already loaded; a server process started with an empty backends
+    // folder cannot load it.
+    const empty = tempDir();
+    const { port, stop } = await startServerProcess(['--dir', dir, '--backendspath', empty]);
+    const c = await RawClient.connect(port, { returnBuffers: true });
+    try {
+      assert.ok((await c.call('AI.MODELGET', 'g', 'BLOB') as Buffer).equals(fixture('graph.pb')));
+      await c.call('AI.TENSORSET', 'a', 'FLOAT', 1, 'VALUES', 2);
+      assert.match(message(await c.call('AI.MODELEXECUTE', 'g', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'y')),
+        /^ERR model g could not be loaded when the server started: ERR Could not load backend TF: .*libstormbreaker_tf\.so not found/);
+      await c.call('SAVE');
+    } finally {
+      await c.close();
+      await stop();
+    }
+    // …and it is still in the next snapshot, whole.
+    await withServer({ dir }, async (c) => {
+      assert.equal(String(await c.call('AI.MODELEXECUTE', 'g', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'y')), 'OK');
+    });
+  });
+});
+
+describe('append-only log', () => {
+  it('replays every kind of value, execution effects included, before and after BGREWRITEAOF', async () => {
+    const dir = tempDir();
+    const before = await withServer({ dir, appendonly: true, appendfsync: 'always' }, async (c) => {
+      await fillEverything(c);
+      await c.call('AI.TENSORSET', 'x', 'FLOAT', 2, 'VALUES', 2, 3);
+      // Logged as the tensor it wrote, not as a run (spec §13).
+      await c.call('AI.MODELEXECUTE', 'torch', 'INPUTS', 2, 'x', 'x', 'OUTPUTS', 1, 'sum');
+      await c.call('AI.DAGEXECUTE', 'LOAD', 1, 'x', 'PERSIST', 1, 'dagged', '|>', 'AI.SCRIPTEXECUTE', 'script', 'bar', 'INPUTS', 2, 'x', 'x', 'OUTPUTS', 1, 'dagged');
+      await c.call('DEL', 'x');
+      return [await describeEverything(c), await c.call('AI.TENSORGET', 'sum', 'BLOB'), await c.call('AI.TENSORGET', 'dagged', 'BLOB')];
+    });
+    const log = fs.readFileSync(path.join(dir, 'appendonly.aof'), 'latin1');
+    assert.ok(!log.includes('AI.MODELEXECUTE') && !log.includes('AI.DAGEXECUTE'));
+    const replayed = async (c: RawClient) =>
+      [await describeEverything(c), await c.call('AI.TENSORGET', 'sum', 'BLOB'), await c.call('AI.TENSORGET', 'dagged', 'BLOB')];
+    await withServer({ dir, appendonly: true }, async (c) => {
+      assert.deepEqual(await replayed(c), before);
+      assert.equal(String(await c.call('BGREWRITEAOF')), 'Background append only file rewriting started');
+      // Written while the rewrite runs: must land after the rewritten base.
+      await c.call('AI.TENSORSET', 'during', 'INT8', 1, 'VALUES', 9);
+      while (/aof_rewrite_in_progress:1/.test(String(await c.call('INFO', 'persistence')))) await new Promise((r) => setTimeout(r, 20));
+      await c.call('AI.TENSORSET', 'after', 'INT8', 1, 'VALUES', 10);
+    });
+    await withServer({ dir, appendonly: true }, async (c) => {
+      // The same, and two keys more (DBSIZE is the last thing described).
+      const [described, ...tensors] = before as [unknown[], ...unknown[]];
+      assert.deepEqual(await replayed(c), [[...described.slice(0, -1), (described.at(-1) as number) + 2], ...tensors]);
+      assert.deepEqual(await c.call('AI.TENSORGET', 'during', 'VALUES'), [9]);
+      assert.deepEqual(await c.call('AI.TENSORGET', 'after', 'VALUES'), [10]);
+      await runEverything(c);
+    });
+  });
+
+  it('drops an incomplete last command (a crash mid-write), says so, and keeps everything before it', async () => {
+    const dir = tempDir();
+    await withServer({ dir, appendonly: true }, async (c) => {
+      await c.call('AI.TENSORSET', 'kept', 'INT16', 2, 'VALUES', 1, 2);
+    });
+    const file = path.join(dir, 'appendonly.aof');
+    const complete = fs.statSync(file).size;
+    const partial = '*5\r\n$12\r\nAI.TENSORSET\r\n$4\r\nlost\r\n$4\r\nINT8';
+    fs.appendFileSync(file, partial);
+    const lines: string[] = [];
+    await withServer({ dir, appendonly: true }, async (c) => {
+      assert.deepEqual(await c.call('AI.TENSORGET', 'kept', 'VALUES'), [1, 2]);
+      assert.equal(Number(await c.call('EXISTS', 'lost')), 0);
+    }, { logSink: (line) => lines.push(line) });
+    assert.equal(fs.statSync(file).size, complete);
+    assert.ok(lines.some((l) => l.includes(`appendonly.aof: the last ${partial.length} bytes were an incomplete command`)), lines.join('\n'));
+  });
+
+  it('refuses a log damaged in the middle, naming the byte where it breaks', async () => {
+    const dir = tempDir();
+    await withServer({ dir, appendonly: true }, async (c) => {
+      await c.call('AI.TENSORSET', 'a', 'INT8', 1, 'VALUES', 1);
+      await c.call('AI.TENSORSET', 'b', 'INT8', 1, 'VALUES', 2);
+    });
+    const file = path.join(dir, 'appendonly.aof');
+    const bytes = fs.readFileSync(file);
+    const second = bytes.indexOf('*', 1);
+    bytes[second] = 0x3f; // '?'
+    fs.writeFileSync(file, bytes);
+    await assert.rejects(startServer({ persistence: { dir, appendonly: true } }),
+      new RegExp(`appendonly\\.aof: bad format at byte ${second} \\(expected '\\*'\\)`));
+  });
+
+  for (const policy of ['always', 'everysec'] as const) {
+    it(`kill -9 in the middle of a write burst loses no acknowledged write (appendfsync ${policy})`, async () => {
+      // A killed process (unlike a power cut) loses nothing the kernel has: every write is in it
+      // before its reply is sent, under both policies. `always` also fsyncs before replying.
+      const dir = tempDir();
+      const { port, child } = await startServerProcess(['--dir', dir, '--appendonly', 'yes', '--appendfsync', policy]);
+      const clients = await Promise.all([1, 2, 3, 4].map(() => RawClient.connect(port)));
+      const acknowledged = new Map<string, number>();
+      let stop = false;
+      const writers = clients.map(async (c, w) => {
+        for (let i = 0; !stop; i++) {
+          const key = `w${w}:${i}`;
+          const reply = await c.call('AI.TENSORSET', key, 'INT32', 2, 'VALUES', w, i).catch(() => undefined);
+          if (reply === 'OK') acknowledged.set(key, i);
+        }
+      });
+      while (acknowledged.size < 400) await new Promise((r) => setTimeout(r, 5));
+      child.kill('SIGKILL');
+      stop = true;
+      await Promise.all(writers);
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      const again = await startServerProcess(['--dir', dir, '--appendonly', 'yes']);
+      const c = await RawClient.connect(again.port);
+      try {
+        let missing = 0;
+        for (const [key, i] of acknowledged) {
+          const values = await c.call('AI.TENSORGET', key, 'VALUES');
+          if (!Array.isArray(values) || values[1] !== i) missing++;
+        }
+        assert.equal(missing, 0, `${missing} of ${acknowledged.size} acknowledged writes were lost`);
+      } finally {
+        await c.close();
+        await again.stop();
+      }
+    });
+  }
+});
