@@ -176,6 +176,19 @@ describe('append-only log', () => {
     });
   });
 
+  it('rewrites the log by itself once it has grown past the rewrite thresholds', async () => {
+    const dir = tempDir();
+    const options = { dir, appendonly: true, autoAofRewritePercentage: 100, autoAofRewriteMinSize: 4096 };
+    await withServer(options, async (c) => {
+      // The same key written over and over: the log grows, the data does not.
+      for (let i = 0; i < 200; i++) await c.call('AI.TENSORSET', 'counter', 'INT32', 1, 'VALUES', i);
+      const base = () => c.call('INFO', 'persistence').then((info) => Number(/aof_base_size:(\d+)/.exec(String(info))![1]));
+      while ((await base()) === 0) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(fs.statSync(path.join(dir, 'appendonly.aof')).size < 4096);
+    });
+    await withServer(options, async (c) => assert.deepEqual(await c.call('AI.TENSORGET', 'counter', 'VALUES'), [199]));
+  });
+
   it('drops an incomplete last command (a crash mid-write), says so, and keeps everything before it', async () => {
     const dir = tempDir();
     await withServer({ dir, appendonly: true }, async (c) => {
