@@ -4,9 +4,20 @@
 #include <napi.h>
 
 #include <functional>
+#include <mutex>
 #include <string>
 
 namespace stormbreaker {
+
+// The way back from device threads to one JS environment. Device threads may still finish work
+// after that environment is gone (a Worker terminated with runs in flight), so they never touch
+// AddonState, only this, which is never freed; once the environment's cleanup hook has closed
+// it, results are dropped instead of calling into a thread-safe function that no longer exists.
+struct CompletionChannel {
+  std::mutex mutex;
+  bool open = true;
+  Napi::ThreadSafeFunction tsfn;  // referenced only while work is in flight
+};
 
 struct AddonState {
   // Shapes cross from JS through this Float64Array (see createTensor).
@@ -14,9 +25,9 @@ struct AddonState {
   const double* shape = nullptr;
   size_t shapeCapacity = 0;
 
-  // Device threads hand finished work to JS through one thread-safe function. It is referenced
-  // only while work is in flight, so an idle addon never keeps the process alive.
-  Napi::ThreadSafeFunction completions;
+  // Device threads hand finished work to JS through one channel. Its thread-safe function is
+  // referenced only while work is in flight, so an idle addon never keeps the process alive.
+  CompletionChannel* channel = nullptr;
   int inFlight = 0;
 };
 
@@ -38,9 +49,9 @@ Napi::Value ThrowQueueFull(Napi::Env env, const DeviceQueue& queue, size_t limit
 // Called on the JS thread when work has been handed to a device thread.
 void BeginAsync(Napi::Env env);
 // Called on a device thread: runs `finish` on the JS thread (and ends the work begun).
-void FinishAsync(AddonState* state, std::function<void(Napi::Env)> finish);
+void FinishAsync(CompletionChannel* channel, std::function<void(Napi::Env)> finish);
 // Called on a device thread while its work is in flight: runs `call` on the JS thread. Returns
 // false when the environment is going away (then `call` never runs).
-bool CallOnJsThread(AddonState* state, std::function<void(Napi::Env)> call);
+bool CallOnJsThread(CompletionChannel* channel, std::function<void(Napi::Env)> call);
 
 }  // namespace stormbreaker

@@ -30,28 +30,39 @@ DeviceQueue* QueueOrThrow(Napi::Env env, const std::string& device, int threads)
 
 void BeginAsync(Napi::Env env) {
   AddonState& state = StateOf(env);
-  if (state.inFlight++ == 0) state.completions.Ref(env);
+  if (state.inFlight++ == 0) state.channel->tsfn.Ref(env);
 }
 
-void FinishAsync(AddonState* state, std::function<void(Napi::Env)> finish) {
-  auto* job = new std::function<void(Napi::Env)>(std::move(finish));
-  napi_status status = state->completions.NonBlockingCall(job, [state](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* done) {
-    (*done)(env);
-    delete done;
-    if (--state->inFlight == 0) state->completions.Unref(env);
-  });
-  // Closing (the environment is going away): nobody is left to tell.
-  if (status != napi_ok) delete job;
-}
+namespace {
 
-bool CallOnJsThread(AddonState* state, std::function<void(Napi::Env)> call) {
-  auto* job = new std::function<void(Napi::Env)>(std::move(call));
-  napi_status status = state->completions.NonBlockingCall(job, [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* run) {
-    (*run)(env);
-    delete run;
-  });
+// Queues `job` for the JS thread unless the channel has closed; false (and `job` freed) then.
+template <typename Callback>
+bool Send(CompletionChannel* channel, std::function<void(Napi::Env)>* job, Callback callback) {
+  std::lock_guard<std::mutex> lock(channel->mutex);
+  napi_status status = channel->open ? channel->tsfn.NonBlockingCall(job, callback) : napi_closing;
   if (status != napi_ok) delete job;
   return status == napi_ok;
+}
+
+}  // namespace
+
+void FinishAsync(CompletionChannel* channel, std::function<void(Napi::Env)> finish) {
+  // Closed (the environment is gone): nobody is left to tell.
+  Send(channel, new std::function<void(Napi::Env)>(std::move(finish)),
+       [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* done) {
+         (*done)(env);
+         delete done;
+         AddonState& state = StateOf(env);
+         if (--state.inFlight == 0) state.channel->tsfn.Unref(env);
+       });
+}
+
+bool CallOnJsThread(CompletionChannel* channel, std::function<void(Napi::Env)> call) {
+  return Send(channel, new std::function<void(Napi::Env)>(std::move(call)),
+              [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* run) {
+                (*run)(env);
+                delete run;
+              });
 }
 
 }  // namespace stormbreaker

@@ -102,10 +102,10 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
   DeviceQueue* queue = QueueOrThrow(env, work->device, choice.threads);
   if (queue == nullptr) return env.Undefined();
 
-  AddonState* state = &StateOf(env);
-  auto job = [work, api, state] {
+  CompletionChannel* channel = StateOf(env).channel;
+  auto job = [work, api, channel] {
     int rc = api->model_create(work->data, work->length, &work->options, &work->model, &work->error);
-    FinishAsync(state, [work, api, rc](Napi::Env env) {
+    FinishAsync(channel, [work, api, rc](Napi::Env env) {
       work->blob.Reset();
       if (rc != 0) {
         work->deferred.Reject(Napi::Error::New(env, work->error.message).Value());
@@ -164,12 +164,12 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
   // TIMEOUT is a queue-wait deadline (spec 10.3): a run that waited longer is dropped unexecuted.
   run->timeoutMs = info[4].IsNumber() ? info[4].As<Napi::Number>().Int64Value() : 0;
   auto deferred = std::make_shared<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env));
-  AddonState* state = &StateOf(env);
+  CompletionChannel* channel = StateOf(env).channel;
   // The ModelRequest and the closure reference each other until `done` runs once: the cycle is
   // broken there, when `done` is moved out and destroyed with the closure.
-  run->done = [run, deferred, state]() mutable {
+  run->done = [run, deferred, channel]() mutable {
     std::shared_ptr<ModelRequest> self = std::move(run);
-    FinishAsync(state, [self, deferred](Napi::Env env) {
+    FinishAsync(channel, [self, deferred](Napi::Env env) {
       for (Tensor* t : self->inputs) t->Release();
       self->model->Release();
       self->done = nullptr;

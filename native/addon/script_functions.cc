@@ -42,10 +42,10 @@ Napi::Value ScriptCreate(const Napi::CallbackInfo& info) {
   QueueChoice choice = QueueChoiceFrom(info[3]);
   DeviceQueue* queue = QueueOrThrow(env, work->device, choice.threads);
   if (queue == nullptr) return env.Undefined();
-  AddonState* state = &StateOf(env);
-  auto job = [work, api, state] {
+  CompletionChannel* channel = StateOf(env).channel;
+  auto job = [work, api, channel] {
     int rc = api->script_create(work->source.c_str(), work->device.c_str(), &work->script, &work->error);
-    FinishAsync(state, [work, api, rc](Napi::Env env) {
+    FinishAsync(channel, [work, api, rc](Napi::Env env) {
       if (rc != 0) {
         work->deferred.Reject(Napi::Error::New(env, work->error.message).Value());
         return;
@@ -111,8 +111,8 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
   int64_t timeoutMs = info[9].IsNumber() ? info[9].As<Napi::Number>().Int64Value() : 0;
   auto enqueued = std::chrono::steady_clock::now();
 
-  AddonState* state = &StateOf(env);
-  auto job = [work, state, timeoutMs, enqueued] {
+  CompletionChannel* channel = StateOf(env).channel;
+  auto job = [work, channel, timeoutMs, enqueued] {
     work->outcome.timedOut = timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs);
     if (!work->outcome.timedOut) {
       std::vector<const char*> keys, args;
@@ -126,7 +126,7 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
                                max_out, n_out, err);
       }, &work->outcome);
     }
-    FinishAsync(state, [work](Napi::Env env) {
+    FinishAsync(channel, [work](Napi::Env env) {
       for (Tensor* t : work->inputs) t->Release();
       work->script->Release();
       work->host.reset();

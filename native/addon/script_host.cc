@@ -64,7 +64,7 @@ void SetError(SBError* err, const std::string& text) {
 
 }  // namespace
 
-ScriptHost::ScriptHost(Napi::Env env, Napi::Object handler) : state_(&StateOf(env)), handler_(Napi::Persistent(handler)) {
+ScriptHost::ScriptHost(Napi::Env env, Napi::Object handler) : channel_(StateOf(env).channel), handler_(Napi::Persistent(handler)) {
   api_.context = this;
   api_.execute = &ScriptHost::Execute;
   api_.release_reply = &ScriptHost::ReleaseReply;
@@ -78,7 +78,7 @@ int ScriptHost::Execute(void* context, const char* const* argv, const size_t* ar
   auto* self = static_cast<ScriptHost*>(context);
   std::promise<OwnedReply*> answer;
   std::string failure;
-  bool queued = CallOnJsThread(self->state_, [&](Napi::Env env) {
+  bool queued = CallOnJsThread(self->channel_, [&](Napi::Env env) {
     OwnedReply* owned = nullptr;
     try {
       Napi::Array args = Napi::Array::New(env, argc);
@@ -115,7 +115,7 @@ int ScriptHost::ModelExecute(void* context, const char* key, size_t key_len, DLM
   auto* self = static_cast<ScriptHost*>(context);
   std::promise<Model*> answer;
   std::string failure;
-  bool queued = CallOnJsThread(self->state_, [&](Napi::Env env) {
+  bool queued = CallOnJsThread(self->channel_, [&](Napi::Env env) {
     Model* model = nullptr;
     try {
       Napi::Object handler = self->handler_.Value();

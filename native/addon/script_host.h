@@ -25,7 +25,7 @@ class ScriptHost {
                           size_t n_inputs, DLManagedTensor** outputs, size_t max_outputs, size_t* n_outputs,
                           SBError* err);
 
-  AddonState* state_;
+  CompletionChannel* channel_;
   Napi::ObjectReference handler_;
   SBHostApi api_;
 };
