@@ -3,7 +3,8 @@
 // minute: p50 of sequential awaited runs (≤ 1.1×), and event-loop lag while a stream of runs is in
 // flight ("the event loop stays free"). Two models: a tiny MLP (the reference row of
 // PERFORMANCE.md, 22–26 µs with onnxruntime-node) made at bench time with python3-onnx, and the
-// MNIST CNN fixture as a larger one. Prints one markdown table of medians and one line per target.
+// MNIST CNN fixture as a larger one. Prints one markdown table of medians and one line per target;
+// writes bench/.last-onnx.json.
 //   npm run bench:onnx      (or: npx tsc -p . && node dist/scripts/bench/onnx.js)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,6 +14,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Engine, Tensor } from '../../src';
 import { percentile } from './latencyClient';
 import { ROOT } from './servers';
+import { judged, machineNote, TargetRow, writeSummary } from './summary';
 
 // onnxruntime-node is not in package.json on purpose (~290 MB): get_deps.sh leaves its npm tarball
 // in deps/cache and this script unpacks it once into deps/onnxruntime-node, beside the other deps.
@@ -197,6 +199,9 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 async function main(): Promise<void> {
+  const began = Date.now();
+  const startedAt = new Date().toISOString();
+  const machine = machineNote();
   let ort: Ort;
   try {
     ort = loadOrt();
@@ -232,7 +237,7 @@ async function main(): Promise<void> {
 
   const engine = new Engine();
   const rows: string[] = [];
-  const l1: Array<{ name: string; ratio: number; oursLag: number; ortLag: number; oursElu: number; ortElu: number }> = [];
+  const l1: Array<{ name: string; ratio: number; oursP50: number; ortP50: number; oursLag: number; ortLag: number; oursElu: number; ortElu: number }> = [];
   const idle = await loopLag(undefined, 0, EL_IDLE_MS);
   console.log(`idle event-loop lag: p99 ${fmtMs(idle.p99)}, max ${fmtMs(idle.max)}, loop busy ${idle.elu.toFixed(0)}%`);
 
@@ -278,7 +283,7 @@ async function main(): Promise<void> {
       rows.push(`| ${b.name} | ${SIDE_NAME[s]} | ${fmtUs(median(stats[s].p50))} | ${fmtUs(median(stats[s].p99))} | ${fmtUs(median(stats[s].cpu))} | ` +
         `${Math.round(lag[s].perSec).toLocaleString('en-US')} | ${fmtMs(lag[s].p99)} | ${fmtMs(lag[s].max)} | ${lag[s].elu.toFixed(0)}% |`);
     }
-    l1.push({ name: b.name, ratio: median(stats.ours.p50) / median(stats.ort.p50), oursLag: lag.ours.p99, ortLag: lag.ort.p99, oursElu: lag.ours.elu, ortElu: lag.ort.elu });
+    l1.push({ name: b.name, ratio: median(stats.ours.p50) / median(stats.ort.p50), oursP50: median(stats.ours.p50), ortP50: median(stats.ort.p50), oursLag: lag.ours.p99, ortLag: lag.ort.p99, oursElu: lag.ours.elu, ortElu: lag.ort.elu });
   }
 
   console.log(`\n| model | side | p50 | p99 | CPU/run | runs/s, ${EL_CONCURRENCY} in flight | loop lag p99 | loop lag max | loop busy |`);
@@ -293,6 +298,17 @@ async function main(): Promise<void> {
     console.log(`L1 ${t.name}: p50 ${t.ratio.toFixed(2)}× onnxruntime-node (target ≤ ${P50_LIMIT}×) ${p50Ok ? 'MET' : 'MISSED'}; ` +
       `loop lag p99 ${fmtMs(t.oursLag)} (loop busy ${t.oursElu.toFixed(0)}%) vs onnxruntime-node ${fmtMs(t.ortLag)} (${t.ortElu.toFixed(0)}%) (target ≤ ${EL_P99_LIMIT_MS} ms) ${lagOk ? 'MET' : 'MISSED'} → ${p50Ok && lagOk ? 'MET' : 'MISSED'}`);
   }
+  const targets: TargetRow[] = l1.flatMap((t) => [
+    judged({
+      id: 'L1', what: `${t.name}: runModel p50 vs session.run p50, sequential`, reference: `p50 ${fmtUs(t.ortP50)} onnxruntime-node`,
+      ours: `p50 ${fmtUs(t.oursP50)}`, value: t.ratio, unit: '×', direction: 'atMost', threshold: P50_LIMIT,
+    }),
+    judged({
+      id: 'L1', what: `${t.name}: event-loop lag p99, ${EL_CONCURRENCY} runs in flight`, reference: `${fmtMs(t.ortLag)} onnxruntime-node (loop busy ${t.ortElu.toFixed(0)}%)`,
+      ours: `${fmtMs(t.oursLag)} (loop busy ${t.oursElu.toFixed(0)}%)`, value: t.oursLag, unit: 'ms', direction: 'atMost', threshold: EL_P99_LIMIT_MS,
+    }),
+  ]);
+  writeSummary({ bench: 'onnx', startedAt, seconds: (Date.now() - began) / 1000, machine, targets });
   process.exit(0);
 }
 

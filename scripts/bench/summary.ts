@@ -36,6 +36,8 @@ export interface BatchingPoint {
     meanBatchSize: number;
     /** Share of requests served by a merged call rather than alone. */
     mergedShare: number;
+    /** Requests per backend call of any size, lone runs included: what the model was really fed. */
+    requestsPerCall: number;
   };
   /** Batched over unbatched, taken within each repeat (adjacent windows), then the median. */
   throughputRatio: number;

@@ -1,6 +1,7 @@
 // Targets T1–T3 of /work/shared/PERFORMANCE.md in one run: AI.TENSORSET / AI.TENSORGET on
 // stormbreaker against SET / GET of the same bytes on redis-server, both real processes on this
-// machine, same clients, same minute. Prints a markdown table of medians and one line per target.
+// machine, same clients, same minute. Prints a markdown table of medians and one line per target;
+// writes bench/.last-tensors.json.
 //   npm run bench:tensors      (or: npx tsc -p . && node dist/scripts/bench/tensors.js)
 import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { runLoad } from './loadClient';
 import { stopAll } from './processes';
 import { redisBenchmark } from './redisBenchmark';
 import { freePorts, RunningServer, ServerStartError, startRedis, startStormbreaker } from './servers';
+import { judged, machineNote, TargetRow, writeSummary } from './summary';
 
 // Sizes chosen so the whole run (~2 minutes) stays under 3 on the 2-core machines: 100K requests
 // is 1.5–5 s at the 20–75K ops/s seen without pipelining; 500K pipelined requests is ~0.5–1 s for
@@ -104,9 +106,12 @@ const describe = (r: unknown) => (r instanceof Error ? `error '${r.message}'` : 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmtOps = (n: number) => Math.round(n).toLocaleString('en-US');
 const fmtRate = (ops: number, bytes?: number) => (bytes ? `${fmtOps(ops)} (${((ops * bytes) / 1e9).toFixed(2)} GB/s)` : fmtOps(ops));
+const fmtOpsPerSecond = (ops: number, bytes?: number) => `${fmtOps(ops)} ops/s${bytes ? ` (${((ops * bytes) / 1e9).toFixed(2)} GB/s)` : ''}`;
 
 async function main(): Promise<void> {
   const began = Date.now();
+  const startedAt = new Date().toISOString();
+  const machine = machineNote();
   const redisVersion = execFileSync('/usr/bin/redis-server', ['--version']).toString().trim();
   console.log(`# Tensor benchmark (T1–T3)\n`);
   console.log(`node ${process.version}, ${redisVersion.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
@@ -151,11 +156,16 @@ async function main(): Promise<void> {
   console.log(`\nMedians of ${REPEATS} runs (GB/s = 10^9 bytes of payload per second):\n`);
   console.log('| id | workload | stormbreaker ops/s | redis-server ops/s | ratio | target |');
   console.log('|---|---|---|---|---|---|');
+  const rows: TargetRow[] = [];
   const ratios = WORKLOADS.map((w, i) => {
     const sb = median(results[i].stormbreaker);
     const rd = median(results[i].redis);
     const ratio = sb / rd;
     const target = TARGETS[w.id].ratio;
+    rows.push(judged({
+      id: w.id, what: w.label, reference: `${fmtOpsPerSecond(rd, w.bytes)} redis-server`, ours: fmtOpsPerSecond(sb, w.bytes),
+      value: ratio, unit: '×', direction: 'atLeast', threshold: target,
+    }));
     console.log(`| ${w.id} | ${w.label} | ${fmtRate(sb, w.bytes)} | ${fmtRate(rd, w.bytes)} | ${ratio.toFixed(2)}× | ≥ ${target.toFixed(1)}× ${ratio >= target ? 'met' : 'not met'} |`);
     return ratio;
   });
@@ -173,7 +183,9 @@ async function main(): Promise<void> {
     const detail = mine.map(({ w, r }) => `${w.label.split(' ')[0]} ${r.toFixed(2)}×`).join(', ');
     console.log(`${id} ${met ? 'met' : 'NOT met'}: ${what} ≥ ${target.toFixed(1)}× (${detail})`);
   }
-  console.log(`\ntotal ${((Date.now() - began) / 1000).toFixed(0)} s`);
+  const seconds = (Date.now() - began) / 1000;
+  writeSummary({ bench: 'tensors', startedAt, seconds, machine, targets: rows });
+  console.log(`\ntotal ${seconds.toFixed(0)} s`);
 }
 
 main()
