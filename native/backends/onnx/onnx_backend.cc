@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../backend_api.h"
+#include "../backend_support.h"
 #include "external_data.h"
 #include "zipmap_labels.h"
 
@@ -28,40 +29,24 @@ const OrtApi* Api() {
   return api;
 }
 
-// A failed ORT call: carries ORT's message out of the Guard below.
-struct OrtFailure {
-  std::string message;
+// A failed ORT call: carries ORT's message (some are looked at before they become the error).
+struct OrtFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 void Check(OrtStatus* status) {
   if (status == nullptr) return;
   std::string message = Api()->GetErrorMessage(status);
   Api()->ReleaseStatus(status);
-  throw OrtFailure{message};
+  throw OrtFailure(message);
 }
 
-void SetError(SBError* err, const std::string& text) {
-  err->code = 1;
-  std::string line = text;
-  for (char& c : line) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  std::snprintf(err->message, sizeof(err->message), "%s", line.c_str());
-}
+using sb_backend::AlignedAlloc;
+using sb_backend::HandOver;
 
 template <typename F>
 int Guard(SBError* err, F&& body) {
-  try {
-    body();
-    return 0;
-  } catch (const OrtFailure& f) {
-    SetError(err, f.message);
-  } catch (const std::exception& e) {
-    SetError(err, e.what());
-  } catch (...) {
-    SetError(err, "unknown error in the ONNX backend");
-  }
-  return 1;
+  return sb_backend::Guard(err, "ONNX", body);
 }
 
 OrtEnv* Env() {
@@ -275,20 +260,12 @@ DLManagedTensor* Export(OrtValue* value, size_t index) {
       // Core tensors are 64-byte aligned; an unaligned result (rare with ORT's CPU allocator) is
       // copied once.
       size_t bytes = count * (dtype.bits / 8);
-      if (posix_memalign(&holder->aligned, 64, bytes == 0 ? 64 : bytes) != 0) throw std::bad_alloc();
+      holder->aligned = AlignedAlloc(bytes);
       std::memcpy(holder->aligned, data, bytes);
       data = holder->aligned;
     }
   }
-  DLTensor& t = holder->managed.dl_tensor;
-  t.data = data;
-  t.device = {kDLCPU, 0};
-  t.ndim = static_cast<int>(holder->shape.size());
-  t.dtype = dtype;
-  t.shape = holder->shape.data();
-  holder->managed.manager_ctx = holder.get();
-  holder->managed.deleter = [](DLManagedTensor* self) { delete static_cast<OutputHolder*>(self->manager_ctx); };
-  return &holder.release()->managed;
+  return HandOver(std::move(holder), data, dtype);
 }
 
 // Reads the elements of a numeric tensor value as doubles.
@@ -389,21 +366,14 @@ DLManagedTensor* ExportSequenceOfMaps(OrtValue* sequence, size_t index, std::uni
     if (row.size() != classes) throw std::runtime_error("model output " + std::to_string(index) + " has maps of different sizes");
   }
   size_t bytes = rows * classes * sizeof(float);
-  if (posix_memalign(&holder->aligned, 64, bytes == 0 ? 64 : bytes) != 0) throw std::bad_alloc();
+  holder->aligned = AlignedAlloc(bytes);
   auto* cells = static_cast<float*>(holder->aligned);
   for (size_t r = 0; r < rows; r++) {
     for (size_t c = 0; c < classes; c++) cells[r * classes + c] = static_cast<float>(table[r][c]);
   }
   holder->shape = {static_cast<int64_t>(rows), static_cast<int64_t>(classes)};
-  DLTensor& t = holder->managed.dl_tensor;
-  t.data = holder->aligned;
-  t.device = {kDLCPU, 0};
-  t.ndim = 2;
-  t.dtype = {kDLFloat, 32, 1};
-  t.shape = holder->shape.data();
-  holder->managed.manager_ctx = holder.get();
-  holder->managed.deleter = [](DLManagedTensor* self) { delete static_cast<OutputHolder*>(self->manager_ctx); };
-  return &holder.release()->managed;
+  void* data = holder->aligned;
+  return HandOver(std::move(holder), data, DLDataType{kDLFloat, 32, 1});
 }
 
 const char* Version() {
@@ -436,7 +406,7 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
     try {
       Check(Api()->CreateSessionFromArray(Env(), blob, length, session_options, &model->session));
     } catch (const OrtFailure& f) {
-      if (RefusedForLimit(f.message)) throw std::runtime_error(std::string("Exception during initialization: ") + kMemoryLimitMessage);
+      if (RefusedForLimit(f.what())) throw std::runtime_error(std::string("Exception during initialization: ") + kMemoryLimitMessage);
       throw;
     }
     OrtAllocator* allocator = DefaultAllocator();
@@ -531,7 +501,7 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
     try {
       Check(Api()->Run(model->session, run, inputNames.data(), in.data(), in.size(), outputNames.data(), outputNames.size(), out.data()));
     } catch (const OrtFailure& f) {
-      if (RefusedForLimit(f.message)) throw std::runtime_error(kMemoryLimitMessage);
+      if (RefusedForLimit(f.what())) throw std::runtime_error(kMemoryLimitMessage);
       throw;
     }
     if (out.size() > max_outputs) throw std::runtime_error("Expected at most " + std::to_string(max_outputs) + " outputs but got " + std::to_string(out.size()));

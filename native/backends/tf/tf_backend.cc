@@ -15,29 +15,16 @@
 #include <vector>
 
 #include "../backend_api.h"
+#include "../backend_support.h"
 
 namespace {
 
-void SetError(SBError* err, const std::string& text) {
-  err->code = 1;
-  std::string line = text;
-  for (char& c : line) {
-    if (c == '\n' || c == '\r') c = ' ';  // spec §0.2: multi-line messages are flattened
-  }
-  std::snprintf(err->message, sizeof(err->message), "%s", line.c_str());
-}
+using sb_backend::AlignedAlloc;
+using sb_backend::HandOver;
 
 template <typename F>
 int Guard(SBError* err, F&& body) {
-  try {
-    body();
-    return 0;
-  } catch (const std::exception& e) {
-    SetError(err, e.what());
-  } catch (...) {
-    SetError(err, "unknown error in the TF backend");
-  }
-  return 1;
+  return sb_backend::Guard(err, "TF", body);
 }
 
 struct StatusDeleter {
@@ -184,7 +171,7 @@ struct OutputHolder {
 };
 
 void* AlignedCopy(const void* data, size_t bytes, OutputHolder* holder) {
-  if (posix_memalign(&holder->owned, 64, bytes == 0 ? 64 : bytes) != 0) throw std::bad_alloc();
+  holder->owned = AlignedAlloc(bytes);
   std::memcpy(holder->owned, data, bytes);
   return holder->owned;
 }
@@ -202,7 +189,7 @@ DLManagedTensor* Export(TensorPtr tensor, size_t index, DLManagedTensor* const* 
     auto* strings = static_cast<const TF_TString*>(data);
     size_t bytes = 0;
     for (int64_t i = 0; i < count; i++) bytes += TF_TString_GetSize(&strings[i]) + 1;
-    if (posix_memalign(&holder->owned, 64, bytes == 0 ? 64 : bytes) != 0) throw std::bad_alloc();
+    holder->owned = AlignedAlloc(bytes);
     char* at = static_cast<char*>(holder->owned);
     for (int64_t i = 0; i < count; i++) {
       size_t size = TF_TString_GetSize(&strings[i]);
@@ -224,15 +211,7 @@ DLManagedTensor* Export(TensorPtr tensor, size_t index, DLManagedTensor* const* 
     if (aliased || begin % 64 != 0) data = AlignedCopy(data, bytes, holder.get());
   }
   holder->tensor = std::move(tensor);
-  DLTensor& t = holder->managed.dl_tensor;
-  t.data = data;
-  t.device = {kDLCPU, 0};
-  t.ndim = static_cast<int>(holder->shape.size());
-  t.dtype = dtype;
-  t.shape = holder->shape.data();
-  holder->managed.manager_ctx = holder.get();
-  holder->managed.deleter = [](DLManagedTensor* self) { delete static_cast<OutputHolder*>(self->manager_ctx); };
-  return &holder.release()->managed;
+  return HandOver(std::move(holder), data, dtype);
 }
 
 const char* Version() { return TF_Version(); }

@@ -18,29 +18,16 @@
 #include <vector>
 
 #include "../backend_api.h"
+#include "../backend_support.h"
 
 namespace {
 
-void SetError(SBError* err, const std::string& text) {
-  err->code = 1;
-  std::string line = text;
-  for (char& c : line) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  std::snprintf(err->message, sizeof(err->message), "%s", line.c_str());
-}
+using sb_backend::AlignedAlloc;
+using sb_backend::HandOver;
 
 template <typename F>
 int Guard(SBError* err, F&& body) {
-  try {
-    body();
-    return 0;
-  } catch (const std::exception& e) {
-    SetError(err, e.what());
-  } catch (...) {
-    SetError(err, "unknown error in the TFLITE backend");
-  }
-  return 1;
+  return sb_backend::Guard(err, "TFLITE", body);
 }
 
 struct TfLiteModelState {
@@ -104,17 +91,10 @@ DLManagedTensor* Export(const TfLiteTensor* tensor, size_t index) {
   }
   for (int32_t d = 0; d < TfLiteTensorNumDims(tensor); d++) holder->shape.push_back(TfLiteTensorDim(tensor, d));
   size_t bytes = TfLiteTensorByteSize(tensor);
-  if (posix_memalign(&holder->data, 64, bytes == 0 ? 64 : bytes) != 0) throw std::bad_alloc();
+  holder->data = AlignedAlloc(bytes);
   if (bytes > 0) std::memcpy(holder->data, TfLiteTensorData(tensor), bytes);
-  DLTensor& t = holder->managed.dl_tensor;
-  t.data = holder->data;
-  t.device = {kDLCPU, 0};
-  t.ndim = static_cast<int>(holder->shape.size());
-  t.dtype = dtype;
-  t.shape = holder->shape.data();
-  holder->managed.manager_ctx = holder.get();
-  holder->managed.deleter = [](DLManagedTensor* self) { delete static_cast<OutputHolder*>(self->manager_ctx); };
-  return &holder.release()->managed;
+  void* data = holder->data;
+  return HandOver(std::move(holder), data, dtype);
 }
 
 const char* Version() { return TfLiteVersion(); }

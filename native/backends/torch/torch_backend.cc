@@ -15,18 +15,12 @@
 #include <vector>
 
 #include "../backend_api.h"
+#include "../backend_support.h"
 #include "script_extensions.h"
 
 namespace {
 
-void SetError(SBError* err, const std::string& text) {
-  err->code = 1;
-  std::string line = text;
-  for (char& c : line) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  std::snprintf(err->message, sizeof(err->message), "%s", line.c_str());
-}
+using sb_backend::SetError;
 
 // What libtorch says, without the "Exception raised from … (most recent call first): frame #0 …"
 // tail that names files of the machine that built it.
