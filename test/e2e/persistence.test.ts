@@ -142,6 +142,12 @@ describe('snapshots', () => {
   });
 });
 
+/** What the log test writes beyond describeEverything: outputs of runs and a script's writes. */
+const extras = async (c: RawClient) => [
+  await c.call('AI.TENSORGET', 'sum', 'BLOB'), await c.call('AI.TENSORGET', 'dagged', 'BLOB'),
+  await c.call('GET', 'by_script'), await c.call('LRANGE', 'script_list', 0, -1), await c.call('AI.TENSORGET', 'script_out', 'BLOB'),
+];
+
 describe('append-only log', () => {
   it('replays every kind of value, execution effects included, before and after BGREWRITEAOF', async () => {
     const dir = tempDir();
@@ -151,13 +157,19 @@ describe('append-only log', () => {
       // Logged as the tensor it wrote, not as a run (spec §13).
       await c.call('AI.MODELEXECUTE', 'torch', 'INPUTS', 2, 'x', 'x', 'OUTPUTS', 1, 'sum');
       await c.call('AI.DAGEXECUTE', 'LOAD', 1, 'x', 'PERSIST', 1, 'dagged', '|>', 'AI.SCRIPTEXECUTE', 'script', 'bar', 'INPUTS', 2, 'x', 'x', 'OUTPUTS', 1, 'dagged');
+      // A script's own writes are logged as the commands it called.
+      await c.call('AI.SCRIPTSTORE', 'writer', 'CPU', 'ENTRY_POINTS', 1, 'w', 'SOURCE',
+        'def w(tensors: List[Tensor], keys: List[str], args: List[str]):\n    redis.execute("SET", keys[0], args[0])\n' +
+        '    redis.execute("RPUSH", keys[1], "x")\n    return tensors[0]\n');
+      assert.equal(String(await c.call('AI.SCRIPTEXECUTE', 'writer', 'w', 'KEYS', 2, 'by_script', 'script_list', 'INPUTS', 1, 'x',
+        'ARGS', 1, 'written', 'OUTPUTS', 1, 'script_out')), 'OK');
+      assert.equal(String(await c.call('GET', 'by_script')), 'written');
       await c.call('DEL', 'x');
-      return [await describeEverything(c), await c.call('AI.TENSORGET', 'sum', 'BLOB'), await c.call('AI.TENSORGET', 'dagged', 'BLOB')];
+      return [await describeEverything(c), ...await extras(c)];
     });
     const log = fs.readFileSync(path.join(dir, 'appendonly.aof'), 'latin1');
-    assert.ok(!log.includes('AI.MODELEXECUTE') && !log.includes('AI.DAGEXECUTE'));
-    const replayed = async (c: RawClient) =>
-      [await describeEverything(c), await c.call('AI.TENSORGET', 'sum', 'BLOB'), await c.call('AI.TENSORGET', 'dagged', 'BLOB')];
+    assert.ok(!log.includes('AI.MODELEXECUTE') && !log.includes('AI.DAGEXECUTE') && !log.includes('AI.SCRIPTEXECUTE'));
+    const replayed = async (c: RawClient) => [await describeEverything(c), ...await extras(c)];
     await withServer({ dir, appendonly: true }, async (c) => {
       assert.deepEqual(await replayed(c), before);
       assert.equal(String(await c.call('BGREWRITEAOF')), 'Background append only file rewriting started');
