@@ -5,7 +5,7 @@ import { StormbreakerError } from '../errors';
 import type { Logger } from '../server/Logger';
 import type { StoredValue } from '../store/StoredValue';
 import { AppendOnlyLog, FsyncPolicy } from './AppendOnlyLog';
-import { readLog } from './replayLog';
+import { LogReader } from './replayLog';
 import type { Snapshot } from './snapshotReaders';
 import { readSnapshot } from './snapshotReaders';
 import { SnapshotEntry, syncFolder, writeSnapshot, writeSnapshotFile } from './SnapshotWriter';
@@ -84,14 +84,23 @@ export class Persistence {
     const { appendonly } = this.options;
     if (appendonly && fs.existsSync(this.logFile)) {
       const started = Date.now();
-      const contents = readLog(this.logFile);
-      if (contents.truncatedBytes > 0) {
-        this.logger.warning(`${this.logFile}: the last ${contents.truncatedBytes} bytes were an incomplete command ` +
+      const log = new LogReader(this.logFile);
+      let commands = 0;
+      try {
+        if (log.base !== undefined) await this.restore(log.base);
+        for (let argv = log.next(); argv !== null; argv = log.next()) {
+          await replay(argv);
+          commands++;
+        }
+      } finally {
+        log.close();
+      }
+      if (log.incompleteBytes > 0) {
+        log.truncate();
+        this.logger.warning(`${this.logFile}: the last ${log.incompleteBytes} bytes were an incomplete command ` +
           '(the server stopped while writing it, before acknowledging it); they were removed from the log');
       }
-      if (contents.base !== undefined) await this.restore(contents.base);
-      for (const argv of contents.commands) await replay(argv);
-      this.logger.notice(`DB loaded from append only file: ${contents.commands.length} commands in ${Date.now() - started} ms`);
+      this.logger.notice(`DB loaded from append only file: ${commands} commands in ${Date.now() - started} ms`);
     } else if (fs.existsSync(this.snapshotFile)) {
       const started = Date.now();
       const snapshot = readSnapshot(this.snapshotFile);

@@ -3,72 +3,131 @@ import { CorruptFileError } from './FileReader';
 import { SNAPSHOT_MAGIC } from './snapshotFormat';
 import { readSnapshotAt, Snapshot } from './snapshotReaders';
 
-/** What reading the append-only log found. */
-export interface LogContents {
-  /** A rewritten log starts with a snapshot of the keys at the time of the rewrite. */
-  base?: Snapshot;
-  /** The commands after it, in order. */
-  commands: Buffer[][];
-  /** Bytes of an incomplete last command (a crash during a write), removed from the file. */
-  truncatedBytes: number;
-}
+// Reading runs through one buffer of this size; an argument longer than it is read straight into
+// a buffer of its own, so a log far larger than memory (or than one Buffer) still loads.
+const BUFFER_BYTES = 1024 * 1024;
+// "*<count>\r\n" and "$<length>\r\n" lines are short; anything longer is damage.
+const MAX_LINE = 32;
 
 /**
- * Reads the log. An incomplete last command (the process died while writing it, so it was never
- * acknowledged) is cut off the file and reported; anything else that does not parse is
- * corruption, refused with the offset where it starts.
+ * The append-only log, read front to back one command at a time. A rewritten log starts with a
+ * snapshot of the keys at the time of the rewrite (`base`). An incomplete last command (the
+ * process died while writing it, so it was never acknowledged) ends the log: `truncate()` cuts
+ * it off the file. Anything else that does not parse is corruption, refused with its offset.
  */
-export function readLog(file: string): LogContents {
-  const data = fs.readFileSync(file);
-  let at = 0;
-  let base: Snapshot | undefined;
-  if (data.length >= SNAPSHOT_MAGIC.length && data.subarray(0, SNAPSHOT_MAGIC.length).equals(SNAPSHOT_MAGIC)) {
-    const read = readSnapshotAt(file);
-    base = read.snapshot;
-    at = read.end;
+export class LogReader {
+  readonly base?: Snapshot;
+  /** Bytes of the incomplete last command, once next() has returned null. */
+  incompleteBytes = 0;
+  private readonly fd: number;
+  private readonly size: number;
+  private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private start = 0;
+  private end = 0;
+  private position = 0;
+
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'r');
+    this.size = fs.fstatSync(this.fd).size;
+    const magic = Buffer.alloc(SNAPSHOT_MAGIC.length);
+    fs.readSync(this.fd, magic, 0, magic.length, 0);
+    if (magic.equals(SNAPSHOT_MAGIC)) {
+      const read = readSnapshotAt(file);
+      this.base = read.snapshot;
+      this.position = read.end;
+    }
   }
-  const commands: Buffer[][] = [];
-  while (at < data.length) {
-    const parsed = parseCommand(data, at);
+
+  /** Where the next command starts. */
+  get offset(): number {
+    return this.position - (this.end - this.start);
+  }
+
+  /** The next command, or null at the end of the log (or at an incomplete last command). */
+  next(): Buffer[] | null {
+    const at = this.offset;
+    if (at >= this.size) return null;
+    const parsed = this.command();
     if (parsed === 'incomplete') {
-      const truncatedBytes = data.length - at;
-      fs.truncateSync(file, at);
-      return { base, commands, truncatedBytes };
+      this.incompleteBytes = this.size - at;
+      return null;
     }
     if (typeof parsed === 'string') {
-      throw new CorruptFileError(`${file}: bad format at byte ${at} (${parsed}); the log is damaged, not just cut short`);
+      throw new CorruptFileError(`${this.file}: bad format at byte ${at} (${parsed}); the log is damaged, not just cut short`);
     }
-    commands.push(parsed.argv);
-    at = parsed.end;
+    return parsed;
   }
-  return { base, commands, truncatedBytes: 0 };
-}
 
-/** One RESP array of bulk strings at `at`: the arguments, 'incomplete', or what is wrong. */
-function parseCommand(data: Buffer, at: number): { argv: Buffer[]; end: number } | 'incomplete' | string {
-  const line = (from: number, prefix: number): { value: number; next: number } | 'incomplete' | string => {
-    if (from >= data.length) return 'incomplete';
-    if (data[from] !== prefix) return `expected '${String.fromCharCode(prefix)}'`;
-    const cr = data.indexOf(13, from);
-    if (cr < 0 || cr + 1 >= data.length) return 'incomplete';
-    if (data[cr + 1] !== 10) return 'a line not ended by CRLF';
-    const text = data.toString('latin1', from + 1, cr);
-    if (!/^\d{1,15}$/.test(text)) return `a bad length '${text}'`;
-    return { value: Number(text), next: cr + 2 };
-  };
-  const count = line(at, 0x2a /* * */);
-  if (typeof count !== 'object') return count;
-  let next = count.next;
-  const argv: Buffer[] = [];
-  for (let i = 0; i < count.value; i++) {
-    const length = line(next, 0x24 /* $ */);
-    if (typeof length !== 'object') return length;
-    const end = length.next + length.value;
-    if (end + 2 > data.length) return 'incomplete';
-    if (data[end] !== 13 || data[end + 1] !== 10) return 'a bulk string not ended by CRLF';
-    argv.push(data.subarray(length.next, end));
-    next = end + 2;
+  /** Cuts an incomplete last command off the file. */
+  truncate(): void {
+    if (this.incompleteBytes > 0) fs.truncateSync(this.file, this.size - this.incompleteBytes);
   }
-  if (argv.length === 0) return 'an empty command';
-  return { argv, end: next };
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+
+  private command(): Buffer[] | 'incomplete' | string {
+    const count = this.line(0x2a /* * */);
+    if (typeof count !== 'number') return count;
+    if (count === 0) return 'an empty command';
+    const argv: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const length = this.line(0x24 /* $ */);
+      if (typeof length !== 'number') return length;
+      if (length + 2 > this.size - this.offset) return 'incomplete';
+      const arg = Buffer.allocUnsafe(length);
+      this.read(arg);
+      const crlf = Buffer.allocUnsafe(2);
+      this.read(crlf);
+      if (crlf[0] !== 13 || crlf[1] !== 10) return 'a bulk string not ended by CRLF';
+      argv.push(arg);
+    }
+    return argv;
+  }
+
+  /** A "<prefix><digits>\r\n" line's number. */
+  private line(prefix: number): number | 'incomplete' | string {
+    if (!this.fill(1)) return 'incomplete';
+    if (this.buffer[this.start] !== prefix) return `expected '${String.fromCharCode(prefix)}'`;
+    // A line is at most MAX_LINE bytes: that many, or what the file still holds.
+    this.fill(MAX_LINE);
+    const window = this.buffer.subarray(this.start, this.end);
+    const cr = window.indexOf(13);
+    if (cr < 0 || cr + 1 >= window.length) return window.length >= MAX_LINE ? 'a line too long' : 'incomplete';
+    if (this.buffer[this.start + cr + 1] !== 10) return 'a line not ended by CRLF';
+    const text = this.buffer.toString('latin1', this.start + 1, this.start + cr);
+    if (!/^\d{1,15}$/.test(text)) return `a bad length '${text}'`;
+    this.start += cr + 2;
+    return Number(text);
+  }
+
+  /** Makes `n` bytes available in the buffer if the file has them; false when it ends first. */
+  private fill(n: number): boolean {
+    if (this.end - this.start >= n) return true;
+    this.buffer.copy(this.buffer, 0, this.start, this.end);
+    this.end -= this.start;
+    this.start = 0;
+    while (this.end < n) {
+      const read = fs.readSync(this.fd, this.buffer, this.end, BUFFER_BYTES - this.end, this.position);
+      if (read === 0) return false;
+      this.position += read;
+      this.end += read;
+    }
+    return true;
+  }
+
+  /** Fills `target` from the log (the caller checked the file holds that many bytes). */
+  private read(target: Buffer): void {
+    const buffered = Math.min(this.end - this.start, target.length);
+    this.buffer.copy(target, 0, this.start, this.start + buffered);
+    this.start += buffered;
+    let done = buffered;
+    while (done < target.length) {
+      const read = fs.readSync(this.fd, target, done, target.length - done, this.position);
+      if (read === 0) throw new CorruptFileError(`${this.file}: the file shrank while it was read`);
+      this.position += read;
+      done += read;
+    }
+  }
 }
