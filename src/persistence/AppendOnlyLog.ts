@@ -6,14 +6,15 @@ export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
 /**
  * The append-only log: every write, as the RESP command that repeats it, appended in the order
- * the writes happened.
- * - `always`: written and fdatasync'ed before the command's reply is sent (nothing acknowledged
- *   is ever lost, even to a power cut).
- * - `everysec`: written before the reply (so a crash of this process loses nothing); fdatasync'ed
- *   once a second on libuv's pool, so a power cut loses at most the last second.
- * - `no`: written before the reply; the OS decides when it reaches the disk.
- * Writes are synchronous so that the reply can never overtake the log; tensor bytes go to the
- * kernel straight from their own memory.
+ * the writes happened. Commands gather in memory and go to the file in one write (a group
+ * commit, as Redis does before it sends replies): the server calls flush() before it writes any
+ * reply, so a reply never overtakes the write it acknowledges.
+ * - `always`: flushed and fdatasync'ed before the replies are sent (nothing acknowledged is ever
+ *   lost, even to a power cut).
+ * - `everysec`: flushed before the replies (so a crash of this process loses nothing);
+ *   fdatasync'ed once a second on libuv's pool, so a power cut loses at most the last second.
+ * - `no`: flushed before the replies; the OS decides when it reaches the disk.
+ * Tensor bytes go to the kernel straight from their own memory.
  */
 export class AppendOnlyLog {
   /** Bytes in the file now, and when it was last rewritten (for automatic rewrites). */
@@ -25,10 +26,12 @@ export class AppendOnlyLog {
   /** A log file replaced by a rewrite while its background sync was running: closed after it. */
   private closeAfterSync: number | null = null;
   private timer?: NodeJS.Timeout;
+  /** Appended and not yet written. */
+  private pending: Uint8Array[] = [];
   /** Commands appended while a rewrite runs; they go after the rewritten file's contents. */
   private rewriteTail: Uint8Array[][] | null = null;
 
-  constructor(readonly file: string, readonly policy: FsyncPolicy, private readonly onSyncError: (err: Error) => void) {
+  constructor(readonly file: string, readonly policy: FsyncPolicy, private readonly onError: (err: Error) => void) {
     this.fd = fs.openSync(file, 'a', 0o644);
     this.size = fs.fstatSync(this.fd).size;
     this.sizeAfterRewrite = this.size;
@@ -40,11 +43,37 @@ export class AppendOnlyLog {
 
   append(argv: ReadonlyArray<Uint8Array | string>): void {
     const chunks = encodeCommand(argv);
-    writeAll(this.fd, chunks);
-    for (const c of chunks) this.size += c.byteLength;
+    // Written at the end of this turn of the event loop at the latest, also when no reply
+    // triggers it (a write made through the library API).
+    if (this.pending.length === 0) setImmediate(() => this.flushQuietly());
+    for (const c of chunks) {
+      this.pending.push(c);
+      this.size += c.byteLength;
+    }
+    this.rewriteTail?.push(chunks);
+  }
+
+  /** Whether appended commands wait to be written. */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  private flushQuietly(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
+
+  /** Writes what was appended (and, under `always`, makes it durable). */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    // Cleared only once written: if the write fails, the replies waiting on it are not sent.
+    writeAll(this.fd, this.pending);
+    this.pending = [];
     if (this.policy === 'always') fs.fdatasyncSync(this.fd);
     else this.dirty = true;
-    this.rewriteTail?.push(chunks);
   }
 
   /** From now until finishRewrite/abortRewrite, appended commands are also kept for the new file. */
@@ -57,6 +86,7 @@ export class AppendOnlyLog {
    * durable and renames it over the log, all synchronously so that no write falls in between.
    */
   finishRewrite(temp: string): void {
+    this.flush(); // the old log stays complete, should anything below fail
     const tail = this.rewriteTail ?? [];
     this.rewriteTail = null;
     const fd = fs.openSync(temp, 'a');
@@ -86,6 +116,7 @@ export class AppendOnlyLog {
 
   close(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.flush();
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
   }
@@ -101,7 +132,7 @@ export class AppendOnlyLog {
         fs.closeSync(fd);
         this.closeAfterSync = null;
       } else if (err !== null) {
-        this.onSyncError(err);
+        this.onError(err);
       }
     });
   }

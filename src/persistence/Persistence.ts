@@ -148,6 +148,16 @@ export class Persistence {
     this.log = null;
   }
 
+  /** Writes the log's pending commands; called before any reply goes out. */
+  flushLog(): void {
+    this.log?.flush();
+  }
+
+  /** Whether replies must wait for the log (it is on): they go out after flushLog(). */
+  get logging(): boolean {
+    return this.log !== null;
+  }
+
   /** INFO persistence fields. */
   info(): Array<[string, string | number]> {
     return [
@@ -165,7 +175,7 @@ export class Persistence {
 
   private openLog(): void {
     this.log = new AppendOnlyLog(this.logFile, this.options.appendfsync, (err) =>
-      this.logger.warning(`fsync of ${this.logFile} failed: ${err.message}`));
+      this.logger.warning(`Writing ${this.logFile} failed: ${err.message}`));
     const log = this.log;
     this.engine.writeLog = (argv) => log.append(argv);
   }

@@ -157,6 +157,12 @@ export class Connection implements ClientInfo {
   }
 
   private flush(): void {
+    if (this.closed || this.server.deferFlush(this)) return;
+    this.flushNow();
+  }
+
+  /** Writes the replies queued so far (the server calls it for replies it held). */
+  flushNow(): void {
     if (this.closed) return;
     if (!this.out.empty) {
       const chunks = this.out.take();

@@ -76,6 +76,8 @@ export class Server implements ServerInfo {
   private nextClientId = 1;
   private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown'>> & { unixsocket?: string };
   private readonly onShutdown?: () => void;
+  /** Connections with replies held until the append-only log is written (see deferFlush). */
+  private readonly heldReplies = new Set<Connection>();
   private shuttingDown?: Promise<void>;
   private boundPort = 0;
 
@@ -232,6 +234,35 @@ export class Server implements ServerInfo {
     this.logger.warning(`internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     const text = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return new ErrorReply(`ERR internal error: ${text}`);
+  }
+
+  /**
+   * With the append-only log on, replies wait for the end of this turn of the event loop: then
+   * the log gets every write of the turn in one write (and one fsync under `always`), and only
+   * after it the replies go out. False when there is no log (the connection writes at once).
+   */
+  deferFlush(connection: Connection): boolean {
+    if (this.persistence === null || !this.persistence.logging) return false;
+    if (this.heldReplies.size === 0) setImmediate(() => this.releaseReplies());
+    this.heldReplies.add(connection);
+    return true;
+  }
+
+  private releaseReplies(): void {
+    try {
+      this.persistence?.flushLog();
+    } catch (err) {
+      // Redis stops accepting writes when it cannot write its log; here the replies are
+      // withheld from these clients (their connections close) rather than acknowledge a write
+      // that is not in the log.
+      this.logger.warning(`Writing the append only file failed: ${(err as Error).message}`);
+      for (const c of this.heldReplies) c.destroy();
+      this.heldReplies.clear();
+      return;
+    }
+    const held = [...this.heldReplies];
+    this.heldReplies.clear();
+    for (const c of held) c.flushNow();
   }
 
   /** Called by a connection once its socket has closed. */
