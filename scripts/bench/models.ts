@@ -1,9 +1,10 @@
 // Targets M1, M2, D1 and E1 of /work/shared/PERFORMANCE.md in one run: AI.MODELEXECUTE on
 // stormbreaker against plain commands on redis-server (both real processes on this machine, same
-// clients, same minute), for a tiny TorchScript model and, as a second M1 row, a tiny ONNX model;
-// against the same model run in-process through the library, one AI.DAGEXECUTE against the three
-// commands it stands for, and PING latency while a slow model keeps the device queue busy. Prints
-// one markdown table of medians and one line per target; writes bench/.last-models.json.
+// clients, same minute), for a tiny TorchScript model and, as further M1 rows, a tiny ONNX model
+// and RedisAI's TF benchmark model (creditcardfraud); against the same model run in-process
+// through the library, one AI.DAGEXECUTE against the three commands it stands for, and PING
+// latency while a slow model keeps the device queue busy. Prints one markdown table of medians and
+// one line per target; writes bench/.last-models.json.
 //   npm run bench:models      (or: npx tsc -p . && node dist/scripts/bench/models.js)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,6 +28,13 @@ const LINEAR_IRIS = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai', 'l
 const IRIS_VALUES = [5.1, 3.5, 1.4, 0.2];
 const IRIS_EXPECTED = -0.090524077415466309;
 const IRIS_TOLERANCE = 1e-6;
+// M1's TF row: the fraud classifier RedisAI's own benchmarks run, transaction FLOAT [1,30] and
+// reference FLOAT [256] → output FLOAT [1,2] (a softmax), inputs as the TF tests give them. Its
+// answer is not known exactly (fixtures' README: "any data → two values in [0,1]"), so the check
+// is the shape and a softmax: two values in [0,1] summing to 1.
+const CREDITCARD = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai', 'creditcardfraud.pb');
+const TRANSACTION_VALUES = Array.from({ length: 30 }, (_, i) => Math.sin(i));
+const SOFTMAX_TOLERANCE = 1e-5;
 const PYTHON = '/usr/bin/python3'; // Debian's, the one python3-torch is installed for
 const SLOW_MODEL_SOURCE = path.join(ROOT, 'scripts', 'bench', 'slowModel.py');
 
@@ -64,6 +72,7 @@ const REPEATS = 3;
 const TARGETS = {
   M1: { what: `MODELEXECUTE a+b 2×2, ${M1_CLIENTS} clients vs redis-server GET`, text: '≥ 0.8×' },
   M1onnx: { what: `MODELEXECUTE of ONNX linear_iris 1×4, ${M1_CLIENTS} clients vs redis-server GET`, text: '≥ 0.8×' },
+  M1tf: { what: `MODELEXECUTE of TF creditcardfraud 1×30 + 256, ${M1_CLIENTS} clients vs redis-server GET`, text: '≥ 0.8×' },
   M2: { what: 'one client, MODELEXECUTE p50 minus in-process run p50 vs redis-server PING p50', text: '≤ 1.5×' },
   D1: { what: `DAGEXECUTE (set → run → get) vs the three separate commands, pipelines/s, ${D1_CLIENTS} clients`, text: `≥ ${D1_MIN_RATIO}×` },
   E1: { what: `PING p99 while a ${E1_RUN_MS} ms model keeps the CPU queue busy`, text: `≤ ${E1_P99_LIMIT_MS} ms` },
@@ -74,6 +83,7 @@ const A_VALUES = [1, 2, 3, 4];
 const EXPECTED_SUM = A_VALUES.map((v) => v + v); // pt-minimal on (a, a)
 const MODELEXECUTE = ['AI.MODELEXECUTE', 'm', 'INPUTS', '2', 'a', 'a', 'OUTPUTS', '1', 'c'];
 const ONNX_EXECUTE = ['AI.MODELEXECUTE', 'iris', 'INPUTS', '1', 'iris:in', 'OUTPUTS', '1', 'iris:out'];
+const TF_EXECUTE = ['AI.MODELEXECUTE', 'fraud', 'INPUTS', '2', 'fraud:transaction', 'fraud:reference', 'OUTPUTS', '1', 'fraud:out'];
 const SLOW_EXECUTE = ['AI.MODELEXECUTE', 'slow', 'INPUTS', '1', 'rounds', 'OUTPUTS', '1', 'slow:out'];
 // A small string for GET: 16 bytes, the size of the 2×2 FLOAT result MODELEXECUTE writes.
 const GET_KEY = 'bench:get';
@@ -144,6 +154,25 @@ async function verifyOnnx(sb: RunningServer, blob: Buffer): Promise<void> {
   const out = await request(sb.port, ['AI.TENSORGET', 'iris:out', 'BLOB']);
   if (!Buffer.isBuffer(out) || out.length !== 4 || Math.abs(floats(out)[0] - IRIS_EXPECTED) > IRIS_TOLERANCE) {
     throw new Error(`stormbreaker: linear_iris on [${IRIS_VALUES}] gave ${Buffer.isBuffer(out) ? `[${floats(out)}]` : describe(out)}, not [${IRIS_EXPECTED}]`);
+  }
+}
+
+/**
+ * Stores creditcardfraud on our server, runs it and checks its output is FLOAT [1,2] holding a
+ * softmax: before M1 (so the TF row cannot be timing errors) and after it.
+ */
+async function verifyTf(sb: RunningServer, blob: Buffer): Promise<void> {
+  await expectOk(sb, ['AI.MODELSTORE', 'fraud', 'TF', 'CPU', 'INPUTS', '2', 'transaction', 'reference', 'OUTPUTS', '1', 'output', 'BLOB', blob]);
+  await expectOk(sb, ['AI.TENSORSET', 'fraud:transaction', 'FLOAT', '1', '30', 'VALUES', ...TRANSACTION_VALUES.map(String)]);
+  await expectOk(sb, ['AI.TENSORSET', 'fraud:reference', 'FLOAT', '256', 'BLOB', Buffer.alloc(256 * 4)]);
+  await expectOk(sb, ['AI.TENSORSET', 'fraud:out', 'FLOAT', '1', 'VALUES', '0']); // so a stale output cannot pass
+  await expectOk(sb, TF_EXECUTE);
+  const reply = await requestValue(sb.port, ['AI.TENSORGET', 'fraud:out', 'META', 'VALUES']);
+  const [, dtype, , shape, , values] = Array.isArray(reply) ? reply : [];
+  const p = Array.isArray(values) ? valuesOf(values) : undefined;
+  if (String(dtype) !== 'FLOAT' || !Array.isArray(shape) || shape.join() !== '1,2' || !p || p.length !== 2 ||
+      !p.every((x) => x >= 0 && x <= 1) || Math.abs(p[0] + p[1] - 1) > SOFTMAX_TOLERANCE) {
+    throw new Error(`stormbreaker: creditcardfraud gave ${describeValue(reply)}, not FLOAT [1,2] holding a softmax`);
   }
 }
 
@@ -255,6 +284,7 @@ async function main(): Promise<void> {
 
   const blob = fs.readFileSync(PT_MINIMAL);
   const irisBlob = fs.readFileSync(LINEAR_IRIS);
+  const fraudBlob = fs.readFileSync(CREDITCARD);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-bench-'));
   try {
     // Before any server is up: python importing torch takes a core for a couple of seconds.
@@ -268,21 +298,26 @@ async function main(): Promise<void> {
 
     await verifyTiny(sb, redis, blob);
     await verifyOnnx(sb, irisBlob);
+    await verifyTf(sb, fraudBlob);
     const { engine, a } = await inProcessEngine(blob);
     await expectOk(sb, ['AI.MODELSTORE', 'slow', 'TORCH', 'CPU', 'BLOB', slowBlob]);
     await verifyDag(sb);
-    console.log(`correctness check passed: pt-minimal gives [${EXPECTED_SUM}] over RESP (MODELEXECUTE and DAGEXECUTE) and in-process; linear_iris gives ${IRIS_EXPECTED}; redis-server GET returns its 16 bytes`);
+    console.log(`correctness check passed: pt-minimal gives [${EXPECTED_SUM}] over RESP (MODELEXECUTE and DAGEXECUTE) and in-process; linear_iris gives ${IRIS_EXPECTED}; creditcardfraud gives a FLOAT [1,2] softmax; redis-server GET returns its 16 bytes`);
 
     // ---- M1: throughput, 8 clients, redis-benchmark on both sides --------------------------------
-    // Three sides in turn: the TorchScript model and the ONNX model on our server, GET on redis-server.
-    const m1Command = { sb: MODELEXECUTE, sbOnnx: ONNX_EXECUTE, redis: ['GET', GET_KEY] };
-    const m1Sides = [{ key: 'sb' as const, server: sb }, { key: 'sbOnnx' as const, server: sb }, { key: 'redis' as const, server: redis }];
+    // Four sides in turn: the TorchScript, ONNX and TF models on our server, GET on redis-server.
+    const m1Command = { sb: MODELEXECUTE, sbOnnx: ONNX_EXECUTE, sbTf: TF_EXECUTE, redis: ['GET', GET_KEY] };
+    const m1Sides = [{ key: 'sb' as const, server: sb }, { key: 'sbOnnx' as const, server: sb }, { key: 'sbTf' as const, server: sb }, { key: 'redis' as const, server: redis }];
+    const m1Label = { sb: '(Torch)', sbOnnx: '(ONNX)', sbTf: '(TF)', redis: '' };
     // Warm-up: JIT-compiles our server's hot paths, lets TorchScript's profiling executor settle.
     for (const { key, server } of m1Sides) {
       await redisBenchmarkRow({ port: server.port, command: m1Command[key], clients: M1_CLIENTS, requests: M1_WARMUP_REQUESTS });
     }
+    // The ONNX and TF models run only in their own M1 windows: their backend time from AI.INFO over
+    // those windows tells the model's own cost from the server's around it.
+    for (const key of ['iris', 'fraud']) await expectOk(sb, ['AI.INFO', key, 'RESETSTAT']);
     const m1Stats = () => ({ ops: [] as number[], p50: [] as number[], cpu: [] as number[] });
-    const m1 = { sb: m1Stats(), sbOnnx: m1Stats(), redis: m1Stats() };
+    const m1 = { sb: m1Stats(), sbOnnx: m1Stats(), sbTf: m1Stats(), redis: m1Stats() };
     for (let rep = 0; rep < REPEATS; rep++) {
       for (const { key, server } of rep % 2 === 0 ? m1Sides : [...m1Sides].reverse()) {
         // Server CPU over the run, % of one core. Ours can pass 100%: the model runs on a native
@@ -294,11 +329,14 @@ async function main(): Promise<void> {
         m1[key].ops.push(row.rps);
         m1[key].p50.push(row.p50Ms * 1000);
         m1[key].cpu.push(cpu);
-        console.log(`M1 run ${rep + 1} ${server.name.padEnd(12)} ${`${m1Command[key][0]} ${key === 'sbOnnx' ? '(ONNX)' : key === 'sb' ? '(Torch)' : ''}`.padEnd(24)} ${fmtOps(row.rps).padStart(7)} ops/s, p50 ${row.p50Ms.toFixed(3)} ms, server CPU ${cpu.toFixed(0)}%`);
+        console.log(`M1 run ${rep + 1} ${server.name.padEnd(12)} ${`${m1Command[key][0]} ${m1Label[key]}`.padEnd(24)} ${fmtOps(row.rps).padStart(7)} ops/s, p50 ${row.p50Ms.toFixed(3)} ms, server CPU ${cpu.toFixed(0)}%`);
       }
     }
+    const forwardUs = async (key: string) => { const st = await serverRunStats(sb, key); return st.micros / Math.max(1, st.calls); };
+    const m1Forward = { onnx: await forwardUs('iris'), tf: await forwardUs('fraud') };
     await verifyTiny(sb, redis, blob);
     await verifyOnnx(sb, irisBlob);
+    await verifyTf(sb, fraudBlob);
 
     // ---- M2: one client, sequential round trips ---------------------------------------------------
     const sbClient = await LatencyClient.open(sb.port);
@@ -435,6 +473,7 @@ async function main(): Promise<void> {
     // ---- Results -----------------------------------------------------------------------------------
     const m1Ratio = median(m1.sb.ops) / median(m1.redis.ops);
     const m1OnnxRatio = median(m1.sbOnnx.ops) / median(m1.redis.ops);
+    const m1TfRatio = median(m1.sbTf.ops) / median(m1.redis.ops);
     const p50 = (k: M2Key) => median(m2[k].p50);
     // Differences and ratios of M2 are taken within each run (the same second, PERFORMANCE.md) and
     // then the median: a difference of two medians can pair a noisy run of one with a quiet run
@@ -459,6 +498,7 @@ async function main(): Promise<void> {
     const met = (ok: boolean) => (ok ? 'met' : 'not met');
     console.log(`| M1 | MODELEXECUTE a+b 2×2 vs GET 16 B, ${M1_CLIENTS} clients (redis-benchmark) | ${fmtOps(median(m1.sb.ops))} ops/s, p50 ${fmtMs(median(m1.sb.p50))} | ${fmtOps(median(m1.redis.ops))} ops/s, p50 ${fmtMs(median(m1.redis.p50))} | ${m1Ratio.toFixed(2)}× | ${TARGETS.M1.text} ${met(m1Ratio >= 0.8)} |`);
     console.log(`| M1 | MODELEXECUTE ONNX linear_iris 1×4 vs GET 16 B, ${M1_CLIENTS} clients (redis-benchmark) | ${fmtOps(median(m1.sbOnnx.ops))} ops/s, p50 ${fmtMs(median(m1.sbOnnx.p50))} | ${fmtOps(median(m1.redis.ops))} ops/s, p50 ${fmtMs(median(m1.redis.p50))} | ${m1OnnxRatio.toFixed(2)}× | ${TARGETS.M1onnx.text} ${met(m1OnnxRatio >= 0.8)} |`);
+    console.log(`| M1 | MODELEXECUTE TF creditcardfraud 1×30 + 256 vs GET 16 B, ${M1_CLIENTS} clients (redis-benchmark) | ${fmtOps(median(m1.sbTf.ops))} ops/s, p50 ${fmtMs(median(m1.sbTf.p50))} | ${fmtOps(median(m1.redis.ops))} ops/s, p50 ${fmtMs(median(m1.redis.p50))} | ${m1TfRatio.toFixed(2)}× | ${TARGETS.M1tf.text} ${met(m1TfRatio >= 0.8)} |`);
     console.log(`| M2 | MODELEXECUTE p50, 1 client | ${m2Cell('model')} | | | |`);
     console.log(`| M2 | in-process engine.runModel p50 (this process) | ${m2Cell('inProcess')} | | | |`);
     console.log(`| M2 | server overhead = MODELEXECUTE − in-process (per run), vs PING p50 | ${fmtUs(overhead)} | PING ${fmtUs(p50('redisPing'))} | ${m2Ratio.toFixed(2)}× | ${TARGETS.M2.text} ${met(m2Ratio <= 1.5)} |`);
@@ -477,13 +517,15 @@ async function main(): Promise<void> {
     console.log(`  AI.TENSORGET beyond PING (an AI command's parsing, keyspace read, tensor reply): ${fmtUs(perRun((p) => p.sbTensorGet - p.sbPing))}`);
     console.log(`  MODELEXECUTE beyond TENSORGET and the in-process run (the run as the server does it): ${fmtUs(perRun((p) => p.model - p.sbTensorGet - p.inProcess))}`);
     console.log(`  server CPU per request: MODELEXECUTE ${fmtUs(median(m2.model.cpu))}, TENSORGET ${fmtUs(median(m2.sbTensorGet.cpu))}, PING ${fmtUs(median(m2.sbPing.cpu))} (redis-server PING ${fmtUs(median(m2.redisPing.cpu))})`);
-    console.log(`  server CPU under M1, median % of one core: stormbreaker ${median(m1.sb.cpu).toFixed(0)}% (Torch) / ${median(m1.sbOnnx.cpu).toFixed(0)}% (ONNX), redis-server ${median(m1.redis.cpu).toFixed(0)}%`);
+    console.log(`  server CPU under M1, median % of one core: stormbreaker ${median(m1.sb.cpu).toFixed(0)}% (Torch) / ${median(m1.sbOnnx.cpu).toFixed(0)}% (ONNX) / ${median(m1.sbTf.cpu).toFixed(0)}% (TF), redis-server ${median(m1.redis.cpu).toFixed(0)}%`);
+    console.log(`  backend forward under M1 (AI.INFO, mean per run): ONNX linear_iris ${fmtUs(m1Forward.onnx)}, TF creditcardfraud ${fmtUs(m1Forward.tf)}`);
     console.log(`  D1 server CPU per pipeline: three commands ${fmtUs(median(d1.three.cpuPerRound))}, DAGEXECUTE ${fmtUs(median(d1.dag.cpuPerRound))}; load client CPU ${median(d1.three.clientCpu).toFixed(0)}% / ${median(d1.dag.clientCpu).toFixed(0)}% of one core`);
     console.log(`  E1: queue busy ${median(e1Busy.utilisation).toFixed(0)}% of the load's span, our server's CPU ${median(e1Busy.cpu).toFixed(0)}% of one core meanwhile`);
 
     console.log('');
     console.log(`M1 ${m1Ratio >= 0.8 ? 'met' : 'NOT met'}: ${TARGETS.M1.what} ${TARGETS.M1.text} (${m1Ratio.toFixed(2)}×: ${fmtOps(median(m1.sb.ops))} vs ${fmtOps(median(m1.redis.ops))} ops/s)`);
     console.log(`M1 (ONNX) ${m1OnnxRatio >= 0.8 ? 'met' : 'NOT met'}: ${TARGETS.M1onnx.what} ${TARGETS.M1onnx.text} (${m1OnnxRatio.toFixed(2)}×: ${fmtOps(median(m1.sbOnnx.ops))} vs ${fmtOps(median(m1.redis.ops))} ops/s)`);
+    console.log(`M1 (TF) ${m1TfRatio >= 0.8 ? 'met' : 'NOT met'}: ${TARGETS.M1tf.what} ${TARGETS.M1tf.text} (${m1TfRatio.toFixed(2)}×: ${fmtOps(median(m1.sbTf.ops))} vs ${fmtOps(median(m1.redis.ops))} ops/s)`);
     console.log(`M2 ${m2Ratio <= 1.5 ? 'met' : 'NOT met'}: ${TARGETS.M2.what} ${TARGETS.M2.text} (${m2Ratio.toFixed(2)}×: overhead ${fmtUs(overhead)} of MODELEXECUTE ${fmtUs(p50('model'))} over in-process ${fmtUs(p50('inProcess'))}, vs PING ${fmtUs(p50('redisPing'))})`);
     console.log(`D1 ${d1Ratio >= D1_MIN_RATIO ? 'met' : 'NOT met'}: ${TARGETS.D1.what} ${TARGETS.D1.text} (${d1Ratio.toFixed(2)}×: ${fmtOps(median(d1.dag.rounds))} vs ${fmtOps(median(d1.three.rounds))} pipelines/s)`);
     console.log(`E1 ${e1P99 <= E1_P99_LIMIT_MS * 1000 ? 'met' : 'NOT met'}: ${TARGETS.E1.what} ${TARGETS.E1.text} (p99 ${fmtMs(e1P99)}; idle ${fmtMs(e1Of('sbIdle', 'p99'))}, redis-server idle ${fmtMs(e1Of('redisIdle', 'p99'))})`);
@@ -494,6 +536,7 @@ async function main(): Promise<void> {
       targets: [
         judged({ id: 'M1', what: TARGETS.M1.what, reference: redisGet, ours: `${fmtOps(median(m1.sb.ops))} ops/s`, value: m1Ratio, unit: '×', direction: 'atLeast', threshold: 0.8 }),
         judged({ id: 'M1 (ONNX)', what: TARGETS.M1onnx.what, reference: redisGet, ours: `${fmtOps(median(m1.sbOnnx.ops))} ops/s`, value: m1OnnxRatio, unit: '×', direction: 'atLeast', threshold: 0.8 }),
+        judged({ id: 'M1 (TF)', what: TARGETS.M1tf.what, reference: redisGet, ours: `${fmtOps(median(m1.sbTf.ops))} ops/s`, value: m1TfRatio, unit: '×', direction: 'atLeast', threshold: 0.8 }),
         judged({
           id: 'M2', what: TARGETS.M2.what, reference: `PING p50 ${fmtUs(p50('redisPing'))}`,
           ours: `${fmtUs(overhead)} (MODELEXECUTE p50 ${fmtUs(p50('model'))}, in-process ${fmtUs(p50('inProcess'))})`, value: m2Ratio, unit: '×', direction: 'atMost', threshold: 1.5,

@@ -11,6 +11,8 @@ export interface RedisBenchmarkOptions {
   clients: number;
   requests: number;
   pipeline?: number;
+  /** -r: `__rand_int__` in the command becomes a random number below this (a keyspace of that many keys). */
+  keyspace?: number;
 }
 
 /** Runs redis-benchmark once and returns its ops/s; rejects if it failed or saw an error reply. */
@@ -30,6 +32,7 @@ export interface RedisBenchmarkRow {
 export function redisBenchmarkRow(o: RedisBenchmarkOptions): Promise<RedisBenchmarkRow> {
   const args = ['-h', '127.0.0.1', '-p', String(o.port), '-c', String(o.clients), '-n', String(o.requests), '-q', '--csv'];
   if (o.pipeline && o.pipeline > 1) args.push('-P', String(o.pipeline));
+  if (o.keyspace) args.push('-r', String(o.keyspace));
   args.push(...o.command);
   return new Promise((resolve, reject) => {
     const child = spawnTracked(REDIS_BENCHMARK, args);

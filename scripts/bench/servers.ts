@@ -24,17 +24,26 @@ export interface RunningServer {
 /** Thrown when a server does not come up; the benchmark exits non-zero on it. */
 export class ServerStartError extends Error {}
 
-export function startStormbreaker(port: number): Promise<RunningServer> {
+/**
+ * `extraArgs` go after the defaults (e.g. `--dir <temp> --appendonly yes`); without them the
+ * server writes nothing to disk (no --save rules, no log), so its working directory does not matter.
+ * `readyTimeoutMs`: longer for a start that loads a big log or snapshot first.
+ */
+export function startStormbreaker(port: number, extraArgs: readonly string[] = [], readyTimeoutMs = 10_000): Promise<RunningServer> {
   if (!fs.existsSync(SERVER_BIN)) throw new ServerStartError(`${SERVER_BIN} is missing: run npx tsc -p . first`);
   // --loglevel warning: the notice lines would only go to a pipe nobody reads during the run.
-  const child = spawnTracked(process.execPath, [SERVER_BIN, '--port', String(port), '--loglevel', 'warning']);
-  return whenReady('stormbreaker', child, port);
+  const child = spawnTracked(process.execPath, [SERVER_BIN, '--port', String(port), '--loglevel', 'warning', ...extraArgs]);
+  return whenReady('stormbreaker', child, port, readyTimeoutMs);
 }
 
-export function startRedis(port: number): Promise<RunningServer> {
+/**
+ * `extraArgs` go after the defaults, and redis-server applies its arguments in order as config
+ * lines, so they override them (`--appendonly yes --appendfsync everysec --dir <temp>`).
+ */
+export function startRedis(port: number, extraArgs: readonly string[] = []): Promise<RunningServer> {
   if (!fs.existsSync(REDIS_SERVER)) throw new ServerStartError(`${REDIS_SERVER} is missing (Debian package redis-server)`);
-  // No RDB snapshots or AOF: persistence would add disk work our server does not do.
-  const child = spawnTracked(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning']);
+  // By default no RDB snapshots or AOF: persistence would add disk work our server does not do.
+  const child = spawnTracked(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...extraArgs]);
   return whenReady('redis-server', child, port);
 }
 

@@ -25,6 +25,13 @@ export interface TargetRow {
   direction: 'atLeast' | 'atMost';
   threshold: number;
   met: boolean;
+  /**
+   * Measured and shown, but no target applies (the script says why): `met` is false and ignored,
+   * the row is not counted among the targets met or drawn in the chart's target bars.
+   */
+  informational?: boolean;
+  /** The numbers behind `reference` and `ours`, for readers of the JSON (the report prints the texts). */
+  figures?: Record<string, number>;
 }
 
 /** One client count of the batching benchmark (B1), medians over its repeats. */
@@ -51,7 +58,7 @@ export interface LoadPoint {
 }
 
 export interface BenchSummary {
-  /** The script's name: tensors, models, onnx, batching. */
+  /** The script's name: tensors, models, onnx, batching, persistence. */
   bench: string;
   startedAt: string;
   seconds: number;
