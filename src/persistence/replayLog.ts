@@ -78,9 +78,9 @@ export class LogReader {
       if (length + 2 > this.size - this.offset) return 'incomplete';
       const arg = Buffer.allocUnsafe(length);
       this.read(arg);
-      const crlf = Buffer.allocUnsafe(2);
-      this.read(crlf);
-      if (crlf[0] !== 13 || crlf[1] !== 10) return 'a bulk string not ended by CRLF';
+      this.fill(2);
+      if (this.buffer[this.start] !== 13 || this.buffer[this.start + 1] !== 10) return 'a bulk string not ended by CRLF';
+      this.start += 2;
       argv.push(arg);
     }
     return argv;
@@ -88,18 +88,20 @@ export class LogReader {
 
   /** A "<prefix><digits>\r\n" line's number. */
   private line(prefix: number): number | 'incomplete' | string {
-    if (!this.fill(1)) return 'incomplete';
-    if (this.buffer[this.start] !== prefix) return `expected '${String.fromCharCode(prefix)}'`;
     // A line is at most MAX_LINE bytes: that many, or what the file still holds.
     this.fill(MAX_LINE);
-    const window = this.buffer.subarray(this.start, this.end);
-    const cr = window.indexOf(13);
-    if (cr < 0 || cr + 1 >= window.length) return window.length >= MAX_LINE ? 'a line too long' : 'incomplete';
-    if (this.buffer[this.start + cr + 1] !== 10) return 'a line not ended by CRLF';
-    const text = this.buffer.toString('latin1', this.start + 1, this.start + cr);
-    if (!/^\d{1,15}$/.test(text)) return `a bad length '${text}'`;
-    this.start += cr + 2;
-    return Number(text);
+    const { buffer, start, end } = this;
+    if (start >= end) return 'incomplete';
+    if (buffer[start] !== prefix) return `expected '${String.fromCharCode(prefix)}'`;
+    let value = 0;
+    let at = start + 1;
+    for (; at < end && buffer[at] >= 0x30 && buffer[at] <= 0x39; at++) value = value * 10 + (buffer[at] - 0x30);
+    const digits = at - start - 1;
+    if (at + 1 >= end) return end - start >= MAX_LINE ? 'a line too long' : 'incomplete';
+    if (digits === 0 || digits > 15) return `a bad length '${buffer.toString('latin1', start + 1, Math.min(at + 1, end))}'`;
+    if (buffer[at] !== 13 || buffer[at + 1] !== 10) return 'a line not ended by CRLF';
+    this.start = at + 2;
+    return value;
   }
 
   /** Makes `n` bytes available in the buffer if the file has them; false when it ends first. */
