@@ -3,6 +3,7 @@
 #pragma once
 #include <napi.h>
 
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -52,6 +53,9 @@ void BeginAsync(Napi::Env env);
 void FinishAsync(CompletionChannel* channel, std::function<void(Napi::Env)> finish);
 // Called on a device thread while its work is in flight: runs `call` on the JS thread. Returns
 // false when the environment is going away (then `call` never runs).
+// (A call queued just before the environment went away never runs either: wait with WaitForJs.)
 bool CallOnJsThread(CompletionChannel* channel, std::function<void(Napi::Env)> call);
+// Waits for what a CallOnJsThread call promised; false if the environment went away first.
+bool WaitForJs(CompletionChannel* channel, const std::function<bool(std::chrono::milliseconds)>& ready);
 
 }  // namespace stormbreaker

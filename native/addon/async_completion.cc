@@ -35,12 +35,13 @@ void BeginAsync(Napi::Env env) {
 
 namespace {
 
-// Queues `job` for the JS thread unless the channel has closed; false (and `job` freed) then.
+// Queues `job` for the JS thread unless the channel has closed; false then. A job that cannot be
+// sent is leaked on purpose: what it holds (N-API references, promises) may only be released on
+// a JS thread that no longer exists, and this happens once, when a Worker is terminated.
 template <typename Callback>
 bool Send(CompletionChannel* channel, std::function<void(Napi::Env)>* job, Callback callback) {
   std::lock_guard<std::mutex> lock(channel->mutex);
   napi_status status = channel->open ? channel->tsfn.NonBlockingCall(job, callback) : napi_closing;
-  if (status != napi_ok) delete job;
   return status == napi_ok;
 }
 
@@ -55,6 +56,15 @@ void FinishAsync(CompletionChannel* channel, std::function<void(Napi::Env)> fini
          AddonState& state = StateOf(env);
          if (--state.inFlight == 0) state.channel->tsfn.Unref(env);
        });
+}
+
+bool WaitForJs(CompletionChannel* channel, const std::function<bool(std::chrono::milliseconds)>& ready) {
+  // Checked now and then rather than waited on: the environment's cleanup hook cannot wake us.
+  while (!ready(std::chrono::milliseconds(100))) {
+    std::lock_guard<std::mutex> lock(channel->mutex);
+    if (!channel->open) return false;
+  }
+  return true;
 }
 
 bool CallOnJsThread(CompletionChannel* channel, std::function<void(Napi::Env)> call) {

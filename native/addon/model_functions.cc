@@ -62,9 +62,8 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
   }
   struct Work {
     Napi::Promise::Deferred deferred;
-    Napi::Reference<Napi::Uint8Array> blob;  // keeps the bytes alive while a device thread reads them
-    const uint8_t* data;
-    size_t length;
+    // The bytes, copied: a Worker's memory can go away while its device thread still reads them.
+    std::string blob;
     std::string device;
     SBModelOptions options{};
     std::vector<std::string> inputs, outputs;
@@ -76,9 +75,7 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
   };
   auto work = std::make_shared<Work>(env);
   Napi::Uint8Array blob = info[1].As<Napi::Uint8Array>();
-  work->blob = Napi::Persistent(blob);
-  work->data = blob.Data();
-  work->length = blob.ByteLength();
+  work->blob.assign(reinterpret_cast<const char*>(blob.Data()), blob.ByteLength());
   work->device = info[2].ToString().Utf8Value();
   Napi::Object options = info[4].As<Napi::Object>();
   work->inputs = StringList(options.Get("inputs"));
@@ -104,9 +101,10 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
 
   CompletionChannel* channel = StateOf(env).channel;
   auto job = [work, api, channel] {
-    int rc = api->model_create(work->data, work->length, &work->options, &work->model, &work->error);
+    int rc = api->model_create(work->blob.data(), work->blob.size(), &work->options, &work->model, &work->error);
     FinishAsync(channel, [work, api, rc](Napi::Env env) {
-      work->blob.Reset();
+      work->blob.clear();
+      work->blob.shrink_to_fit();
       if (rc != 0) {
         work->deferred.Reject(Napi::Error::New(env, work->error.message).Value());
         return;

@@ -96,7 +96,12 @@ int ScriptHost::Execute(void* context, const char* const* argv, const size_t* ar
     SetError(err, "the server is shutting down");
     return 1;
   }
-  OwnedReply* owned = answer.get_future().get();
+  std::future<OwnedReply*> future = answer.get_future();
+  if (!WaitForJs(self->channel_, [&](std::chrono::milliseconds t) { return future.wait_for(t) == std::future_status::ready; })) {
+    SetError(err, "the server is shutting down");
+    return 1;
+  }
+  OwnedReply* owned = future.get();
   if (owned == nullptr) {
     SetError(err, failure);
     return 1;
@@ -138,7 +143,12 @@ int ScriptHost::ModelExecute(void* context, const char* key, size_t key_len, DLM
     SetError(err, "the server is shutting down");
     return 1;
   }
-  Model* model = answer.get_future().get();
+  std::future<Model*> future = answer.get_future();
+  if (!WaitForJs(self->channel_, [&](std::chrono::milliseconds t) { return future.wait_for(t) == std::future_status::ready; })) {
+    SetError(err, "the server is shutting down");
+    return 1;
+  }
+  Model* model = future.get();
   if (model == nullptr) {
     SetError(err, failure);
     return 1;

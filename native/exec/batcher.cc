@@ -91,9 +91,14 @@ void RunModelBatch(const std::vector<ModelRequest*>& runs) {
     total += rows.back();
   }
   std::vector<Tensor*> inputs;
-  for (size_t i = 0; i < runs[0]->inputs.size(); i++) inputs.push_back(Concatenate(runs, i, total));
   RunOutcome batch;
-  CallModel(*runs[0], inputs, &batch);
+  try {
+    for (size_t i = 0; i < runs[0]->inputs.size(); i++) inputs.push_back(Concatenate(runs, i, total));
+  } catch (const std::bad_alloc&) {
+    // The merged inputs did not fit in memory: the batch fails, the process does not.
+    SetRunError(&batch.error, "ERR not enough memory to form the batch");
+  }
+  if (!batch.failed()) CallModel(*runs[0], inputs, &batch);
   for (Tensor* t : inputs) t->Release();
 
   // TF models may also return scalars (a loss, a step count): every request gets them whole.

