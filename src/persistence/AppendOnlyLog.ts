@@ -69,8 +69,20 @@ export class AppendOnlyLog {
   /** Writes what was appended (and, under `always`, makes it durable). */
   flush(): void {
     if (this.pending.length === 0) return;
-    // Cleared only once written: if the write fails, the replies waiting on it are not sent.
-    writeAll(this.fd, this.pending);
+    // Cleared only once written: if the write fails, the replies waiting on it are not sent,
+    // and what part of it did reach the file is cut off again, so that the log never holds a
+    // half command in its middle.
+    const before = fs.fstatSync(this.fd).size;
+    try {
+      writeAll(this.fd, this.pending);
+    } catch (err) {
+      try {
+        fs.ftruncateSync(this.fd, before);
+      } catch {
+        // The file cannot even be cut: at worst it ends in a partial command, which loading repairs.
+      }
+      throw err;
+    }
     this.pending = [];
     if (this.policy === 'always') fs.fdatasyncSync(this.fd);
     else this.dirty = true;
@@ -93,12 +105,12 @@ export class AppendOnlyLog {
     try {
       for (const chunks of tail) writeAll(fd, chunks);
       fs.fsyncSync(fd);
+      fs.renameSync(temp, this.file);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
     }
-    fs.renameSync(temp, this.file);
-    if (this.syncing) this.closeAfterSync = this.fd;
+    if (this.syncing && this.closeAfterSync === null) this.closeAfterSync = this.fd;
     else fs.closeSync(this.fd);
     this.fd = fd;
     this.size = fs.fstatSync(fd).size;

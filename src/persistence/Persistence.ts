@@ -56,6 +56,8 @@ export class Persistence {
   lastSaveOk = true;
   private changesAtLastSave = 0;
   private lastSaveAttempt = 0;
+  /** SHUTDOWN has begun: no new saves or rewrites start. */
+  private closing = false;
   private saving: Promise<void> | null = null;
   private rewriting: Promise<void> | null = null;
   private log: AppendOnlyLog | null = null;
@@ -82,7 +84,9 @@ export class Persistence {
    */
   async start(replay: Replay): Promise<void> {
     const { appendonly } = this.options;
-    if (appendonly && fs.existsSync(this.logFile)) {
+    // An empty log is one whose first rewrite never finished (the server stopped while writing
+    // it): the snapshot, if any, still holds the data.
+    if (appendonly && fs.existsSync(this.logFile) && fs.statSync(this.logFile).size > 0) {
       const started = Date.now();
       const log = new LogReader(this.logFile);
       let commands = 0;
@@ -110,7 +114,7 @@ export class Persistence {
     }
     this.changesAtLastSave = this.engine.changes;
     if (appendonly) {
-      const fresh = !fs.existsSync(this.logFile);
+      const fresh = !fs.existsSync(this.logFile) || fs.statSync(this.logFile).size === 0;
       this.openLog();
       // A new log must hold what is already stored (loaded from a snapshot) before any write.
       if (fresh && this.engine.size > 0) await this.rewriteLog();
@@ -121,18 +125,21 @@ export class Persistence {
 
   /** SAVE: a snapshot now; resolves when it is on disk. */
   async save(): Promise<void> {
+    if (this.closing) throw new StormbreakerError('ERR the server is shutting down');
     if (this.saving !== null) throw new StormbreakerError('ERR Background save already in progress');
     await this.snapshot();
   }
 
   /** BGSAVE: starts a snapshot and returns at once. */
   bgsave(): void {
+    if (this.closing) throw new StormbreakerError('ERR the server is shutting down');
     if (this.saving !== null) throw new StormbreakerError('ERR Background save already in progress');
     void this.snapshot().catch(() => undefined);
   }
 
   /** BGREWRITEAOF: rewrites the log from the keys as they are now; returns at once. */
   bgrewriteaof(): void {
+    if (this.closing) throw new StormbreakerError('ERR the server is shutting down');
     if (this.rewriting !== null) throw new StormbreakerError('ERR Background append only file rewriting already in progress');
     if (this.log === null) throw new StormbreakerError('ERR the append only file is off (start with --appendonly yes)');
     void this.rewriteLog().catch(() => undefined);
@@ -141,6 +148,7 @@ export class Persistence {
   /** SHUTDOWN: waits for running saves, snapshots if asked (or if save rules exist), closes the log. */
   async shutdown(save?: boolean): Promise<void> {
     clearInterval(this.cron);
+    this.closing = true;
     await Promise.allSettled([this.saving, this.rewriting]);
     if (save ?? this.options.save.length > 0) await this.snapshot();
     this.engine.writeLog = null;

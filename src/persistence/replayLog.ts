@@ -28,13 +28,18 @@ export class LogReader {
 
   constructor(readonly file: string) {
     this.fd = fs.openSync(file, 'r');
-    this.size = fs.fstatSync(this.fd).size;
-    const magic = Buffer.alloc(SNAPSHOT_MAGIC.length);
-    fs.readSync(this.fd, magic, 0, magic.length, 0);
-    if (magic.equals(SNAPSHOT_MAGIC)) {
-      const read = readSnapshotAt(file);
-      this.base = read.snapshot;
-      this.position = read.end;
+    try {
+      this.size = fs.fstatSync(this.fd).size;
+      const magic = Buffer.alloc(SNAPSHOT_MAGIC.length);
+      fs.readSync(this.fd, magic, 0, magic.length, 0);
+      if (magic.equals(SNAPSHOT_MAGIC)) {
+        const read = readSnapshotAt(file);
+        this.base = read.snapshot;
+        this.position = read.end;
+      }
+    } catch (err) {
+      fs.closeSync(this.fd);
+      throw err;
     }
   }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Backend, ModelSpec } from '../engine/Model';
 import type { StoredValue } from '../store/StoredValue';
-import { DTYPES, DType } from '../tensor/dtype';
+import { DTYPES, DType, ELEMENT_SIZE } from '../tensor/dtype';
 import { Tensor } from '../tensor/Tensor';
 import { CorruptFileError, FileReader } from './FileReader';
 import { HEADER_BYTES, RecordKind, SNAPSHOT_MAGIC, SNAPSHOT_VERSION } from './snapshotFormat';
@@ -129,10 +129,13 @@ function readTensor(r: FileReader): Tensor {
   if (!DTYPES.includes(dtype)) r.fail(`unknown tensor dtype '${dtype}'`);
   const shape: number[] = [];
   for (let n = r.u32(); n > 0; n--) shape.push(r.f64());
-  const length = r.length();
+  const length = r.length(); // checked against what is left of the file
   if (dtype === 'STRING') return Tensor.fromBlob(dtype, shape, r.bytes(length));
+  // Checked before allocating: a damaged shape must not ask for gigabytes.
+  if (shape.reduce((n, d) => n * d, 1) * ELEMENT_SIZE[dtype] !== length) {
+    r.fail(`tensor data of ${length} bytes does not fit ${dtype} ${shape.join('x')}`);
+  }
   const tensor = Tensor.alloc(dtype, shape);
-  if (tensor.byteLength !== length) r.fail(`tensor data of ${length} bytes does not fit ${dtype} ${shape.join('x')}`);
   r.into(tensor.bytes);
   return tensor;
 }

@@ -127,19 +127,15 @@ export class Server implements ServerInfo {
   }
 
   /**
-   * SHUTDOWN: stops accepting work, saves as asked (or as the save rules say), closes the log and
-   * the server. A failed save keeps the server running, as Redis does.
+   * SHUTDOWN: closes every connection first (so no write can be acknowledged after the final
+   * snapshot is taken), then saves as asked (or as the save rules say) and closes the log.
+   * Rejects when the save fails (the data stays where the last good save left it).
    */
   shutdown(save?: boolean): Promise<void> {
     this.shuttingDown ??= (async () => {
-      try {
-        await this.persistence?.shutdown(save);
-      } catch (err) {
-        this.shuttingDown = undefined;
-        throw err;
-      }
-      this.logger.warning('Stormbreaker is now ready to exit, bye bye...');
       await this.close();
+      await this.persistence?.shutdown(save);
+      this.logger.warning('Stormbreaker is now ready to exit, bye bye...');
       this.onShutdown?.();
     })();
     return this.shuttingDown;

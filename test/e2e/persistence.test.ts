@@ -212,6 +212,24 @@ describe('append-only log', () => {
     await withServer(options, async (c) => assert.deepEqual(await c.call('AI.TENSORGET', 'counter', 'VALUES'), [199]));
   });
 
+  it('turning the log on keeps what the snapshot holds, also after a first start that stopped before the log was written', async () => {
+    const dir = tempDir();
+    await withServer({ dir }, async (c) => {
+      await c.call('AI.TENSORSET', 'from_snapshot', 'INT8', 1, 'VALUES', 3);
+      await c.call('SAVE');
+    });
+    // What a server killed during its first start with the log on leaves: an empty log.
+    fs.writeFileSync(path.join(dir, 'appendonly.aof'), '');
+    await withServer({ dir, appendonly: true }, async (c) => {
+      assert.deepEqual(await c.call('AI.TENSORGET', 'from_snapshot', 'VALUES'), [3]);
+    });
+    assert.ok(fs.statSync(path.join(dir, 'appendonly.aof')).size > 0);
+    fs.rmSync(path.join(dir, 'dump.sbdb'));
+    await withServer({ dir, appendonly: true }, async (c) => {
+      assert.deepEqual(await c.call('AI.TENSORGET', 'from_snapshot', 'VALUES'), [3]);
+    });
+  });
+
   it('drops an incomplete last command (a crash mid-write), says so, and keeps everything before it', async () => {
     const dir = tempDir();
     await withServer({ dir, appendonly: true }, async (c) => {
