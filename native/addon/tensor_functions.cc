@@ -27,7 +27,9 @@ bool ReadShape(Napi::Env env, uint32_t ndim, std::vector<int64_t>* shape, int64_
   __int128 total = 1;
   for (uint32_t i = 0; i < ndim; i++) {
     double d = state.shape[i];
-    if (!(d >= 1) || d > 9.007199254740991e15 || d != static_cast<double>(static_cast<int64_t>(d))) return false;
+    // 0 is a valid dim natively (backends return empty outputs, persistence restores them); the
+    // wire and the public library API refuse it before reaching here, as RedisAI does.
+    if (!(d >= 0) || d > 9.007199254740991e15 || d != static_cast<double>(static_cast<int64_t>(d))) return false;
     shape->push_back(static_cast<int64_t>(d));
     total *= static_cast<int64_t>(d);
     if (total > std::numeric_limits<int64_t>::max() / 16) return false;

@@ -12,7 +12,8 @@ int64_t ElementCount(const std::vector<int64_t>& shape) {
 
 BlobCheck CheckBlob(DType dtype, int64_t count, const char* bytes, size_t length) {
   if (dtype == DType::String) {
-    if (length == 0 || bytes[length - 1] != '\0') return BlobCheck::StringCountMismatch;
+    if (length == 0) return count == 0 ? BlobCheck::Ok : BlobCheck::StringCountMismatch;  // [0]: no elements
+    if (bytes[length - 1] != '\0') return BlobCheck::StringCountMismatch;
     int64_t terminators = 0;
     const char* p = bytes;
     const char* end = bytes + length;

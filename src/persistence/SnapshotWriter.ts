@@ -127,6 +127,8 @@ class ChecksummedOutput {
   constructor(private readonly handle: fs.promises.FileHandle) {}
 
   async write(bytes: Uint8Array): Promise<void> {
+    // Nothing to add, and zlib's crc32 of an empty tensor's (null) memory would reset the sum.
+    if (bytes.byteLength === 0) return;
     if (bytes.byteLength >= BATCH_BYTES) {
       await this.flush();
       for (let at = 0; at < bytes.byteLength; at += CRC_SLICE) {

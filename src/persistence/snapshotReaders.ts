@@ -130,12 +130,10 @@ function readTensor(r: FileReader): Tensor {
   const shape: number[] = [];
   for (let n = r.u32(); n > 0; n--) shape.push(r.f64());
   const length = r.length(); // checked against what is left of the file
-  if (dtype === 'STRING') return Tensor.fromBlob(dtype, shape, r.bytes(length));
+  if (dtype === 'STRING') return Tensor.restored(dtype, shape, () => undefined, r.bytes(length));
   // Checked before allocating: a damaged shape must not ask for gigabytes.
   if (shape.reduce((n, d) => n * d, 1) * ELEMENT_SIZE[dtype] !== length) {
     r.fail(`tensor data of ${length} bytes does not fit ${dtype} ${shape.join('x')}`);
   }
-  const tensor = Tensor.alloc(dtype, shape);
-  r.into(tensor.bytes);
-  return tensor;
+  return Tensor.restored(dtype, shape, (bytes) => r.into(bytes));
 }

@@ -13,6 +13,7 @@ import { parseMemorySize } from '../util/memorySize';
 import { blobDestination } from './blobDestination';
 import { loggedAsSent } from '../persistence/loggedCommands';
 import { DEFAULT_PERSISTENCE, Persistence, PersistenceOptions } from '../persistence/Persistence';
+import { replayEmptyTensorEffect } from '../persistence/emptyTensorEffect';
 import { Connection } from './Connection';
 import { Logger, LogLevel } from './Logger';
 import { VERSION } from '../version';
@@ -143,6 +144,7 @@ export class Server implements ServerInfo {
 
   /** Runs a command read back from the append-only log (no client, not logged again). */
   private async replay(argv: Buffer[]): Promise<void> {
+    if (replayEmptyTensorEffect(this.engine, argv)) return;
     const command = this.table.get(argv[0].toString('latin1').toLowerCase());
     if (command === undefined) throw new StormbreakerError(`ERR unknown command '${argv[0].toString('latin1')}' in the append only file`);
     const ctx: CommandContext = { engine: this.engine, client: replayClient(), server: this };

@@ -22,10 +22,11 @@ export function storageView(byteLength: number): Buffer {
   return Buffer.from(buffer, 0, byteLength);
 }
 
-function checkShape(shape: readonly number[]): number {
+/** Element count of a valid shape. Dims must be positive (as on the wire) unless `allowEmpty`. */
+function checkShape(shape: readonly number[], allowEmpty = false): number {
   let count = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d <= 0) throw new StormbreakerError(TensorErrors.invalidShape);
+    if (!Number.isSafeInteger(d) || d < (allowEmpty ? 0 : 1)) throw new StormbreakerError(TensorErrors.invalidShape);
     count *= d;
   }
   if (!Number.isSafeInteger(count)) throw new StormbreakerError(TensorErrors.invalidShape);
@@ -147,6 +148,25 @@ export class Tensor {
     const flat = Array.isArray(values) ? (values as readonly NestedArray[]).flat(Infinity as 1) as TensorValue[] : [values as TensorValue];
     if (flat.some((v) => Array.isArray(v))) throw new StormbreakerError('ERR ragged nested array');
     return Tensor.fromValues(dtype, shape, flat);
+  }
+
+  /**
+   * @internal A tensor read back from disk. Unlike `fromBlob`, dims of 0 are allowed: backends
+   * produce empty outputs (a detector that found nothing) that the wire could never have made.
+   * Non-STRING data is read by `fill` straight into the tensor's memory.
+   */
+  static restored(dtype: DType, shape: readonly number[], fill: (bytes: Uint8Array) => void, stringBytes?: Uint8Array): Tensor {
+    const count = checkShape(shape, true);
+    if (dtype === 'STRING') {
+      const bytes = stringBytes ?? new Uint8Array(0);
+      const owner = ownerOf.get(bytes.buffer as ArrayBuffer);
+      return made(owner !== undefined
+        ? createTensor(dtypeCode(dtype), shape, owner.kind, owner.handle, bytes.byteOffset, bytes.byteLength)
+        : createTensor(dtypeCode(dtype), shape, SourceKind.Bytes, bytes, 0, bytes.byteLength), dtype, shape);
+    }
+    const tensor = made(createTensor(dtypeCode(dtype), shape, SourceKind.Zeroed, null, 0, count * ELEMENT_SIZE[dtype]), dtype, shape);
+    fill(tensor.bytes);
+    return tensor;
   }
 
   /** @internal A STRING tensor from its elements' UTF-8 bytes (without terminators). */

@@ -10,6 +10,7 @@ import type { PersistenceOptions } from '../../src/persistence/Persistence';
 import { Parsed, RawClient } from '../helpers/RawClient';
 import { FIXTURES, ROOT, startServer, startServerProcess } from '../helpers/servers';
 import { describeEverything, fillEverything, runEverything } from '../helpers/everything';
+import { emptyOutputModel } from '../helpers/torchModels';
 
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-persistence-'));
@@ -91,6 +92,23 @@ describe('snapshots', () => {
     assert.deepEqual(await c2.call('AI.TENSORGET', 'late', 'VALUES'), [6]);
     await c2.close();
     await again.stop();
+  });
+
+  it('keeps empty outputs of models (a dim of 0) through a snapshot and through the log', async () => {
+    const blob = await emptyOutputModel();
+    for (const options of [{}, { appendonly: true }]) {
+      const dir = tempDir();
+      await withServer({ dir, ...options }, async (c) => {
+        await c.call('AI.MODELSTORE', 'none', 'TORCH', 'CPU', 'BLOB', blob);
+        await c.call('AI.TENSORSET', 'x', 'FLOAT', 2, 3, 'VALUES', 1, 2, 3, 4, 5, 6);
+        assert.equal(String(await c.call('AI.MODELEXECUTE', 'none', 'INPUTS', 1, 'x', 'OUTPUTS', 1, 'found')), 'OK');
+        await c.call('SAVE');
+      });
+      await withServer({ dir, ...options }, async (c) => {
+        assert.deepEqual(await c.call('AI.TENSORGET', 'found', 'META', 'VALUES'),
+          ['dtype', 'FLOAT', 'shape', [0, 3], 'values', []].map((v) => (typeof v === 'string' ? Buffer.from(v) : v)));
+      });
+    }
   });
 
   it('refuses a damaged snapshot with a clear message instead of loading it', async () => {

@@ -59,3 +59,12 @@ class Model(torch.nn.Module):
         return x[0:1]
 `);
 }
+
+/** forward(x) -> x[0:0]: an empty output ([0, …]), as a detector that found nothing returns. */
+export function emptyOutputModel(): Promise<Buffer> {
+  return make('empty', `
+class Model(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[0:0]
+`);
+}
