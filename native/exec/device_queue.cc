@@ -6,6 +6,9 @@
 #include "batcher.h"
 
 namespace stormbreaker {
+namespace {
+constexpr size_t kMaxBatchScan = 256;
+}  // namespace
 
 DeviceQueue::DeviceQueue(std::string device, int threads) : device_(std::move(device)) {
   for (int i = 0; i < (threads < 1 ? 1 : threads); i++) {
@@ -86,7 +89,10 @@ DeviceQueue::Taken DeviceQueue::TakeReady(Clock::time_point now, Clock::time_poi
     // Gather later requests for the same model until the batch is full (it may overshoot).
     std::vector<size_t> group{i};
     int64_t total = rows;
-    for (size_t j = i + 1; j < items_.size() && total < policy.batchsize; j++) {
+    // Partners are looked for among the next kMaxBatchScan requests only: a queue of many
+    // requests that cannot merge (different shapes) must not make every wake-up quadratic.
+    size_t last = std::min(items_.size(), i + 1 + kMaxBatchScan);
+    for (size_t j = i + 1; j < last && total < policy.batchsize; j++) {
       if ((j < waiting.size() && waiting[j]) || !items_[j].run) continue;
       const ModelRequest& other = *items_[j].run;
       int64_t otherRows = BatchRows(other);
