@@ -71,7 +71,7 @@ export function resultsMarkdown(r: ReportInput): string {
   const out: string[] = [];
   out.push('# Benchmark results', '');
   out.push(`Run of ${r.date.slice(0, 10)}${r.totalSeconds ? ` (${(r.totalSeconds / 60).toFixed(1)} minutes in all)` : ''}. ` +
-    'Machine: 2 cores, shared with another engineer\'s builds and tests while this ran, so absolute numbers drift by ±25% ' +
+    'Machine: 2 cores, which the servers share with their load clients (and on a shared machine with whatever else runs), so absolute numbers drift by ±25% ' +
     'or more between runs; every ratio is taken against a reference measured in the same run, on the same client, in ' +
     'alternating windows, as medians of repeats (see `../../shared/PERFORMANCE.md`).', '');
   if (r.note) out.push(`**Note on this run:** ${r.note}`, '');
