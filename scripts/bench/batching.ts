@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LatencyClient, percentile } from './latencyClient';
 import { runClosedLoop } from './closedLoopLatency';
-import { stopAll } from './processes';
 import { encodeCommand, request } from './resp';
-import { freePorts, ROOT, RunningServer, ServerStartError, startStormbreaker } from './servers';
+import { freePorts, ROOT, RunningServer, startStormbreaker } from './servers';
 import { BatchingPoint, judged, machineNote, targetText, TargetRow, writeSummary } from './summary';
+import { runBench } from './runBench';
 
 const FIXTURES = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai');
 // Input3 FLOAT [-1,1,28,28] → FLOAT [N,10]: mnist.onnx with a dynamic batch dimension.
@@ -291,13 +291,4 @@ async function main(): Promise<void> {
   console.log(`\ntotal ${seconds.toFixed(0)} s`);
 }
 
-main()
-  .then(() => 0, (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    console.error(err instanceof ServerStartError ? `server failed to start: ${message}` : `benchmark failed: ${message}`);
-    return 1;
-  })
-  .then(async (code) => {
-    await stopAll(); // the server, also after an error
-    process.exit(code);
-  });
+runBench(main);

@@ -13,11 +13,12 @@ import { execFileSync } from 'node:child_process';
 import type { Engine, Tensor } from '../../src';
 import { LatencyClient, paced, percentile, sequential } from './latencyClient';
 import { runLoad } from './loadClient';
-import { spawnTracked, stopAll } from './processes';
+import { spawnTracked } from './processes';
 import { redisBenchmarkRow } from './redisBenchmark';
 import { encodeCommand, request, requestRaw, requestValue, Value } from './resp';
-import { freePorts, ROOT, RunningServer, ServerStartError, startRedis, startStormbreaker } from './servers';
+import { freePorts, ROOT, RunningServer, startRedis, startStormbreaker } from './servers';
 import { judged, machineNote, writeSummary } from './summary';
+import { runBench } from './runBench';
 
 // The fixture the tests use too: TorchScript computing a + b of two FLOAT tensors.
 const PT_MINIMAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai', 'pt-minimal.pt');
@@ -557,13 +558,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .then(() => 0, (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    console.error(err instanceof ServerStartError ? `server failed to start: ${message}` : `benchmark failed: ${message}`);
-    return 1;
-  })
-  .then(async (code) => {
-    await stopAll(); // both servers and any load generator, also after an error
-    process.exit(code);
-  });
+runBench(main);

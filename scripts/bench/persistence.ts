@@ -20,8 +20,9 @@ import { runLoad } from './loadClient';
 import { stopAll } from './processes';
 import { redisBenchmark } from './redisBenchmark';
 import { encodeCommand, request, requestRaw, requestValue } from './resp';
-import { freePorts, RunningServer, ServerStartError, startRedis, startStormbreaker } from './servers';
+import { freePorts, RunningServer, startRedis, startStormbreaker } from './servers';
 import { judged, machineNote, TargetRow, writeSummary } from './summary';
+import { runBench } from './runBench';
 
 // T1's and T2's load (tensors.ts), so P1's no-log figures can be read beside theirs: 50 clients,
 // 100K small writes per run (1.5–8 s at the 12–75K ops/s seen). The 1 MiB windows are 3 s, not
@@ -338,13 +339,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .then(() => 0, (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    console.error(err instanceof ServerStartError ? `server failed to start: ${message}` : `benchmark failed: ${message}`);
-    return 1;
-  })
-  .then(async (code) => {
-    await stopAll(); // every server, also after an error
-    process.exit(code);
-  });
+runBench(main);

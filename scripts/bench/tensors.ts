@@ -7,10 +7,10 @@ import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { encodeCommand, request } from './resp';
 import { runLoad } from './loadClient';
-import { stopAll } from './processes';
 import { redisBenchmark } from './redisBenchmark';
-import { freePorts, RunningServer, ServerStartError, startRedis, startStormbreaker } from './servers';
+import { freePorts, RunningServer, startRedis, startStormbreaker } from './servers';
 import { judged, machineNote, TargetRow, writeSummary } from './summary';
+import { runBench } from './runBench';
 
 // Sizes chosen so the whole run (~2 minutes) stays under 3 on the 2-core machines: 100K requests
 // is 1.5–5 s at the 20–75K ops/s seen without pipelining; 500K pipelined requests is ~0.5–1 s for
@@ -188,13 +188,4 @@ async function main(): Promise<void> {
   console.log(`\ntotal ${seconds.toFixed(0)} s`);
 }
 
-main()
-  .then(() => 0, (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    console.error(err instanceof ServerStartError ? `server failed to start: ${message}` : `benchmark failed: ${message}`);
-    return 1;
-  })
-  .then(async (code) => {
-    await stopAll(); // both servers, also after an error
-    process.exit(code);
-  });
+runBench(main);
