@@ -89,3 +89,14 @@ export function defineCommand(
 export function word(args: readonly Buffer[], i: number): string {
   return args[i].toString('latin1').toLowerCase();
 }
+
+/**
+ * An AI.* command (group `ai`). Each names at most one key, at argument `key`: that is what
+ * RedisAI registers as first key = last key, step 1 (none when `key` is absent).
+ */
+export function defineAiCommand(
+  spec: Omit<Partial<Command>, 'firstKey' | 'lastKey' | 'keyStep' | 'group'> & Pick<Command, 'name' | 'arity' | 'run' | 'summary'> & { key?: number },
+): Command {
+  const { key, ...rest } = spec;
+  return defineCommand({ ...rest, group: 'ai', firstKey: key ?? 0, lastKey: key ?? 0, keyStep: key === undefined ? 0 : 1 });
+}

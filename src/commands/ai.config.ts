@@ -3,18 +3,17 @@ import { StormbreakerError } from '../errors';
 import { parseBackend } from '../engine/Model';
 import { native } from '../native';
 import { OK } from '../resp/Reply';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 import { text, upper } from './modelArgs';
 import { parseSafeInteger } from '../util/redisNumbers';
 
 const arity = "ERR wrong number of arguments for 'ai.config' command";
 
 /** AI.CONFIG BACKENDSPATH <path> | LOADBACKEND <backend> <path> | MODEL_CHUNK_SIZE <n> | GET <name> */
-export const aiConfig = defineCommand({
+export const aiConfig = defineAiCommand({
   name: 'ai.config',
   arity: -1,
   flags: ['write'],
-  group: 'ai',
   since: '1.0.0',
   summary: 'Reads and changes RedisAI settings',
   run({ engine }, args) {

@@ -8,7 +8,7 @@ import { tensorFromArgs } from '../tensor/tensorFromArgs';
 import { parseModelExecute, parseModelRun, TIMEDOUT } from './ai.modelexecute';
 import { parseScriptExecute, parseScriptRun } from './ai.scriptexecute';
 import { parseTensorGetFormat, tensorGetReply } from './ai.tensorget';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 import { parseSafeInteger } from '../util/redisNumbers';
 import { text, upper } from './modelArgs';
 
@@ -150,14 +150,11 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
 }
 
 function dagCommand(variant: Variant, since: string, summary: string) {
-  return defineCommand({
+  return defineAiCommand({
     name: variant.name.toLowerCase(),
     arity: -1,
     flags: variant.readOnly ? ['readonly'] : ['write', 'denyoom'],
-    firstKey: 3,
-    lastKey: 3,
-    keyStep: 1,
-    group: 'ai',
+    key: 3,
     since,
     summary,
     async run({ engine, server }, args) {

@@ -1,18 +1,15 @@
 import { Errors, StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';
 import { keyName } from '../store/keyName';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 import { upper } from './modelArgs';
 
 /** AI.INFO <key> [RESETSTAT]: run statistics of a model or script (spec §7). */
-export const aiInfo = defineCommand({
+export const aiInfo = defineAiCommand({
   name: 'ai.info',
   arity: -1,
   flags: ['readonly'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  group: 'ai',
+  key: 1,
   since: '1.0.0',
   summary: 'Returns or resets the run statistics of a model or script',
   run({ engine }, args) {

@@ -1,16 +1,13 @@
 import { Errors, StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 
 /** AI.MODELDEL <key> */
-export const modeldel = defineCommand({
+export const modeldel = defineAiCommand({
   name: 'ai.modeldel',
   arity: -1,
   flags: ['write'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  group: 'ai',
+  key: 1,
   since: '1.2.0',
   summary: 'Deletes a model',
   run({ engine }, args) {

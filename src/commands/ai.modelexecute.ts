@@ -2,7 +2,7 @@ import type { Engine } from '../engine/Engine';
 import type { StoredModel } from '../engine/Model';
 import { StormbreakerError } from '../errors';
 import { OK, SimpleString } from '../resp/Reply';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 import { parseInteger, text, upper } from './modelArgs';
 
 export const TIMEDOUT = new SimpleString('TIMEDOUT');
@@ -87,14 +87,11 @@ export function parseModelRun(engine: Engine, args: readonly Buffer[], inDag = f
 }
 
 /** AI.MODELEXECUTE <key> INPUTS <n> <key…> OUTPUTS <n> <key…> [TIMEOUT <ms>] (spec §4.5) */
-export const modelexecute = defineCommand({
+export const modelexecute = defineAiCommand({
   name: 'ai.modelexecute',
   arity: -1,
   flags: ['write', 'denyoom'],
-  firstKey: 4,
-  lastKey: 4,
-  keyStep: 1,
-  group: 'ai',
+  key: 4,
   since: '1.2.5',
   summary: 'Runs a model on tensors stored under keys',
   async run({ engine }, args) {
@@ -105,14 +102,11 @@ export const modelexecute = defineCommand({
 });
 
 /** AI.MODELRUN <key> [TIMEOUT <ms>] INPUTS <key…> OUTPUTS <key…> (deprecated, spec §4.6) */
-export const modelrun = defineCommand({
+export const modelrun = defineAiCommand({
   name: 'ai.modelrun',
   arity: -1,
   flags: ['write', 'denyoom'],
-  firstKey: 3,
-  lastKey: 3,
-  keyStep: 1,
-  group: 'ai',
+  key: 3,
   since: '1.0.0',
   summary: 'Runs a model (deprecated: use AI.MODELEXECUTE)',
   async run({ engine }, args) {

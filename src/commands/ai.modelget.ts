@@ -1,7 +1,8 @@
 import { Errors, StormbreakerError } from '../errors';
 import type { StoredModel } from '../engine/Model';
 import type { Reply } from '../resp/Reply';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
+import { metaOrPayloadReply } from './metaOrPayload';
 import { upper } from './modelArgs';
 
 /**
@@ -37,32 +38,18 @@ function labelsReply(model: StoredModel): Reply[] {
 }
 
 /** AI.MODELGET <key> [META] [BLOB] | AI.MODELGET <key> LABELS */
-export const modelget = defineCommand({
+export const modelget = defineAiCommand({
   name: 'ai.modelget',
   arity: -1,
   flags: ['readonly'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  group: 'ai',
+  key: 1,
   since: '1.2.0',
   summary: 'Returns a model\'s metadata and blob',
   run({ engine }, args) {
     if (args.length < 2 || args.length > 4) throw new StormbreakerError(Errors.wrongArity('ai.modelget'));
     const model = engine.getModel(args[1]);
-    let meta = false;
-    let blob = false;
-    for (let i = 2; i < args.length; i++) {
-      const token = upper(args[i]);
-      if (token === 'LABELS' && args.length === 3) return labelsReply(model);
-      if (token === 'META') meta = true;
-      else if (token === 'BLOB') blob = true; // anything else is ignored, as in RedisAI
-    }
-    const data = blobReply(model.blob, engine.settings.modelChunkSize);
-    if (blob && !meta) return data;
-    const reply = modelMetaReply(model);
-    if (meta && !blob) return reply;
-    reply.push('blob', data);
-    return reply;
+    if (args.length === 3 && upper(args[2]) === 'LABELS') return labelsReply(model);
+    return metaOrPayloadReply(args.slice(2), 'BLOB', () => modelMetaReply(model),
+      () => blobReply(model.blob, engine.settings.modelChunkSize));
   },
 });

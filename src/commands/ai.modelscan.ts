@@ -1,13 +1,12 @@
 import { Errors, StormbreakerError } from '../errors';
 import { keyBytes } from '../store/keyName';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 
 /** AI._MODELSCAN: [key, tag] of every model, in the order they were stored (DESIGN.md deviation 7). */
-export const modelscan = defineCommand({
+export const modelscan = defineAiCommand({
   name: 'ai._modelscan',
   arity: -1,
   flags: ['readonly'],
-  group: 'ai',
   since: '1.2.0',
   summary: 'Lists stored models and their tags (experimental)',
   run({ engine }, args) {

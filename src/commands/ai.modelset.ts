@@ -1,7 +1,7 @@
 import { Errors, StormbreakerError } from '../errors';
 import { isValidDevice, parseBackend } from '../engine/Model';
 import { OK } from '../resp/Reply';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 import { joinBlob, parseCount, text, upper } from './modelArgs';
 
 const KEYWORDS = ['INPUTS', 'OUTPUTS', 'TAG', 'BATCHSIZE', 'MINBATCHSIZE', 'MINBATCHTIMEOUT', 'BLOB'];
@@ -10,14 +10,11 @@ const KEYWORDS = ['INPUTS', 'OUTPUTS', 'TAG', 'BATCHSIZE', 'MINBATCHSIZE', 'MINB
  * AI.MODELSET <key> <backend> <device> [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT t]]]
  *   [INPUTS name… OUTPUTS name…] BLOB <blob> [<chunk> …]   (deprecated; spec §4.2)
  */
-export const modelset = defineCommand({
+export const modelset = defineAiCommand({
   name: 'ai.modelset',
   arity: -1,
   flags: ['write', 'denyoom'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  group: 'ai',
+  key: 1,
   since: '1.0.0',
   summary: 'Stores a model (deprecated: use AI.MODELSTORE)',
   async run({ engine }, args) {

@@ -1,21 +1,18 @@
 import { Errors, StormbreakerError } from '../errors';
 import { isValidDevice, parseBackend } from '../engine/Model';
 import { OK } from '../resp/Reply';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 import { joinBlob, parseCount, parseInteger, text, upper } from './modelArgs';
 
 /**
  * AI.MODELSTORE <key> <backend> <device> [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT t]]]
  *   [INPUTS <n> … OUTPUTS <n> …] BLOB <blob> [<chunk> …]   (spec §4.1, checks in its order)
  */
-export const modelstore = defineCommand({
+export const modelstore = defineAiCommand({
   name: 'ai.modelstore',
   arity: -1,
   flags: ['write', 'denyoom'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  group: 'ai',
+  key: 1,
   since: '1.2.0',
   summary: 'Stores a model',
   async run({ engine }, args) {

@@ -4,7 +4,7 @@ import { StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';
 import { parseSafeInteger } from '../util/redisNumbers';
 import { TIMEDOUT } from './ai.modelexecute';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 import { parseInteger, text, upper } from './modelArgs';
 
 type Scope = 'KEYS' | 'INPUTS' | 'ARGS' | 'OUTPUTS';
@@ -85,14 +85,11 @@ return { key: args[1], fn, keys: sections.KEYS ?? [], inputs: sections.INPUTS ??
  * AI.SCRIPTEXECUTE <key> <fn> [KEYS n …] [INPUTS n …] [ARGS n …] [OUTPUTS n …] [TIMEOUT ms] (spec §5.5).
  * KEYS or INPUTS must come first, even with nothing after the function (DESIGN.md deviation 8).
  */
-export const scriptexecute = defineCommand({
+export const scriptexecute = defineAiCommand({
   name: 'ai.scriptexecute',
   arity: -1,
   flags: ['write', 'denyoom'],
-  firstKey: 5,
-  lastKey: 5,
-  keyStep: 1,
-  group: 'ai',
+  key: 5,
   since: '1.2.5',
   summary: 'Runs a function of a stored script',
   async run({ engine }, args) {
@@ -151,14 +148,11 @@ return { key: args[1], fn, keys: [], inputs, args: [], outputs, timeout };
 }
 
 /** AI.SCRIPTRUN <key> <fn> [TIMEOUT ms] INPUTS <key…> [$ <key…>] OUTPUTS <key…> (deprecated; spec §5.7) */
-export const scriptrun = defineCommand({
+export const scriptrun = defineAiCommand({
   name: 'ai.scriptrun',
   arity: -1,
   flags: ['write', 'denyoom'],
-  firstKey: 4,
-  lastKey: 4,
-  keyStep: 1,
-  group: 'ai',
+  key: 4,
   since: '1.0.0',
   summary: 'Runs a function of a stored script (deprecated: use AI.SCRIPTEXECUTE)',
   async run({ engine }, args) {

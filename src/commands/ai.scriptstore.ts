@@ -1,6 +1,6 @@
 import { StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 import { text, upper } from './modelArgs';
 import { parseSafeInteger } from '../util/redisNumbers';
 
@@ -10,14 +10,11 @@ export function checkScriptDevice(device: string): void {
 }
 
 /** AI.SCRIPTSTORE <key> <device> [TAG t] ENTRY_POINTS <n> <fn…> SOURCE <text> (spec §5.1) */
-export const scriptstore = defineCommand({
+export const scriptstore = defineAiCommand({
   name: 'ai.scriptstore',
   arity: -1,
   flags: ['write', 'denyoom'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  group: 'ai',
+  key: 1,
   since: '1.2.5',
   summary: 'Stores a TorchScript script',
   async run({ engine }, args) {
@@ -44,14 +41,11 @@ export const scriptstore = defineCommand({
 });
 
 /** AI.SCRIPTSET <key> <device> [TAG t] SOURCE <text> (deprecated; spec §5.2) */
-export const scriptset = defineCommand({
+export const scriptset = defineAiCommand({
   name: 'ai.scriptset',
   arity: -1,
   flags: ['write', 'denyoom'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  group: 'ai',
+  key: 1,
   since: '1.0.0',
   summary: 'Stores a TorchScript script (deprecated: use AI.SCRIPTSTORE)',
   async run({ engine }, args) {

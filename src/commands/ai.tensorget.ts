@@ -1,7 +1,7 @@
 import { Errors, StormbreakerError, TensorErrors } from '../errors';
 import type { Reply } from '../resp/Reply';
 import type { Tensor } from '../tensor/Tensor';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 import { tensorMetaReply, tensorValuesReply } from './tensorReply';
 
 /** Which parts of a tensor a TENSORGET asks for. */
@@ -37,14 +37,11 @@ export function tensorGetReply(tensor: Tensor, format: TensorGetFormat): Reply {
 }
 
 /** AI.TENSORGET <key> [META] [BLOB | VALUES] (spec §3). */
-export const tensorget = defineCommand({
+export const tensorget = defineAiCommand({
   name: 'ai.tensorget',
   arity: -1,
   flags: ['readonly'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  group: 'ai',
+  key: 1,
   since: '1.2.0',
   summary: 'Returns a tensor',
   run({ engine }, args) {

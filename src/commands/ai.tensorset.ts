@@ -1,17 +1,14 @@
 import { Errors, StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';
 import { tensorFromArgs } from '../tensor/tensorFromArgs';
-import { defineCommand } from './Command';
+import { defineAiCommand } from './Command';
 
 /** AI.TENSORSET <key> <dtype> [<dim> …] [BLOB <data> | VALUES <v> …] (spec §2). */
-export const tensorset = defineCommand({
+export const tensorset = defineAiCommand({
   name: 'ai.tensorset',
   arity: -1,
   flags: ['write', 'denyoom'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  group: 'ai',
+  key: 1,
   since: '1.2.0',
   summary: 'Stores a tensor',
   run({ engine, server }, args) {
