@@ -29,6 +29,25 @@ async function withServer<T>(persistence: Partial<PersistenceOptions>, body: (c:
   }
 }
 
+describe('persistence commands', () => {
+  it('give clear errors when persistence is off, the log is off, or SHUTDOWN gets a bad option', async () => {
+    const plain = await startServer();
+    const c = await RawClient.connect(plain.port);
+    try {
+      for (const command of ['SAVE', 'BGSAVE', 'LASTSAVE', 'BGREWRITEAOF']) {
+        assert.equal(message(await c.call(command)), 'ERR persistence is not set up on this server', command);
+      }
+      assert.equal(message(await c.call('SHUTDOWN', 'SOMETIMES')), 'ERR syntax error');
+    } finally {
+      await c.close();
+      await plain.server.close();
+    }
+    await withServer({ dir: tempDir() }, async (d) => {
+      assert.equal(message(await d.call('BGREWRITEAOF')), 'ERR the append only file is off (start with --appendonly yes)');
+    });
+  });
+});
+
 describe('snapshots', () => {
   it('SAVE, then a new server on the same folder holds every kind of value, byte for byte, and runs them', async () => {
     const dir = tempDir();
