@@ -13,11 +13,11 @@ import { encodeCommand, request } from './resp';
 import { freePorts, ROOT, RunningServer, startStormbreaker } from './servers';
 import { BatchingPoint, judged, machineNote, targetText, TargetRow, writeSummary } from './summary';
 import { runBench } from './runBench';
+import { fixturePath } from '../../test/helpers/fixtures';
 
-const FIXTURES = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai');
 // Input3 FLOAT [-1,1,28,28] → FLOAT [N,10]: mnist.onnx with a dynamic batch dimension.
-const MODEL_FILE = path.join(FIXTURES, 'mnist_batched.onnx');
-const IMAGE_FILE = path.join(FIXTURES, 'one.raw'); // a handwritten 1: 784 float32 LE
+const MODEL_FILE = fixturePath('mnist_batched.onnx');
+const IMAGE_FILE = fixturePath('one.raw'); // a handwritten 1: 784 float32 LE
 const IMAGE_SIDE = 28;
 const EXPECTED_CLASS = 1;
 

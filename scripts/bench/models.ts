@@ -19,13 +19,14 @@ import { encodeCommand, request, requestRaw, requestValue, Value } from './resp'
 import { freePorts, ROOT, RunningServer, startRedis, startStormbreaker } from './servers';
 import { judged, machineNote, writeSummary } from './summary';
 import { runBench } from './runBench';
+import { fixturePath } from '../../test/helpers/fixtures';
 
 // The fixture the tests use too: TorchScript computing a + b of two FLOAT tensors.
-const PT_MINIMAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai', 'pt-minimal.pt');
+const PT_MINIMAL = fixturePath('pt-minimal.pt');
 // M1's ONNX row: scikit-learn's LinearRegressor, float_input FLOAT [1,4] → variable FLOAT [1,1], the
 // smallest ONNX fixture (one MatMul-sized op), so the row measures the server around an ONNX run as
 // the TorchScript row does around a+b. Its known answer is in the fixtures' README.
-const LINEAR_IRIS = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai', 'linear_iris.onnx');
+const LINEAR_IRIS = fixturePath('linear_iris.onnx');
 const IRIS_VALUES = [5.1, 3.5, 1.4, 0.2];
 const IRIS_EXPECTED = -0.090524077415466309;
 const IRIS_TOLERANCE = 1e-6;
@@ -33,7 +34,7 @@ const IRIS_TOLERANCE = 1e-6;
 // reference FLOAT [256] → output FLOAT [1,2] (a softmax), inputs as the TF tests give them. Its
 // answer is not known exactly (fixtures' README: "any data → two values in [0,1]"), so the check
 // is the shape and a softmax: two values in [0,1] summing to 1.
-const CREDITCARD = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai', 'creditcardfraud.pb');
+const CREDITCARD = fixturePath('creditcardfraud.pb');
 const TRANSACTION_VALUES = Array.from({ length: 30 }, (_, i) => Math.sin(i));
 const SOFTMAX_TOLERANCE = 1e-5;
 const PYTHON = '/usr/bin/python3'; // Debian's, the one python3-torch is installed for

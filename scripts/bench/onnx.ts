@@ -15,6 +15,7 @@ import { Engine, Tensor } from '../../src';
 import { percentile } from './latencyClient';
 import { ROOT } from './servers';
 import { judged, machineNote, TargetRow, writeSummary } from './summary';
+import { fixturePath } from '../../test/helpers/fixtures';
 
 // onnxruntime-node is not in package.json on purpose (~290 MB): get_deps.sh leaves its npm tarball
 // in deps/cache and this script unpacks it once into deps/onnxruntime-node, beside the other deps.
@@ -23,9 +24,8 @@ const CACHE = path.join(ROOT, 'deps', 'cache');
 const ORT_TGZ = path.join(CACHE, `onnxruntime-node-${ORT_VERSION}.tgz`);
 const ORT_DIR = path.join(ROOT, 'deps', 'onnxruntime-node');
 const PYTHON = '/usr/bin/python3'; // Debian's, the one python3-onnx is installed for
-const FIXTURES = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai');
-const MNIST = path.join(FIXTURES, 'mnist.onnx');
-const MNIST_INPUT = path.join(FIXTURES, 'one.raw'); // a handwritten 1: 784 float32 LE
+const MNIST = fixturePath('mnist.onnx');
+const MNIST_INPUT = fixturePath('one.raw'); // a handwritten 1: 784 float32 LE
 const MNIST_EXPECTED_CLASS = 1;
 
 // Sequential runs are 20–200 µs, so 5,000 are 0.1–1 s per side per repeat; the warm-up lets both

@@ -1,25 +1,26 @@
 // Real third-party clients against a real `stormbreaker-server` process, each doing what its
 // users would: round-trip tensors (VALUES and binary BLOB) and see errors.
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import Redis from 'ioredis';
 import { createClient, RESP_TYPES } from 'redis';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, run, startServerProcess } from '../helpers/servers';
+import { run, startServerProcess } from '../helpers/servers';
+import { fixture, fixturePath } from '../helpers/fixtures';
 
 let port: number;
 let stop: () => Promise<void>;
 
-before(async () => {
+beforeAll(async () => {
   ({ port, stop } = await startServerProcess());
 });
-after(async () => {
+afterAll(async () => {
   await stop();
 });
 
 const blob = Buffer.from(new Float32Array([1.5, -2, 0, 3.25]).buffer);
-const PT_MINIMAL_PATH = path.join(FIXTURES, 'pt-minimal.pt');
+const PT_MINIMAL_PATH = fixturePath('pt-minimal.pt');
 
 describe('redis-cli (Debian redis-tools)', () => {
   const cli = (args: string[], input?: Buffer) => run('redis-cli', ['-p', String(port), ...args], input);
@@ -78,7 +79,7 @@ describe('ioredis', () => {
     assert.equal(await redis.call('AI.SCRIPTSTORE', 'io_script', 'CPU', 'ENTRY_POINTS', '1', 'twice', 'SOURCE', source), 'OK');
     assert.equal(await redis.call('AI.SCRIPTEXECUTE', 'io_script', 'twice', 'INPUTS', '1', 'io_out', 'OUTPUTS', '1', 'io_twice'), 'OK');
     assert.deepEqual(await redis.call('AI.TENSORGET', 'io_twice', 'VALUES'), ['4', '8']);
-    assert.equal(await redis.call('AI.MODELSTORE', 'io_iris', 'ONNX', 'CPU', 'BLOB', fs.readFileSync(path.join(FIXTURES, 'linear_iris.onnx'))), 'OK');
+    assert.equal(await redis.call('AI.MODELSTORE', 'io_iris', 'ONNX', 'CPU', 'BLOB', fixture('linear_iris.onnx')), 'OK');
     await redis.call('AI.TENSORSET', 'io_flower', 'FLOAT', '1', '4', 'VALUES', '5.1', '3.5', '1.4', '0.2');
     assert.equal(await redis.call('AI.MODELEXECUTE', 'io_iris', 'INPUTS', '1', 'io_flower', 'OUTPUTS', '1', 'io_pred'), 'OK');
     assert.deepEqual(await redis.call('AI.TENSORGET', 'io_pred', 'VALUES'), ['-0.090524077415466309']);
@@ -153,7 +154,7 @@ assert int(scores.argmax()) == 1, scores
 print('ok')
 `;
     const r = await run('/usr/bin/python3', ['-c', script, String(port), PT_MINIMAL_PATH,
-      path.join(FIXTURES, 'mnist.onnx'), path.join(FIXTURES, 'one.raw')]);
+      fixturePath('mnist.onnx'), fixturePath('one.raw')]);
     assert.equal(r.stderr, '');
     // redis-py strips the leading "ERR " from error messages, as its users see them.
     assert.equal(r.stdout, 'error: BOOL tensor elements must be 0 or 1\nok\n');

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { Engine, Server, Tensor } from '../../src';
 import { Parsed, RawClient } from '../helpers/RawClient';
 import { run, startServer } from '../helpers/servers';
@@ -18,12 +18,12 @@ let c2: RawClient;
 let c3: RawClient;
 let rowCount: Buffer;
 
-before(async () => {
+beforeAll(async () => {
   ({ server, port } = await startServer());
   [c1, c2, c3] = await Promise.all([RawClient.connect(port), RawClient.connect(port), RawClient.connect(port)]);
   rowCount = await rowCountModel();
 });
-after(async () => {
+afterAll(async () => {
   await Promise.all([c1.close(), c2.close(), c3.close()]);
   await server.close();
 });

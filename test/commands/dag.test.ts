@@ -1,12 +1,13 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { Engine, Server, StormbreakerError, Tensor } from '../../src';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { FIXTURES, startServer } from '../helpers/servers';
+import { startServer } from '../helpers/servers';
+import { fixture } from '../helpers/fixtures';
 
-const PT_MINIMAL = fs.readFileSync(path.join(FIXTURES, 'pt-minimal.pt'));
+const PT_MINIMAL = fixture('pt-minimal.pt');
 const SCRIPT = `def pre(tensors: List[Tensor], keys: List[str], args: List[str]):
     return tensors[0] * 2
 
@@ -27,7 +28,7 @@ const ENTRY = ['ENTRY_POINTS', 3, 'pre', 'post', 'mark'];
 let server: Server;
 let c: RawClient;
 
-before(async () => {
+beforeAll(async () => {
   const started = await startServer();
   server = started.server;
   c = await RawClient.connect(started.port);
@@ -37,7 +38,7 @@ before(async () => {
   await c.call('AI.SCRIPTSTORE', 's1', 'CPU:1', ...ENTRY, 'SOURCE', SCRIPT);
   await c.call('SET', 'str', 'v');
 });
-after(async () => {
+afterAll(async () => {
   await c.close();
   await server.close();
 });

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { RawClient } from '../helpers/RawClient';
-import { FIXTURES, startServerProcess } from '../helpers/servers';
+import { startServerProcess } from '../helpers/servers';
+import { fixture } from '../helpers/fixtures';
 
 /** What RedisAI's test helper does: split INFO MODULES on '#', read `field:value` lines per chunk. */
 function chunks(text: string): Array<Record<string, string>> {
@@ -27,7 +28,7 @@ describe('INFO MODULES (spec §12)', () => {
     // AI.CONFIG LOADBACKEND loads it explicitly (a relative path is taken under BACKENDSPATH).
     assert.equal(await c.call('AI.CONFIG', 'LOADBACKEND', 'TORCH', 'libstormbreaker_torch.so'), 'OK');
     assert.deepEqual(chunks(String(await c.call('INFO', 'MODULES')))[5], { ai_Torch_version: 'NA' });
-    await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fs.readFileSync(path.join(FIXTURES, 'pt-minimal.pt')));
+    await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'));
     const after = chunks(String(await c.call('INFO', 'MODULES')));
     assert.deepEqual(after[5], { ai_Torch_version: 'NA' });
     assert.match(after[6].ai_queue_CPU_bthread_n1_used_cpu_total, /^\d+\.\d{6}$/);

@@ -2,25 +2,26 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { Engine, Server, Tensor } from '../../src';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { FIXTURES, startServer } from '../helpers/servers';
+import { startServer } from '../helpers/servers';
+import { fixture, fixturePath } from '../helpers/fixtures';
 
-const PT_MINIMAL = fs.readFileSync(path.join(FIXTURES, 'pt-minimal.pt'));
+const PT_MINIMAL = fixture('pt-minimal.pt');
 
 let server: Server;
 let c: RawClient;
 let bin: RawClient;
 
-before(async () => {
+beforeAll(async () => {
   const started = await startServer();
   server = started.server;
   c = await RawClient.connect(started.port);
   bin = await RawClient.connect(started.port, { returnBuffers: true });
   await c.call('AI.TENSORSET', 'a', 'FLOAT', 2, 2, 'VALUES', 2, 3, 2, 3);
 });
-after(async () => {
+afterAll(async () => {
   await c.close();
   await bin.close();
   await server.close();
@@ -240,7 +241,7 @@ describe('TORCH load failures users meet', () => {
   it('refuses a blob of another backend, and names the fix when the backend library is missing', async () => {
     const started = await startServer();
     const client = await RawClient.connect(started.port);
-    const onnx = fs.readFileSync(path.join(FIXTURES, 'mnist.onnx'));
+    const onnx = fixture('mnist.onnx');
     const reply = await client.call('AI.MODELSTORE', 'o', 'TORCH', 'CPU', 'BLOB', onnx);
     assert.ok(reply instanceof Error, 'an ONNX file is not a TorchScript model');
     assert.equal(await client.call('PING'), 'PONG');
@@ -271,7 +272,7 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_STORED) as z:
 open(sys.argv[2], 'wb').write(out.getvalue())
 `;
     const file = path.join(os.tmpdir(), `stormbreaker-newer-${process.pid}.pt`);
-    const made = await run('/usr/bin/python3', ['-c', script, path.join(FIXTURES, 'pt-minimal.pt'), file]);
+    const made = await run('/usr/bin/python3', ['-c', script, fixturePath('pt-minimal.pt'), file]);
     assert.equal(made.code, 0, made.stderr);
     const newer = fs.readFileSync(file);
     fs.unlinkSync(file);

@@ -1,23 +1,23 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { Engine, Server, Tensor } from '../../src';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { FIXTURES, startServer } from '../helpers/servers';
+import { startServer } from '../helpers/servers';
+import { fixture } from '../helpers/fixtures';
 
-const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
 
 let server: Server;
 let c: RawClient;
 
-before(async () => {
+beforeAll(async () => {
   const started = await startServer();
   server = started.server;
   c = await RawClient.connect(started.port);
 });
-after(async () => {
+afterAll(async () => {
   await c.close();
   await server.close();
 });

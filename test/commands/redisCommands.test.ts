@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import type { Server } from '../../src';
 import { Parsed, RawClient } from '../helpers/RawClient';
 import { startServer } from '../helpers/servers';
@@ -8,11 +8,11 @@ let server: Server;
 let port: number;
 let c: RawClient;
 
-before(async () => {
+beforeAll(async () => {
   ({ server, port } = await startServer());
   c = await RawClient.connect(port);
 });
-after(async () => {
+afterAll(async () => {
   await c.close();
   await server.close();
 });

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { Engine, Server, Tensor } from '../../src';
 import { Parsed, RawClient } from '../helpers/RawClient';
 import { startServer } from '../helpers/servers';
+import { fixture } from '../helpers/fixtures';
 
 const SOURCE = `def bar(tensors: List[Tensor], keys: List[str], args: List[str]):
     return tensors[0] + tensors[1]
@@ -26,14 +27,14 @@ def odd(a: Tensor, b: int):
 let server: Server;
 let c: RawClient;
 
-before(async () => {
+beforeAll(async () => {
   const started = await startServer();
   server = started.server;
   c = await RawClient.connect(started.port);
   await c.call('AI.TENSORSET', 'a', 'FLOAT', 2, 2, 'VALUES', 2, 3, 2, 3);
   await c.call('SET', 'str', 'v');
 });
-after(async () => {
+afterAll(async () => {
   await c.close();
   await server.close();
 });
@@ -196,10 +197,7 @@ def via_model(tensors: List[Tensor], keys: List[str], args: List[str]):
 `;
 
   it('lets scripts run Redis commands and stored models', async () => {
-    const fs = await import('node:fs');
-    const path = await import('node:path');
-    const { FIXTURES } = await import('../helpers/servers');
-    await c.call('AI.MODELSTORE', 'pt', 'TORCH', 'CPU', 'BLOB', fs.readFileSync(path.join(FIXTURES, 'pt-minimal.pt')));
+    await c.call('AI.MODELSTORE', 'pt', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'));
     await c.call('AI.TENSORSET', 'v', 'FLOAT', 2, 'VALUES', 1, 2);
     assert.equal(await c.call('AI.SCRIPTSTORE', 'ext', 'CPU', 'ENTRY_POINTS', 5, 'store', 'bad_arity', 'wrong_type', 'hash_values', 'via_model', 'SOURCE', EXTENSIONS), 'OK');
     assert.equal(await c.call('AI.SCRIPTEXECUTE', 'ext', 'store', 'KEYS', 3, 'k1', 'k2', 'k3', 'INPUTS', 1, 'v', 'ARGS', 1, 'hello', 'OUTPUTS', 1, 'o'), 'OK');

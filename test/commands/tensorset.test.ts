@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import type { Server } from '../../src';
 import { RawClient } from '../helpers/RawClient';
 import { startServer } from '../helpers/servers';
@@ -8,13 +8,13 @@ let server: Server;
 let client: RawClient;
 let bin: RawClient;
 
-before(async () => {
+beforeAll(async () => {
   const started = await startServer();
   server = started.server;
   client = await RawClient.connect(started.port);
   bin = await RawClient.connect(started.port, { returnBuffers: true });
 });
-after(async () => {
+afterAll(async () => {
   await client.close();
   await bin.close();
   await server.close();

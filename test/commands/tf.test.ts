@@ -2,14 +2,14 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import Redis from 'ioredis';
 import { Server } from '../../src';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { FIXTURES, startServer } from '../helpers/servers';
+import { startServer } from '../helpers/servers';
 import { tfBatchShapesGraph, tfStringIdentityGraph } from '../helpers/tfModels';
+import { fixture } from '../helpers/fixtures';
 
-const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 const GRAPH = fixture('graph.pb');
 
 let server: Server;
@@ -17,11 +17,11 @@ let port: number;
 let c: RawClient;
 let c2: RawClient;
 
-before(async () => {
+beforeAll(async () => {
   ({ server, port } = await startServer());
   [c, c2] = await Promise.all([RawClient.connect(port), RawClient.connect(port)]);
 });
-after(async () => {
+afterAll(async () => {
   await Promise.all([c.close(), c2.close()]);
   await server.close();
 });

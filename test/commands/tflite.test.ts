@@ -3,28 +3,29 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { Server } from '../../src';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { FIXTURES, run, startServer } from '../helpers/servers';
+import { run, startServerProcess } from '../helpers/servers';
 import { tfliteSumModel } from '../helpers/tfModels';
+import { fixture, fixturePath } from '../helpers/fixtures';
 
-const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 const MNIST = fixture('mnist_model_quant.tflite');
 const ONE = fixture('one.raw');
 
-let server: Server;
+// A server process of its own: TFLite's C library prints its own complaint about a broken model
+// to the process's stderr (its C API takes no error reporter for that), which the process keeps.
+let stop: () => Promise<void>;
 let port: number;
 let c: RawClient;
 let c2: RawClient;
 
-before(async () => {
-  ({ server, port } = await startServer());
+beforeAll(async () => {
+  ({ port, stop } = await startServerProcess());
   [c, c2] = await Promise.all([RawClient.connect(port), RawClient.connect(port)]);
 });
-after(async () => {
+afterAll(async () => {
   await Promise.all([c.close(), c2.close()]);
-  await server.close();
+  await stop();
 });
 
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
@@ -117,7 +118,7 @@ r.execute_command('AI.TENSORSET', 'py_one', 'FLOAT', 1, 28, 28, 'BLOB', np.fromf
 r.execute_command('AI.MODELEXECUTE', 'py_mnist', 'INPUTS', 1, 'py_one', 'OUTPUTS', 2, 'py_digit', 'py_scores')
 print(r.execute_command('AI.TENSORGET', 'py_digit', 'VALUES')[0])
 `;
-    const result = await run('/usr/bin/python3', ['-c', script, String(port), path.join(FIXTURES, 'mnist_model_quant.tflite'), path.join(FIXTURES, 'one.raw')]);
+    const result = await run('/usr/bin/python3', ['-c', script, String(port), fixturePath('mnist_model_quant.tflite'), fixturePath('one.raw')]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trim(), '1');
   });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { Parsed, RawClient } from '../helpers/RawClient';
 import { startServerProcess } from '../helpers/servers';
 import { multiOutputModel, slowModel } from '../helpers/torchModels';
@@ -9,7 +9,7 @@ let stop: () => Promise<void>;
 // Rounds of the slow model: a few hundred milliseconds here, far longer than a PING round trip.
 const ROUNDS = 600;
 
-before(async () => {
+beforeAll(async () => {
   ({ port, stop } = await startServerProcess());
   const c = await RawClient.connect(port);
   assert.equal(await c.call('AI.MODELSTORE', 'slow', 'TORCH', 'CPU', 'BLOB', await slowModel()), 'OK');
@@ -18,7 +18,7 @@ before(async () => {
   await c.call('AI.TENSORSET', 'rounds', 'INT64', 'VALUES', ROUNDS);
   await c.close();
 });
-after(async () => {
+afterAll(async () => {
   await stop();
 });
 

@@ -1,6 +1,6 @@
 // Inputs found in review that once could crash the server or grow it without bound.
 import { strict as assert } from 'node:assert';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';
 import { startServerProcess } from '../helpers/servers';
 import { slowModel } from '../helpers/torchModels';

@@ -4,15 +4,15 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { Server } from '../../src';
 import type { PersistenceOptions } from '../../src/persistence/Persistence';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { FIXTURES, ROOT, startServer, startServerProcess } from '../helpers/servers';
+import { ROOT, startServer, startServerProcess } from '../helpers/servers';
 import { describeEverything, fillEverything, runEverything } from '../helpers/everything';
 import { emptyOutputModel } from '../helpers/torchModels';
+import { fixture } from '../helpers/fixtures';
 
-const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-persistence-'));
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { defineCommand } from '../../src';
 import { SimpleString } from '../../src/resp/Reply';
 import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';

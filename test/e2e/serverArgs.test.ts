@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { parseServerArgs } from '../../src/server/parseServerArgs';
 import { RawClient } from '../helpers/RawClient';
 import { startServerProcess } from '../helpers/servers';

@@ -4,10 +4,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RawClient } from './RawClient';
-import { FIXTURES } from './servers';
 import { tfliteSumModel } from './tfModels';
+import { fixture } from './fixtures';
 
-const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 
 const SCRIPT = 'def bar(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return tensors[0] + tensors[1]\n';
 

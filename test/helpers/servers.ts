@@ -3,11 +3,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { createServer, Server, ServerOptions } from '../../src';
+import { ROOT } from './fixtures';
 
-export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export { ROOT };
+
 export const SERVER_BIN = path.join(ROOT, 'dist', 'src', 'bin', 'stormbreaker-server.js');
-export const FIXTURES = path.resolve(ROOT, '..', 'shared', 'fixtures', 'redisai');
-
 /** An in-process server on a free port, with logging silenced. */
 export async function startServer(options: ServerOptions = {}): Promise<{ server: Server; port: number }> {
   const server = createServer({ port: 0, logSink: () => undefined, ...options });
