@@ -1,6 +1,6 @@
 // The typed surface of the native addon: the only file that loads the .node binary.
 // Everything the C++ side offers is described by `Binding`; nothing else crosses N-API.
-import * as path from 'node:path';
+import { PACKAGE_ROOT } from './packageRoot';
 
 /** Opaque handle on a block of 64-byte aligned native memory that a tensor can adopt. */
 export type StorageHandle = { readonly __storage: unique symbol };
@@ -159,14 +159,13 @@ export interface Binding {
   mainThreadCpu(): { user: number; sys: number };
 }
 
-const packageRoot = path.resolve(__dirname, '..', '..');
 
 function load(): Binding {
   try {
     // node-gyp-build prefers a prebuild (prebuilds/<platform>-<arch>) and falls back to build/Release.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
-    const binding = nodeGypBuild(packageRoot) as Binding;
+    const binding = nodeGypBuild(PACKAGE_ROOT) as Binding;
     if (binding.abiVersion !== 7) throw new Error(`addon ABI ${binding.abiVersion}, expected 7 (rebuild it)`);
     return binding;
   } catch (err) {

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { PACKAGE_ROOT } from '../packageRoot';
 
 /** RedisAI's load-time settings (spec §11), plus the runtime ones of AI.CONFIG (§8). */
 export interface AiSettings {
@@ -20,7 +21,7 @@ export interface AiSettings {
 }
 
 /** The folder the addon and backend libraries are built into. */
-export const DEFAULT_BACKENDS_PATH = path.resolve(__dirname, '..', '..', '..', 'build', 'Release');
+export const DEFAULT_BACKENDS_PATH = path.join(PACKAGE_ROOT, 'build', 'Release');
 
 export const DEFAULT_AI_SETTINGS: Readonly<AiSettings> = {
   threadsPerQueue: 1,

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PACKAGE_ROOT } from '../packageRoot';
 
 /**
  * What get_deps.sh found for each backend (deps/paths.env), for the start-up banner. Backends are
  * loaded on first use; this only says which could be.
  */
-export function backendsFound(root = path.resolve(__dirname, '..', '..', '..')): Record<string, string> {
+export function backendsFound(root = PACKAGE_ROOT): Record<string, string> {
   const found: Record<string, string> = {};
   let env = '';
   try {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { DTYPES, Engine, StormbreakerError, Tensor } from '../../src';
 import { native } from '../../src/native';
 

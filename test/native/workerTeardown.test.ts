@@ -2,7 +2,7 @@
 // those runs finish after the Worker's environment is gone, and must not call into it.
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { Worker } from 'node:worker_threads';
 import { Engine, Tensor } from '../../src';
 import { native } from '../../src/native';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { ProtocolError, RequestDecoder } from '../../src/resp/RequestDecoder';
 
 /** Feeds `input` whole and one byte at a time; both must give the same requests and error. */
