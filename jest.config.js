@@ -16,6 +16,7 @@ module.exports = {
   workerIdleMemoryLimit: '1KB',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/jestSetup.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }] },
   // No test may hang: each has this long, then fails (a few start servers or build models in Python).
   testTimeout: 120_000,

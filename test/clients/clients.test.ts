@@ -7,6 +7,7 @@ import { createClient, RESP_TYPES } from 'redis';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { run, startServerProcess } from '../helpers/servers';
+import { closeAfterFile } from '../helpers/closeAfterFile';
 import { fixture, fixturePath } from '../helpers/fixtures';
 
 let port: number;
@@ -54,6 +55,7 @@ describe('redis-cli (Debian redis-tools)', () => {
 describe('ioredis', () => {
   it('round-trips tensors and reports errors as ReplyError', async () => {
     const redis = new Redis({ port, lazyConnect: true });
+    closeAfterFile(() => redis.disconnect());
     await redis.connect();
     assert.equal(await redis.call('AI.TENSORSET', 'io_a', 'FLOAT', '4', 'BLOB', blob), 'OK');
     assert.deepEqual(await redis.callBuffer('AI.TENSORGET', 'io_a', 'BLOB'), blob);
@@ -69,6 +71,7 @@ describe('ioredis', () => {
 
   it('stores and runs a TorchScript model, a script and an ONNX model', async () => {
     const redis = new Redis({ port });
+    closeAfterFile(() => redis.disconnect());
     assert.equal(await redis.call('AI.MODELSTORE', 'io_m', 'TORCH', 'CPU', 'TAG', 'v1', 'BLOB', fs.readFileSync(PT_MINIMAL_PATH)), 'OK');
     await redis.call('AI.TENSORSET', 'io_in', 'FLOAT', '2', 'VALUES', '1', '2');
     assert.equal(await redis.call('AI.MODELEXECUTE', 'io_m', 'INPUTS', '2', 'io_in', 'io_in', 'OUTPUTS', '1', 'io_out'), 'OK');
@@ -91,6 +94,7 @@ describe('node-redis', () => {
   it('round-trips tensors over RESP2 and RESP3 and reports errors', async () => {
     for (const RESP of [2, 3] as const) {
       const client = createClient({ socket: { port }, RESP });
+      closeAfterFile(() => client.destroy());
       await client.connect();
       assert.equal(await client.sendCommand(['AI.TENSORSET', 'nr_a', 'FLOAT', '4', 'BLOB', blob]), 'OK');
       const typeMapping = { [RESP_TYPES.BLOB_STRING]: Buffer };

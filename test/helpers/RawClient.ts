@@ -1,6 +1,7 @@
 // A minimal RESP client for tests: sends exact argument arrays and parses replies with
 // redis-parser, so tests see the server's replies without any client library's reshaping.
 import * as net from 'node:net';
+import { closeAfterFile } from './closeAfterFile';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const RedisParser = require('redis-parser');
 
@@ -23,7 +24,9 @@ export class RawClient {
       returnBuffers,
     });
     socket.on('data', (chunk) => (this.rawListener ? this.rawListener(chunk) : this.parser.execute(chunk)));
+    const forget = closeAfterFile(() => socket.destroy());
     this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
+    socket.on('close', forget);
     // Calls still waiting when the connection goes get an error instead of hanging.
     socket.on('close', () => {
       for (const waiter of this.waiting.splice(0)) waiter(new Error('connection closed'));
@@ -86,6 +89,7 @@ export class RawClient {
   }
 
   close(): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
     this.socket.end();
     return this.closed;
   }

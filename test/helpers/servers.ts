@@ -3,6 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { createServer, Server, ServerOptions } from '../../src';
+import { closeAfterFile } from './closeAfterFile';
 import { ROOT } from './fixtures';
 
 export { ROOT };
@@ -12,6 +13,7 @@ export const SERVER_BIN = path.join(ROOT, 'dist', 'src', 'bin', 'stormbreaker-se
 export async function startServer(options: ServerOptions = {}): Promise<{ server: Server; port: number }> {
   const server = createServer({ port: 0, logSink: () => undefined, ...options });
   const { port } = await server.listen();
+  closeAfterFile(() => server.close());
   return { server, port };
 }
 
@@ -46,10 +48,11 @@ export async function startServerProcess(args: string[] = []): Promise<{ child: 
   });
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+  closeAfterFile(stop);
   return { child, port, stop };
 }
 
