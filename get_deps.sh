@@ -6,12 +6,15 @@
 #
 #   ./get_deps.sh                    # DLPack header, libtorch, ONNX Runtime, TensorFlow, TFLite
 #   ./get_deps.sh --with-test-tools  # also redis-server, redis-cli and redis-py for tests and benchmarks
+#   ./get_deps.sh --runtime-only     # only the backends' runtime libraries (for a prebuilt addon: no headers)
+#   ./get_deps.sh --plan             # only say what would be downloaded, and how much, then stop
+#   ./get_deps.sh --backends=onnx,tflite  # only these backends' libraries (default: torch,onnx,tf,tflite)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 deps="$root/deps"
-cache="$deps/cache"
-mkdir -p "$deps" "$cache"
+# STORMBREAKER_DEPS_CACHE shares one download cache between checkouts and installed packages.
+cache="${STORMBREAKER_DEPS_CACHE:-$deps/cache}"
 
 ORT_NODE_VERSION=1.30.0            # npm onnxruntime-node: carries libonnxruntime.so.1
 ORT_HEADERS_PACKAGE_VERSION=0.4.9  # npm com.github.asus4.onnxruntime: carries the C API headers
@@ -23,16 +26,56 @@ TF_WHEEL_VERSION=2.21.0
 TFLITE_NODE_VERSION=0.0.2
 
 with_test_tools=0
+runtime_only=0
+plan_only=0
+backends=torch,onnx,tf,tflite
 for arg in "$@"; do
   case "$arg" in
     --with-test-tools) with_test_tools=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --runtime-only) runtime_only=1 ;;
+    --plan) plan_only=1 ;;
+    --backends=*) backends="${arg#--backends=}" ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "get_deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
 
+want() { [[ ",$backends," == *",$1,"* ]]; }
 say() { printf '  %-14s %s\n' "$1" "$2"; }
 missing=()
+
+# --- What this run will fetch, said before anything is fetched ------------------------------------
+# Sizes are those of the pinned versions above (download; what stays on disk in deps/).
+plan=()
+plan_mb=0
+disk_mb=0
+plan_add() { plan+=("$1"); plan_mb=$((plan_mb + $2)); disk_mb=$((disk_mb + $3)); }
+has_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+[ -f "$deps/dlpack/include/dlpack/dlpack.h" ] || has_pkg libdlpack-dev || plan_add "apt-get install libdlpack-dev (the DLPack header)" 1 1
+! want torch || [ -n "${LIBTORCH:-}" ] || has_pkg libtorch-dev || plan_add "apt-get install libtorch-dev libopenblas0-pthread (libtorch 1.13, TORCH backend; system-wide)" 250 1100
+if want onnx && [ -z "${ONNXRUNTIME_DIR:-}" ]; then
+  [ -e "$deps/onnxruntime/lib/libonnxruntime.so.1" ] || [ -s "$cache/onnxruntime-node-$ORT_NODE_VERSION.tgz" ] \
+    || plan_add "npm onnxruntime-node@$ORT_NODE_VERSION (its libonnxruntime.so.1, ONNX backend)" 114 160
+  [ $runtime_only -eq 1 ] || [ -f "$deps/onnxruntime/include/onnxruntime_c_api.h" ] || [ -s "$cache/com.github.asus4.onnxruntime-$ORT_HEADERS_PACKAGE_VERSION.tgz" ] \
+    || plan_add "npm com.github.asus4.onnxruntime@$ORT_HEADERS_PACKAGE_VERSION (ONNX Runtime's C API headers, to build)" 150 150
+fi
+! want tf || [ -n "${LIBTENSORFLOW:-}" ] || [ -e "$deps/tensorflow/lib/libtensorflow_cc.so.2" ] || ls "$cache"/wheels/tensorflow_cpu-$TF_WHEEL_VERSION-*.whl >/dev/null 2>&1 \
+  || plan_add "PyPI tensorflow-cpu==$TF_WHEEL_VERSION wheel (TensorFlow's C API, TF backend)" 270 1100
+! want tflite || [ -n "${LIBTFLITE:-}" ] || [ -e "$deps/tflite/lib/libtensorflowlite_c.so" ] || [ -s "$cache/tfjs-tflite-node-$TFLITE_NODE_VERSION.tgz" ] \
+  || plan_add "npm tfjs-tflite-node@$TFLITE_NODE_VERSION (TFLite's C API, TFLITE backend)" 5 10
+if [ $with_test_tools -eq 1 ]; then
+  has_pkg redis-server && has_pkg python3-torch || plan_add "apt-get install redis-server redis-tools python3-{redis,numpy,torch,onnx,sklearn} (test tools)" 300 1200
+  [ -d "$deps/python/skl2onnx" ] || plan_add "PyPI skl2onnx, onnxconverter-common (test models)" 1 5
+  [ -f "$deps/python-tf/tensorflow/__init__.py" ] || plan_add "PyPI tensorflow-cpu==$TF_WHEEL_VERSION and its packages into deps/python-tf (test models)" 350 1500
+fi
+if [ ${#plan[@]} -gt 0 ]; then
+  echo "get_deps: to fetch (about $plan_mb MB to download, $disk_mb MB of disk; caches in $cache):"
+  for p in "${plan[@]}"; do echo "  - $p"; done
+else
+  echo "get_deps: nothing to download"
+fi
+[ $plan_only -eq 1 ] && exit 0
+mkdir -p "$deps" "$cache"
 
 apt_updated=0
 # Installs Debian packages that are not installed yet; as non-root, records the command instead.
@@ -48,11 +91,16 @@ apt_ensure() {
   fi
   if [ $apt_updated -eq 0 ]; then
     echo "get_deps: apt-get update" >&2
-    apt-get update -qq >&2
+    apt-get update -q >&2 || echo "get_deps: apt-get update FAILED (see above); trying the install anyway" >&2
     apt_updated=1
   fi
   echo "get_deps: apt-get install ${need[*]}" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  # Progress and errors stay visible; a failure is reported, never swallowed.
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >&2; then
+    echo "get_deps: apt-get install ${need[*]} FAILED (see above)" >&2
+    missing+=("apt-get install -y ${need[*]} (failed here: see its output above)")
+    return 1
+  fi
 }
 
 # Fetches an npm package tarball once into deps/cache (npm registry only).
@@ -60,9 +108,9 @@ npm_tarball() {
   local spec="$1" file
   file="$cache/$(echo "$spec" | sed 's/@/-/; s/\//-/g').tgz"
   if [ ! -s "$file" ]; then
-    echo "get_deps: npm pack $spec" >&2
+    echo "get_deps: npm pack $spec (downloading)" >&2
     local tmp; tmp="$(mktemp -d)"
-    (cd "$tmp" && npm pack --silent "$spec" >/dev/null 2>&1) || { rm -rf "$tmp"; return 1; }
+    (cd "$tmp" && npm pack --silent "$spec" >/dev/null) || { echo "get_deps: npm pack $spec FAILED (see above)" >&2; rm -rf "$tmp"; return 1; }
     mv "$tmp"/*.tgz "$file"
     rm -rf "$tmp"
   fi
@@ -88,73 +136,83 @@ fi
 
 # --- libtorch (TORCH backend) ---------------------------------------------------------------------
 torch_dir=""
-if [ -n "${LIBTORCH:-}" ]; then
-  if [ -d "$LIBTORCH/include/torch" ] || [ -d "$LIBTORCH/include/torch/csrc" ]; then
-    torch_dir="$LIBTORCH"
+if want torch; then
+  if [ -n "${LIBTORCH:-}" ]; then
+    if [ -d "$LIBTORCH/include/torch" ] || [ -d "$LIBTORCH/include/torch/csrc" ]; then
+      torch_dir="$LIBTORCH"
+    else
+      echo "get_deps: LIBTORCH=$LIBTORCH has no include/torch folder" >&2
+    fi
   else
-    echo "get_deps: LIBTORCH=$LIBTORCH has no include/torch folder" >&2
+    # OpenBLAS matters: without it Debian's libtorch falls back to the reference BLAS (15x slower).
+    apt_ensure libtorch-dev libopenblas0-pthread || true
+    [ -f /usr/include/torch/csrc/api/include/torch/torch.h ] && torch_dir=/usr
+  fi
+  if [ -n "$torch_dir" ]; then
+    ver="$(dpkg-query -W -f='${Version}' libtorch-dev 2>/dev/null || true)"
+    [ -n "${LIBTORCH:-}" ] && ver="user build"
+    say libtorch "$torch_dir (${ver:-unknown version})"
+  else
+    say libtorch "MISSING (TORCH backend unavailable)"
   fi
 else
-  # OpenBLAS matters: without it Debian's libtorch falls back to the reference BLAS (15x slower).
-  apt_ensure libtorch-dev libopenblas0-pthread || true
-  [ -f /usr/include/torch/csrc/api/include/torch/torch.h ] && torch_dir=/usr
-fi
-if [ -n "$torch_dir" ]; then
-  ver="$(dpkg-query -W -f='${Version}' libtorch-dev 2>/dev/null || true)"
-  [ -n "${LIBTORCH:-}" ] && ver="user build"
-  say libtorch "$torch_dir (${ver:-unknown version})"
-else
-  say libtorch "MISSING (TORCH backend unavailable)"
+  say torch "skipped (--backends)"
 fi
 
 # --- ONNX Runtime (ONNX backend) ------------------------------------------------------------------
 ort_dir="$deps/onnxruntime"
-if [ -n "${ONNXRUNTIME_DIR:-}" ]; then
-  ort_dir="$ONNXRUNTIME_DIR"
-else
-  if [ ! -e "$ort_dir/lib/libonnxruntime.so.1" ]; then
-    if tgz="$(npm_tarball "onnxruntime-node@$ORT_NODE_VERSION")"; then
-      mkdir -p "$ort_dir/lib"
-      tar --no-same-owner -xzf "$tgz" -C "$ort_dir/lib" --strip-components=5 --wildcards 'package/bin/napi-v*/linux/x64/libonnxruntime.so*'
-      ln -sf libonnxruntime.so.1 "$ort_dir/lib/libonnxruntime.so"
+if want onnx; then
+  if [ -n "${ONNXRUNTIME_DIR:-}" ]; then
+    ort_dir="$ONNXRUNTIME_DIR"
+  else
+    if [ ! -e "$ort_dir/lib/libonnxruntime.so.1" ]; then
+      if tgz="$(npm_tarball "onnxruntime-node@$ORT_NODE_VERSION")"; then
+        mkdir -p "$ort_dir/lib"
+        tar --no-same-owner -xzf "$tgz" -C "$ort_dir/lib" --strip-components=5 --wildcards 'package/bin/napi-v*/linux/x64/libonnxruntime.so*'
+        ln -sf libonnxruntime.so.1 "$ort_dir/lib/libonnxruntime.so"
+      fi
     fi
-  fi
-  if [ ! -f "$ort_dir/include/onnxruntime_c_api.h" ]; then
-    if tgz="$(npm_tarball "com.github.asus4.onnxruntime@$ORT_HEADERS_PACKAGE_VERSION")"; then
-      member="$(tar -tzf "$tgz" | grep '/Headers/onnxruntime_c_api.h$' | head -1)"
-      if [ -n "$member" ]; then
-        headers="${member%/onnxruntime_c_api.h}"
-        depth="$(echo "$headers" | tr -cd '/' | wc -c)"
-        mkdir -p "$ort_dir/include"
-        tar --no-same-owner -xzf "$tgz" -C "$ort_dir/include" --strip-components=$((depth + 1)) --wildcards "$headers/*.h"
+    if [ $runtime_only -eq 0 ] && [ ! -f "$ort_dir/include/onnxruntime_c_api.h" ]; then
+      if tgz="$(npm_tarball "com.github.asus4.onnxruntime@$ORT_HEADERS_PACKAGE_VERSION")"; then
+        member="$(tar -tzf "$tgz" | grep '/Headers/onnxruntime_c_api.h$' | head -1)"
+        if [ -n "$member" ]; then
+          headers="${member%/onnxruntime_c_api.h}"
+          depth="$(echo "$headers" | tr -cd '/' | wc -c)"
+          mkdir -p "$ort_dir/include"
+          tar --no-same-owner -xzf "$tgz" -C "$ort_dir/include" --strip-components=$((depth + 1)) --wildcards "$headers/*.h"
+        fi
       fi
     fi
   fi
-fi
-if [ -e "$ort_dir/lib/libonnxruntime.so.1" ] && [ -f "$ort_dir/include/onnxruntime_c_api.h" ]; then
-  api="$(grep -m1 -oE 'define ORT_API_VERSION [0-9]+' "$ort_dir/include/onnxruntime_c_api.h" | awk '{print $3}')"
-  say onnxruntime "$ort_dir (library from onnxruntime-node $ORT_NODE_VERSION, C API headers v$api)"
+  if [ -e "$ort_dir/lib/libonnxruntime.so.1" ] && { [ $runtime_only -eq 1 ] || [ -f "$ort_dir/include/onnxruntime_c_api.h" ]; }; then
+    api="$(grep -m1 -oE 'define ORT_API_VERSION [0-9]+' "$ort_dir/include/onnxruntime_c_api.h" 2>/dev/null | awk '{print $3}' || true)"
+    say onnxruntime "$ort_dir (library from onnxruntime-node $ORT_NODE_VERSION, C API headers v$api)"
+  else
+    say onnxruntime "MISSING (ONNX backend unavailable)"
+    missing+=("check that the npm registry is reachable, or set ONNXRUNTIME_DIR to an ONNX Runtime build")
+  fi
 else
-  say onnxruntime "MISSING (ONNX backend unavailable)"
-  missing+=("check that the npm registry is reachable, or set ONNXRUNTIME_DIR to an ONNX Runtime build")
+  say onnx "skipped (--backends)"
 fi
 
 # --- TensorFlow C API (TF backend) ----------------------------------------------------------------
 tf_dir="$deps/tensorflow"
-if [ -n "${LIBTENSORFLOW:-}" ]; then
-  tf_dir="$LIBTENSORFLOW"
-elif [ ! -e "$tf_dir/lib/libtensorflow_cc.so.2" ] || [ ! -f "$tf_dir/include/tensorflow/c/c_api.h" ]; then
-  wheels="$cache/wheels"
-  mkdir -p "$wheels"
-  wheel="$(ls "$wheels"/tensorflow_cpu-$TF_WHEEL_VERSION-*.whl 2>/dev/null | head -1 || true)"
-  if [ -z "$wheel" ]; then
-    echo "get_deps: pip download tensorflow-cpu==$TF_WHEEL_VERSION (~270 MB, cached in deps/cache)" >&2
-    python3 -m pip download --no-deps -q -d "$wheels" "tensorflow-cpu==$TF_WHEEL_VERSION" >&2 || true
+if want tf; then
+  if [ -n "${LIBTENSORFLOW:-}" ]; then
+    tf_dir="$LIBTENSORFLOW"
+  elif [ ! -e "$tf_dir/lib/libtensorflow_cc.so.2" ] || [ ! -f "$tf_dir/include/tensorflow/c/c_api.h" ]; then
+    wheels="$cache/wheels"
+    mkdir -p "$wheels"
     wheel="$(ls "$wheels"/tensorflow_cpu-$TF_WHEEL_VERSION-*.whl 2>/dev/null | head -1 || true)"
-  fi
-  if [ -n "$wheel" ]; then
-    # Only the two libraries and the C API headers (and the string headers they include).
-    python3 - "$wheel" "$tf_dir" <<'PY'
+    if [ -z "$wheel" ]; then
+      echo "get_deps: pip download tensorflow-cpu==$TF_WHEEL_VERSION (~270 MB, cached in deps/cache)" >&2
+      python3 -m pip download --no-deps --progress-bar on -d "$wheels" "tensorflow-cpu==$TF_WHEEL_VERSION" >&2 \
+        || echo "get_deps: pip download tensorflow-cpu==$TF_WHEEL_VERSION FAILED (see above)" >&2
+      wheel="$(ls "$wheels"/tensorflow_cpu-$TF_WHEEL_VERSION-*.whl 2>/dev/null | head -1 || true)"
+    fi
+    if [ -n "$wheel" ]; then
+      # Only the two libraries and the C API headers (and the string headers they include).
+      python3 - "$wheel" "$tf_dir" <<'PY'
 import os, shutil, sys, zipfile
 wheel, out = sys.argv[1], sys.argv[2]
 headers = ('tensorflow/include/tensorflow/c/', 'tensorflow/include/tensorflow/core/platform/ctstring',
@@ -173,31 +231,38 @@ with zipfile.ZipFile(wheel) as z:
             shutil.copyfileobj(src, dst)
         os.replace(target + '.part', target)
 PY
+    fi
   fi
-fi
-if [ -e "$tf_dir/lib/libtensorflow_cc.so.2" ] && [ -f "$tf_dir/include/tensorflow/c/c_api.h" ]; then
-  say tensorflow "$tf_dir (C API from ${LIBTENSORFLOW:+a user build}${LIBTENSORFLOW:-tensorflow-cpu $TF_WHEEL_VERSION})"
+  if [ -e "$tf_dir/lib/libtensorflow_cc.so.2" ] && [ -f "$tf_dir/include/tensorflow/c/c_api.h" ]; then
+    say tensorflow "$tf_dir (C API from ${LIBTENSORFLOW:+a user build}${LIBTENSORFLOW:-tensorflow-cpu $TF_WHEEL_VERSION})"
+  else
+    say tensorflow "MISSING (TF backend unavailable)"
+    missing+=("check that PyPI is reachable (python3 -m pip download tensorflow-cpu==$TF_WHEEL_VERSION), or set LIBTENSORFLOW")
+  fi
 else
-  say tensorflow "MISSING (TF backend unavailable)"
-  missing+=("check that PyPI is reachable (python3 -m pip download tensorflow-cpu==$TF_WHEEL_VERSION), or set LIBTENSORFLOW")
+  say tf "skipped (--backends)"
 fi
 
 # --- TFLite C API (TFLITE backend) ----------------------------------------------------------------
 tflite_dir="$deps/tflite"
-if [ -n "${LIBTFLITE:-}" ]; then
-  tflite_dir="$LIBTFLITE"
-elif [ ! -e "$tflite_dir/lib/libtensorflowlite_c.so" ] || [ ! -f "$tflite_dir/include/tensorflow/lite/c/c_api.h" ]; then
-  if tgz="$(npm_tarball "tfjs-tflite-node@$TFLITE_NODE_VERSION")"; then
-    mkdir -p "$tflite_dir/lib" "$tflite_dir/include"
-    tar --no-same-owner -xzf "$tgz" -C "$tflite_dir/lib" --strip-components=3 package/cc_deps/linux_amd64/libtensorflowlite_c.so
-    tar --no-same-owner -xzf "$tgz" -C "$tflite_dir/include" --strip-components=3 --wildcards 'package/cc_deps/include/tensorflow/lite/c/*.h'
+if want tflite; then
+  if [ -n "${LIBTFLITE:-}" ]; then
+    tflite_dir="$LIBTFLITE"
+  elif [ ! -e "$tflite_dir/lib/libtensorflowlite_c.so" ] || [ ! -f "$tflite_dir/include/tensorflow/lite/c/c_api.h" ]; then
+    if tgz="$(npm_tarball "tfjs-tflite-node@$TFLITE_NODE_VERSION")"; then
+      mkdir -p "$tflite_dir/lib" "$tflite_dir/include"
+      tar --no-same-owner -xzf "$tgz" -C "$tflite_dir/lib" --strip-components=3 package/cc_deps/linux_amd64/libtensorflowlite_c.so
+      tar --no-same-owner -xzf "$tgz" -C "$tflite_dir/include" --strip-components=3 --wildcards 'package/cc_deps/include/tensorflow/lite/c/*.h'
+    fi
   fi
-fi
-if [ -e "$tflite_dir/lib/libtensorflowlite_c.so" ] && [ -f "$tflite_dir/include/tensorflow/lite/c/c_api.h" ]; then
-  say tflite "$tflite_dir (C API from ${LIBTFLITE:+a user build}${LIBTFLITE:-tfjs-tflite-node $TFLITE_NODE_VERSION})"
+  if [ -e "$tflite_dir/lib/libtensorflowlite_c.so" ] && [ -f "$tflite_dir/include/tensorflow/lite/c/c_api.h" ]; then
+    say tflite "$tflite_dir (C API from ${LIBTFLITE:+a user build}${LIBTFLITE:-tfjs-tflite-node $TFLITE_NODE_VERSION})"
+  else
+    say tflite "MISSING (TFLITE backend unavailable)"
+    missing+=("check that the npm registry is reachable, or set LIBTFLITE to a TFLite C API build")
+  fi
 else
-  say tflite "MISSING (TFLITE backend unavailable)"
-  missing+=("check that the npm registry is reachable, or set LIBTFLITE to a TFLite C API build")
+  say tflite "skipped (--backends)"
 fi
 
 # What the build reads (CMake and scripts/build-native.js).
@@ -218,7 +283,9 @@ if [ $with_test_tools -eq 1 ]; then
     wheels="$cache/wheels"
     mkdir -p "$wheels" "$deps/python"
     if python3 -m pip download --no-deps -q -d "$wheels" skl2onnx==1.16.0 onnxconverter-common==1.14.0 >&2; then
-      for w in "$wheels"/*.whl; do (cd "$deps/python" && python3 -m zipfile -e "$w" .); done
+      for w in "$wheels"/skl2onnx-*.whl "$wheels"/onnxconverter_common-*.whl; do (cd "$deps/python" && python3 -m zipfile -e "$w" .); done
+    else
+      echo "get_deps: pip download skl2onnx FAILED (see above)" >&2
     fi
   fi
   if [ -d "$deps/python/skl2onnx" ]; then say skl2onnx "$deps/python (PYTHONPATH for tests)"; else say skl2onnx "MISSING"; fi
@@ -227,8 +294,12 @@ if [ $with_test_tools -eq 1 ]; then
   # its own folder: deps/python-tf, the PYTHONPATH of those model builds only.
   if [ ! -f "$deps/python-tf/tensorflow/__init__.py" ]; then
     echo "get_deps: pip install tensorflow-cpu==$TF_WHEEL_VERSION into deps/python-tf (for test models)" >&2
-    python3 -m pip install -q --disable-pip-version-check --target "$deps/python-tf.part" --find-links "$cache/wheels" \
-      "tensorflow-cpu==$TF_WHEEL_VERSION" >&2 && rm -rf "$deps/python-tf" && mv "$deps/python-tf.part" "$deps/python-tf" || true
+    if python3 -m pip install --disable-pip-version-check --progress-bar on --target "$deps/python-tf.part" --find-links "$cache/wheels" \
+      "tensorflow-cpu==$TF_WHEEL_VERSION" >&2; then
+      rm -rf "$deps/python-tf" && mv "$deps/python-tf.part" "$deps/python-tf"
+    else
+      echo "get_deps: pip install tensorflow-cpu==$TF_WHEEL_VERSION into deps/python-tf FAILED (see above)" >&2
+    fi
   fi
   if [ -f "$deps/python-tf/tensorflow/__init__.py" ]; then say tensorflow-py "$deps/python-tf (PYTHONPATH for TF test models)"; else say tensorflow-py "MISSING"; fi
   for t in redis-server redis-cli redis-benchmark; do
