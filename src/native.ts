@@ -1,5 +1,6 @@
 // The typed surface of the native addon: the only file that loads the .node binary.
 // Everything the C++ side offers is described by `Binding`; nothing else crosses N-API.
+import * as path from 'node:path';
 import { PACKAGE_ROOT } from './packageRoot';
 
 /** Opaque handle on a block of 64-byte aligned native memory that a tensor can adopt. */
@@ -160,26 +161,41 @@ export interface Binding {
 }
 
 
-function load(): Binding {
+/** How a user gets the addon and its backends' libraries, worded for where the package is. */
+export const FIX_COMMANDS =
+  'in a project that installed stormbreaker: npx stormbreaker-deps (fetches the libraries and builds what is missing); ' +
+  'in a clone of its repository: npm run build:native';
+
+// node-gyp-build takes build/Release when there is one (a clone) and otherwise the prebuild in
+// prebuilds/<platform>-<arch> (an installed package).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeGypBuild = require('node-gyp-build') as { (dir: string): unknown; resolve(dir: string): string };
+
+function load(): { binding: Binding; file: string } {
   try {
-    // node-gyp-build prefers a prebuild (prebuilds/<platform>-<arch>) and falls back to build/Release.
+    const file = nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
-    const binding = nodeGypBuild(PACKAGE_ROOT) as Binding;
+    const binding = require(file) as Binding;
     if (binding.abiVersion !== 7) throw new Error(`addon ABI ${binding.abiVersion}, expected 7 (rebuild it)`);
-    return binding;
+    return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new Error(
       `Stormbreaker's native addon could not be loaded (${reason}).\n` +
-        `Build it with:\n  1. npm run build:native    (runs ./get_deps.sh, then cmake-js)\n` +
-        `or, from a fresh clone:\n  2. bash scripts/prepare.sh`,
+        `Fix it with one of:\n` +
+        `  1. in a project that installed stormbreaker: npx stormbreaker-deps   (fetches its libraries, builds the addon for this machine)\n` +
+        `  2. in a clone of the repository: npm run build:native   (or bash scripts/prepare.sh, which also installs the npm packages)`,
     );
   }
 }
 
+const loaded = load();
+
 /** The loaded addon. */
-export const native: Binding = load();
+export const native: Binding = loaded.binding;
+
+/** The folder the addon was loaded from: the backends' shared objects sit beside it (the default BACKENDSPATH). */
+export const ADDON_FOLDER = path.dirname(loaded.file);
 
 // Shapes cross into C++ through one Float64Array both sides hold: far cheaper than a JS array.
 const shapeScratch = new Float64Array(64);

@@ -2,14 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../engine/Model';
 import { StormbreakerError } from '../errors';
-import { native } from '../native';
+import { FIX_COMMANDS, native } from '../native';
 
 /** What a backend needs and how to get it, for the error a user sees when it is missing. */
 const FIX: Record<Backend, string> = {
-  TORCH: 'install libtorch with ./get_deps.sh (or set LIBTORCH) and rebuild with npm run build:native',
-  ONNX: 'fetch ONNX Runtime with ./get_deps.sh (or set ONNXRUNTIME_DIR) and rebuild with npm run build:native',
-  TF: 'fetch the TensorFlow C API with ./get_deps.sh (or set LIBTENSORFLOW) and rebuild with npm run build:native',
-  TFLITE: 'fetch the TFLite C API with ./get_deps.sh (or set LIBTFLITE) and rebuild with npm run build:native',
+  TORCH: `install libtorch (Debian's libtorch-dev, or set LIBTORCH); ${FIX_COMMANDS}`,
+  ONNX: `fetch ONNX Runtime (or set ONNXRUNTIME_DIR); ${FIX_COMMANDS}`,
+  TF: `fetch the TensorFlow C API (or set LIBTENSORFLOW); ${FIX_COMMANDS}`,
+  TFLITE: `fetch the TFLite C API (or set LIBTFLITE); ${FIX_COMMANDS}`,
 };
 
 export function backendFileName(backend: Backend): string {

@@ -1,5 +1,4 @@
-import * as path from 'node:path';
-import { PACKAGE_ROOT } from '../packageRoot';
+import { ADDON_FOLDER } from '../native';
 
 /** RedisAI's load-time settings (spec §11), plus the runtime ones of AI.CONFIG (§8). */
 export interface AiSettings {
@@ -20,8 +19,8 @@ export interface AiSettings {
   backendMemoryLimit: number;
 }
 
-/** The folder the addon and backend libraries are built into. */
-export const DEFAULT_BACKENDS_PATH = path.join(PACKAGE_ROOT, 'build', 'Release');
+/** The folder the addon was loaded from (build/Release, or an installed package's prebuild), where the backend libraries are too. */
+export const DEFAULT_BACKENDS_PATH = ADDON_FOLDER;
 
 export const DEFAULT_AI_SETTINGS: Readonly<AiSettings> = {
   threadsPerQueue: 1,

@@ -252,7 +252,8 @@ describe('TORCH load failures users meet', () => {
     const proc = await startServerProcess(['--backendspath', empty]);
     const bare = await RawClient.connect(proc.port);
     assert.equal(message(await bare.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', PT_MINIMAL)),
-      `ERR Could not load backend TORCH: ${empty}/libstormbreaker_torch.so not found (install libtorch with ./get_deps.sh (or set LIBTORCH) and rebuild with npm run build:native)`);
+      `ERR Could not load backend TORCH: ${empty}/libstormbreaker_torch.so not found (install libtorch (Debian's libtorch-dev, or set LIBTORCH); ` +
+      `in a project that installed stormbreaker: npx stormbreaker-deps (fetches the libraries and builds what is missing); in a clone of its repository: npm run build:native)`);
     assert.equal(await bare.call('AI.TENSORSET', 't', 'FLOAT', 1, 'VALUES', 1), 'OK', 'every other command keeps working');
     assert.deepEqual(await bare.call('AI.TENSORGET', 't', 'VALUES'), ['1']);
     await bare.close();
