@@ -57,9 +57,12 @@ export async function startServerProcess(args: string[] = []): Promise<{ child: 
 }
 
 /** Runs a program to completion, collecting its output. */
-export function run(command: string, args: string[], input?: string | Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
+export function run(command: string, args: string[], input?: string | Buffer,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
+    const forget = closeAfterFile(() => child.kill('SIGKILL'));
+    child.on('close', forget);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
