@@ -1,0 +1,67 @@
+// Every example of the README runs as written: each ```sh block of redis-cli commands against a
+// real server process (from the repository root, as the README says), and the library program,
+// which the README shows verbatim.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { ROOT, run, startServerProcess } from '../helpers/servers';
+
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const cliBlocks = [...README.matchAll(/```sh\n(redis-cli [\s\S]*?)```/g)].map((m) => m[1]);
+
+// What each block prints, in README order (redis-cli without a terminal prints one value a line).
+const EXPECTED = [
+  'OK\ndtype\nFLOAT\nshape\n2\n2\nvalues\n1\n2\n3\n4\n',
+  'OK\nOK\n2\n4\n6\n8\n',
+  'OK\nOK\n2\n4\n6\n8\n',
+  'OK\nOK\n3\n6\n9\n12\n',
+];
+
+let port: number;
+let stop: () => Promise<void>;
+beforeAll(async () => {
+  ({ port, stop } = await startServerProcess());
+});
+afterAll(() => stop());
+
+describe('README examples', () => {
+  it('has the redis-cli blocks this test knows the output of', () => {
+    assert.equal(cliBlocks.length, EXPECTED.length, `README redis-cli blocks:\n${cliBlocks.join('---\n')}`);
+  });
+
+  for (const [i, expected] of EXPECTED.entries()) {
+    it(`redis-cli block ${i + 1} runs as written`, async () => {
+      // The blocks say `redis-cli` (port 6379); this server listens on its own port.
+      const script = `redis-cli() { command redis-cli -p ${port} "$@"; }\nset -e\n${cliBlocks[i]}`;
+      const r = await run('bash', ['-c', script], undefined, { cwd: ROOT });
+      assert.equal(r.stderr, '');
+      assert.equal(r.stdout, expected, cliBlocks[i]);
+    });
+  }
+
+  it('shows examples/library.mjs as it is, and the program runs', async () => {
+    const program = fs.readFileSync(path.join(ROOT, 'examples', 'library.mjs'), 'utf8');
+    const code = program.slice(program.indexOf('import '));
+    assert.ok(README.includes('```js\n' + code + '```\n'), 'the README shows examples/library.mjs less its opening comment');
+    const r = await run(process.execPath, [path.join(ROOT, 'examples', 'library.mjs')], undefined, { cwd: ROOT });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.replace(/port \d+/, 'port N'), [
+      "a [ 2, 2 ] [ 1, 2, 3, 4 ] | b INT32 [ 2, 2 ] | s [ 'hello', 'wörld' ]",
+      'getTensor returns the same tensor: true',
+      'model a + a = [ 2, 4, 6, 8 ]',
+      'script a * 2 + a = [ 3, 6, 9, 12 ]',
+      'dag: OK [ 2, 4, 6, 8 ] | persisted: [ 2, 4, 6, 8 ]',
+      'serving on port N; closing',
+      '',
+    ].join('\n'));
+  });
+
+  it('type-checks the library program against the package\'s declarations (strict, as a TypeScript user would)', async () => {
+    const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
+    const r = await run(process.execPath, [tsc, '--noEmit', '--allowJs', '--checkJs', '--strict', '--module', 'nodenext',
+      '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', 'examples/library.mjs'], undefined, { cwd: ROOT });
+    assert.equal(r.stdout + r.stderr, '');
+    assert.equal(r.code, 0);
+  });
+});
