@@ -55,7 +55,7 @@ export class Connection implements ClientInfo {
     this.authenticated = server.requirePassword() === '';
     this.address = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : '/unixsocket:0';
     this.localAddress = socket.localAddress !== undefined ? `${socket.localAddress}:${socket.localPort}` : '/unixsocket:0';
-    this.decoder = new RequestDecoder(server.decoderLimits(), server.blobDestination);
+    this.decoder = new RequestDecoder(server.decoderLimits(), server.blobDestination, server.queryBufferBudget);
     this.decoder.authenticated = this.authenticated;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -66,6 +66,8 @@ export class Connection implements ClientInfo {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.closed = true;
+      // An upload cut off mid-request gives its memory back to the budget of all clients.
+      this.decoder.release();
       server.forget(this);
     });
   }
@@ -81,7 +83,12 @@ export class Connection implements ClientInfo {
     } catch (err) {
       // Whatever goes wrong with one client's bytes ends that connection, never the server.
       const failure = err instanceof ProtocolError ? err : new ProtocolError(`ERR ${(err as Error).message ?? String(err)}`);
-      this.server.logger.verbose(`Closing client ${this.address}: ${failure.message}`);
+      if (failure.message.includes('query buffer limit')) {
+        // Redis's log line (at warning level, as Redis logs it); the client gets no reply.
+        this.server.logger.warning(`Closing client that reached max query buffer length: addr=${this.address} (${failure.message.slice('ERR Protocol error: '.length)})`);
+      } else {
+        this.server.logger.verbose(`Closing client ${this.address}: ${failure.message}`);
+      }
       this.protocolFailed = true;
       // Requests before the fault still run and get their replies first.
       if (this.blocked) this.waiting.push(failure);

@@ -8,7 +8,9 @@ import type { AiSettings } from '../engine/AiSettings';
 import { Engine } from '../engine/Engine';
 import { Errors, StormbreakerError } from '../errors';
 import { ErrorReply, Reply } from '../resp/Reply';
+import { QueryBufferBudget, defaultTotalQueryBufferLimit } from '../resp/QueryBufferBudget';
 import { BulkDestination, DEFAULT_LIMITS, DecoderLimits } from '../resp/RequestDecoder';
+import { getHeapStatistics } from 'node:v8';
 import { parseMemorySize } from '../util/memorySize';
 import { blobDestination } from './blobDestination';
 import { loggedAsSent } from '../persistence/loggedCommands';
@@ -34,6 +36,11 @@ export interface ServerOptions {
   protoMaxBulkLen?: number;
   /** Most bytes a single request may hold. Default 1 GB. */
   clientQueryBufferLimit?: number;
+  /**
+   * Most bytes the unfinished requests of all clients may hold together; the client whose request
+   * would pass it is closed. Default: a quarter of V8's heap limit, at most 1 GB.
+   */
+  clientQueryBufferTotalLimit?: number;
   loglevel?: LogLevel;
   /** The engine whose keyspace the server serves; a new one by default. */
   engine?: Engine;
@@ -69,6 +76,8 @@ export class Server implements ServerInfo {
   readonly stats = { connectionsReceived: 0, commandsProcessed: 0, rejectedConnections: 0 };
   readonly config: readonly ConfigParameter[];
   readonly blobDestination: BulkDestination = blobDestination;
+  /** What all clients' unfinished requests hold, against client-query-buffer-total-limit. */
+  readonly queryBufferBudget = new QueryBufferBudget(() => this.options.clientQueryBufferTotalLimit);
   readonly persistence: Persistence | null;
 
   private readonly table: Map<string, Command>;
@@ -95,6 +104,7 @@ export class Server implements ServerInfo {
       maxclients: options.maxclients ?? 10000,
       protoMaxBulkLen: options.protoMaxBulkLen ?? DEFAULT_LIMITS.maxBulkLength,
       clientQueryBufferLimit: options.clientQueryBufferLimit ?? DEFAULT_LIMITS.maxQueryBuffer,
+      clientQueryBufferTotalLimit: options.clientQueryBufferTotalLimit ?? defaultTotalQueryBufferLimit(getHeapStatistics().heap_size_limit),
       loglevel: options.loglevel ?? 'notice',
     };
     this.config = this.configParameters();
@@ -317,6 +327,7 @@ export class Server implements ServerInfo {
       // One bulk string is one Buffer, which Node caps in size.
       size('proto-max-bulk-len', () => o.protoMaxBulkLen, (n) => (o.protoMaxBulkLen = n), MAX_BULK_LENGTH),
       size('client-query-buffer-limit', () => o.clientQueryBufferLimit, (n) => (o.clientQueryBufferLimit = n)),
+      size('client-query-buffer-total-limit', () => o.clientQueryBufferTotalLimit, (n) => (o.clientQueryBufferTotalLimit = n)),
       {
         name: 'loglevel',
         get: () => this.logger.level,

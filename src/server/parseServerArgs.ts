@@ -5,7 +5,7 @@ import type { SaveRule } from '../persistence/Persistence';
 
 const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--loglevel debug|verbose|notice|warning]
-                          [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>]
+                          [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>] [--client-query-buffer-total-limit <size>]
                           [--threads-per-queue <n>] [--queue-limit <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
                           [--backendspath <dir>] [--model-chunk-size <bytes>] [--model-execution-timeout <ms>]
                           [--backend-memory-limit <MB>]
@@ -43,6 +43,7 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
       case '--maxclients': options.maxclients = integer(); break;
       case '--proto-max-bulk-len': options.protoMaxBulkLen = size(); break;
       case '--client-query-buffer-limit': options.clientQueryBufferLimit = size(); break;
+      case '--client-query-buffer-total-limit': options.clientQueryBufferTotalLimit = size(); break;
       case '--threads-per-queue':
       case '--queue-limit':
       case '--intra-op-parallelism':

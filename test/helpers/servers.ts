@@ -28,7 +28,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** The real `stormbreaker-server` executable, started as its own process; resolves once it accepts connections. */
-export async function startServerProcess(args: string[] = []): Promise<{ child: ChildProcess; port: number; stop: () => Promise<void> }> {
+export async function startServerProcess(args: string[] = []): Promise<{ child: ChildProcess; port: number; stop: () => Promise<void>; output: () => string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [SERVER_BIN, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -53,7 +53,7 @@ export async function startServerProcess(args: string[] = []): Promise<{ child: 
       child.kill('SIGTERM');
     });
   closeAfterFile(stop);
-  return { child, port, stop };
+  return { child, port, stop, output: () => output };
 }
 
 /** Runs a program to completion, collecting its output. */

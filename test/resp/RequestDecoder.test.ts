@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from '@jest/globals';
-import { ProtocolError, RequestDecoder } from '../../src/resp/RequestDecoder';
+import { ARGUMENT_OVERHEAD, ProtocolError, RequestDecoder } from '../../src/resp/RequestDecoder';
+import { QueryBufferBudget } from '../../src/resp/QueryBufferBudget';
 
 /** Feeds `input` whole and one byte at a time; both must give the same requests and error. */
 function decodeBothWays(input: Buffer | string, setup: (d: RequestDecoder) => void = () => undefined) {
@@ -94,6 +95,35 @@ describe('RequestDecoder', () => {
     const d = new RequestDecoder({ maxBulkLength: 10, maxQueryBuffer: 1000 });
     const flood = Buffer.concat([Buffer.from('*2000000000\r\n'), Buffer.from('$0\r\n\r\n'.repeat(100))]);
     assert.throws(() => d.push(flood, () => undefined), (e: unknown) => e instanceof ProtocolError && e.reply === false);
+  });
+
+  it('charges each argument what it holds in the heap, and gives the charge back when the request completes', () => {
+    const budget = new QueryBufferBudget(() => 10 * ARGUMENT_OVERHEAD + 100);
+    const a = new RequestDecoder({ maxBulkLength: 100, maxQueryBuffer: 1e9 }, undefined, budget);
+    const got: Buffer[][] = [];
+    a.push(Buffer.from('*3\r\n$0\r\n\r\n$0\r\n\r\n$3\r\nab'), (args) => got.push(args));
+    assert.equal(budget.used, 3 * ARGUMENT_OVERHEAD + 3, 'an unfinished request holds its charge');
+    a.push(Buffer.from('c\r\n'), (args) => got.push(args));
+    assert.deepEqual(got.map((args) => args.map(String)), [['', '', 'abc']]);
+    assert.equal(budget.used, 0, 'a complete request gives it back');
+  });
+
+  it('refuses the request that would pass the total of all clients, and a closed connection frees its share', () => {
+    const budget = new QueryBufferBudget(() => 10 * ARGUMENT_OVERHEAD);
+    const limits = { maxBulkLength: 100, maxQueryBuffer: 1e9 };
+    const first = new RequestDecoder(limits, undefined, budget);
+    const second = new RequestDecoder(limits, undefined, budget);
+    first.push(Buffer.from('*100\r\n' + '$0\r\n\r\n'.repeat(6)), () => undefined);
+    assert.throws(() => second.push(Buffer.from('*100\r\n' + '$0\r\n\r\n'.repeat(6)), () => undefined),
+      (e: unknown) => e instanceof ProtocolError && e.reply === false && e.message === 'ERR Protocol error: total query buffer limit of all clients reached');
+    second.release();
+    assert.equal(budget.used, 6 * ARGUMENT_OVERHEAD, 'the refused request took nothing');
+    first.release();
+    assert.equal(budget.used, 0);
+    const third = new RequestDecoder(limits, undefined, budget);
+    const got: Buffer[][] = [];
+    third.push(Buffer.from('*2\r\n$4\r\nECHO\r\n$1\r\nx\r\n'), (args) => got.push(args));
+    assert.equal(got.length, 1, 'once freed, others are served');
   });
 
   it('streams a bulk that spans reads into the destination it is given, and slices one that does not', () => {
