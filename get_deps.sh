@@ -294,8 +294,10 @@ if [ $with_test_tools -eq 1 ]; then
   # its own folder: deps/python-tf, the PYTHONPATH of those model builds only.
   if [ ! -f "$deps/python-tf/tensorflow/__init__.py" ]; then
     echo "get_deps: pip install tensorflow-cpu==$TF_WHEEL_VERSION into deps/python-tf (for test models)" >&2
-    if python3 -m pip install --disable-pip-version-check --progress-bar on --target "$deps/python-tf.part" --find-links "$cache/wheels" \
-      "tensorflow-cpu==$TF_WHEEL_VERSION" >&2; then
+    # The wheel the TF backend's C API came from, when it is cached, instead of downloading it again.
+    tf_wheel="$(ls "$cache"/wheels/tensorflow_cpu-$TF_WHEEL_VERSION-*.whl 2>/dev/null | head -1 || true)"
+    if python3 -m pip install --disable-pip-version-check --progress-bar on --target "$deps/python-tf.part" \
+      "${tf_wheel:-tensorflow-cpu==$TF_WHEEL_VERSION}" >&2; then
       rm -rf "$deps/python-tf" && mv "$deps/python-tf.part" "$deps/python-tf"
     else
       echo "get_deps: pip install tensorflow-cpu==$TF_WHEEL_VERSION into deps/python-tf FAILED (see above)" >&2
