@@ -8,14 +8,33 @@
 namespace stormbreaker {
 namespace {
 constexpr size_t kMaxBatchScan = 256;
+// Backends compile model code and scripts on these threads, and compilers recurse: the stack is
+// far deeper than the default 8 MB, so that every input within the backends' source bounds
+// (native/backends/torch/source_limits.h) fits with room to spare. Only touched pages use memory.
+constexpr size_t kDeviceThreadStack = 64 * 1024 * 1024;
 }  // namespace
 
+void* DeviceQueue::ServeThread(void* queue) {
+  static_cast<DeviceQueue*>(queue)->Serve();
+  return nullptr;
+}
+
 DeviceQueue::DeviceQueue(std::string device, int threads) : device_(std::move(device)) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kDeviceThreadStack);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   for (int i = 0; i < (threads < 1 ? 1 : threads); i++) {
-    std::thread worker([this] { Serve(); });
-    handles_.push_back(worker.native_handle());
-    worker.detach();
+    pthread_t handle;
+    if (pthread_create(&handle, &attr, ServeThread, this) != 0) {
+      // No room for a big stack: a thread with the default one still serves the queue.
+      std::thread worker([this] { Serve(); });
+      handle = worker.native_handle();
+      worker.detach();
+    }
+    handles_.push_back(handle);
   }
+  pthread_attr_destroy(&attr);
 }
 
 bool DeviceQueue::Push(std::function<void()> job, size_t limit) { return Enqueue(Item{std::move(job), nullptr}, limit); }

@@ -68,6 +68,7 @@ class DeviceQueue {
   };
 
   void Serve();
+  static void* ServeThread(void* queue);  // pthread entry: Serve() on `queue`
   bool Enqueue(Item item, size_t limit);
   // Under the lock. Takes the first thing ready to run; when nothing is, leaves in `wakeAt` the
   // earliest moment something will be (or Clock::time_point::max()).

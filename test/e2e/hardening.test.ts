@@ -1,10 +1,12 @@
 // Inputs found in review that once could crash the server or grow it without bound.
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
+import { spawn } from 'node:child_process';
 import { describe, it } from '@jest/globals';
 import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';
 import { startServerProcess } from '../helpers/servers';
 import { slowModel } from '../helpers/torchModels';
+import { fixturePath } from '../helpers/fixtures';
 
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
 const SOURCE = 'def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return tensors[0][0:0]\n';
@@ -30,7 +32,77 @@ function floodEmptyArguments(port: number, count: number): Promise<number> {
   });
 }
 
+const ENTRY = 'def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    x = tensors[0]\n    return ';
+const NESTED = 'brackets and unary operators nested more than 200 deep at line 3';
+
+/** pt-minimal.pt with its forward's `return` expression wrapped in `depth` parentheses. */
+async function deeplyNestedModel(depth: number): Promise<Buffer> {
+  const script = `
+import io, sys, zipfile
+src = zipfile.ZipFile(sys.argv[1])
+out = io.BytesIO()
+with zipfile.ZipFile(out, 'w') as z:
+    for info in src.infolist():
+        data = src.read(info.filename)
+        if info.filename.endswith('/code/__torch__.py'):
+            d = int(sys.argv[2])
+            data = data.replace(b'return torch.add(a, b, alpha=1)', b'return ' + b'(' * d + b'torch.add(a, b, alpha=1)' + b')' * d)
+        z.writestr(info, data)
+sys.stdout.buffer.write(out.getvalue())`;
+  const made = await new Promise<Buffer>((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', ['-c', script, fixturePath('pt-minimal.pt'), String(depth)]);
+    const parts: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => parts.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(parts)) : reject(new Error(`python exited with ${code}`))));
+  });
+  return made;
+}
+
 describe('hardening', () => {
+  it('refuses TorchScript nested past the bounds before it reaches the compiler, and compiles what is within them', async () => {
+    // Each of these once overflowed a device thread's stack inside libtorch's compiler (SIGSEGV).
+    const { port, stop, child } = await startServerProcess();
+    const c = await RawClient.connect(port);
+    const store = async (source: string) => c.call('AI.SCRIPTSTORE', 's', 'CPU', 'ENTRY_POINTS', 1, 'f', 'SOURCE', source);
+    const refused = [
+      ['3,000 nested [', ENTRY + '['.repeat(3000) + 'x' + ']'.repeat(3000) + '\n', NESTED],
+      ['5,369 nested (', ENTRY + '('.repeat(5369) + 'x' + ')'.repeat(5369) + '\n', NESTED],
+      ['5,369 unary -', ENTRY + '-'.repeat(5369) + 'x\n', NESTED],
+      ['11,812 not', ENTRY + 'not '.repeat(11812) + 'True\n', NESTED],
+      ['unary - inside brackets', ENTRY + '('.repeat(150) + '-'.repeat(60) + 'x' + ')'.repeat(150) + '\n', NESTED],
+      ['a flat chain of 9,078 + terms', ENTRY + Array(9078).fill('x').join(' + ') + '\n', 'more than 1000 operators in one statement at line 3'],
+      ['5,000 chained calls', ENTRY + 'x' + '.abs()'.repeat(5000) + '\n', 'more than 1000 operators in one statement at line 3'],
+    ];
+    for (const [what, source, reason] of refused) {
+      assert.equal(message(await store(source)), `script refused: ${reason}`, what);
+    }
+    const elifs = Array.from({ length: 1001 }, (_, i) => `    elif args[0] == '${i}':\n        x = x + ${i}\n`).join('');
+    assert.equal(message(await store(`${ENTRY}x\n    if args[0] == 'a':\n        x = x * 2\n${elifs}`.replace('    return x\n', ''))),
+      'script refused: more than 1000 elif branches at line 2005');
+    // Within the bounds, on a device thread's stack: 199 brackets, 199 unary operators, 999 operators in a statement.
+    for (const source of [
+      ENTRY + '('.repeat(199) + 'x' + ')'.repeat(199) + '\n',
+      ENTRY + '-'.repeat(199) + 'x\n',
+      ENTRY + '('.repeat(150) + Array(800).fill('x').join(' + ') + ')'.repeat(150) + '\n',
+      '# a comment ((((( and a string are not code\n' + ENTRY + "x if '" + '('.repeat(5000) + "' == '' else x\n",
+    ]) {
+      assert.equal(await store(source), 'OK', source.slice(0, 120));
+    }
+    await c.call('AI.TENSORSET', 'a', 'FLOAT', 2, 'VALUES', 1, 2);
+    assert.equal(await c.call('AI.SCRIPTEXECUTE', 's', 'f', 'INPUTS', 1, 'a', 'OUTPUTS', 1, 'b'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'b', 'VALUES'), ['1', '2']);
+    // A model archive's code is held to the same bounds (its code is compiled when it loads).
+    assert.equal(message(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', await deeplyNestedModel(20000))),
+      'model code code/__torch__.py refused: brackets and unary operators nested more than 200 deep at line 8');
+    assert.equal(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', await deeplyNestedModel(190)), 'OK');
+    assert.equal(await c.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'sum'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'sum', 'VALUES'), ['2', '4']);
+    assert.equal(child.exitCode, null, 'the server is still running');
+    await c.close();
+    await stop();
+  });
+
   it('closes clients whose empty arguments would exhaust the heap together, each under its own limit, and keeps serving', async () => {
     // The reported attack: six clients, each *8000001 and then empty arguments (about 288 MB in
     // all). Each stays under client-query-buffer-limit; together they once ran the heap out.

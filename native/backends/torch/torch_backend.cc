@@ -7,6 +7,7 @@
 #include <torch/csrc/jit/api/compilation_unit.h>
 #include <torch/jit.h>
 #include <torch/script.h>
+#include <caffe2/serialize/inline_container.h>
 
 #include <cstring>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "../backend_api.h"
 #include "../backend_support.h"
 #include "script_extensions.h"
+#include "source_limits.h"
 
 namespace {
 
@@ -206,6 +208,24 @@ void ExportAll(std::vector<at::Tensor>& produced, const std::vector<at::Tensor>&
 
 const char* Version() { return "NA"; }  // RedisAI's TORCH backend reports "NA" (spec §12)
 
+// The TorchScript code inside a model archive (code/**.py) is compiled by torch::jit::load: it is
+// held to the same bounds as a script's source first. Leaves `stream` at its start again.
+void CheckModelCode(std::istringstream* stream) {
+  {
+    caffe2::serialize::PyTorchStreamReader reader(static_cast<std::istream*>(stream));
+    for (const std::string& name : reader.getAllRecords()) {
+      const bool code = name.rfind("code/", 0) == 0 && name.size() > 3 && name.compare(name.size() - 3, 3, ".py") == 0;
+      if (!code) continue;
+      auto record = reader.getRecord(name);
+      std::string_view source(static_cast<const char*>(std::get<0>(record).get()), std::get<1>(record));
+      std::string why = stormbreaker_torch::CheckSourceLimits(source, "model code " + name);
+      if (!why.empty()) throw std::runtime_error(why);
+    }
+  }
+  stream->clear();
+  stream->seekg(0);
+}
+
 int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, SBModel** out, SBError* err) {
   return Guard(err, [&] {
     c10::Device device = c10::kCPU;
@@ -216,6 +236,7 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
       if (options->inter_op_threads > 0) at::set_num_interop_threads(static_cast<int>(options->inter_op_threads));
     });
     std::istringstream stream(std::string(static_cast<const char*>(blob), length));
+    CheckModelCode(&stream);
     auto model = std::make_unique<TorchModel>();
     model->module = torch::jit::load(stream, device);
     model->module.eval();
@@ -269,6 +290,8 @@ int ScriptCreate(const char* source, const char* device_text, SBScript** out, SB
     c10::Device device = c10::kCPU;
     if (!ParseDevice(device_text, &device, err)) throw std::runtime_error(err->message);
     auto script = std::make_unique<TorchScript>();
+    std::string why = stormbreaker_torch::CheckSourceLimits(source, "script");
+    if (!why.empty()) throw std::runtime_error(why);
     script->unit = std::make_shared<torch::jit::CompilationUnit>();
     script->unit->define(c10::nullopt, source, stormbreaker_torch::ScriptResolver(), nullptr);
     script->device = device;
