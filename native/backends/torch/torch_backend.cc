@@ -209,10 +209,17 @@ void ExportAll(std::vector<at::Tensor>& produced, const std::vector<at::Tensor>&
 const char* Version() { return "NA"; }  // RedisAI's TORCH backend reports "NA" (spec §12)
 
 // The TorchScript code inside a model archive (code/**.py) is compiled by torch::jit::load: it is
-// held to the same bounds as a script's source first. Leaves `stream` at its start again.
+// held to the same bounds as a script's source first. A blob that is no archive is left to
+// torch::jit::load, whose reader is this one, to refuse in its own words. Leaves `stream` at its
+// start again.
 void CheckModelCode(std::istringstream* stream) {
-  {
-    caffe2::serialize::PyTorchStreamReader reader(static_cast<std::istream*>(stream));
+  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> archive;
+  try {
+    archive = std::make_unique<caffe2::serialize::PyTorchStreamReader>(static_cast<std::istream*>(stream));
+  } catch (const c10::Error&) {
+  }
+  if (archive) {
+    caffe2::serialize::PyTorchStreamReader& reader = *archive;
     for (const std::string& name : reader.getAllRecords()) {
       const bool code = name.rfind("code/", 0) == 0 && name.size() > 3 && name.compare(name.size() - 3, 3, ".py") == 0;
       if (!code) continue;
@@ -221,6 +228,7 @@ void CheckModelCode(std::istringstream* stream) {
       std::string why = stormbreaker_torch::CheckSourceLimits(source, "model code " + name);
       if (!why.empty()) throw std::runtime_error(why);
     }
+    archive.reset();
   }
   stream->clear();
   stream->seekg(0);
