@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { ROOT, run, startServerProcess } from '../helpers/servers';
+import { FIXTURES, fixture } from '../helpers/fixtures';
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const cliBlocks = [...README.matchAll(/```sh\n(redis-cli [\s\S]*?)```/g)].map((m) => m[1]);
@@ -24,6 +25,16 @@ beforeAll(async () => {
   ({ port, stop } = await startServerProcess());
 });
 afterAll(() => stop());
+
+describe('fixtures', () => {
+  it('a missing one fails at once, naming the file and how to get it back', () => {
+    assert.throws(() => fixture('no-such-model.pt'), {
+      message: `test fixture no-such-model.pt is missing from ${FIXTURES}: it is part of the repository; ` +
+        'restore it with `git checkout -- test/fixtures/redisai/no-such-model.pt`',
+    });
+    assert.equal(fixture('one.raw').length, 784 * 4, 'the ones the tests use are there');
+  });
+});
 
 describe('README examples', () => {
   it('has the redis-cli blocks this test knows the output of', () => {
