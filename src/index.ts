@@ -9,6 +9,7 @@
  * const server = createServer({ engine, port: 0 });
  * const { port } = await server.listen();   // redis-cli -p <port> AI.TENSORGET a VALUES
  */
+import './commands/libraryScriptHost'; // a library engine's scripts reach the commands through it
 export { Tensor } from './tensor/Tensor';
 export type { TensorValue, NestedArray } from './tensor/Tensor';
 export type { DType, TypedArray } from './tensor/dtype';

@@ -23,9 +23,13 @@ export interface ClientInfo {
 /** A setting of `CONFIG GET/SET`. */
 export interface ConfigParameter {
   readonly name: string;
+  /** The live value. */
   get(): string;
-  /** Undefined for settings fixed at start-up; returns an error text when the value is refused. */
-  readonly set?: (value: string) => string | undefined;
+  /**
+   * Undefined for settings fixed at start-up. Checks a value without applying it: the error text
+   * when it is refused, else the change to apply (CONFIG SET applies all of its pairs or none).
+   */
+  readonly set?: (value: string) => string | (() => void);
 }
 
 /** What a command may know of the server. */
@@ -39,6 +43,8 @@ export interface ServerInfo {
   readonly requirePassword: () => string;
   clients(): Iterable<ClientInfo>;
   commands(): Iterable<Command>;
+  /** The command registered under `name` (lower case), as dispatch finds it. */
+  findCommand(name: string): Command | undefined;
   /** Largest tensor a client may make (proto-max-bulk-len). */
   maxBulkLength(): number;
   /** Snapshots and the append-only log; null when the server keeps nothing on disk. */
@@ -66,6 +72,11 @@ export interface Command {
   readonly group: string;
   readonly summary: string;
   readonly since: string;
+  /**
+   * It queues work on a device (a model load or run, a script compile or call, a DAG). Scripts
+   * may not call such a command: the script holds the device thread it would wait for.
+   */
+  readonly runsOnDevice: boolean;
   /** Returns the reply, or a promise of it; throws StormbreakerError for an error reply. */
   run(ctx: CommandContext, args: Buffer[]): Reply | Promise<Reply>;
 }
@@ -81,6 +92,7 @@ export function defineCommand(
     keyStep: 0,
     group: 'generic',
     since: '1.0.0',
+    runsOnDevice: false,
     ...spec,
   };
 }

@@ -152,6 +152,7 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
 function dagCommand(variant: Variant, since: string, summary: string) {
   return defineAiCommand({
     name: variant.name.toLowerCase(),
+    runsOnDevice: true,
     arity: -1,
     flags: variant.readOnly ? ['readonly'] : ['write', 'denyoom'],
     key: 3,

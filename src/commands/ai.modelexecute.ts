@@ -89,6 +89,7 @@ export function parseModelRun(engine: Engine, args: readonly Buffer[], inDag = f
 /** AI.MODELEXECUTE <key> INPUTS <n> <key…> OUTPUTS <n> <key…> [TIMEOUT <ms>] (spec §4.5) */
 export const modelexecute = defineAiCommand({
   name: 'ai.modelexecute',
+  runsOnDevice: true,
   arity: -1,
   flags: ['write', 'denyoom'],
   key: 4,
@@ -104,6 +105,7 @@ export const modelexecute = defineAiCommand({
 /** AI.MODELRUN <key> [TIMEOUT <ms>] INPUTS <key…> OUTPUTS <key…> (deprecated, spec §4.6) */
 export const modelrun = defineAiCommand({
   name: 'ai.modelrun',
+  runsOnDevice: true,
   arity: -1,
   flags: ['write', 'denyoom'],
   key: 3,

@@ -12,6 +12,7 @@ const KEYWORDS = ['INPUTS', 'OUTPUTS', 'TAG', 'BATCHSIZE', 'MINBATCHSIZE', 'MINB
  */
 export const modelset = defineAiCommand({
   name: 'ai.modelset',
+  runsOnDevice: true,
   arity: -1,
   flags: ['write', 'denyoom'],
   key: 1,

@@ -10,6 +10,7 @@ import { joinBlob, parseCount, parseInteger, text, upper } from './modelArgs';
  */
 export const modelstore = defineAiCommand({
   name: 'ai.modelstore',
+  runsOnDevice: true,
   arity: -1,
   flags: ['write', 'denyoom'],
   key: 1,

@@ -87,6 +87,7 @@ return { key: args[1], fn, keys: sections.KEYS ?? [], inputs: sections.INPUTS ??
  */
 export const scriptexecute = defineAiCommand({
   name: 'ai.scriptexecute',
+  runsOnDevice: true,
   arity: -1,
   flags: ['write', 'denyoom'],
   key: 5,
@@ -150,6 +151,7 @@ return { key: args[1], fn, keys: [], inputs, args: [], outputs, timeout };
 /** AI.SCRIPTRUN <key> <fn> [TIMEOUT ms] INPUTS <key…> [$ <key…>] OUTPUTS <key…> (deprecated; spec §5.7) */
 export const scriptrun = defineAiCommand({
   name: 'ai.scriptrun',
+  runsOnDevice: true,
   arity: -1,
   flags: ['write', 'denyoom'],
   key: 4,

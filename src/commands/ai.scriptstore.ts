@@ -1,17 +1,15 @@
 import { StormbreakerError } from '../errors';
+import { checkScriptDevice } from '../engine/Model';
 import { OK } from '../resp/Reply';
 import { defineAiCommand } from './Command';
 import { text, upper } from './modelArgs';
 import { parseSafeInteger } from '../util/redisNumbers';
 
-/** The TORCH backend takes CPU…, GPU or GPU:<n> (spec §5.1 step 2). */
-export function checkScriptDevice(device: string): void {
-  if (!/^(CPU.*|GPU|GPU:[0-9]+)$/i.test(device)) throw new StormbreakerError('ERR unsupported device');
-}
 
 /** AI.SCRIPTSTORE <key> <device> [TAG t] ENTRY_POINTS <n> <fn…> SOURCE <text> (spec §5.1) */
 export const scriptstore = defineAiCommand({
   name: 'ai.scriptstore',
+  runsOnDevice: true,
   arity: -1,
   flags: ['write', 'denyoom'],
   key: 1,
@@ -43,6 +41,7 @@ export const scriptstore = defineAiCommand({
 /** AI.SCRIPTSET <key> <device> [TAG t] SOURCE <text> (deprecated; spec §5.2) */
 export const scriptset = defineAiCommand({
   name: 'ai.scriptset',
+  runsOnDevice: true,
   arity: -1,
   flags: ['write', 'denyoom'],
   key: 1,

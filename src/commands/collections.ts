@@ -3,6 +3,7 @@ import type { Engine } from '../engine/Engine';
 import { MapReply, Reply } from '../resp/Reply';
 import { keyBytes, keyName } from '../store/keyName';
 import { parseInt64, parseSafeInteger } from '../util/redisNumbers';
+import type { StoredValue } from '../store/StoredValue';
 import { defineCommand } from './Command';
 
 // Plain Redis lists, hashes and counters: what scripts reach through redis.execute (spec §5.9)
@@ -11,45 +12,46 @@ import { defineCommand } from './Command';
 const keyed = { firstKey: 1, lastKey: 1, keyStep: 1 } as const;
 const own = (b: Buffer) => Buffer.from(b); // arguments may be views of a socket read: keep copies
 
-function list(engine: Engine, key: Buffer, create: boolean): Buffer[] | undefined {
+// Lists and hashes change in place; every change is then stored through engine.set, the one
+// write path, with the command itself as its log record (cheaper than the whole collection).
+type ListValue = Extract<StoredValue, { kind: 'list' }>;
+type HashValue = Extract<StoredValue, { kind: 'hash' }>;
+
+function list(engine: Engine, key: Buffer, create: true): ListValue;
+function list(engine: Engine, key: Buffer, create: false): ListValue | undefined;
+function list(engine: Engine, key: Buffer, create: boolean): ListValue | undefined {
   const value = engine.get(key);
-  if (value === undefined) {
-    if (!create) return undefined;
-    const items: Buffer[] = [];
-    engine.set(key, { kind: 'list', items });
-    return items;
-  }
+  if (value === undefined) return create ? { kind: 'list', items: [] } : undefined;
   if (value.kind !== 'list') throw new StormbreakerError(Errors.wrongType);
-  return value.items;
+  return value;
 }
 
-function hash(engine: Engine, key: Buffer, create: boolean): Map<string, Buffer> | undefined {
+function hash(engine: Engine, key: Buffer, create: true): HashValue;
+function hash(engine: Engine, key: Buffer, create: false): HashValue | undefined;
+function hash(engine: Engine, key: Buffer, create: boolean): HashValue | undefined {
   const value = engine.get(key);
-  if (value === undefined) {
-    if (!create) return undefined;
-    const fields = new Map<string, Buffer>();
-    engine.set(key, { kind: 'hash', fields });
-    return fields;
-  }
+  if (value === undefined) return create ? { kind: 'hash', fields: new Map() } : undefined;
   if (value.kind !== 'hash') throw new StormbreakerError(Errors.wrongType);
-  return value.fields;
+  return value;
 }
 
-/** Removes a collection that became empty, as Redis does. */
-function dropIfEmpty(engine: Engine, key: Buffer, size: number): void {
+/** Stores a changed collection, logged as `args`; one that became empty is removed, as Redis does. */
+function changed(engine: Engine, key: Buffer, value: ListValue | HashValue, size: number, args: Buffer[]): void {
   if (size === 0) engine.delete(key);
+  else engine.set(key, value, args);
 }
 
 const push = (name: string, front: boolean) => defineCommand({
   name, arity: -3, flags: ['write', 'denyoom', 'fast'], ...keyed, group: 'list', summary: `Adds elements to the ${front ? 'head' : 'tail'} of a list`,
   run({ engine }, args) {
-    const items = list(engine, args[1], true)!;
-    for (const item of args.slice(2)) {
-      if (front) items.unshift(own(item));
-      else items.push(own(item));
+    const value = list(engine, args[1], true);
+    const items = args.slice(2).map(own);
+    for (const item of items) {
+      if (front) value.items.unshift(item);
+      else value.items.push(item);
     }
-    engine.changes++;
-    return items.length;
+    changed(engine, args[1], value, value.items.length, [args[0], args[1], ...items]);
+    return value.items.length;
   },
 });
 export const lpush = push('lpush', true);
@@ -59,14 +61,14 @@ const pop = (name: string, front: boolean) => defineCommand({
   name, arity: -2, flags: ['write', 'fast'], ...keyed, group: 'list', summary: `Removes the ${front ? 'first' : 'last'} element of a list`,
   run({ engine }, args) {
     if (args.length > 3) throw new StormbreakerError(Errors.syntax);
-    const items = list(engine, args[1], false);
+    const value = list(engine, args[1], false);
     const count = args.length === 3 ? parseSafeInteger(args[2].toString('latin1')) : undefined;
     if (args.length === 3 && (count === undefined || count < 0)) throw new StormbreakerError('ERR value is out of range, must be positive');
-    if (items === undefined) return null;
+    if (value === undefined) return null;
+    const { items } = value;
     const n = Math.min(count ?? 1, items.length);
     const taken = front ? items.splice(0, n) : items.splice(items.length - n, n).reverse();
-    dropIfEmpty(engine, args[1], items.length);
-    engine.changes++;
+    changed(engine, args[1], value, items.length, [args[0], args[1], Buffer.from(String(n))]);
     return count === undefined ? taken[0] ?? null : taken;
   },
 });
@@ -75,7 +77,7 @@ export const rpop = pop('rpop', false);
 
 export const llen = defineCommand({
   name: 'llen', arity: 2, flags: ['readonly', 'fast'], ...keyed, group: 'list', summary: 'Returns the length of a list',
-  run: ({ engine }, args) => list(engine, args[1], false)?.length ?? 0,
+  run: ({ engine }, args) => list(engine, args[1], false)?.items.length ?? 0,
 });
 
 export const lrange = defineCommand({
@@ -84,7 +86,7 @@ export const lrange = defineCommand({
     let start = parseSafeInteger(args[2].toString('latin1'));
     let stop = parseSafeInteger(args[3].toString('latin1'));
     if (start === undefined || stop === undefined) throw new StormbreakerError(Errors.notInteger);
-    const items = list(engine, args[1], false) ?? [];
+    const items = list(engine, args[1], false)?.items ?? [];
     const n = items.length;
     if (start < 0) start = Math.max(0, n + start);
     if (stop < 0) stop = n + stop;
@@ -97,55 +99,57 @@ export const hset = defineCommand({
   name: 'hset', arity: -4, flags: ['write', 'denyoom', 'fast'], ...keyed, group: 'hash', summary: 'Sets fields of a hash',
   run({ engine }, args) {
     if (args.length % 2 !== 0) throw new StormbreakerError(Errors.wrongArity('hset'));
-    const fields = hash(engine, args[1], true)!;
+    const value = hash(engine, args[1], true);
     let added = 0;
+    const record = [args[0], args[1]];
     for (let i = 2; i < args.length; i += 2) {
       const field = keyName(args[i]);
-      if (!fields.has(field)) added++;
-      fields.set(field, own(args[i + 1]));
+      if (!value.fields.has(field)) added++;
+      const bytes = own(args[i + 1]);
+      value.fields.set(field, bytes);
+      record.push(args[i], bytes);
     }
-    engine.changes++;
+    changed(engine, args[1], value, value.fields.size, record);
     return added;
   },
 });
 
 export const hget = defineCommand({
   name: 'hget', arity: 3, flags: ['readonly', 'fast'], ...keyed, group: 'hash', summary: 'Returns the value of a field of a hash',
-  run: ({ engine }, args) => hash(engine, args[1], false)?.get(keyName(args[2])) ?? null,
+  run: ({ engine }, args) => hash(engine, args[1], false)?.fields.get(keyName(args[2])) ?? null,
 });
 
 export const hdel = defineCommand({
   name: 'hdel', arity: -3, flags: ['write', 'fast'], ...keyed, group: 'hash', summary: 'Deletes fields of a hash',
   run({ engine }, args) {
-    const fields = hash(engine, args[1], false);
-    if (fields === undefined) return 0;
+    const value = hash(engine, args[1], false);
+    if (value === undefined) return 0;
     let removed = 0;
-    for (const f of args.slice(2)) if (fields.delete(keyName(f))) removed++;
-    dropIfEmpty(engine, args[1], fields.size);
-    engine.changes++;
+    for (const f of args.slice(2)) if (value.fields.delete(keyName(f))) removed++;
+    if (removed > 0) changed(engine, args[1], value, value.fields.size, args);
     return removed;
   },
 });
 
 export const hlen = defineCommand({
   name: 'hlen', arity: 2, flags: ['readonly', 'fast'], ...keyed, group: 'hash', summary: 'Returns the number of fields of a hash',
-  run: ({ engine }, args) => hash(engine, args[1], false)?.size ?? 0,
+  run: ({ engine }, args) => hash(engine, args[1], false)?.fields.size ?? 0,
 });
 
 export const hkeys = defineCommand({
   name: 'hkeys', arity: 2, flags: ['readonly'], ...keyed, group: 'hash', summary: 'Returns the fields of a hash',
-  run: ({ engine }, args) => Array.from(hash(engine, args[1], false)?.keys() ?? [], keyBytes),
+  run: ({ engine }, args) => Array.from(hash(engine, args[1], false)?.fields.keys() ?? [], keyBytes),
 });
 
 export const hvals = defineCommand({
   name: 'hvals', arity: 2, flags: ['readonly'], ...keyed, group: 'hash', summary: 'Returns the values of a hash',
-  run: ({ engine }, args) => Array.from(hash(engine, args[1], false)?.values() ?? []),
+  run: ({ engine }, args) => Array.from(hash(engine, args[1], false)?.fields.values() ?? []),
 });
 
 export const hgetall = defineCommand({
   name: 'hgetall', arity: 2, flags: ['readonly'], ...keyed, group: 'hash', summary: 'Returns the fields and values of a hash',
   run({ engine }, args) {
-    const fields = hash(engine, args[1], false) ?? new Map<string, Buffer>();
+    const fields = hash(engine, args[1], false)?.fields ?? new Map<string, Buffer>();
     return new MapReply(Array.from(fields, ([f, v]) => [keyBytes(f), v] as [Reply, Reply]));
   },
 });

@@ -25,8 +25,8 @@ export const config = defineCommand({
       }
       case 'set': {
         if (args.length < 4 || args.length % 2 !== 0) throw new StormbreakerError(Errors.wrongArity('config|set'));
-        // Check every pair first so that a refused value changes nothing.
-        const changes: Array<() => string | undefined> = [];
+        // Check every pair first so that a refused value changes nothing, as Redis does.
+        const changes: Array<() => void> = [];
         for (let i = 2; i < args.length; i += 2) {
           const name = args[i].toString('latin1');
           const parameter = server.config.find((p) => p.name === name.toLowerCase());
@@ -36,14 +36,11 @@ export const config = defineCommand({
           if (parameter.set === undefined) {
             throw new StormbreakerError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
           }
-          const value = args[i + 1].toString('latin1');
-          const setter = parameter.set;
-          changes.push(() => setter(value));
+          const change = parameter.set(args[i + 1].toString('latin1'));
+          if (typeof change === 'string') throw new StormbreakerError(change);
+          changes.push(change);
         }
-        for (const apply of changes) {
-          const problem = apply();
-          if (problem !== undefined) throw new StormbreakerError(problem);
-        }
+        for (const apply of changes) apply();
         return OK;
       }
       case 'resetstat':

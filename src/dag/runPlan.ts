@@ -84,7 +84,7 @@ export async function runPlan(engine: Engine, plan: Plan): Promise<PlanResult> {
   if (timedOut) return { timedOut, results: settled };
   if (failed || settled.some((r) => r.status !== 'ok')) return { timedOut, results: settled };
   try {
-    for (const { key, source } of plan.persist) engine.persistOutput(Buffer.from(key, 'latin1'), (await resolve(source))!);
+    for (const { key, source } of plan.persist) engine.setTensor(Buffer.from(key, 'latin1'), (await resolve(source))!);
   } catch (err) {
     return { timedOut, results: settled, persistError: err instanceof Error ? err.message : String(err) };
   }

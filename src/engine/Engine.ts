@@ -10,8 +10,9 @@ import { Dag, DagOptions } from '../dag/Dag';
 import { PlanBuilder } from '../dag/PlanBuilder';
 import { runPlan, singleOutcome } from '../dag/runPlan';
 import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
-import { ModelSpec, ScriptCall, StoredModel, StoredScript } from './Model';
+import { checkModelSpec, checkScriptDevice, ModelSpec, ScriptCall, StoredModel, StoredScript } from './Model';
 import { RunStats } from './RunStats';
+import { effectOf, LogRecord } from './writeEffects';
 
 export interface EngineOptions {
   /** Where keys live; defaults to a new in-memory keyspace. */
@@ -65,13 +66,42 @@ export class Engine {
     this.queue = { threads: this.settings.threadsPerQueue, limit: this.settings.queueLimit };
   }
 
+  /**
+   * The one path of every keyspace write, from commands, scripts, DAGs, library calls and log
+   * replay: the value, the change counter, the statistics of models and scripts (they live and
+   * die with their value), and the append-only log, together. The log gets the value's effect
+   * (writeEffects.ts) unless `records` says how to repeat the write more cheaply (one push onto a
+   * long list), or that it is logged another way ([]). Returns false when there was nothing to delete.
+   */
+  private write(name: string, value: StoredValue | null, records?: readonly LogRecord[]): boolean {
+    const previous = this.keyspace.get(name);
+    if (value === null) {
+      if (previous === undefined) return false;
+      this.keyspace.delete(name);
+    } else {
+      this.keyspace.set(name, value);
+    }
+    if (previous !== value) {
+      if (value?.kind === 'model') {
+        const { backend, device, tag } = value.model;
+        this.stats.reset(name, { type: 'MODEL', backend, device, tag });
+      } else if (value?.kind === 'script') {
+        this.stats.reset(name, { type: 'SCRIPT', backend: 'TORCH', device: value.script.device, tag: value.script.tag });
+      } else {
+        this.stats.delete(name);
+      }
+    }
+    this.changes++;
+    if (this.writeLog !== null) for (const record of records ?? effectOf(name, value)) this.writeLog(record);
+    return true;
+  }
+
   /** Stores a tensor, replacing a tensor already there; another kind of value is WRONGTYPE. */
   setTensor(key: Key, tensor: Tensor): void {
     const name = keyName(key);
     const existing = this.keyspace.get(name);
     if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
-    this.keyspace.set(name, { kind: 'tensor', tensor });
-    this.changes++;
+    this.write(name, { kind: 'tensor', tensor });
   }
 
   /** The tensor at `key`; a missing key and another kind of value are errors, as on the wire. */
@@ -87,23 +117,19 @@ export class Engine {
     return this.keyspace.get(keyName(key));
   }
 
-  /** Stores any value (replacing whatever was there, as SET does). */
-  set(key: Key, value: StoredValue): void {
-    this.keyspace.set(keyName(key), value);
-    this.changes++;
+  /**
+   * Stores any value (replacing whatever was there, as SET does). A collection changed in place
+   * is stored again as the same object; `record`, when given, is the command that repeats the
+   * change in the log (`['RPUSH', key, item]`) instead of the whole value.
+   */
+  set(key: Key, value: StoredValue, record?: LogRecord): void {
+    this.write(keyName(key), value, record === undefined ? undefined : [record]);
   }
 
   /** Deletes keys; returns how many existed. */
   delete(...keys: Key[]): number {
     let n = 0;
-    for (const k of keys) {
-      const name = keyName(k);
-      if (this.keyspace.delete(name)) {
-        this.stats.delete(name);
-        n++;
-      }
-    }
-    this.changes += n;
+    for (const k of keys) if (this.write(keyName(k), null)) n++;
     return n;
   }
 
@@ -124,11 +150,11 @@ export class Engine {
     if (value === undefined) throw new StormbreakerError(Errors.noSuchKey);
     const target = keyName(to);
     if (source === target) return;
-    this.keyspace.delete(target);
-    this.keyspace.delete(source);
-    this.keyspace.set(target, value);
-    this.stats.rename(source, target);
-    this.changes++;
+    // A renamed model or script keeps its statistics (they follow the value).
+    const stat = this.stats.get(source);
+    this.write(source, null, []);
+    this.write(target, value, [['RENAME', Buffer.from(source, 'latin1'), Buffer.from(target, 'latin1')]]);
+    if (stat !== undefined) this.stats.adopt(target, stat);
   }
 
   /** All key names, decoded as UTF-8 text. */
@@ -142,9 +168,8 @@ export class Engine {
 
   /** Removes every key. */
   flush(): void {
-    this.changes += this.keyspace.size;
-    this.keyspace.clear();
-    this.stats.clear();
+    for (const name of Array.from(this.keyspace.names())) this.write(name, null, []);
+    this.writeLog?.(['FLUSHALL']);
   }
 
   /**
@@ -153,6 +178,7 @@ export class Engine {
    * @example await engine.storeModel('m', { backend: 'TORCH', device: 'CPU', blob: fs.readFileSync('model.pt') });
    */
   async storeModel(key: Key, spec: ModelSpec): Promise<void> {
+    checkModelSpec(spec);
     ensureBackend(spec.backend, this.settings.backendsPath);
     const handle = await backendCall(() => native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.queue, {
       batchsize: spec.batchsize ?? 0,
@@ -183,9 +209,7 @@ export class Engine {
       blob: Buffer.from(spec.blob.buffer, spec.blob.byteOffset, spec.blob.byteLength),
       handle,
     };
-    this.keyspace.set(name, { kind: 'model', model });
-    this.stats.reset(name, { type: 'MODEL', backend: model.backend, device: model.device, tag });
-    this.changes++;
+    this.write(name, { kind: 'model', model });
   }
 
   /** The model at `key`; missing is `ERR model key is empty`, another kind is WRONGTYPE. */
@@ -231,7 +255,8 @@ export class Engine {
    */
   async restoreModel(key: Key, spec: ModelSpec & { tag: Buffer; inputs: string[]; outputs: string[] }): Promise<string | undefined> {
     try {
-      await this.storeModel(key, spec);
+      // Node names are the backend's own, except for TF, whose are given.
+      await this.storeModel(key, spec.backend === 'TF' ? spec : { ...spec, inputs: undefined, outputs: undefined });
       return undefined;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
@@ -241,8 +266,7 @@ export class Engine {
         outputs: spec.outputs, outputLabels: spec.outputs.map(() => null),
         blob: Buffer.from(spec.blob.buffer, spec.blob.byteOffset, spec.blob.byteLength), handle: null, unavailable: reason,
       };
-      this.keyspace.set(keyName(key), { kind: 'model', model });
-      this.stats.reset(keyName(key), { type: 'MODEL', backend: model.backend, device: model.device, tag: model.tag });
+      this.write(keyName(key), { kind: 'model', model });
       return reason;
     }
   }
@@ -256,17 +280,11 @@ export class Engine {
   }
 
   /**
-   * @internal Where every write goes as the command that repeats it (the append-only log), in
-   * the order the writes happen. Execution commands pass on their effects (spec §13): each
-   * tensor a run writes, as an AI.TENSORSET.
+   * @internal Where every write goes as the command that repeats it (the append-only log, set by
+   * Persistence), in the order the writes happen; see write().
    */
-  writeLog: ((argv: ReadonlyArray<Uint8Array | string>) => void) | null = null;
+  writeLog: ((argv: LogRecord) => void) | null = null;
 
-  /** @internal Stores a tensor an execution wrote, and passes the write on to the write log. */
-  persistOutput(key: Key, tensor: Tensor): void {
-    this.setTensor(key, tensor);
-    this.writeLog?.(['AI.TENSORSET', Buffer.from(keyName(key), 'latin1'), tensor.dtype, ...tensor.shape.map(String), 'BLOB', tensor.bytes]);
-  }
 
   /** @internal One model run on its device queue, with its statistics recorded under `name`. */
   runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number) {
@@ -282,16 +300,26 @@ export class Engine {
       fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle), keys, args, wantOutputs, timeout, this.scriptHost()));
   }
 
-  /** What answers scripts' redis.execute and redisAI.model_execute calls (spec §5.9). */
+  /**
+   * What answers scripts' redis.execute and redisAI.model_execute calls (spec §5.9): the server's
+   * own dispatch when a server serves this engine (it calls useScriptHost), else the library's
+   * (the command layer, which sits above the engine, registers it as `libraryScriptHost`).
+   */
   private scriptHost(): ScriptHostHandler {
     if (this.host === undefined) {
-      // Loaded on first use: the command layer sits above the engine, and only scripts need it here.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { makeScriptHost } = require('../commands/scriptHost') as typeof import('../commands/scriptHost');
-      this.host = makeScriptHost(this);
+      if (Engine.libraryScriptHost === undefined) throw new StormbreakerError('ERR scripts cannot call redis.execute: no command layer is loaded');
+      this.host = Engine.libraryScriptHost(this);
     }
     return this.host;
   }
+
+  /** A server serving this engine answers its scripts' calls with its own commands and settings. */
+  useScriptHost(host: ScriptHostHandler): void {
+    this.host = host;
+  }
+
+  /** @internal How a library engine's scripts reach the commands (set by src/commands/libraryScriptHost.ts). */
+  static libraryScriptHost?: (engine: Engine) => ScriptHostHandler;
 
   private host?: ScriptHostHandler;
 
@@ -317,6 +345,7 @@ export class Engine {
    * @example await engine.storeScript('s', { device: 'CPU', source, entryPoints: ['bar'] });
    */
   async storeScript(key: Key, spec: { device: string; source: string | Buffer; entryPoints?: readonly string[]; tag?: string | Buffer }): Promise<void> {
+    checkScriptDevice(spec.device);
     ensureBackend('TORCH', this.settings.backendsPath);
     const source = Buffer.from(spec.source);
     const handle = await backendCall(() => native.scriptCreate('TORCH', source.toString('utf8'), spec.device.toUpperCase(), this.queue));
@@ -330,9 +359,7 @@ export class Engine {
     if (existing !== undefined && existing.kind !== 'script') throw new StormbreakerError(Errors.wrongType);
     const tag = spec.tag === undefined ? Buffer.alloc(0) : Buffer.from(spec.tag);
     const script: StoredScript = { device: spec.device, tag, entryPoints: [...entryPoints], source, handle };
-    this.keyspace.set(name, { kind: 'script', script });
-    this.stats.reset(name, { type: 'SCRIPT', backend: 'TORCH', device: spec.device, tag });
-    this.changes++;
+    this.write(name, { kind: 'script', script });
   }
 
   /** The script at `key`; missing is `ERR script key is empty`, another kind is WRONGTYPE. */

@@ -1,3 +1,4 @@
+import { StormbreakerError } from '../errors';
 import type { ModelHandle, ScriptHandle } from '../native';
 
 /** The backends RedisAI defines (spec §4.1). */
@@ -74,4 +75,34 @@ export interface ScriptCall {
   args?: readonly Buffer[];
   outputs?: readonly Buffer[];
   timeout?: number;
+}
+
+/**
+ * The checks every model store makes, from the wire or the library, with AI.MODELSTORE's texts
+ * (the commands check their own argument order first, so from the wire these already hold).
+ */
+export function checkModelSpec(spec: ModelSpec): void {
+  if (parseBackend(String(spec.backend)) !== spec.backend) throw new StormbreakerError('ERR unsupported backend');
+  if (typeof spec.device !== 'string' || !isValidDevice(spec.device)) throw new StormbreakerError('ERR Invalid DEVICE');
+  const count = (v: number | undefined, name: string) => {
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new StormbreakerError(`ERR Invalid argument for ${name}`);
+    return v ?? 0;
+  };
+  const batchsize = count(spec.batchsize, 'BATCHSIZE');
+  const minbatchsize = count(spec.minbatchsize, 'MINBATCHSIZE');
+  const minbatchtimeout = count(spec.minbatchtimeout, 'MINBATCHTIMEOUT');
+  if (batchsize === 0 && minbatchsize > 0) throw new StormbreakerError('ERR MINBATCHSIZE specified without BATCHSIZE');
+  if (minbatchsize === 0 && minbatchtimeout > 0) throw new StormbreakerError('ERR MINBATCHTIMEOUT specified without MINBATCHSIZE');
+  if (spec.backend === 'TF') {
+    if (spec.inputs === undefined || spec.inputs.length === 0) throw new StormbreakerError('ERR INPUTS not specified for TF');
+    if (spec.outputs === undefined || spec.outputs.length === 0) throw new StormbreakerError('ERR OUTPUTS not specified for TF');
+  } else if (spec.inputs !== undefined || spec.outputs !== undefined) {
+    throw new StormbreakerError('ERR INPUTS argument should not be specified for this backend');
+  }
+  if (!(spec.blob instanceof Uint8Array)) throw new StormbreakerError('ERR Insufficient arguments, missing model BLOB');
+}
+
+/** The TORCH backend runs scripts on CPU…, GPU or GPU:<n> (spec §5.1 step 2). */
+export function checkScriptDevice(device: string): void {
+  if (typeof device !== 'string' || !/^(CPU.*|GPU|GPU:[0-9]+)$/i.test(device)) throw new StormbreakerError('ERR unsupported device');
 }

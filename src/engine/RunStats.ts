@@ -28,11 +28,9 @@ export class RunStats {
     this.table.delete(name);
   }
 
-  rename(from: string, to: string): void {
-    const stat = this.table.get(from);
-    this.table.delete(from);
-    this.table.delete(to);
-    if (stat !== undefined) this.table.set(to, stat);
+  /** Keeps `stat` (a renamed model's or script's) under a new name. */
+  adopt(name: string, stat: RunStat): void {
+    this.table.set(name, stat);
   }
 
   clear(): void {

@@ -1,6 +1,7 @@
 import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { commandTable } from '../commands';
 import type { ClientInfo, Command, CommandContext, ConfigParameter, ServerInfo } from '../commands/Command';
 import { AuthErrors } from '../commands/auth';
@@ -13,9 +14,9 @@ import { BulkDestination, DEFAULT_LIMITS, DecoderLimits } from '../resp/RequestD
 import { getHeapStatistics } from 'node:v8';
 import { parseMemorySize } from '../util/memorySize';
 import { blobDestination } from './blobDestination';
-import { loggedAsSent } from '../persistence/loggedCommands';
 import { DEFAULT_PERSISTENCE, Persistence, PersistenceOptions } from '../persistence/Persistence';
 import { replayEmptyTensorEffect } from '../persistence/emptyTensorEffect';
+import { makeScriptHost } from '../commands/scriptHost';
 import { Connection } from './Connection';
 import { Logger, LogLevel } from './Logger';
 import { VERSION } from '../version';
@@ -108,6 +109,8 @@ export class Server implements ServerInfo {
       loglevel: options.loglevel ?? 'notice',
     };
     this.config = this.configParameters();
+    // Scripts' redis.execute runs this server's commands with its live settings.
+    this.engine.useScriptHost(makeScriptHost(this.engine, this));
     this.persistence = options.persistence === undefined
       ? null
       : new Persistence(this.engine, { ...DEFAULT_PERSISTENCE, ...options.persistence }, this.logger);
@@ -205,6 +208,10 @@ export class Server implements ServerInfo {
     return this.table.values();
   }
 
+  findCommand(name: string): Command | undefined {
+    return this.table.get(name);
+  }
+
   /** Runs one request; the reply may be a promise (replies are still written in order). */
   dispatch(client: Connection, args: Buffer[]): Reply | Promise<Reply> {
     this.stats.commandsProcessed++;
@@ -218,22 +225,13 @@ export class Server implements ServerInfo {
     client.lastCommand = command.name;
     client.lastCommandAt = Date.now();
     const ctx: CommandContext = { engine: this.engine, client, server: this };
+    // Whatever the command writes reaches the append-only log through the engine's write path.
     try {
       const result = command.run(ctx, args);
-      if (!loggedAsSent(command) || this.engine.writeLog === null) {
-        return result instanceof Promise ? result.catch((err: unknown) => this.errorReply(err)) : result;
-      }
-      if (!(result instanceof Promise)) return this.logged(args, result);
-      return result.then((reply) => this.logged(args, reply), (err: unknown) => this.errorReply(err));
+      return result instanceof Promise ? result.catch((err: unknown) => this.errorReply(err)) : result;
     } catch (err) {
       return this.errorReply(err);
     }
-  }
-
-  /** A write that succeeded goes to the append-only log before its reply can be sent. */
-  private logged(args: Buffer[], reply: Reply): Reply {
-    if (!(reply instanceof ErrorReply)) this.engine.writeLog?.(args);
-    return reply;
   }
 
   /** The wire form of an error thrown by a command; unexpected ones are logged, never fatal. */
@@ -306,8 +304,7 @@ export class Server implements ServerInfo {
         const n = parseMemorySize(value);
         if (n === undefined || n <= 0) return `ERR CONFIG SET failed (possibly related to argument '${name}') - argument couldn't be parsed into an integer`;
         if (n > max) return `ERR CONFIG SET failed (possibly related to argument '${name}') - argument must be between 1 and ${max} inclusive`;
-        write(n);
-        return undefined;
+        return () => write(n);
       },
     });
     const fixed = (name: string, value: () => string): ConfigParameter => ({ name, get: value });
@@ -318,10 +315,7 @@ export class Server implements ServerInfo {
       {
         name: 'requirepass',
         get: () => o.requirepass,
-        set: (v) => {
-          o.requirepass = v;
-          return undefined;
-        },
+        set: (v) => () => (o.requirepass = v),
       },
       size('maxclients', () => o.maxclients, (n) => (o.maxclients = n)),
       // One bulk string is one Buffer, which Node caps in size.
@@ -333,14 +327,20 @@ export class Server implements ServerInfo {
         get: () => this.logger.level,
         set: (v) => {
           if (!Logger.isLevel(v)) return `ERR CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be one of the following: debug, verbose, notice, warning, nothing`;
-          this.logger.level = v;
-          o.loglevel = v;
-          return undefined;
+          return () => {
+            this.logger.level = v;
+            o.loglevel = v;
+          };
         },
       },
       fixed('databases', () => '1'),
-      fixed('save', () => ''),
-      fixed('appendonly', () => 'no'),
+      // The persistence settings as they are (fixed at start-up here).
+      fixed('save', () => (this.persistence?.options.save ?? []).map((r) => `${r.seconds} ${r.changes}`).join(' ')),
+      fixed('appendonly', () => (this.persistence?.options.appendonly ? 'yes' : 'no')),
+      fixed('appendfsync', () => this.persistence?.options.appendfsync ?? 'everysec'),
+      fixed('dir', () => path.resolve(this.persistence?.options.dir ?? '.')),
+      fixed('dbfilename', () => this.persistence?.options.dbfilename ?? 'dump.sbdb'),
+      fixed('appendfilename', () => this.persistence?.options.appendfilename ?? 'appendonly.aof'),
     ];
   }
 }
