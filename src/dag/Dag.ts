@@ -1,4 +1,5 @@
-import type { Engine, Key } from '../engine/Engine';
+import type { Key } from '../store/keyName';
+import type { OpRunner } from './OpRunner';
 import { StormbreakerError } from '../errors';
 import { keyName } from '../store/keyName';
 import type { Tensor } from '../tensor/Tensor';
@@ -31,7 +32,7 @@ export class Dag {
   private readonly steps: Array<(plan: PlanBuilder) => void> = [];
 
   /** @internal Use `engine.dag()`. */
-  constructor(private readonly engine: Engine, private readonly options: DagOptions = {}) {}
+  constructor(private readonly engine: OpRunner, private readonly options: DagOptions = {}) {}
 
   /** Makes a DAG-local tensor called `name`. */
   tensorset(name: Key, tensor: Tensor): this {

@@ -1,4 +1,4 @@
-import type { Engine } from '../engine/Engine';
+import type { OpRunner } from './OpRunner';
 import { Errors, StormbreakerError } from '../errors';
 import type { Tensor } from '../tensor/Tensor';
 import { deviceOf, Plan, PlanOp, TensorSource } from './Plan';
@@ -27,9 +27,9 @@ const NA: OpResult = { status: 'na' };
  * when every op succeeded. Keys that PERSIST would overwrite with a tensor must not hold another
  * kind of value: that fails before anything runs (DESIGN.md deviation 5).
  */
-export async function runPlan(engine: Engine, plan: Plan): Promise<PlanResult> {
+export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult> {
   for (const { key } of plan.persist) {
-    const existing = engine.keyspace.get(key);
+    const existing = engine.valueAt(key);
     if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
   }
   const deadline = plan.timeout > 0 ? Date.now() + plan.timeout : 0;
@@ -92,11 +92,10 @@ export async function runPlan(engine: Engine, plan: Plan): Promise<PlanResult> {
 }
 
 /** A model must give at least, and a script exactly, as many tensors as the op names. */
-function checkOutputCount(engine: Engine, op: PlanOp & { kind: 'model' | 'script' }, produced: number): void {
+function checkOutputCount(engine: OpRunner, op: PlanOp & { kind: 'model' | 'script' }, produced: number): void {
   const short = op.kind === 'model' ? produced < op.outputCount : produced !== op.outputCount;
   if (!short) return;
-  const stat = engine.stats.get(op.key);
-  if (stat !== undefined) stat.errors++; // the call counted; its result is an error
+  engine.recordError(op.key); // the call counted; its result is an error
   throw new StormbreakerError(op.kind === 'model'
     ? 'ERR Model did not generate the expected number of outputs'
     : `Function returned unexpected number of outputs - ${op.fn}`);

@@ -2,7 +2,7 @@ import { ensureBackend } from '../backends/loadBackend';
 import { Errors, StormbreakerError } from '../errors';
 import { native, QueueChoice, RunResult, ScriptHostHandler } from '../native';
 import type { Keyspace } from '../store/Keyspace';
-import { keyName, keyText } from '../store/keyName';
+import { Key, keyName, keyText } from '../store/keyName';
 import { MemoryKeyspace } from '../store/MemoryKeyspace';
 import { StoredValue, TYPE_NAME } from '../store/StoredValue';
 import { Tensor } from '../tensor/Tensor';
@@ -11,6 +11,7 @@ import { PlanBuilder } from '../dag/PlanBuilder';
 import { runPlan, singleOutcome } from '../dag/runPlan';
 import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
 import { checkModelSpec, checkScriptDevice, ModelSpec, ScriptCall, StoredModel, StoredScript } from './Model';
+import type { CallResult, OpRunner } from '../dag/OpRunner';
 import { RunStats } from './RunStats';
 import { effectOf, LogRecord } from './writeEffects';
 
@@ -24,8 +25,7 @@ export interface EngineOptions {
 /** What a model execution came to: `OK`, or `TIMEDOUT` when it waited in its queue too long. */
 export type RunStatus = 'OK' | 'TIMEDOUT';
 
-/** A key as a library user passes it: text (UTF-8) or raw bytes. */
-export type Key = string | Uint8Array;
+export type { Key };
 
 /**
  * The core both faces use: the RESP server's commands and library users call the same methods.
@@ -48,7 +48,7 @@ async function backendCall<T>(call: () => Promise<T>): Promise<T> {
 /** The internal names of keys given on the wire or by a library user. */
 const names = (keys: readonly Key[]): string[] => keys.map(keyName);
 
-export class Engine {
+export class Engine implements OpRunner {
   /** The keyspace (shared with any server started on this engine). */
   readonly keyspace: Keyspace;
   /** Bumped on every write; `INFO` reports changes since start. */
@@ -286,16 +286,26 @@ export class Engine {
   writeLog: ((argv: LogRecord) => void) | null = null;
 
 
-  /** @internal One model run on its device queue, with its statistics recorded under `name`. */
-  runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number) {
+  /** The value at an internal key name, if any (OpRunner). */
+  valueAt(name: string): StoredValue | undefined {
+    return this.keyspace.get(name);
+  }
+
+  /** A call whose result is an error although it ran (too few outputs) counts as an error (OpRunner). */
+  recordError(name: string): void {
+    this.stats.recordFailedResult(name);
+  }
+
+  /** One model run on its device queue, with its statistics recorded under `name` (OpRunner). */
+  runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number): Promise<CallResult> {
     const handle = this.loadedModel(name, model);
     return this.accounted(name, () => native.modelRun(handle, model.device.toUpperCase(), this.queue,
       inputs.map((t) => t.handle), timeout));
   }
 
-  /** @internal One script call on its device queue, with its statistics recorded under `name`. */
+  /** One script call on its device queue, with its statistics recorded under `name` (OpRunner). */
   runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
-    args: readonly Buffer[], wantOutputs: boolean, timeout: number) {
+    args: readonly Buffer[], wantOutputs: boolean, timeout: number): Promise<CallResult> {
     return this.accounted(name, () => native.scriptRun(script.handle, script.device.toUpperCase(), this.queue,
       fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle), keys, args, wantOutputs, timeout, this.scriptHost()));
   }
@@ -324,7 +334,7 @@ export class Engine {
   private host?: ScriptHostHandler;
 
   /** Settles a run's promise into tensors, recording its statistics under `name` (spec §7). */
-  private async accounted(name: string, running: () => Promise<RunResult>): Promise<{ outputs: Tensor[]; status: RunStatus }> {
+  private async accounted(name: string, running: () => Promise<RunResult>): Promise<CallResult> {
     const stat = this.stats.get(name);
     let result;
     try {

@@ -53,4 +53,10 @@ export class RunStats {
     stat.calls++;
     stat.errors++;
   }
+
+  /** A call already counted whose result turned out to be an error. */
+  recordFailedResult(name: string): void {
+    const stat = this.table.get(name);
+    if (stat !== undefined) stat.errors++;
+  }
 }

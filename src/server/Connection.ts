@@ -3,8 +3,24 @@ import type { ClientInfo } from '../commands/Command';
 import { OutputBuffer } from '../resp/OutputBuffer';
 import { ErrorReply, Reply } from '../resp/Reply';
 import { encodeReply, Protocol } from '../resp/ReplyEncoder';
-import { ProtocolError, RequestDecoder } from '../resp/RequestDecoder';
-import type { Server } from './Server';
+import type { QueryBufferBudget } from '../resp/QueryBufferBudget';
+import { BulkDestination, DecoderLimits, ProtocolError, RequestDecoder } from '../resp/RequestDecoder';
+import type { Logger } from './Logger';
+
+/** What a connection needs of the server that accepted it (the Server implements it). */
+export interface ConnectionHost {
+  readonly logger: Logger;
+  readonly blobDestination: BulkDestination;
+  readonly queryBufferBudget: QueryBufferBudget;
+  requirePassword(): string;
+  decoderLimits(): DecoderLimits;
+  /** Runs one request; the reply may be a promise. */
+  dispatch(client: Connection, args: Buffer[]): Reply | Promise<Reply>;
+  errorReply(err: unknown): ErrorReply;
+  /** True when the connection's replies wait for the append-only log's write of this turn. */
+  deferFlush(connection: Connection): boolean;
+  forget(connection: Connection): void;
+}
 
 /** Requests a blocked client may queue before its socket stops being read. */
 const MAX_WAITING = 1024;
@@ -50,7 +66,7 @@ export class Connection implements ClientInfo {
   constructor(
     readonly id: number,
     private readonly socket: Socket,
-    private readonly server: Server,
+    private readonly server: ConnectionHost,
   ) {
     this.authenticated = server.requirePassword() === '';
     this.address = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : '/unixsocket:0';

@@ -17,7 +17,7 @@ import { blobDestination } from './blobDestination';
 import { DEFAULT_PERSISTENCE, Persistence, PersistenceOptions } from '../persistence/Persistence';
 import { replayEmptyTensorEffect } from '../persistence/emptyTensorEffect';
 import { makeScriptHost } from '../commands/scriptHost';
-import { Connection } from './Connection';
+import { Connection, ConnectionHost } from './Connection';
 import { Logger, LogLevel } from './Logger';
 import { VERSION } from '../version';
 
@@ -69,7 +69,7 @@ export interface ServerOptions {
  * // … any Redis client on port …
  * await server.close();
  */
-export class Server implements ServerInfo {
+export class Server implements ServerInfo, ConnectionHost {
   readonly version = VERSION;
   readonly engine: Engine;
   readonly logger: Logger;

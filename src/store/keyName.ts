@@ -1,6 +1,9 @@
 // Keys are binary-safe byte strings, held as JS strings with one char per byte (latin1), so a
 // Map can index them and every byte round-trips.
 
+/** A key as a library user passes it: text (UTF-8) or raw bytes. */
+export type Key = string | Uint8Array;
+
 /** The internal name of a key given as bytes (from the wire) or as text (UTF-8, from the library). */
 export function keyName(key: string | Uint8Array): string {
   if (typeof key !== 'string') return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');

@@ -1,0 +1,31 @@
+import type { StoredModel, StoredScript } from '../engine/Model';
+import type { Key } from '../store/keyName';
+import type { StoredValue } from '../store/StoredValue';
+import type { Tensor } from '../tensor/Tensor';
+
+/** What one model or script call came to: its outputs, or TIMEDOUT (it waited past its deadline). */
+export interface CallResult {
+  readonly outputs: Tensor[];
+  readonly status: 'OK' | 'TIMEDOUT';
+}
+
+/**
+ * What the DAG layer needs of the engine below it: the stored values an op names, the runs
+ * themselves (on their device queues, with their statistics), and the write of a PERSIST key.
+ * The engine implements it; the DAG layer knows nothing else of it.
+ */
+export interface OpRunner {
+  getTensor(key: Key): Tensor;
+  getModel(key: Key): StoredModel;
+  getScript(key: Key): StoredScript;
+  /** The value at an internal name, if any. */
+  valueAt(name: string): StoredValue | undefined;
+  /** One model run on its device queue, its statistics recorded under `name`. */
+  runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number): Promise<CallResult>;
+  /** One script call on its device queue, its statistics recorded under `name`. */
+  runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
+    args: readonly Buffer[], wantOutputs: boolean, timeout: number): Promise<CallResult>;
+  /** A call that ran but whose result is an error (too few outputs) counts as an error of `name`. */
+  recordError(name: string): void;
+  setTensor(key: Key, tensor: Tensor): void;
+}
