@@ -98,6 +98,8 @@ export interface Binding {
   allocateStorage(byteLength: number, zeroed: boolean): StorageHandle;
   /** An ArrayBuffer over the storage (no copy); it keeps the memory alive while reachable. */
   storageArrayBuffer(storage: StorageHandle): ArrayBuffer;
+  /** Detaches `buffer` (the storage's ArrayBuffer) and frees the storage's memory now; for memory nobody will read again. */
+  discardStorage(storage: StorageHandle, buffer: ArrayBuffer): void;
   /**
    * Makes a tensor of `dtype` and `shape` over [byteOffset, byteOffset + byteLength) of `source`.
    * Returns a BlobCheck code instead when the bytes do not fit the dtype and shape.

@@ -85,6 +85,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("setShapeScratch", SetShapeScratch);
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);
+  fn("discardStorage", DiscardStorage);
   fn("createTensor", CreateTensor);
   fn("tensorDType", TensorDType);
   fn("tensorShape", TensorShape);

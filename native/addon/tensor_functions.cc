@@ -74,6 +74,19 @@ Napi::Value StorageArrayBuffer(const Napi::CallbackInfo& info) {
   return ExternalArrayBuffer(info.Env(), storage);
 }
 
+Napi::Value DiscardStorage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Storage* storage = StorageFrom(env, info[0]);
+  if (storage == nullptr || !info[1].IsArrayBuffer()) return Fail(env, "discardStorage(storage, arrayBuffer)");
+  // Detached first, so no JS view can reach the memory once it is given back.
+  Napi::ArrayBuffer buffer = info[1].As<Napi::ArrayBuffer>();
+  if (buffer.ByteLength() > 0) {
+    if (!buffer.IsDetached()) buffer.Detach();
+    storage->DiscardMemory();
+  }
+  return env.Undefined();
+}
+
 Napi::Value CreateTensor(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 6 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() || !info[4].IsNumber() ||

@@ -11,6 +11,9 @@ Napi::Value SetShapeScratch(const Napi::CallbackInfo& info);
 Napi::Value AllocateStorage(const Napi::CallbackInfo& info);
 // storageArrayBuffer(storage) -> ArrayBuffer over it (no copy)
 Napi::Value StorageArrayBuffer(const Napi::CallbackInfo& info);
+// discardStorage(storage, arrayBuffer): detaches the ArrayBuffer over the storage and gives its
+// memory back now (an upload that will never complete)
+Napi::Value DiscardStorage(const Napi::CallbackInfo& info);
 // createTensor(dtype, ndim, sourceKind, source, byteOffset, byteLength) -> tensor handle, or a
 // BlobCheck code (number) when the bytes do not fit the dtype and shape. The shape is read from
 // the first `ndim` elements of the shape scratch.

@@ -38,10 +38,24 @@ Storage* Storage::AdoptManaged(DLManagedTensor* managed, size_t size) {
   return storage;
 }
 
+void Storage::DiscardMemory() {
+  if (foreign_ != nullptr || capacity_ == 0 || data_ == nullptr) return;
+  BufferPool::Free(data_, capacity_);
+  data_ = nullptr;
+  size_ = 0;
+  capacity_ = 0;
+  foreign_ = nullptr;
+  discarded_ = true;
+}
+
 void Storage::Release() {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     if (foreign_ != nullptr) {
       if (foreign_->deleter != nullptr) foreign_->deleter(foreign_);
+      delete this;
+      return;
+    }
+    if (discarded_) {
       delete this;
       return;
     }

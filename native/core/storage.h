@@ -28,12 +28,18 @@ class Storage {
   void Retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Release();
 
+  // Gives large memory back now, before the last reference goes (an upload cut off mid-way:
+  // nobody will read it). The caller makes sure nothing can reach the bytes any more. Small
+  // inline storage, and memory a backend owns, stay as they are.
+  void DiscardMemory();
+
   char* data() const { return data_; }
   size_t size() const { return size_; }
 
  private:
   Storage(char* data, size_t size, size_t capacity) : data_(data), size_(size), capacity_(capacity) {}
   DLManagedTensor* foreign_ = nullptr;  // set when the memory belongs to a backend's tensor
+  bool discarded_ = false;              // DiscardMemory gave the memory back; only the header remains
   ~Storage() = default;
   // Small storage lives in one allocation with its header (capacity_ == 0 marks it): one malloc
   // instead of two on the hot path of small tensors.

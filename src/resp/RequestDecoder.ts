@@ -42,7 +42,11 @@ export class ProtocolError extends Error {
  * `length` bytes (for example a view over native tensor memory) or undefined for an ordinary one.
  * `args` are the arguments of the request received so far.
  */
-export type BulkDestination = (args: readonly Buffer[], length: number) => Buffer | undefined;
+export interface BulkDestination {
+  (args: readonly Buffer[], length: number): Buffer | undefined;
+  /** Gives back a destination buffer whose bulk will never be completed (its connection closed). */
+  discard?(bulk: Buffer): void;
+}
 
 const CR = 13;
 const LF = 10;
@@ -78,6 +82,7 @@ export class RequestDecoder {
     this.budget?.give(this.requestBytes);
     this.requestBytes = 0;
     this.args = [];
+    if (this.bulk !== undefined) this.destination?.discard?.(this.bulk);
     this.bulk = undefined;
   }
 

@@ -22,6 +22,18 @@ export function storageView(byteLength: number): Buffer {
   return Buffer.from(buffer, 0, byteLength);
 }
 
+/**
+ * Frees the memory behind a Buffer made by storageView at once (a BLOB whose upload was cut
+ * off: nobody will read it), instead of when the garbage collector finds it. The Buffer becomes
+ * empty. Other Buffers are left alone.
+ */
+export function discardStorageView(view: Buffer): void {
+  const owner = ownerOf.get(view.buffer as ArrayBuffer);
+  if (owner?.kind !== SourceKind.Storage) return;
+  ownerOf.delete(view.buffer as ArrayBuffer);
+  native.discardStorage(owner.handle as StorageHandle, view.buffer as ArrayBuffer);
+}
+
 /** Element count of a valid shape. Dims must be positive (as on the wire) unless `allowEmpty`. */
 function checkShape(shape: readonly number[], allowEmpty = false): number {
   let count = 1;

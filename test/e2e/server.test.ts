@@ -97,6 +97,30 @@ describe('server behaviour', () => {
     await stop();
   });
 
+  it('gives back the memory of an upload cut off mid-way when its connection closes, without waiting for a GC', async () => {
+    const { port, stop } = await startServerProcess(['--proto-max-bulk-len', '1gb']);
+    const c = await RawClient.connect(port);
+    const usedMemory = async () => Number(/used_memory:(\d+)/.exec(String(await c.call('INFO', 'memory')))![1]);
+    const before = await usedMemory();
+    const size = 400 * 1000 * 1000;
+    const quitter = await RawClient.connect(port);
+    quitter.write(`*5\r\n$12\r\nAI.TENSORSET\r\n$3\r\nbig\r\n$5\r\nUINT8\r\n$4\r\nBLOB\r\n$${size}\r\n`);
+    for (let sent = 0; sent < 150e6; sent += 10e6) quitter.write(Buffer.alloc(10e6, 7));
+    for (let i = 0; i < 100 && (await usedMemory()) < before + 100e6; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok((await usedMemory()) > before + 300e6, 'the upload\'s 400 MB destination was taken');
+    quitter.destroy();
+    await quitter.closed;
+    let after = await usedMemory();
+    for (let i = 0; i < 50 && after > before + 50e6; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await usedMemory();
+    }
+    assert.ok(after < before + 50e6, `used_memory ${after} is back near ${before} once the connection closed`);
+    assert.equal(await c.call('DBSIZE'), 0);
+    await c.close();
+    await stop();
+  });
+
   it('refuses clients past maxclients with Redis\'s error and keeps serving the others', async () => {
     const { server, port } = await startServer({ maxclients: 2 });
     const a = await RawClient.connect(port);
