@@ -1,6 +1,6 @@
 /**
- * Stormbreaker: RedisAI's tensors (and soon models and scripts) in Node.js, embedded or served
- * over RESP.
+ * Stormbreaker: RedisAI's tensors, models (TORCH, ONNX, TF, TFLITE) and TorchScript scripts in
+ * Node.js, embedded or served over RESP.
  *
  * @example
  * import { Tensor, Engine, createServer } from 'stormbreaker';

@@ -4,11 +4,11 @@
 
 namespace stormbreaker {
 
-// scriptCreate(backend, source, device, threadsPerQueue) -> Promise<script handle>
+// scriptCreate(backend, source, device, queue: { threads, limit }) -> Promise<script handle>
 Napi::Value ScriptCreate(const Napi::CallbackInfo& info);
 // scriptCheckEntryPoint(script, fn) -> null, or the reason it is not an entry point
 Napi::Value ScriptCheckEntryPoint(const Napi::CallbackInfo& info);
-// scriptRun(script, device, threadsPerQueue, fn, entry, inputs, keys, args, wantOutputs, timeoutMs, host)
+// scriptRun(script, device, queue: { threads, limit }, fn, entry, inputs, keys, args, wantOutputs, timeoutMs, host)
 //   (host: { execute(argv), modelExecute(key) } answering the script's redis/redisAI calls)
 //   -> Promise<{ outputs, micros, timedOut }>
 Napi::Value ScriptRun(const Napi::CallbackInfo& info);

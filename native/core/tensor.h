@@ -1,5 +1,5 @@
 // Tensor: a DLPack managed tensor over shared Storage, reference-counted so that the keyspace,
-// JS views and (later) backend runs on device threads can all hold it safely.
+// JS views and backend runs on device threads can all hold it safely.
 #pragma once
 #include <dlpack/dlpack.h>
 

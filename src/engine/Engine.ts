@@ -27,15 +27,6 @@ export type RunStatus = 'OK' | 'TIMEDOUT';
 
 export type { Key };
 
-/**
- * The core both faces use: the RESP server's commands and library users call the same methods.
- * Errors are `StormbreakerError`s carrying the exact wire text.
- *
- * @example
- * const engine = new Engine();
- * engine.setTensor('a', Tensor.fromArray([[1, 2], [3, 4]], 'FLOAT'));
- * engine.getTensor('a').toArray();  // [1, 2, 3, 4]
- */
 /** A native call whose failure, thrown at once or rejected later, is a backend's one-line message. */
 async function backendCall<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -48,6 +39,15 @@ async function backendCall<T>(call: () => Promise<T>): Promise<T> {
 /** The internal names of keys given on the wire or by a library user. */
 const names = (keys: readonly Key[]): string[] => keys.map(keyName);
 
+/**
+ * The core both faces use: the RESP server's commands and library users call the same methods.
+ * Errors are `StormbreakerError`s carrying the exact wire text.
+ *
+ * @example
+ * const engine = new Engine();
+ * engine.setTensor('a', Tensor.fromArray([[1, 2], [3, 4]], 'FLOAT'));
+ * engine.getTensor('a').toArray();  // [1, 2, 3, 4]
+ */
 export class Engine implements OpRunner {
   /** The keyspace (shared with any server started on this engine). */
   readonly keyspace: Keyspace;

@@ -7,8 +7,8 @@ export interface ScanPage {
 }
 
 /**
- * Where keys live. The embedded store is `MemoryKeyspace`; a later store keeps the data in an
- * existing Redis. Key names are internal names (see keyName.ts).
+ * Where keys live. The embedded store is `MemoryKeyspace`; a store that keeps the data in an
+ * existing Redis (its own issue) would implement this too. Key names are internal names (see keyName.ts).
  */
 export interface Keyspace {
   get(name: string): StoredValue | undefined;

@@ -1,7 +1,7 @@
 import type { StoredModel, StoredScript } from '../engine/Model';
 import type { Tensor } from '../tensor/Tensor';
 
-/** What a key can hold. Later kinds (models, scripts, lists, hashes) join this union. */
+/** What a key can hold. */
 export type StoredValue =
   | { readonly kind: 'tensor'; readonly tensor: Tensor }
   | { readonly kind: 'string'; readonly bytes: Buffer }
