@@ -2,6 +2,7 @@
 // Everything the C++ side offers is described by `Binding`; nothing else crosses N-API.
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from './packageRoot';
+import { StormbreakerError } from './errors';
 
 /** Opaque handle on a block of 64-byte aligned native memory that a tensor can adopt. */
 export type StorageHandle = { readonly __storage: unique symbol };
@@ -212,7 +213,7 @@ export function createTensor(
   byteOffset: number,
   byteLength: number,
 ): TensorHandle | BlobCheck {
-  if (shape.length > shapeScratch.length) throw new RangeError(`a tensor has at most ${shapeScratch.length} dimensions`);
+  if (shape.length > shapeScratch.length) throw new StormbreakerError(`ERR a tensor has at most ${shapeScratch.length} dimensions`);
   for (let i = 0; i < shape.length; i++) shapeScratch[i] = shape[i];
   return native.createTensor(dtype, shape.length, kind, source, byteOffset, byteLength);
 }

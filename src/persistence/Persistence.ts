@@ -69,6 +69,30 @@ export class Persistence {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * A server killed while writing a snapshot or rewriting the log leaves its temp file
+   * (`dump.sbdb.temp-<pid>`, `appendonly.aof.rewrite-<pid>`) behind; one whose process is gone is
+   * removed, so crashes cannot fill the disk.
+   */
+  private removeStaleTempFiles(): void {
+    const dir = path.resolve(this.options.dir);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    const prefixes = [`${this.options.dbfilename}.temp-`, `${this.options.appendfilename}.rewrite-`];
+    for (const name of names) {
+      const prefix = prefixes.find((p) => name.startsWith(p));
+      if (prefix === undefined) continue;
+      const pid = Number(name.slice(prefix.length));
+      if (!Number.isSafeInteger(pid) || pid <= 0 || (pid !== process.pid && processExists(pid))) continue;
+      fs.rmSync(path.join(dir, name), { force: true });
+      this.logger.notice(`Removed ${name}, left by a save or log rewrite that did not finish`);
+    }
+  }
+
   get snapshotFile(): string {
     return path.resolve(this.options.dir, this.options.dbfilename);
   }
@@ -84,6 +108,7 @@ export class Persistence {
    */
   async start(replay: Replay): Promise<void> {
     const { appendonly } = this.options;
+    this.removeStaleTempFiles();
     // An empty log is one whose first rewrite never finished (the server stopped while writing
     // it): the snapshot, if any, still holds the data.
     if (appendonly && fs.existsSync(this.logFile) && fs.statSync(this.logFile).size > 0) {
@@ -279,4 +304,14 @@ function frozen(value: StoredValue): StoredValue {
   if (value.kind === 'list') return { kind: 'list', items: value.items.slice() };
   if (value.kind === 'hash') return { kind: 'hash', fields: new Map(value.fields) };
   return value;
+}
+
+/** Whether a process with this id is running (signal 0 checks without sending anything). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -161,6 +161,16 @@ describe('hardening', () => {
     await stop();
   });
 
+  it('refuses a tensor of more than 64 dimensions with a normal error, not an internal one', async () => {
+    const { port, stop, output } = await startServerProcess();
+    const c = await RawClient.connect(port);
+    assert.equal(message(await c.call('AI.TENSORSET', 't', 'FLOAT', ...Array(65).fill(1))), 'ERR a tensor has at most 64 dimensions');
+    assert.equal(await c.call('AI.TENSORSET', 't', 'FLOAT', ...Array(64).fill(1)), 'OK');
+    assert.doesNotMatch(output(), /internal error|    at /, 'no stack trace in the log');
+    await c.close();
+    await stop();
+  });
+
   it('refuses a proto-max-bulk-len no Buffer can hold', async () => {
     const { port, stop } = await startServerProcess();
     const c = await RawClient.connect(port);

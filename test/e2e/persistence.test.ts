@@ -285,6 +285,21 @@ describe('append-only log', () => {
     assert.ok(lines.some((l) => l.includes(`appendonly.aof: the last ${partial.length} bytes were an incomplete command`)), lines.join('\n'));
   });
 
+  it('removes the temp files a killed save or rewrite left behind, and keeps a live process\'s', async () => {
+    const dir = tempDir();
+    // A pid no process has (beyond pid_max), and this process's parent's (alive).
+    for (const name of ['appendonly.aof.rewrite-999999999', 'dump.sbdb.temp-999999998', `appendonly.aof.rewrite-${process.ppid}`, 'unrelated.rewrite-999999999']) {
+      fs.writeFileSync(path.join(dir, name), Buffer.alloc(1024));
+    }
+    const lines: string[] = [];
+    await withServer({ dir, appendonly: true }, async (c) => {
+      assert.equal(String(await c.call('PING')), 'PONG');
+    }, { logSink: (line) => lines.push(line) });
+    const left = fs.readdirSync(dir).sort();
+    assert.deepEqual(left.filter((n) => n.includes('-')), [`appendonly.aof.rewrite-${process.ppid}`, 'unrelated.rewrite-999999999']);
+    assert.ok(lines.some((l) => l.includes('Removed appendonly.aof.rewrite-999999999, left by a save or log rewrite that did not finish')));
+  });
+
   it('refuses a log damaged in the middle, naming the byte where it breaks', async () => {
     const dir = tempDir();
     await withServer({ dir, appendonly: true }, async (c) => {
