@@ -9,8 +9,15 @@ import { upper } from './modelArgs';
  * The blob, in chunks of `chunkSize` when longer (spec §4.3). Never an empty trailing chunk
  * (DESIGN.md deviation 3).
  */
-function blobReply(blob: Buffer, chunkSize: number): Reply {
-  if (blob.length <= chunkSize) return blob;
+/**
+ * A blob reply is at most this many chunks: a tiny MODEL_CHUNK_SIZE would otherwise make a
+ * multi-million-element reply (and stall the event loop building it). Past it the chunks grow.
+ */
+export const MAX_BLOB_CHUNKS = 1024;
+
+function blobReply(blob: Buffer, configuredChunkSize: number): Reply {
+  if (blob.length <= configuredChunkSize) return blob;
+  const chunkSize = Math.max(configuredChunkSize, Math.ceil(blob.length / MAX_BLOB_CHUNKS));
   const chunks: Buffer[] = [];
   for (let at = 0; at < blob.length; at += chunkSize) chunks.push(blob.subarray(at, at + chunkSize));
   return chunks;

@@ -84,6 +84,11 @@ describe('TORCH models (spec §4, transcripts)', () => {
     assert.ok(Buffer.concat(chunks).equals(PT_MINIMAL));
     await c.call('AI.CONFIG', 'MODEL_CHUNK_SIZE', PT_MINIMAL.length / 2);
     assert.deepEqual(((await bin.call('AI.MODELGET', 'm', 'BLOB')) as Buffer[]).map((b) => b.length), [PT_MINIMAL.length / 2, PT_MINIMAL.length / 2]);
+    // A chunk size of 1 would make one chunk per byte: the reply stays at 1024 chunks at most.
+    await c.call('AI.CONFIG', 'MODEL_CHUNK_SIZE', 1);
+    const bounded = (await bin.call('AI.MODELGET', 'm', 'BLOB')) as Buffer[];
+    assert.equal(bounded.length, Math.ceil(PT_MINIMAL.length / Math.ceil(PT_MINIMAL.length / 1024)));
+    assert.ok(bounded.length <= 1024 && Buffer.concat(bounded).equals(PT_MINIMAL));
     await c.call('AI.CONFIG', 'MODEL_CHUNK_SIZE', 535822336);
   });
 
