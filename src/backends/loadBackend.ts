@@ -16,12 +16,19 @@ export function backendFileName(backend: Backend): string {
   return `libstormbreaker_${backend.toLowerCase()}.so`;
 }
 
+/** Where a backend may be loaded from: the backends path fixed at start-up, unless anything goes. */
+export interface BackendTrust {
+  /** The backends path the server started with (symlinks resolved when it is checked). */
+  readonly trustedPath: string;
+  readonly anyPath: boolean;
+}
+
 /**
  * Makes sure a backend is loaded, from `backendsPath` (RedisAI's BACKENDSPATH) or `explicitPath`.
- * Loading happens once, on first use. Failure is `ERR Could not load backend` followed by why and
- * the fix, on one line.
+ * Loading happens once, on first use. A file outside the trusted backends path is refused unless
+ * `trust.anyPath`. Failure is `ERR Could not load backend` followed by why and the fix, on one line.
  */
-export function ensureBackend(backend: Backend, backendsPath: string, explicitPath?: string): string {
+export function ensureBackend(backend: Backend, backendsPath: string, trust: BackendTrust, explicitPath?: string): string {
   const loaded = native.backendVersion(backend);
   if (loaded !== null) return loaded;
   const file = explicitPath !== undefined
@@ -30,10 +37,28 @@ export function ensureBackend(backend: Backend, backendsPath: string, explicitPa
   if (!fs.existsSync(file)) {
     throw new StormbreakerError(`ERR Could not load backend ${backend}: ${file} not found (${FIX[backend]})`);
   }
+  if (!trust.anyPath && !inside(fs.realpathSync(file), realFolder(trust.trustedPath))) {
+    throw new StormbreakerError(`ERR Could not load backend ${backend}: ${file} is outside the backends path fixed at start-up ` +
+      `(${trust.trustedPath}); start the server with --enable-loadbackend-any-path yes to allow it`);
+  }
   try {
     return native.loadBackend(backend, file);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new StormbreakerError(`ERR Could not load backend ${backend}: ${reason} (${FIX[backend]})`);
   }
+}
+
+function realFolder(folder: string): string {
+  try {
+    return fs.realpathSync(folder);
+  } catch {
+    return path.resolve(folder);
+  }
+}
+
+/** Whether `file` (a real path) lies in `folder` (a real path) or below it. */
+function inside(file: string, folder: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }

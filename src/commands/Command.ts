@@ -49,6 +49,8 @@ export interface ServerInfo {
   maxBulkLength(): number;
   /** Snapshots and the append-only log; null when the server keeps nothing on disk. */
   readonly persistence: Persistence | null;
+  /** Writes a warning to the server's log (nothing where there is no log, as in the library). */
+  logWarning(line: string): void;
   /** SHUTDOWN: saves (when asked, or when save rules exist), closes the log, stops serving. */
   shutdown(save?: boolean): Promise<void>;
 }

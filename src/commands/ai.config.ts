@@ -13,10 +13,11 @@ const arity = "ERR wrong number of arguments for 'ai.config' command";
 export const aiConfig = defineAiCommand({
   name: 'ai.config',
   arity: -1,
-  flags: ['write'],
+  // noscript: loading a backend runs its code inside the server; scripts may not.
+  flags: ['write', 'noscript'],
   since: '1.0.0',
   summary: 'Reads and changes RedisAI settings',
-  run({ engine }, args) {
+  run({ engine, server }, args) {
     if (args.length < 2) throw new StormbreakerError(arity);
     const settings = engine.settings;
     switch (upper(args[1])) {
@@ -31,8 +32,10 @@ export const aiConfig = defineAiCommand({
         // Loading one already loaded is refused too (spec §8).
         if (native.backendVersion(backend) !== null) throw new StormbreakerError('ERR error loading backend');
         try {
-          ensureBackend(backend, settings.backendsPath, text(args[3]));
-        } catch {
+          ensureBackend(backend, settings.backendsPath, engine.backendTrust, text(args[3]));
+        } catch (err) {
+          // The wire says what RedisAI says; the log says why.
+          server.logWarning(`AI.CONFIG LOADBACKEND ${backend}: ${err instanceof Error ? err.message : String(err)}`);
           throw new StormbreakerError('ERR error loading backend');
         }
         return OK;

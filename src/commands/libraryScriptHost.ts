@@ -19,6 +19,7 @@ Engine.libraryScriptHost = (engine) => {
     findCommand: (name) => table.get(name),
     maxBulkLength: () => DEFAULT_LIMITS.maxBulkLength,
     persistence: null,
+    logWarning: () => undefined,
     shutdown: () => Promise.reject(new StormbreakerError('ERR SHUTDOWN cannot be called from a script')),
   };
   return makeScriptHost(engine, server);

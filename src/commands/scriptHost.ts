@@ -40,6 +40,8 @@ export function makeScriptHost(engine: Engine, server: ServerInfo): ScriptHostHa
         return { error: 'Invalid argument' };
       }
       if (command.runsOnDevice) return { error: `ERR ${command.name} cannot be called from a script` };
+      // As in Redis: server administration (CONFIG, SAVE, SHUTDOWN, AI.CONFIG, …) is not for scripts.
+      if (command.flags.includes('noscript')) return { error: 'ERR This Redis command is not allowed from script' };
       try {
         const result = command.run({ engine, client, server }, argv);
         if (result instanceof Promise) {

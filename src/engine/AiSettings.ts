@@ -17,6 +17,13 @@ export interface AiSettings {
   modelExecutionTimeout: number;
   /** MB (10^6 bytes) all ONNX CPU sessions together may allocate; 0 is no limit (spec §10.4). */
   backendMemoryLimit: number;
+  /**
+   * Backend libraries may be loaded from anywhere (AI.CONFIG LOADBACKEND with any path, or a
+   * BACKENDSPATH changed at run time). Off by default: a backend's constructor runs inside the
+   * server, so only the backends path fixed at start-up is trusted (as Redis 7 guards MODULE LOAD
+   * with enable-module-command).
+   */
+  enableLoadbackendAnyPath: boolean;
 }
 
 /** The folder the addon was loaded from (build/Release, or an installed package's prebuild), where the backend libraries are too. */
@@ -31,4 +38,5 @@ export const DEFAULT_AI_SETTINGS: Readonly<AiSettings> = {
   backendsPath: DEFAULT_BACKENDS_PATH,
   modelExecutionTimeout: 5000,
   backendMemoryLimit: 0,
+  enableLoadbackendAnyPath: false,
 };

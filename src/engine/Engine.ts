@@ -1,4 +1,4 @@
-import { ensureBackend } from '../backends/loadBackend';
+import { BackendTrust, ensureBackend } from '../backends/loadBackend';
 import { Errors, StormbreakerError } from '../errors';
 import { native, QueueChoice, RunResult, ScriptHostHandler } from '../native';
 import type { Keyspace } from '../store/Keyspace';
@@ -60,9 +60,13 @@ export class Engine implements OpRunner {
   /** AI.INFO statistics of stored models and scripts. */
   readonly stats = new RunStats();
 
+  /** Where backends may be loaded from: the backends path this engine was made with. */
+  readonly backendTrust: BackendTrust;
+
   constructor(options: EngineOptions = {}) {
     this.keyspace = options.keyspace ?? new MemoryKeyspace();
     this.settings = { ...DEFAULT_AI_SETTINGS, ...options.ai };
+    this.backendTrust = { trustedPath: this.settings.backendsPath, anyPath: this.settings.enableLoadbackendAnyPath };
     this.queue = { threads: this.settings.threadsPerQueue, limit: this.settings.queueLimit };
   }
 
@@ -179,7 +183,7 @@ export class Engine implements OpRunner {
    */
   async storeModel(key: Key, spec: ModelSpec): Promise<void> {
     checkModelSpec(spec);
-    ensureBackend(spec.backend, this.settings.backendsPath);
+    ensureBackend(spec.backend, this.settings.backendsPath, this.backendTrust);
     const handle = await backendCall(() => native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.queue, {
       batchsize: spec.batchsize ?? 0,
       minbatchsize: spec.minbatchsize ?? 0,
@@ -356,7 +360,7 @@ export class Engine implements OpRunner {
    */
   async storeScript(key: Key, spec: { device: string; source: string | Buffer; entryPoints?: readonly string[]; tag?: string | Buffer }): Promise<void> {
     checkScriptDevice(spec.device);
-    ensureBackend('TORCH', this.settings.backendsPath);
+    ensureBackend('TORCH', this.settings.backendsPath, this.backendTrust);
     const source = Buffer.from(spec.source);
     const handle = await backendCall(() => native.scriptCreate('TORCH', source.toString('utf8'), spec.device.toUpperCase(), this.queue));
     const entryPoints = spec.entryPoints ?? [];

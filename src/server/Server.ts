@@ -208,6 +208,10 @@ export class Server implements ServerInfo, ConnectionHost {
     return this.table.values();
   }
 
+  logWarning(line: string): void {
+    this.logger.warning(line);
+  }
+
   findCommand(name: string): Command | undefined {
     return this.table.get(name);
   }

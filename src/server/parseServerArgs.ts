@@ -8,7 +8,7 @@ const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--
                           [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>] [--client-query-buffer-total-limit <size>]
                           [--threads-per-queue <n>] [--queue-limit <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
                           [--backendspath <dir>] [--model-chunk-size <bytes>] [--model-execution-timeout <ms>]
-                          [--backend-memory-limit <MB>]
+                          [--backend-memory-limit <MB>] [--enable-loadbackend-any-path yes|no]
                           [--dir <folder>] [--dbfilename <file>] [--save "<seconds> <changes> …"]
                           [--appendonly yes|no] [--appendfsync always|everysec|no] [--appendfilename <file>]
                           [--auto-aof-rewrite-percentage <n>] [--auto-aof-rewrite-min-size <size>]`;
@@ -71,6 +71,10 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
       }
       case '--backend-memory-limit':
         options.ai = { ...options.ai, backendMemoryLimit: integer() };
+        break;
+      case '--enable-loadbackend-any-path':
+        if (value !== 'yes' && value !== 'no') throw new Error(`--enable-loadbackend-any-path must be yes or no, got '${value}'`);
+        options.ai = { ...options.ai, enableLoadbackendAnyPath: value === 'yes' };
         break;
       case '--backendspath':
         options.ai = { ...options.ai, backendsPath: value };

@@ -1,12 +1,15 @@
 // Inputs found in review that once could crash the server or grow it without bound.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, it } from '@jest/globals';
 import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';
-import { startServerProcess } from '../helpers/servers';
+import { ROOT, startServerProcess } from '../helpers/servers';
 import { slowModel } from '../helpers/torchModels';
-import { fixturePath } from '../helpers/fixtures';
+import { fixture, fixturePath } from '../helpers/fixtures';
 
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
 const SOURCE = 'def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return tensors[0][0:0]\n';
@@ -169,6 +172,45 @@ describe('hardening', () => {
     assert.doesNotMatch(output(), /internal error|    at /, 'no stack trace in the log');
     await c.close();
     await stop();
+  });
+
+  it('loads backends only from the backends path fixed at start-up, never from scripts, unless told otherwise', async () => {
+    const trusted = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-trusted-'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-outside-'));
+    const torch = path.join(ROOT, 'build', 'Release', 'libstormbreaker_torch.so');
+    fs.copyFileSync(torch, path.join(trusted, 'libstormbreaker_torch.so'));
+    fs.copyFileSync(torch, path.join(outside, 'evil.so'));
+    fs.symlinkSync(path.join(outside, 'evil.so'), path.join(trusted, 'link.so'));
+    const outsideError = (file: string) => `AI.CONFIG LOADBACKEND TORCH: ERR Could not load backend TORCH: ${file} is outside the backends path ` +
+      `fixed at start-up (${trusted}); start the server with --enable-loadbackend-any-path yes to allow it`;
+
+    const guarded = await startServerProcess(['--backendspath', trusted]);
+    const c = await RawClient.connect(guarded.port);
+    for (const file of [path.join(outside, 'evil.so'), 'link.so', '../' + path.basename(outside) + '/evil.so']) {
+      assert.equal(message(await c.call('AI.CONFIG', 'LOADBACKEND', 'TORCH', file)), 'ERR error loading backend', file);
+    }
+    assert.ok(guarded.output().includes(outsideError(path.join(outside, 'evil.so'))), guarded.output());
+    // A BACKENDSPATH changed at run time is not trusted either.
+    assert.equal(await c.call('AI.CONFIG', 'BACKENDSPATH', outside), 'OK');
+    fs.copyFileSync(torch, path.join(outside, 'libstormbreaker_torch.so'));
+    assert.match(message(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'))), /is outside the backends path fixed at start-up/);
+    // Scripts may not load backends (nor change any setting).
+    assert.equal(await c.call('AI.CONFIG', 'BACKENDSPATH', trusted), 'OK');
+    assert.equal(await c.call('AI.CONFIG', 'LOADBACKEND', 'TORCH', 'libstormbreaker_torch.so'), 'OK', 'the trusted path loads');
+    const source = 'def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n' +
+      '    redis.execute("AI.CONFIG", "LOADBACKEND", "ONNX", args[0])\n    return tensors[0]\n';
+    assert.equal(await c.call('AI.SCRIPTSTORE', 's', 'CPU', 'ENTRY_POINTS', 1, 'f', 'SOURCE', source), 'OK');
+    await c.call('AI.TENSORSET', 'a', 'FLOAT', 1, 'VALUES', 1);
+    assert.match(message(await c.call('AI.SCRIPTEXECUTE', 's', 'f', 'INPUTS', 1, 'a', 'ARGS', 1, path.join(outside, 'evil.so'), 'OUTPUTS', 1, 'b')),
+      /This Redis command is not allowed from script/);
+    await c.close();
+    await guarded.stop();
+
+    const open = await startServerProcess(['--backendspath', trusted, '--enable-loadbackend-any-path', 'yes']);
+    const d = await RawClient.connect(open.port);
+    assert.equal(await d.call('AI.CONFIG', 'LOADBACKEND', 'TORCH', path.join(outside, 'evil.so')), 'OK', 'allowed when the switch is on');
+    await d.close();
+    await open.stop();
   });
 
   it('refuses a proto-max-bulk-len no Buffer can hold', async () => {

@@ -12,7 +12,7 @@ describe('native addon loader', () => {
     try {
       fs.mkdirSync(path.join(dir, 'dist', 'src'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"stormbreaker"}');
-      for (const file of ['native.js', 'packageRoot.js']) {
+      for (const file of ['native.js', 'packageRoot.js', 'errors.js']) {
         fs.copyFileSync(path.join(ROOT, 'dist', 'src', file), path.join(dir, 'dist', 'src', file));
       }
       fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
