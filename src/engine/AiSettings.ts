@@ -24,6 +24,10 @@ export interface AiSettings {
    * with enable-module-command).
    */
   enableLoadbackendAnyPath: boolean;
+  /** TF graphs may hold ops that reach the file system, the network or a process (off by default: see backends/tfGraphOps.ts). */
+  enableTfIoOps: boolean;
+  /** TorchScript may call torch.save and torch.from_file (off by default; process-wide, as the TORCH backend is). */
+  enableTorchscriptFileOps: boolean;
 }
 
 /** The folder the addon was loaded from (build/Release, or an installed package's prebuild), where the backend libraries are too. */
@@ -39,4 +43,6 @@ export const DEFAULT_AI_SETTINGS: Readonly<AiSettings> = {
   modelExecutionTimeout: 5000,
   backendMemoryLimit: 0,
   enableLoadbackendAnyPath: false,
+  enableTfIoOps: false,
+  enableTorchscriptFileOps: false,
 };

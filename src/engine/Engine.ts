@@ -1,4 +1,5 @@
 import { BackendTrust, ensureBackend } from '../backends/loadBackend';
+import { checkTfGraph } from '../backends/tfGraphOps';
 import { Errors, StormbreakerError } from '../errors';
 import { native, QueueChoice, RunResult, ScriptHostHandler } from '../native';
 import type { Keyspace } from '../store/Keyspace';
@@ -183,6 +184,7 @@ export class Engine implements OpRunner {
    */
   async storeModel(key: Key, spec: ModelSpec): Promise<void> {
     checkModelSpec(spec);
+    if (spec.backend === 'TF') checkTfGraph(spec.blob, this.settings.enableTfIoOps);
     ensureBackend(spec.backend, this.settings.backendsPath, this.backendTrust);
     const handle = await backendCall(() => native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.queue, {
       batchsize: spec.batchsize ?? 0,

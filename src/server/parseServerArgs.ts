@@ -9,6 +9,7 @@ const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--
                           [--threads-per-queue <n>] [--queue-limit <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
                           [--backendspath <dir>] [--model-chunk-size <bytes>] [--model-execution-timeout <ms>]
                           [--backend-memory-limit <MB>] [--enable-loadbackend-any-path yes|no]
+                          [--enable-tf-io-ops yes|no] [--enable-torchscript-file-ops yes|no]
                           [--dir <folder>] [--dbfilename <file>] [--save "<seconds> <changes> …"]
                           [--appendonly yes|no] [--appendfsync always|everysec|no] [--appendfilename <file>]
                           [--auto-aof-rewrite-percentage <n>] [--auto-aof-rewrite-min-size <size>]`;
@@ -76,6 +77,13 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
         if (value !== 'yes' && value !== 'no') throw new Error(`--enable-loadbackend-any-path must be yes or no, got '${value}'`);
         options.ai = { ...options.ai, enableLoadbackendAnyPath: value === 'yes' };
         break;
+      case '--enable-tf-io-ops':
+      case '--enable-torchscript-file-ops': {
+        if (value !== 'yes' && value !== 'no') throw new Error(`${flag} must be yes or no, got '${value}'`);
+        const key = flag === '--enable-tf-io-ops' ? 'enableTfIoOps' : 'enableTorchscriptFileOps';
+        options.ai = { ...options.ai, [key]: value === 'yes' };
+        break;
+      }
       case '--backendspath':
         options.ai = { ...options.ai, backendsPath: value };
         break;

@@ -9,6 +9,7 @@ import { describe, it } from '@jest/globals';
 import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';
 import { ROOT, startServerProcess } from '../helpers/servers';
 import { slowModel } from '../helpers/torchModels';
+import { tfReadFileGraph, tfWriteInFunctionGraph } from '../helpers/tfModels';
 import { fixture, fixturePath } from '../helpers/fixtures';
 
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
@@ -209,6 +210,35 @@ describe('hardening', () => {
     const open = await startServerProcess(['--backendspath', trusted, '--enable-loadbackend-any-path', 'yes']);
     const d = await RawClient.connect(open.port);
     assert.equal(await d.call('AI.CONFIG', 'LOADBACKEND', 'TORCH', path.join(outside, 'evil.so')), 'OK', 'allowed when the switch is on');
+    await d.close();
+    await open.stop();
+  });
+
+  it('refuses TF graphs with ops that reach the file system, wherever they hide, unless allowed', async () => {
+    const secret = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-secret-')), 'secret.txt');
+    fs.writeFileSync(secret, 'the server\'s secret');
+    const guarded = await startServerProcess();
+    const c = await RawClient.connect(guarded.port);
+    const store = async (key: string, blob: Buffer, inputs: string[], outputs: string[]) =>
+      c.call('AI.MODELSTORE', key, 'TF', 'CPU', 'INPUTS', inputs.length, ...inputs, 'OUTPUTS', outputs.length, ...outputs, 'BLOB', blob);
+    assert.equal(message(await store('r', await tfReadFileGraph(), ['path'], ['contents'])),
+      "ERR TF graph node 'contents' is a ReadFile op, which reaches the file system, the network or a process: " +
+      'refused (start the server with --enable-tf-io-ops yes to allow it)');
+    assert.match(message(await store('w', await tfWriteInFunctionGraph(), ['path', 'data'], ['written'])),
+      /^ERR TF graph node '.*' \(in a function\) is a WriteFile op, which reaches the file system/);
+    // A graph hidden behind protobuf groups nested past what the check reads is refused, not let through.
+    const deepGroups = Buffer.concat([Buffer.from(Array(40).fill(0x1b)), Buffer.from(Array(40).fill(0x1c)), await tfReadFileGraph()]);
+    assert.equal(message(await store('g', deepGroups, ['path'], ['contents'])), 'Invalid GraphDef');
+    assert.equal(await store('ok', fixture('graph.pb'), ['a', 'b'], ['mul']), 'OK', 'ordinary graphs still load');
+    await c.close();
+    await guarded.stop();
+
+    const open = await startServerProcess(['--enable-tf-io-ops', 'yes']);
+    const d = await RawClient.connect(open.port);
+    assert.equal(await d.call('AI.MODELSTORE', 'r', 'TF', 'CPU', 'INPUTS', 1, 'path', 'OUTPUTS', 1, 'contents', 'BLOB', await tfReadFileGraph()), 'OK');
+    assert.equal(await d.call('AI.TENSORSET', 'p', 'STRING', 'VALUES', secret), 'OK');
+    assert.equal(await d.call('AI.MODELEXECUTE', 'r', 'INPUTS', 1, 'p', 'OUTPUTS', 1, 'out'), 'OK', 'what the switch allows really runs');
+    assert.deepEqual(await d.call('AI.TENSORGET', 'out', 'VALUES'), ['the server\'s secret']);
     await d.close();
     await open.stop();
   });

@@ -28,6 +28,21 @@ def batch_shapes():
     tf.reduce_sum(x, axis=0, keepdims=True, name='folded')
 frozen('batch_shapes.pb', batch_shapes)
 
+def read_file():
+    path = tf.compat.v1.placeholder(tf.string, shape=[], name='path')
+    tf.io.read_file(path, name='contents')
+frozen('read_file.pb', read_file)
+
+@tf.function
+def write_hidden(path, data):
+    tf.io.write_file(path, data)
+    return data
+def write_in_function():
+    path = tf.compat.v1.placeholder(tf.string, shape=[], name='path')
+    data = tf.compat.v1.placeholder(tf.string, shape=[], name='data')
+    tf.identity(write_hidden(path, data), name='written')
+frozen('write_in_function.pb', write_in_function)
+
 model = tf.keras.Sequential([tf.keras.Input(shape=(4,)),
     tf.keras.layers.Dense(2, kernel_initializer='ones', bias_initializer=tf.keras.initializers.Constant([0.0, 1.0]))])
 open(f'{out}/sum.tflite', 'wb').write(tf.lite.TFLiteConverter.from_keras_model(model).convert())
@@ -60,6 +75,12 @@ export const tfStringIdentityGraph = () => model('string_identity.pb');
  * everything (a scalar), `folded` = column sums [1, 2] (loses the batch).
  */
 export const tfBatchShapesGraph = () => model('batch_shapes.pb');
+
+/** A frozen TF graph that reads a file: `contents` = ReadFile(`path`), STRING scalars. */
+export const tfReadFileGraph = () => model('read_file.pb');
+
+/** A frozen TF graph whose WriteFile op sits in a function of its library, called from `written`. */
+export const tfWriteInFunctionGraph = () => model('write_in_function.pb');
 
 /** A TFLite model converted from Keras: x FLOAT [N, 4] → [N, 2], each row [sum(x), sum(x) + 1]. */
 export const tfliteSumModel = () => model('sum.tflite');
