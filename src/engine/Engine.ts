@@ -68,6 +68,8 @@ export class Engine implements OpRunner {
     this.keyspace = options.keyspace ?? new MemoryKeyspace();
     this.settings = { ...DEFAULT_AI_SETTINGS, ...options.ai };
     this.backendTrust = { trustedPath: this.settings.backendsPath, anyPath: this.settings.enableLoadbackendAnyPath };
+    // The TORCH backend is one per process, so this switch is too (see file_operations.h).
+    if (this.settings.enableTorchscriptFileOps) process.env.STORMBREAKER_TORCHSCRIPT_FILE_OPS = '1';
     this.queue = { threads: this.settings.threadsPerQueue, limit: this.settings.queueLimit };
   }
 

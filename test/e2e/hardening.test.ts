@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { describe, it } from '@jest/globals';
 import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';
 import { ROOT, startServerProcess } from '../helpers/servers';
-import { slowModel } from '../helpers/torchModels';
+import { fileReadingModel, fileWritingModel, slowModel } from '../helpers/torchModels';
 import { tfReadFileGraph, tfWriteInFunctionGraph } from '../helpers/tfModels';
 import { fixture, fixturePath } from '../helpers/fixtures';
 
@@ -239,6 +239,33 @@ describe('hardening', () => {
     assert.equal(await d.call('AI.TENSORSET', 'p', 'STRING', 'VALUES', secret), 'OK');
     assert.equal(await d.call('AI.MODELEXECUTE', 'r', 'INPUTS', 1, 'p', 'OUTPUTS', 1, 'out'), 'OK', 'what the switch allows really runs');
     assert.deepEqual(await d.call('AI.TENSORGET', 'out', 'VALUES'), ['the server\'s secret']);
+    await d.close();
+    await open.stop();
+  });
+
+  it('refuses TorchScript scripts and models that call file operations, unless allowed', async () => {
+    const target = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-written-')), 'dump.sbdb');
+    const source = 'def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n' +
+      '    if len(args) > 0:\n        torch.save(tensors[0], args[0])\n    return tensors[0]\n';
+    const guarded = await startServerProcess();
+    const c = await RawClient.connect(guarded.port);
+    assert.equal(message(await c.call('AI.SCRIPTSTORE', 's', 'CPU', 'ENTRY_POINTS', 1, 'f', 'SOURCE', source)),
+      'script refused: f calls torch.save (aten::save), which reaches the file system (start the server with --enable-torchscript-file-ops yes to allow it)');
+    assert.match(message(await c.call('AI.SCRIPTSET', 's', 'CPU', 'SOURCE', source)), /^script refused: f calls torch\.save/);
+    assert.equal(message(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', await fileWritingModel())),
+      'model refused: dump calls torch.save (aten::save), which reaches the file system (start the server with --enable-torchscript-file-ops yes to allow it)');
+    assert.match(message(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', await fileReadingModel())),
+      /^model refused: forward calls torch\.from_file \(aten::from_file\)/);
+    assert.equal(await c.call('EXISTS', 's', 'm'), 0);
+    await c.close();
+    await guarded.stop();
+
+    const open = await startServerProcess(['--enable-torchscript-file-ops', 'yes']);
+    const d = await RawClient.connect(open.port);
+    assert.equal(await d.call('AI.SCRIPTSTORE', 's', 'CPU', 'ENTRY_POINTS', 1, 'f', 'SOURCE', source), 'OK');
+    await d.call('AI.TENSORSET', 'a', 'FLOAT', 2, 'VALUES', 1, 2);
+    assert.equal(await d.call('AI.SCRIPTEXECUTE', 's', 'f', 'INPUTS', 1, 'a', 'ARGS', 1, target, 'OUTPUTS', 1, 'b'), 'OK');
+    assert.ok(fs.existsSync(target), 'what the switch allows really runs');
     await d.close();
     await open.stop();
   });

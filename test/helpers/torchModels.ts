@@ -68,3 +68,28 @@ class Model(torch.nn.Module):
         return x[0:0]
 `);
 }
+
+/** forward(x) -> x, after torch.save(x) to a path: a model that writes files (refused by default). */
+export function fileWritingModel(): Promise<Buffer> {
+  return make('filewriting', `
+class Model(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.dump(x)
+        return x
+
+    @torch.jit.export
+    def dump(self, x: torch.Tensor):
+        torch.save(x, '/tmp/stormbreaker-model-wrote-this')
+`);
+}
+
+/** forward(x) -> x + 4 floats mapped from a file (torch.from_file): refused by default. */
+export function fileReadingModel(): Promise<Buffer> {
+  return make('filereading', `
+class Model(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.numel() > 100:
+            return x + torch.from_file('/etc/hostname', False, 4)
+        return x
+`);
+}

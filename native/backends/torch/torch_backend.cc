@@ -18,6 +18,7 @@
 #include "../backend_api.h"
 #include "../backend_support.h"
 #include "script_extensions.h"
+#include "file_operations.h"
 #include "source_limits.h"
 
 namespace {
@@ -247,6 +248,7 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
     CheckModelCode(&stream);
     auto model = std::make_unique<TorchModel>();
     model->module = torch::jit::load(stream, device);
+    stormbreaker_torch::CheckNoFileOperations(*model->module._ivalue()->compilation_unit(), "model");
     model->module.eval();
     model->device = device;
     const auto& schema = model->module.get_method("forward").function().getSchema();
@@ -302,6 +304,7 @@ int ScriptCreate(const char* source, const char* device_text, SBScript** out, SB
     if (!why.empty()) throw std::runtime_error(why);
     script->unit = std::make_shared<torch::jit::CompilationUnit>();
     script->unit->define(c10::nullopt, source, stormbreaker_torch::ScriptResolver(), nullptr);
+    stormbreaker_torch::CheckNoFileOperations(*script->unit, "script");
     script->device = device;
     *out = reinterpret_cast<SBScript*>(script.release());
   });
