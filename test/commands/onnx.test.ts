@@ -156,6 +156,47 @@ onnx.save_model(model, os.path.join(sys.argv[1], 'external.onnx'), save_as_exter
     assert.deepEqual(await c.call('AI.TENSORGET', 'y4', 'VALUES'), ['11', '22', '33', '44']);
     fs.rmSync(dir, { recursive: true });
   });
+
+  it('finds external data wherever a tensor can be: a model-local function, behind nested unknown groups; refuses what it cannot check', async () => {
+    const { run } = await import('../helpers/servers');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-external-'));
+    fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(new Float32Array([1, 2, 3, 4]).buffer));
+    // y = AddW(x), AddW a model-local function (ModelProto field 25) whose Constant W is external data.
+    const script = `
+import sys, os, numpy as np, onnx
+from onnx import helper, numpy_helper, TensorProto
+w = numpy_helper.from_array(np.array([1, 2, 3, 4], dtype=np.float32), name='W')
+w.data_location = TensorProto.EXTERNAL
+entry = w.external_data.add(); entry.key = 'location'; entry.value = 'weights.bin'
+w.ClearField('raw_data')
+const = helper.make_node('Constant', [], ['W'], value=w)
+add = helper.make_node('Add', ['x', 'W'], ['y'])
+fn = helper.make_function('local', 'AddW', ['x'], ['y'], [const, add], [helper.make_opsetid('', 13)])
+x = helper.make_tensor_value_info('x', TensorProto.FLOAT, [4])
+y = helper.make_tensor_value_info('y', TensorProto.FLOAT, [4])
+graph = helper.make_graph([helper.make_node('AddW', ['x'], ['y'], domain='local')], 'g', [x], [y])
+model = helper.make_model(graph, functions=[fn], opset_imports=[helper.make_opsetid('', 13), helper.make_opsetid('local', 1)])
+model.ir_version = 8
+open(os.path.join(sys.argv[1], 'function.onnx'), 'wb').write(model.SerializeToString())
+`;
+    const made = await run('/usr/bin/python3', ['-c', script, dir]);
+    assert.equal(made.code, 0, made.stderr);
+    const refused = 'Initializer tensors with external data is not allowed.';
+    assert.equal(message(await c.call('AI.MODELSTORE', 'fn', 'ONNX', 'CPU', 'BLOB', fs.readFileSync(path.join(dir, 'function.onnx')))), refused);
+    // An unknown field 99 holding groups nested 33 deep, before the model's own fields: valid
+    // protobuf that ONNX Runtime skips; the check must read past it too.
+    const groups = (depth: number) => Buffer.concat([Buffer.alloc(depth * 2, 0), Buffer.alloc(depth * 2, 0)].map((b, i) => {
+      for (let k = 0; k < depth; k++) b.writeUInt16BE(i === 0 ? 0x9b06 : 0x9c06, k * 2); // key of field 99, wire type 3 / 4
+      return b;
+    }));
+    const external = fs.readFileSync(path.join(dir, 'function.onnx'));
+    assert.equal(message(await c.call('AI.MODELSTORE', 'g', 'ONNX', 'CPU', 'BLOB', Buffer.concat([groups(33), external]))), refused);
+    assert.equal(message(await c.call('AI.MODELSTORE', 'g', 'ONNX', 'CPU', 'BLOB', Buffer.concat([groups(150), external]))),
+      'the model is nested too deep to be checked for external data: refused');
+    assert.equal(await c.call('EXISTS', 'fn', 'g'), 0);
+    fs.rmSync(dir, { recursive: true });
+  });
 });
 
 describe('ONNX MODEL_EXECUTION_TIMEOUT', () => {

@@ -6,8 +6,13 @@
 
 namespace stormbreaker_onnx {
 
-// True when any tensor of the model (initializers, node attributes, nested graphs) is stored
-// outside the model. Malformed input counts as false: ONNX Runtime then rejects it itself.
-bool HasExternalData(const uint8_t* model, size_t length);
+enum class ExternalData {
+  None,     // no tensor points outside the model (or the blob is malformed: ONNX Runtime, whose
+            // parser reads the same bytes the same way, then rejects it itself)
+  Found,    // a tensor (anywhere: initializers, attributes, nested graphs, functions) is external
+  TooDeep,  // nested deeper than the walk reads: refused, since it could not be checked
+};
+
+ExternalData FindExternalData(const uint8_t* model, size_t length);
 
 }  // namespace stormbreaker_onnx

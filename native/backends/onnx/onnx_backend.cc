@@ -385,8 +385,13 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
   return Guard(err, [&] {
     std::string device = options->device;
     if (device.rfind("GPU", 0) == 0) throw std::runtime_error("GPU requested but ONNX couldn't find CUDA");
-    if (stormbreaker_onnx::HasExternalData(static_cast<const uint8_t*>(blob), length)) {
-      throw std::runtime_error("Initializer tensors with external data is not allowed.");
+    switch (stormbreaker_onnx::FindExternalData(static_cast<const uint8_t*>(blob), length)) {
+      case stormbreaker_onnx::ExternalData::Found:
+        throw std::runtime_error("Initializer tensors with external data is not allowed.");
+      case stormbreaker_onnx::ExternalData::TooDeep:
+        throw std::runtime_error("the model is nested too deep to be checked for external data: refused");
+      case stormbreaker_onnx::ExternalData::None:
+        break;
     }
     OrtSessionOptions* session_options = nullptr;
     Check(Api()->CreateSessionOptions(&session_options));

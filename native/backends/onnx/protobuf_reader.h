@@ -11,6 +11,7 @@ namespace stormbreaker_onnx {
 struct ProtobufReader {
   const uint8_t* p;
   const uint8_t* end;
+  bool tooDeep = false;  // a Skip failed because groups nested past its depth
 
   ProtobufReader(const uint8_t* data, size_t length) : p(data), end(data + length) {}
 
@@ -53,7 +54,10 @@ struct ProtobufReader {
   bool Skip(int wireType, int depth = 32) {
     switch (wireType) {
       case 3: {  // start group (deprecated, still valid protobuf): fields up to the matching end
-        if (depth <= 0) return false;
+        if (depth <= 0) {
+          tooDeep = true;
+          return false;
+        }
         for (;;) {
           uint64_t field;
           int inner;
