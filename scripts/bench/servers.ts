@@ -29,10 +29,12 @@ export class ServerStartError extends Error {}
  * server writes nothing to disk (no --save rules, no log), so its working directory does not matter.
  * `readyTimeoutMs`: longer for a start that loads a big log or snapshot first.
  */
-export function startStormbreaker(port: number, extraArgs: readonly string[] = [], readyTimeoutMs = 10_000): Promise<RunningServer> {
+export function startStormbreaker(port: number, extraArgs: readonly string[] = [], readyTimeoutMs = 10_000,
+  node: { args?: readonly string[]; onOutput?: (chunk: string) => void } = {}): Promise<RunningServer> {
   if (!fs.existsSync(SERVER_BIN)) throw new ServerStartError(`${SERVER_BIN} is missing: run npx tsc -p . first`);
   // --loglevel warning: the notice lines would only go to a pipe nobody reads during the run.
-  const child = spawnTracked(process.execPath, [SERVER_BIN, '--port', String(port), '--loglevel', 'warning', ...extraArgs]);
+  const child = spawnTracked(process.execPath, [...(node.args ?? []), SERVER_BIN, '--port', String(port), '--loglevel', 'warning', ...extraArgs]);
+  if (node.onOutput) child.stdout?.on('data', (d) => node.onOutput!(String(d)));
   return whenReady('stormbreaker', child, port, readyTimeoutMs);
 }
 

@@ -1,0 +1,150 @@
+// The CPU budget per request: where the server's CPU goes, per thread, for TENSORSET, TENSORGET,
+// MODELEXECUTE and DAGEXECUTE under the T1 and M1 loads (redis-benchmark, as there), against
+// redis-server's whole CPU per SET and GET in the same run. Threads are told apart by /proc:
+// the event-loop thread (and the share of it V8's garbage collector took, from --trace-gc), the
+// device threads (named sb:<device>), the threads Node had before any model loaded (V8's helper
+// threads: concurrent GC and compilation; libuv), and the threads born since (the backends' own
+// pools). Writes bench/cpu-budget.md.
+//   npm run bench:cpu            (or: node dist/scripts/bench/cpuBudget.js)
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { redisBenchmark } from './redisBenchmark';
+import { request } from './resp';
+import { runBench } from './runBench';
+import { freePorts, RunningServer, startRedis, startStormbreaker } from './servers';
+import { BENCH_DIR } from './summary';
+import { fixture } from '../../test/helpers/fixtures';
+
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+const BLOB_120 = Buffer.alloc(120, 0x41); // 30 FLOATs, as T1's TENSORSET
+const DAG = ['AI.DAGEXECUTE', 'PERSIST', '2', 'in', 'out', '|>', 'AI.TENSORSET', 'in', 'FLOAT', '2', '2', 'VALUES', '1', '2', '3', '4',
+  '|>', 'AI.MODELEXECUTE', 'm', 'INPUTS', '2', 'in', 'in', 'OUTPUTS', '1', 'out', '|>', 'AI.TENSORGET', 'out', 'VALUES'];
+
+interface Workload {
+  name: string;
+  clients: number;
+  requests: number;
+  command: Array<string | Buffer>;
+  reference?: Array<string | Buffer>;
+}
+
+const WORKLOADS: Workload[] = [
+  { name: 'TENSORSET 1×30 FLOAT BLOB (T1)', clients: 50, requests: 200_000, command: ['AI.TENSORSET', 't:__rand_int__', 'FLOAT', '1', '30', 'BLOB', BLOB_120], reference: ['SET', 's:__rand_int__', BLOB_120] },
+  { name: 'TENSORGET BLOB 120 B (T1)', clients: 50, requests: 200_000, command: ['AI.TENSORGET', 'g', 'BLOB'], reference: ['GET', 'g'] },
+  { name: 'MODELEXECUTE a+b 2×2 (M1)', clients: 8, requests: 60_000, command: ['AI.MODELEXECUTE', 'm', 'INPUTS', '2', 'a', 'a', 'OUTPUTS', '1', 'c'], reference: ['GET', 'g'] },
+  { name: 'DAGEXECUTE set → run → get (D1)', clients: 8, requests: 30_000, command: DAG },
+];
+
+type Group = 'main' | 'device' | 'node helpers' | 'backend pools';
+
+/** CPU seconds of each live thread of `pid`, by thread id, with its name. */
+function threads(pid: number): Map<number, { name: string; seconds: number }> {
+  const out = new Map<number, { name: string; seconds: number }>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'latin1').trim();
+      out.set(Number(tid), { name, seconds: (Number(fields[11]) + Number(fields[12])) / TICKS });
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return out;
+}
+
+function groupOf(pid: number, tid: number, name: string, startup: Set<number>): Group {
+  if (tid === pid) return 'main';
+  if (name.startsWith('sb:')) return 'device';
+  return startup.has(tid) ? 'node helpers' : 'backend pools';
+}
+
+const asArgs = (command: Array<string | Buffer>) => command.map((c) => (Buffer.isBuffer(c) ? c.toString('latin1') : c));
+
+async function measure(w: Workload, port: number): Promise<Record<Group | 'gc' | 'total', number>> {
+  let gcMs = 0;
+  let counting = false;
+  const server = await startStormbreaker(port, [], 10_000, {
+    args: ['--trace-gc'],
+    onOutput: (chunk) => {
+      if (!counting) return;
+      // "[pid:0x…]  123 ms: Scavenge 4.1 (5.2) -> 3.0 (6.2) MB, 0.53 / 0.00 ms  (average mu = …"
+      for (const m of chunk.matchAll(/MB, ([\d.]+) \/ [\d.]+ ms/g)) gcMs += Number(m[1]);
+    },
+  });
+  try {
+    const startup = new Set(threads(server.pid).keys());
+    await setUp(server);
+    const load = { port, command: asArgs(w.command), clients: w.clients, keyspace: 100_000 };
+    await redisBenchmark({ ...load, requests: Math.floor(w.requests / 4) }); // warm-up: JIT, pools, backend threads
+    const before = threads(server.pid);
+    counting = true;
+    await redisBenchmark({ ...load, requests: w.requests });
+    counting = false;
+    const after = threads(server.pid);
+    const perRequest: Record<Group | 'gc' | 'total', number> = { main: 0, device: 0, 'node helpers': 0, 'backend pools': 0, gc: 0, total: 0 };
+    for (const [tid, t] of after) {
+      const used = t.seconds - (before.get(tid)?.seconds ?? 0);
+      perRequest[groupOf(server.pid, tid, t.name, startup)] += (used * 1e6) / w.requests;
+      perRequest.total += (used * 1e6) / w.requests;
+    }
+    perRequest.gc = (gcMs * 1000) / w.requests;
+    return perRequest;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function setUp(server: RunningServer): Promise<void> {
+  const ok = async (args: Array<string | Buffer>) => {
+    const reply = await request(server.port, args);
+    if (reply !== 'OK') throw new Error(`${String(args[0])} replied ${String(reply)}`);
+  };
+  await ok(['AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt')]);
+  await ok(['AI.TENSORSET', 'a', 'FLOAT', '2', '2', 'VALUES', '1', '2', '3', '4']);
+  await ok(['AI.TENSORSET', 'g', 'FLOAT', '1', '30', 'BLOB', BLOB_120]);
+}
+
+async function referenceCpu(w: Workload, port: number): Promise<number | undefined> {
+  if (w.reference === undefined) return undefined;
+  const redis = await startRedis(port);
+  try {
+    if (String(w.reference[0]) === 'GET') await request(port, ['SET', 'g', BLOB_120]);
+    const load = { port, command: asArgs(w.reference), clients: w.clients, keyspace: 100_000 };
+    await redisBenchmark({ ...load, requests: Math.floor(w.requests / 4) });
+    const before = redis.cpuSeconds();
+    await redisBenchmark({ ...load, requests: w.requests });
+    return ((redis.cpuSeconds() - before) * 1e6) / w.requests;
+  } finally {
+    await redis.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const us = (n: number) => n.toFixed(1);
+  const rows: string[] = [];
+  for (const w of WORKLOADS) {
+    const [port, redisPort] = await freePorts(2);
+    const b = await measure(w, port);
+    const ref = await referenceCpu(w, redisPort);
+    const line = `| ${w.name}, ${w.clients} clients | ${us(b.main)} (GC ${us(b.gc)}) | ${us(b.device)} | ${us(b['backend pools'])} | ${us(b['node helpers'])} | **${us(b.total)}** | ${ref === undefined ? '' : `${us(ref)} (${w.reference![0]})`} |`;
+    console.log(line);
+    rows.push(line);
+  }
+  const md = [
+    '# CPU budget per request', '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench:cpu\` (scripts/bench/cpuBudget.ts): µs of CPU per request, per thread group of`,
+    'the server process, under redis-benchmark loads (after a warm-up); redis-server\'s whole CPU per request for the same load as',
+    'the reference. "GC" is the part of the event loop\'s time V8 spent in garbage-collection pauses (--trace-gc); "Node helpers"',
+    'are the threads the process had before any model loaded (V8\'s concurrent GC and compiler threads, libuv); "backend pools" are',
+    'threads started since (libtorch\'s and the other backends\' own pools). The load client shares the 2 cores.', '',
+    '| request | event loop | device threads | backend pools | Node helpers | total | redis-server |',
+    '|---|---|---|---|---|---|---|',
+    ...rows, '',
+  ].join('\n');
+  fs.writeFileSync(path.join(BENCH_DIR, 'cpu-budget.md'), md);
+  console.log(`\nwrote ${path.join(BENCH_DIR, 'cpu-budget.md')}`);
+}
+
+runBench(main);
