@@ -1,18 +1,19 @@
 /**
  * The one error type of Stormbreaker. `message` is exactly the text a RESP client would see after
- * the leading `-` (for example `ERR invalid data type`), and `code` is its first word (`ERR`,
- * `WRONGTYPE`, …), as Redis clients report it.
+ * the leading `-` (for example `ERR invalid data type`). `code` is a stable value to branch on:
+ * the Redis error code the message starts with (`ERR`, `WRONGTYPE`, `TIMEDOUT`, `NOAUTH`, …: an
+ * upper-case first word), and `ERR` for the messages RedisAI and the backends send without one
+ * (`Number of keys given as INPUTS here does not match model definition`, `Invalid GraphDef`).
  *
  * @example
- * try { engine.getTensor('missing'); } catch (e) { if (e instanceof StormbreakerError) console.log(e.code); }
+ * try { engine.getTensor('missing'); } catch (e) { if (e instanceof StormbreakerError && e.code === 'WRONGTYPE') … }
  */
 export class StormbreakerError extends Error {
   readonly code: string;
   constructor(message: string) {
     super(message);
     this.name = 'StormbreakerError';
-    const space = message.indexOf(' ');
-    this.code = space > 0 ? message.slice(0, space) : message;
+    this.code = /^([A-Z][A-Z_]*)(?: |$)/.exec(message)?.[1] ?? 'ERR';
   }
 }
 

@@ -58,6 +58,11 @@ describe('Tensor (library)', () => {
     assert.equal(error(() => Tensor.fromValues('FLOAT', [2], [1])), "ERR|ERR wrong number of values was given in 'AI.TENSORSET' command");
     assert.equal(error(() => Tensor.alloc('FLOAT', [0])), 'ERR|ERR invalid or negative value found in tensor shape');
     assert.equal(error(() => Tensor.fromBlob('FLOAT', [2], new Uint8Array(4))), 'ERR|ERR data length does not match tensor shape and type');
+    // .code is stable: the Redis code a message starts with, ERR for RedisAI's unprefixed texts.
+    const code = (message: string) => new StormbreakerError(message).code;
+    assert.deepEqual(['WRONGTYPE Operation against a key holding the wrong kind of value', 'TIMEDOUT', 'NOAUTH Authentication required.',
+      'Number of keys given as INPUTS here does not match model definition', 'Invalid GraphDef', 'script refused: f calls torch.save'].map(code),
+    ['WRONGTYPE', 'TIMEDOUT', 'NOAUTH', 'ERR', 'ERR', 'ERR']);
     assert.equal(error(() => Tensor.fromBlob('BOOL', [2], new Uint8Array([0, 3]))), 'ERR|ERR BOOL tensor elements must be 0 or 1');
     assert.equal(error(() => Tensor.fromArray(['a\0b'], 'STRING')), 'ERR|ERR C-string value contains null character');
   });
