@@ -133,7 +133,8 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
       SettleRun(env, work->deferred, work->outcome);
     });
   };
-  if (!queue->Push(job, choice.limit)) {
+  auto deadline = timeoutMs > 0 ? enqueued + std::chrono::milliseconds(timeoutMs) : std::chrono::steady_clock::time_point::max();
+  if (!queue->Push(job, choice.limit, deadline)) {
     for (Tensor* t : work->inputs) t->Release();
     work->script->Release();
     return ThrowQueueFull(env, *queue, choice.limit);

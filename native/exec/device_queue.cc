@@ -39,11 +39,53 @@ DeviceQueue::DeviceQueue(std::string device, int threads) : device_(std::move(de
   pthread_attr_destroy(&attr);
 }
 
-bool DeviceQueue::Push(std::function<void()> job, size_t limit) { return Enqueue(Item{std::move(job), nullptr}, limit); }
+bool DeviceQueue::Push(std::function<void()> job, size_t limit, Clock::time_point deadline) {
+  return Enqueue(Item{std::move(job), nullptr, deadline}, limit);
+}
 
 bool DeviceQueue::PushRun(std::shared_ptr<ModelRequest> run, size_t limit) {
   run->enqueued = Clock::now();
-  return Enqueue(Item{nullptr, std::move(run)}, limit);
+  Clock::time_point deadline = run->timeoutMs > 0 ? run->enqueued + std::chrono::milliseconds(run->timeoutMs) : Clock::time_point::max();
+  return Enqueue(Item{nullptr, std::move(run), deadline}, limit);
+}
+
+void* DeviceQueue::WatchThread(void* queue) {
+  static_cast<DeviceQueue*>(queue)->WatchDeadlines();
+  return nullptr;
+}
+
+void DeviceQueue::WatchDeadlines() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    Clock::time_point earliest = Clock::time_point::max();
+    std::vector<Item> late;
+    for (size_t i = 0; i < items_.size();) {
+      // Strictly past the deadline, as ModelRequest::TimedOutAt counts it.
+      if (items_[i].deadline != Clock::time_point::max() && now > items_[i].deadline) {
+        late.push_back(std::move(items_[i]));
+        items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(i));
+        continue;
+      }
+      earliest = std::min(earliest, items_[i].deadline);
+      i++;
+    }
+    if (!late.empty()) {
+      lock.unlock();
+      for (Item& item : late) {
+        if (item.run) {
+          item.run->outcome.timedOut = true;
+          item.run->done();
+        } else {
+          item.job();  // it finds itself past its deadline and only answers TIMEDOUT
+        }
+      }
+      lock.lock();
+      continue;
+    }
+    if (earliest == Clock::time_point::max()) deadlineWake_.wait(lock);
+    else deadlineWake_.wait_until(lock, earliest + std::chrono::microseconds(1));
+  }
 }
 
 bool DeviceQueue::Enqueue(Item item, size_t limit) {
@@ -53,7 +95,20 @@ bool DeviceQueue::Enqueue(Item item, size_t limit) {
       rejected_++;
       return false;
     }
+    const bool timed = item.deadline != Clock::time_point::max();
     items_.push_back(std::move(item));
+    if (timed) {
+      if (!watching_) {
+        pthread_t handle;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        watching_ = pthread_create(&handle, &attr, WatchThread, this) == 0;
+        pthread_attr_destroy(&attr);
+        if (watching_) pthread_setname_np(handle, ("sbt:" + device_).substr(0, 15).c_str());
+      }
+      deadlineWake_.notify_one();
+    }
   }
   wake_.notify_one();
   return true;

@@ -28,7 +28,11 @@ class DeviceQueue {
   DeviceQueue(const DeviceQueue&) = delete;
 
   // Both return false, queueing nothing, when `limit` (> 0) requests are already waiting.
-  bool Push(std::function<void()> job, size_t limit);
+  // A job with a `deadline` that is still queued when it passes is taken off the queue and run
+  // then by the queue's deadline thread (the job sees it is late and only answers TIMEDOUT), so a
+  // TIMEOUT is honoured even while every device thread is busy with a long run.
+  bool Push(std::function<void()> job, size_t limit,
+            std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
   bool PushRun(std::shared_ptr<ModelRequest> run, size_t limit);
 
   const std::string& device() const { return device_; }
@@ -58,6 +62,7 @@ class DeviceQueue {
   struct Item {
     std::function<void()> job;     // set for opaque jobs
     std::shared_ptr<ModelRequest> run;  // set for model runs
+    Clock::time_point deadline = Clock::time_point::max();  // queue-wait deadline (TIMEOUT)
   };
   // What a thread takes off the queue in one go: a job, or one or more model runs to serve
   // together (a lone run past its TIMEOUT is taken to be answered TIMEDOUT).
@@ -74,10 +79,15 @@ class DeviceQueue {
   // earliest moment something will be (or Clock::time_point::max()).
   Taken TakeReady(Clock::time_point now, Clock::time_point* wakeAt);
   void Execute(Taken& taken);
+  // The deadline thread: answers queued items whose deadline passed (started on the first one).
+  void WatchDeadlines();
+  static void* WatchThread(void* queue);
 
   std::string device_;
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable deadlineWake_;
+  bool watching_ = false;
   std::deque<Item> items_;
   size_t running_ = 0;
   uint64_t batches_ = 0, batchedRuns_ = 0, rejected_ = 0;

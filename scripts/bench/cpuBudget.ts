@@ -56,7 +56,7 @@ function threads(pid: number): Map<number, { name: string; seconds: number }> {
 
 function groupOf(pid: number, tid: number, name: string, startup: Set<number>): Group {
   if (tid === pid) return 'main';
-  if (name.startsWith('sb:')) return 'device';
+  if (/^sbt?:/.test(name)) return 'device';
   return startup.has(tid) ? 'node helpers' : 'backend pools';
 }
 

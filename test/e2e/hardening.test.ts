@@ -270,6 +270,32 @@ describe('hardening', () => {
     await open.stop();
   });
 
+  it('answers TIMEDOUT at the deadline a request waits past, even while every device thread is busy', async () => {
+    const { port, stop } = await startServerProcess();
+    const busy = await RawClient.connect(port);
+    const c = await RawClient.connect(port);
+    await c.call('AI.MODELSTORE', 'slow', 'TORCH', 'CPU', 'BLOB', await slowModel());
+    await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'));
+    await c.call('AI.SCRIPTSTORE', 's', 'CPU', 'ENTRY_POINTS', 1, 'f', 'SOURCE', SOURCE);
+    await c.call('AI.TENSORSET', 'x', 'FLOAT', 2, 'VALUES', 1, 2);
+    await c.call('AI.TENSORSET', 'rounds', 'INT64', 'VALUES', 3000); // seconds of work on the one CPU thread
+    const order: string[] = [];
+    const long = busy.call('AI.MODELEXECUTE', 'slow', 'INPUTS', 2, 'x', 'rounds', 'OUTPUTS', 1, 'y').then((r) => (order.push('slow'), r));
+    await new Promise((r) => setTimeout(r, 100)); // the slow run has the thread
+    const d = await RawClient.connect(port);
+    const [model, script] = await Promise.all([
+      c.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'x', 'x', 'OUTPUTS', 1, 'z', 'TIMEOUT', 200).then((r) => (order.push('model'), r)),
+      d.call('AI.SCRIPTEXECUTE', 's', 'f', 'INPUTS', 1, 'x', 'OUTPUTS', 1, 'w', 'TIMEOUT', 200).then((r) => (order.push('script'), r)),
+    ]);
+    assert.equal(model, 'TIMEDOUT');
+    assert.equal(script, 'TIMEDOUT');
+    assert.deepEqual([...order].sort(), ['model', 'script'], 'both were answered while the slow run still held the thread');
+    assert.equal(await long, 'OK');
+    assert.equal(await c.call('EXISTS', 'z', 'w'), 0, 'nothing ran for them');
+    await Promise.all([busy.close(), c.close(), d.close()]);
+    await stop();
+  });
+
   it('refuses a proto-max-bulk-len no Buffer can hold', async () => {
     const { port, stop } = await startServerProcess();
     const c = await RawClient.connect(port);
