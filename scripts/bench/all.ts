@@ -13,7 +13,7 @@ import { ReportInput, resultsMarkdown, resultsSvg } from './resultsReport';
 import { ROOT } from './servers';
 import { BENCH_DIR, BenchSummary, readSummary, summaryPath } from './summary';
 
-// In the order of PERFORMANCE.md's targets, then P1 (persistence), which is not among them.
+// In the order of docs/performance-targets.md's targets, then P1 (persistence), which is not among them.
 // Each is dist/scripts/bench/<name>.js.
 const BENCHES = ['tensors', 'models', 'onnx', 'batching', 'persistence'];
 const RESULTS_MD = path.join(BENCH_DIR, 'results.md');

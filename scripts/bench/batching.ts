@@ -1,4 +1,4 @@
-// Target B1 of /work/shared/PERFORMANCE.md: autobatching. The MNIST CNN fixture with a dynamic
+// Target B1 of docs/performance-targets.md: autobatching. The MNIST CNN fixture with a dynamic
 // batch dimension is stored twice on one stormbreaker-server process, once plain and once with
 // BATCHSIZE 32; closed-loop clients each run AI.MODELEXECUTE on a one-image tensor of their own into
 // an output key of their own. Throughput and p50/p99 latency at several client counts, both models
@@ -21,7 +21,7 @@ const IMAGE_FILE = fixturePath('one.raw'); // a handwritten 1: 784 float32 LE
 const IMAGE_SIDE = 28;
 const EXPECTED_CLASS = 1;
 
-// The client counts of the curve: one (batching can only cost), the 8 of PERFORMANCE.md's RedisAI
+// The client counts of the curve: one (batching can only cost), the 8 of docs/performance-targets.md's RedisAI
 // CNN row, B1's 32 (exactly one full batch in flight), and 64 (more in flight than a batch holds).
 const CLIENT_COUNTS = [1, 8, 32, 64];
 const B1_CLIENTS = 32;
@@ -34,7 +34,7 @@ const B1_MAX_P99_RATIO = 2;
 // × 5 repeats × 2.5 s = 100 s of windows, about two minutes in all.
 const WINDOW_MS = 2_500;
 const WARMUP_MS = 1_000;
-// Machines drift by ±25% between runs (PERFORMANCE.md), and in trials a neighbour's build took a
+// Machines drift by ±25% between runs (docs/performance-targets.md), and in trials a neighbour's build took a
 // whole window down by a third: five repeats, alternating which model goes first, and the
 // batched/unbatched ratios taken within each repeat (adjacent windows) before the median.
 const REPEATS = 5;

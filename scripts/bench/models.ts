@@ -1,4 +1,4 @@
-// Targets M1, M2, D1 and E1 of /work/shared/PERFORMANCE.md in one run: AI.MODELEXECUTE on
+// Targets M1, M2, D1 and E1 of docs/performance-targets.md in one run: AI.MODELEXECUTE on
 // stormbreaker against plain commands on redis-server (both real processes on this machine, same
 // clients, same minute), for a tiny TorchScript model and, as further M1 rows, a tiny ONNX model
 // and RedisAI's TF benchmark model (creditcardfraud); against the same model run in-process
@@ -58,7 +58,7 @@ const D1_CLIENTS = 8;
 const D1_WINDOW_MS = 3_000;
 const D1_WARMUP_MS = 2_000;
 const D1_MIN_RATIO = 2;
-// E1: what PERFORMANCE.md calls a 200 ms model, two clients issuing it back to back (one running,
+// E1: what docs/performance-targets.md calls a 200 ms model, two clients issuing it back to back (one running,
 // one waiting, so the queue never idles), and a PING every millisecond for a window that spans
 // a dozen runs. The lead lets the queue fill before the window opens.
 const E1_RUN_MS = 200;
@@ -67,7 +67,7 @@ const E1_PING_INTERVAL_MS = 1;
 const E1_WINDOW_MS = 2_500;
 const E1_LEAD_MS = 500;
 const E1_P99_LIMIT_MS = 2;
-// Machines drift by ±25% between runs (PERFORMANCE.md): three runs, alternating which side goes
+// Machines drift by ±25% between runs (docs/performance-targets.md): three runs, alternating which side goes
 // first so none always gets the cooler minute, and the median of each.
 const REPEATS = 3;
 
@@ -477,7 +477,7 @@ async function main(): Promise<void> {
     const m1OnnxRatio = median(m1.sbOnnx.ops) / median(m1.redis.ops);
     const m1TfRatio = median(m1.sbTf.ops) / median(m1.redis.ops);
     const p50 = (k: M2Key) => median(m2[k].p50);
-    // Differences and ratios of M2 are taken within each run (the same second, PERFORMANCE.md) and
+    // Differences and ratios of M2 are taken within each run (the same second, docs/performance-targets.md) and
     // then the median: a difference of two medians can pair a noisy run of one with a quiet run
     // of the other, and come out negative.
     const perRun = (f: (p: Record<M2Key, number>) => number) =>

@@ -1,8 +1,8 @@
-// Target L1 of /work/shared/PERFORMANCE.md: the library's `engine.runModel()` of an ONNX model
+// Target L1 of docs/performance-targets.md: the library's `engine.runModel()` of an ONNX model
 // against onnxruntime-node's `await session.run()` of the same model in the same process, same
 // minute: p50 of sequential awaited runs (≤ 1.1×), and event-loop lag while a stream of runs is in
 // flight ("the event loop stays free"). Two models: a tiny MLP (the reference row of
-// PERFORMANCE.md, 22–26 µs with onnxruntime-node) made at bench time with python3-onnx, and the
+// docs/performance-targets.md, 22–26 µs with onnxruntime-node) made at bench time with python3-onnx, and the
 // MNIST CNN fixture as a larger one. Prints one markdown table of medians and one line per target;
 // writes bench/.last-onnx.json.
 //   npm run bench:onnx      (or: npx tsc -p . && node dist/scripts/bench/onnx.js)
@@ -32,7 +32,7 @@ const MNIST_EXPECTED_CLASS = 1;
 // sides fault in their arenas and settle the JIT before anything is timed.
 const ITERATIONS = 5_000;
 const WARMUP = 500;
-// Machines drift by ±25% between runs (PERFORMANCE.md): three runs, alternating which side goes
+// Machines drift by ±25% between runs (docs/performance-targets.md): three runs, alternating which side goes
 // first so none always gets the cooler moment, and the median of each.
 const REPEATS = 3;
 const P50_LIMIT = 1.1;
@@ -106,7 +106,7 @@ function loadOrt(): Ort {
   return require(ORT_DIR) as Ort;
 }
 
-/** The tiny MLP of PERFORMANCE.md's reference row: x[1,32] → MatMul+Add 64 → Relu → MatMul+Add 10, fixed random weights. */
+/** The tiny MLP of docs/performance-targets.md's reference row: x[1,32] → MatMul+Add 64 → Relu → MatMul+Add 10, fixed random weights. */
 function makeMlp(file: string): void {
   const source = `
 import sys, numpy as np, onnx

@@ -6,7 +6,7 @@
 // target; writes bench/.last-persistence.json.
 //   npm run bench:persistence      (or: npx tsc -p . && node dist/scripts/bench/persistence.js)
 //
-// P1 has no figure in PERFORMANCE.md. The small-value row is judged as: our throughput with the
+// P1 has no figure in docs/performance-targets.md. The small-value row is judged as: our throughput with the
 // log over ours without it is at least 0.8× redis-server's same ratio (the log may cost us somewhat
 // more than it costs Redis, not much more). Ours with the log against redis-server with the log is
 // printed and kept beside it, unjudged (T1/T2 already judge that gap without the log). The 1 MiB
@@ -38,7 +38,7 @@ const BIG_WARMUP_MS = 1_000;
 // servers of a pair get the same keys, so the keyspace is no difference between them. The 1 MiB
 // writes overwrite one key, as in T2 (100K distinct MiBs would not fit in memory).
 const KEYSPACE = 100_000;
-// Machines drift by ±25% between runs (PERFORMANCE.md), and a first trial here saw redis-server's
+// Machines drift by ±25% between runs (docs/performance-targets.md), and a first trial here saw redis-server's
 // two windows of one run differ 2× in the wrong direction: five runs of the small writes (cheap),
 // three of the 1 MiB ones, alternating the order of the four servers so none always gets the cooler
 // minute; ratios are taken within each run, between adjacent windows of the same server program,
@@ -50,7 +50,7 @@ const BIG_REPEATS = 3;
 // kernel to flush, and that flush would otherwise run during, and slow, the next server's window.
 const QUIET_DIRTY_BYTES = 32 * 1024 * 1024;
 const QUIET_TIMEOUT_MS = 15_000;
-// P1's rule (no figure in PERFORMANCE.md): our with-log/without-log ratio ≥ 0.8 × redis-server's.
+// P1's rule (no figure in docs/performance-targets.md): our with-log/without-log ratio ≥ 0.8 × redis-server's.
 const P1_MIN_RATIO = 0.8;
 // The restart check reads back this many of the run's small keys (a random sample, all compared
 // byte for byte) and the 1 MiB key; the key count must match exactly.

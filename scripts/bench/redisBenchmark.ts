@@ -1,5 +1,5 @@
 // Small-value load from Debian's redis-benchmark (C, one thread): the client the reference figures
-// in PERFORMANCE.md were taken with, and fast enough not to be what limits the pipelined runs.
+// in docs/performance-targets.md were taken with, and fast enough not to be what limits the pipelined runs.
 import { spawnTracked } from './processes';
 
 export const REDIS_BENCHMARK = '/usr/bin/redis-benchmark';

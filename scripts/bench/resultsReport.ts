@@ -73,7 +73,7 @@ export function resultsMarkdown(r: ReportInput): string {
   out.push(`Run of ${r.date.slice(0, 10)}${r.totalSeconds ? ` (${(r.totalSeconds / 60).toFixed(1)} minutes in all)` : ''}. ` +
     'Machine: 2 cores, which the servers share with their load clients (and on a shared machine with whatever else runs), so absolute numbers drift by ±25% ' +
     'or more between runs; every ratio is taken against a reference measured in the same run, on the same client, in ' +
-    'alternating windows, as medians of repeats (see `../../shared/PERFORMANCE.md`).', '');
+    'alternating windows, as medians of repeats (see `docs/performance-targets.md`).', '');
   if (r.note) out.push(`**Note on this run:** ${r.note}`, '');
   out.push(`**${met} of ${judgedRows.length} target rows met**${reported ? ` (and ${reported} row${reported > 1 ? 's' : ''} reported without a target)` : ''}.`, '');
   out.push('![throughput and p99 latency against client count, batched and unbatched; every target as measured over needed](results.svg)', '');
@@ -85,7 +85,7 @@ export function resultsMarkdown(r: ReportInput): string {
   out.push('## Targets', '');
   out.push('Ratio is ours over the reference (for M2, our overhead over a redis-server PING; for B1, batched over unbatched; ' +
     'for P1, our throughput with the append-only log (appendfsync everysec) over ours without it, divided by the same ratio ' +
-    'of redis-server: P1 is not in PERFORMANCE.md, and is judged here as the log costing us at most a little more than it costs ' +
+    'of redis-server: P1 is not in docs/performance-targets.md, and is judged here as the log costing us at most a little more than it costs ' +
     'Redis; its 1 MiB row is reported without a target, as with the log both servers spend it on the disk and on log rewrites). ' +
     'E1 and the event-loop rows of L1 are judged on an absolute figure.', '');
   out.push(targetsMarkdown(rows), '');

@@ -11,7 +11,7 @@ export const BENCH_DIR = path.join(ROOT, 'bench');
 
 /** One judged measurement: one row of the combined table. */
 export interface TargetRow {
-  /** The PERFORMANCE.md id, with a qualifier when one target has several rows ('M1 (ONNX)'). */
+  /** The docs/performance-targets.md id, with a qualifier when one target has several rows ('M1 (ONNX)'). */
   id: string;
   what: string;
   /** The reference figure as printed, e.g. '57,537 ops/s (redis-server GET)'. */
@@ -70,7 +70,7 @@ export interface BenchSummary {
 
 export const summaryPath = (bench: string) => path.join(BENCH_DIR, `.last-${bench}.json`);
 
-/** A target as PERFORMANCE.md writes it: '≥ 2×', '≤ 2 ms'. */
+/** A target as docs/performance-targets.md writes it: '≥ 2×', '≤ 2 ms'. */
 export function targetText(row: Pick<TargetRow, 'direction' | 'threshold' | 'unit'>): string {
   return `${row.direction === 'atLeast' ? '≥' : '≤'} ${row.threshold}${row.unit === '×' ? '×' : ` ${row.unit}`}`;
 }

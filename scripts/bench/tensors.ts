@@ -1,4 +1,4 @@
-// Targets T1–T3 of /work/shared/PERFORMANCE.md in one run: AI.TENSORSET / AI.TENSORGET on
+// Targets T1–T3 of docs/performance-targets.md in one run: AI.TENSORSET / AI.TENSORGET on
 // stormbreaker against SET / GET of the same bytes on redis-server, both real processes on this
 // machine, same clients, same minute. Prints a markdown table of medians and one line per target;
 // writes bench/.last-tensors.json.
@@ -20,7 +20,7 @@ const PIPELINE = 16;
 const SMALL_REQUESTS = 100_000;
 const PIPELINED_REQUESTS = 500_000;
 const BIG_WINDOW_MS = 5_000;
-// Machines drift by ±25% between runs (PERFORMANCE.md): three runs, alternating which server goes
+// Machines drift by ±25% between runs (docs/performance-targets.md): three runs, alternating which server goes
 // first so neither always gets the cooler minute, and the median of each.
 const REPEATS = 3;
 
