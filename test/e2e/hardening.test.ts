@@ -39,8 +39,8 @@ function floodEmptyArguments(port: number, count: number): Promise<number> {
 const ENTRY = 'def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    x = tensors[0]\n    return ';
 const NESTED = 'brackets and unary operators nested more than 200 deep at line 3';
 
-/** pt-minimal.pt with its forward's `return` expression wrapped in `depth` parentheses. */
-async function deeplyNestedModel(depth: number): Promise<Buffer> {
+/** pt-minimal.pt with `from` replaced by `to` in its TorchScript code (code/__torch__.py). */
+async function modelWithCode(from: string, to: string): Promise<Buffer> {
   const script = `
 import io, sys, zipfile
 src = zipfile.ZipFile(sys.argv[1])
@@ -49,19 +49,21 @@ with zipfile.ZipFile(out, 'w') as z:
     for info in src.infolist():
         data = src.read(info.filename)
         if info.filename.endswith('/code/__torch__.py'):
-            d = int(sys.argv[2])
-            data = data.replace(b'return torch.add(a, b, alpha=1)', b'return ' + b'(' * d + b'torch.add(a, b, alpha=1)' + b')' * d)
+            data = data.replace(sys.argv[2].encode(), sys.argv[3].encode())
         z.writestr(info, data)
 sys.stdout.buffer.write(out.getvalue())`;
-  const made = await new Promise<Buffer>((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', ['-c', script, fixturePath('pt-minimal.pt'), String(depth)]);
+  return new Promise<Buffer>((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', ['-c', script, fixturePath('pt-minimal.pt'), from, to]);
     const parts: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => parts.push(d));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(parts)) : reject(new Error(`python exited with ${code}`))));
   });
-  return made;
 }
+
+/** pt-minimal.pt with its forward's `return` expression wrapped in `depth` parentheses. */
+const deeplyNestedModel = (depth: number) => modelWithCode('return torch.add(a, b, alpha=1)',
+  'return ' + '('.repeat(depth) + 'torch.add(a, b, alpha=1)' + ')'.repeat(depth));
 
 describe('hardening', () => {
   it('refuses TorchScript nested past the bounds before it reaches the compiler, and compiles what is within them', async () => {
@@ -293,6 +295,17 @@ describe('hardening', () => {
     assert.equal(await long, 'OK');
     assert.equal(await c.call('EXISTS', 'z', 'w'), 0, 'nothing ran for them');
     await Promise.all([busy.close(), c.close(), d.close()]);
+    await stop();
+  });
+
+  it('refuses a model archive whose class body libtorch would crash importing (found by the blob fuzzer)', async () => {
+    const { port, stop, child } = await startServerProcess();
+    const c = await RawClient.connect(port);
+    assert.equal(message(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', await modelWithCode('__parameters__', '__paramlaers__'))),
+      "model code code/__torch__.py refused: class attribute '__paramlaers__' at line 3 has a value but no type (a damaged model archive)");
+    assert.equal(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt')), 'OK');
+    assert.equal(child.exitCode, null);
+    await c.close();
     await stop();
   });
 

@@ -174,4 +174,38 @@ std::string CheckSourceLimits(std::string_view s, const std::string& what) {
   return "";
 }
 
+std::string CheckClassAttributes(std::string_view s, const std::string& what) {
+  bool inClass = false;
+  size_t classIndent = 0;  // of the class's body, set by its first indented line
+  int line = 0;
+  for (size_t start = 0; start < s.size();) {
+    size_t end = s.find('\n', start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view text = s.substr(start, end - start);
+    start = end + 1;
+    line++;
+    size_t indent = text.find_first_not_of(" \t");
+    if (indent == std::string_view::npos || text[indent] == '#') continue;
+    if (indent == 0) {
+      inClass = text.rfind("class ", 0) == 0;
+      classIndent = 0;
+      continue;
+    }
+    if (!inClass) continue;
+    if (classIndent == 0) classIndent = indent;
+    if (indent != classIndent) continue;  // inside a method
+    std::string_view body = text.substr(indent);
+    if (body.rfind("def ", 0) == 0 || body[0] == '@') continue;
+    size_t eq = body.find('=');
+    if (eq == std::string_view::npos || (eq + 1 < body.size() && body[eq + 1] == '=')) continue;
+    std::string_view lhs = body.substr(0, eq);
+    if (lhs.find(':') != std::string_view::npos) continue;  // annotated: name : T = value
+    while (!lhs.empty() && (lhs.back() == ' ' || lhs.back() == '\t')) lhs.remove_suffix(1);
+    if (lhs == "__parameters__" || lhs == "__buffers__" || lhs == "__forward_pre_hooks__" || lhs == "__forward_hooks__") continue;
+    return what + " refused: class attribute '" + std::string(lhs) + "' at line " + std::to_string(line) +
+           " has a value but no type (a damaged model archive)";
+  }
+  return "";
+}
+
 }  // namespace stormbreaker_torch

@@ -19,4 +19,11 @@ constexpr int kMaxElifs = 1000;
 // "script" or "model code code/__torch__/m.py") and the line.
 std::string CheckSourceLimits(std::string_view source, const std::string& what);
 
+// Empty when every class-level assignment in model code has the shape libtorch's importer
+// assumes (`__parameters__ = […]`, `__buffers__ = […]`, the hook lists, or an annotated
+// `name : Final[T] = value`); otherwise why not. A damaged archive with `name = value` in a
+// class body made torch::jit::load dereference the missing annotation (SIGSEGV in
+// parseClassConstant, found by the blob fuzzer).
+std::string CheckClassAttributes(std::string_view source, const std::string& what);
+
 }  // namespace stormbreaker_torch

@@ -227,6 +227,7 @@ void CheckModelCode(std::istringstream* stream) {
       auto record = reader.getRecord(name);
       std::string_view source(static_cast<const char*>(std::get<0>(record).get()), std::get<1>(record));
       std::string why = stormbreaker_torch::CheckSourceLimits(source, "model code " + name);
+      if (why.empty()) why = stormbreaker_torch::CheckClassAttributes(source, "model code " + name);
       if (!why.empty()) throw std::runtime_error(why);
     }
     archive.reset();
