@@ -133,16 +133,10 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
       plan.add({ kind: 'tensorget', source: plan.source(keyName(op[1])), format });
     } else if (name === 'AI.MODELEXECUTE' || name === 'AI.MODELRUN') {
       const call = name === 'AI.MODELEXECUTE' ? parseModelExecute(engine, op, true) : parseModelRun(engine, op, true);
-      const inputs = call.inputs.map((k) => plan.source(keyName(k)));
-      plan.add({ kind: 'model', key: keyName(call.key), model: call.model, inputs, outputCount: call.outputs.length },
-        call.outputs.map(keyName));
+      plan.addModel(call.key, call.model, call.inputs, call.outputs);
     } else {
       const call = name === 'AI.SCRIPTEXECUTE' ? parseScriptExecute(engine, op, true) : parseScriptRun(engine, op, true);
-      const inputs = call.inputs.map((k) => plan.source(keyName(k)));
-      plan.add({
-        kind: 'script', key: keyName(call.key), script: engine.getScript(call.key), fn: call.fn, keys: call.keys,
-        args: call.args, inputs, outputCount: call.outputs.length,
-      }, call.outputs.map(keyName));
+      plan.addScript(call.key, engine.getScript(call.key), call.fn, call);
     }
   }
   plan.persist(persist.map(keyName));

@@ -48,20 +48,16 @@ export class Dag {
 
   /** Runs a stored model on DAG tensors, naming its outputs. */
   modelExecute(key: Key, inputs: readonly Key[], outputs: readonly Key[]): this {
-    this.steps.push((plan) => plan.add({
-      kind: 'model', key: keyName(key), model: this.engine.getModel(key),
-      inputs: inputs.map((k) => plan.source(keyName(k))), outputCount: outputs.length,
-    }, outputs.map(keyName)));
+    this.steps.push((plan) => plan.addModel(key, this.engine.getModel(key), inputs, outputs));
     return this;
   }
 
   /** Calls a stored script's function on DAG tensors, naming its outputs. */
   scriptExecute(key: Key, fn: string, call: { inputs?: readonly Key[]; outputs?: readonly Key[]; keys?: readonly string[]; args?: readonly string[] } = {}): this {
-    this.steps.push((plan) => plan.add({
-      kind: 'script', key: keyName(key), script: this.engine.getScript(key), fn,
+    this.steps.push((plan) => plan.addScript(key, this.engine.getScript(key), fn, {
+      inputs: call.inputs, outputs: call.outputs,
       keys: (call.keys ?? []).map((k) => Buffer.from(k)), args: (call.args ?? []).map((a) => Buffer.from(a)),
-      inputs: (call.inputs ?? []).map((k) => plan.source(keyName(k))), outputCount: (call.outputs ?? []).length,
-    }, (call.outputs ?? []).map(keyName)));
+    }));
     return this;
   }
 

@@ -246,12 +246,8 @@ export class Engine implements OpRunner {
   async executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
     const model = this.getModel(key);
     const plan = new PlanBuilder();
-    const inputs = inputKeys.map((k) => {
-      const name = keyName(k);
-      plan.load(name, this.getTensor(k));
-      return plan.source(name);
-    });
-    plan.add({ kind: 'model', key: keyName(key), model, inputs, outputCount: outputKeys.length }, names(outputKeys));
+    for (const k of inputKeys) plan.load(keyName(k), this.getTensor(k));
+    plan.addModel(key, model, inputKeys, outputKeys);
     plan.persist(names(outputKeys));
     return singleOutcome(await runPlan(this, plan.build(timeout)));
   }
@@ -396,16 +392,9 @@ export class Engine implements OpRunner {
   async executeScript(key: Key, fn: string, call: ScriptCall): Promise<RunStatus> {
     const script = this.getScript(key);
     const plan = new PlanBuilder();
-    const inputs = (call.inputs ?? []).map((k) => {
-      const name = keyName(k);
-      plan.load(name, this.getTensor(k));
-      return plan.source(name);
-    });
-    const outputs = names(call.outputs ?? []);
-    plan.add({
-      kind: 'script', key: keyName(key), script, fn, keys: call.keys ?? [], args: call.args ?? [], inputs, outputCount: outputs.length,
-    }, outputs);
-    plan.persist(outputs);
+    for (const k of call.inputs ?? []) plan.load(keyName(k), this.getTensor(k));
+    plan.addScript(key, script, fn, call);
+    plan.persist(names(call.outputs ?? []));
     return singleOutcome(await runPlan(this, plan.build(call.timeout ?? 0)));
   }
 
