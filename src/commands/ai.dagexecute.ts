@@ -79,7 +79,7 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
     if (seen.has(token)) throw new StormbreakerError(`ERR Invalid DAG command. Unexpected argument:  ${text(args[i])}`);
     if (token === 'LOAD') {
       const [keys, next] = keyList(args, i, 'LOAD');
-      for (const key of keys) plan.load(keyName(key), engine.getTensor(key));
+      engine.getTensors(keys).forEach((tensor, i) => plan.load(keyName(keys[i]), tensor));
       i = next;
     } else if (token === 'PERSIST') {
       if (variant.readOnly) throw new StormbreakerError('ERR PERSIST cannot be specified in a read-only DAG');

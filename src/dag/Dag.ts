@@ -64,7 +64,8 @@ export class Dag {
   /** Runs the DAG. A DAG past its deadline rejects with a `TIMEDOUT` error. */
   async run(): Promise<DagResult[]> {
     const plan = new PlanBuilder();
-    for (const key of this.options.load ?? []) plan.load(keyName(key), this.engine.getTensor(key));
+    const loads = this.options.load ?? [];
+    this.engine.getTensors(loads).forEach((tensor, i) => plan.load(keyName(loads[i]), tensor));
     for (const step of this.steps) step(plan);
     if (plan.size === 0) throw new StormbreakerError('ERR DAG is empty');
     plan.persist((this.options.persist ?? []).map(keyName));

@@ -15,7 +15,6 @@ export interface CallResult {
  * The engine implements it; the DAG layer knows nothing else of it.
  */
 export interface OpRunner {
-  getTensor(key: Key): Tensor;
   getModel(key: Key): StoredModel;
   getScript(key: Key): StoredScript;
   /** The value at an internal name, if any. */
@@ -27,5 +26,8 @@ export interface OpRunner {
     args: readonly Buffer[], wantOutputs: boolean, timeout: number): Promise<CallResult>;
   /** A call that ran but whose result is an error (too few outputs) counts as an error of `name`. */
   recordError(name: string): void;
-  setTensor(key: Key, tensor: Tensor): void;
+  /** Reads the tensors a DAG loads, in one call. */
+  getTensors(keys: readonly Key[]): Tensor[];
+  /** Writes a plan's PERSIST keys in one commit. */
+  setTensors(entries: ReadonlyArray<readonly [Key, Tensor]>): void;
 }

@@ -84,7 +84,10 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
   if (timedOut) return { timedOut, results: settled };
   if (failed || settled.some((r) => r.status !== 'ok')) return { timedOut, results: settled };
   try {
-    for (const { key, source } of plan.persist) engine.setTensor(Buffer.from(key, 'latin1'), (await resolve(source))!);
+    // Every PERSIST key in one commit: a store elsewhere writes them all or none, in one round trip.
+    const entries: Array<[Buffer, Tensor]> = [];
+    for (const { key, source } of plan.persist) entries.push([Buffer.from(key, 'latin1'), (await resolve(source))!]);
+    engine.setTensors(entries);
   } catch (err) {
     return { timedOut, results: settled, persistError: err instanceof Error ? err.message : String(err) };
   }

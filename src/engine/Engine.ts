@@ -81,13 +81,26 @@ export class Engine implements OpRunner {
    * long list), or that it is logged another way ([]). Returns false when there was nothing to delete.
    */
   private write(name: string, value: StoredValue | null, records?: readonly LogRecord[]): boolean {
+    // The single write, without the arrays of writeAll (it is every TENSORSET's path).
     const previous = this.keyspace.get(name);
-    if (value === null) {
-      if (previous === undefined) return false;
-      this.keyspace.delete(name);
-    } else {
-      this.keyspace.set(name, value);
-    }
+    if (value === null && previous === undefined) return false;
+    this.keyspace.commit([{ name, value }]);
+    this.written(name, previous, value, records);
+    return true;
+  }
+
+  /**
+   * Several writes of one command or DAG (its PERSIST keys), committed to the store together,
+   * then accounted as write() does each.
+   */
+  private writeAll(writes: ReadonlyArray<{ name: string; value: StoredValue }>): void {
+    const previous = this.keyspace.getMany(writes.map((w) => w.name));
+    this.keyspace.commit(writes);
+    writes.forEach((w, i) => this.written(w.name, previous[i], w.value, undefined));
+  }
+
+  /** What follows a committed write: statistics (they live and die with their value), the change counter, the log. */
+  private written(name: string, previous: StoredValue | undefined, value: StoredValue | null, records: readonly LogRecord[] | undefined): void {
     if (previous !== value) {
       if (value?.kind === 'model') {
         const { backend, device, tag } = value.model;
@@ -100,7 +113,22 @@ export class Engine implements OpRunner {
     }
     this.changes++;
     if (this.writeLog !== null) for (const record of records ?? effectOf(name, value)) this.writeLog(record);
-    return true;
+  }
+
+  /** Stores tensors (a DAG's PERSIST keys, an execution's outputs) in one commit; a key holding another kind of value is WRONGTYPE, and then nothing is written. */
+  setTensors(entries: ReadonlyArray<readonly [Key, Tensor]>): void {
+    const names = entries.map(([key]) => keyName(key));
+    if (this.keyspace.getMany(names).some((v) => v !== undefined && v.kind !== 'tensor')) throw new StormbreakerError(Errors.wrongType);
+    this.writeAll(entries.map(([, tensor], i) => ({ name: names[i], value: { kind: 'tensor', tensor } as StoredValue })));
+  }
+
+  /** The tensors at `keys`, read in one call; a missing key or another kind is an error, as on the wire. */
+  getTensors(keys: readonly Key[]): Tensor[] {
+    return this.keyspace.getMany(keys.map(keyName)).map((value) => {
+      if (value === undefined) throw new StormbreakerError(Errors.tensorKeyEmpty);
+      if (value.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
+      return value.tensor;
+    });
   }
 
   /** Stores a tensor, replacing a tensor already there; another kind of value is WRONGTYPE. */
@@ -246,7 +274,7 @@ export class Engine implements OpRunner {
   async executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
     const model = this.getModel(key);
     const plan = new PlanBuilder();
-    for (const k of inputKeys) plan.load(keyName(k), this.getTensor(k));
+    this.getTensors(inputKeys).forEach((tensor, i) => plan.load(keyName(inputKeys[i]), tensor));
     plan.addModel(key, model, inputKeys, outputKeys);
     plan.persist(names(outputKeys));
     return singleOutcome(await runPlan(this, plan.build(timeout)));
@@ -392,7 +420,8 @@ export class Engine implements OpRunner {
   async executeScript(key: Key, fn: string, call: ScriptCall): Promise<RunStatus> {
     const script = this.getScript(key);
     const plan = new PlanBuilder();
-    for (const k of call.inputs ?? []) plan.load(keyName(k), this.getTensor(k));
+    const inputKeys = call.inputs ?? [];
+    this.getTensors(inputKeys).forEach((tensor, i) => plan.load(keyName(inputKeys[i]), tensor));
     plan.addScript(key, script, fn, call);
     plan.persist(names(call.outputs ?? []));
     return singleOutcome(await runPlan(this, plan.build(call.timeout ?? 0)));

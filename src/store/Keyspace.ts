@@ -10,8 +10,24 @@ export interface ScanPage {
  * Where keys live. The embedded store is `MemoryKeyspace`; a store that keeps the data in an
  * existing Redis (its own issue) would implement this too. Key names are internal names (see keyName.ts).
  */
+/** One write of a commit: the new value of a key, or null to delete it. */
+export interface KeyWrite {
+  readonly name: string;
+  readonly value: StoredValue | null;
+}
+
 export interface Keyspace {
   get(name: string): StoredValue | undefined;
+  /**
+   * The values of all the keys one command or DAG reads, in one call: a store that keeps the
+   * data elsewhere answers it in one round trip.
+   */
+  getMany(names: readonly string[]): Array<StoredValue | undefined>;
+  /**
+   * All the writes of one command or DAG, applied together (a remote store: all or nothing, in
+   * one round trip). Every write reaches the store through Engine.write, which calls this.
+   */
+  commit(writes: readonly KeyWrite[]): void;
   set(name: string, value: StoredValue): void;
   delete(name: string): boolean;
   has(name: string): boolean;

@@ -1,4 +1,4 @@
-import type { Keyspace, ScanPage } from './Keyspace';
+import type { Keyspace, KeyWrite, ScanPage } from './Keyspace';
 import type { StoredValue } from './StoredValue';
 
 interface Entry {
@@ -17,6 +17,17 @@ export class MemoryKeyspace implements Keyspace {
 
   get(name: string): StoredValue | undefined {
     return this.entries.get(name)?.value;
+  }
+
+  getMany(names: readonly string[]): Array<StoredValue | undefined> {
+    return names.map((name) => this.entries.get(name)?.value);
+  }
+
+  commit(writes: readonly KeyWrite[]): void {
+    for (const { name, value } of writes) {
+      if (value === null) this.delete(name);
+      else this.set(name, value);
+    }
   }
 
   set(name: string, value: StoredValue): void {

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { describe, it } from '@jest/globals';
 import { defineCommand, Engine, Tensor } from '../../src';
 import { native } from '../../src/native';
+import type { KeyWrite } from '../../src/store/Keyspace';
+import { MemoryKeyspace } from '../../src/store/MemoryKeyspace';
 import { Parsed, RawClient } from '../helpers/RawClient';
 import { startServer } from '../helpers/servers';
 import { fixture } from '../helpers/fixtures';
@@ -121,6 +123,34 @@ def big(tensors: List[Tensor], keys: List[str], args: List[str]):
       await server.close();
       await server.persistence!.shutdown(false);
     }
+  });
+
+  it('reads a DAG\'s LOAD keys in one call to the store and commits its PERSIST keys in one', async () => {
+    const calls: string[] = [];
+    class CountingKeyspace extends MemoryKeyspace {
+      override getMany(names: readonly string[]) {
+        calls.push(`getMany ${names.join(',')}`);
+        return super.getMany(names);
+      }
+      override commit(writes: readonly KeyWrite[]) {
+        calls.push(`commit ${writes.map((w) => w.name).join(',')}`);
+        super.commit(writes);
+      }
+    }
+    const engine = new Engine({ keyspace: new CountingKeyspace() });
+    const { port } = await startServer({ engine });
+    const c = await RawClient.connect(port);
+    await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'));
+    await c.call('AI.TENSORSET', 'a', 'FLOAT', 2, 'VALUES', 1, 2);
+    await c.call('AI.TENSORSET', 'b', 'FLOAT', 2, 'VALUES', 3, 4);
+    calls.length = 0;
+    assert.deepEqual(await c.call('AI.DAGEXECUTE', 'LOAD', 2, 'a', 'b', 'PERSIST', 2, 'sum', 'twice', '|>',
+      'AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'b', 'OUTPUTS', 1, 'sum', '|>',
+      'AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'sum', 'sum', 'OUTPUTS', 1, 'twice'), ['OK', 'OK']);
+    assert.ok(calls.includes('getMany a,b'), `the LOAD keys in one read: ${calls}`);
+    assert.deepEqual(calls.filter((call) => call.startsWith('commit')), ['commit sum,twice'], 'the PERSIST keys in one commit');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'twice', 'VALUES'), ['8', '12']);
+    await c.close();
   });
 
   it('checks a library call as the wire command is checked', async () => {
