@@ -81,10 +81,15 @@ export class Engine implements OpRunner {
    * long list), or that it is logged another way ([]). Returns false when there was nothing to delete.
    */
   private write(name: string, value: StoredValue | null, records?: readonly LogRecord[]): boolean {
-    // The single write, without the arrays of writeAll (it is every TENSORSET's path).
+    // A single write is a commit of one; set/delete say so without the arrays of a commit (this
+    // is every TENSORSET's path).
     const previous = this.keyspace.get(name);
-    if (value === null && previous === undefined) return false;
-    this.keyspace.commit([{ name, value }]);
+    if (value === null) {
+      if (previous === undefined) return false;
+      this.keyspace.delete(name);
+    } else {
+      this.keyspace.set(name, value);
+    }
     this.written(name, previous, value, records);
     return true;
   }
@@ -117,6 +122,7 @@ export class Engine implements OpRunner {
 
   /** Stores tensors (a DAG's PERSIST keys, an execution's outputs) in one commit; a key holding another kind of value is WRONGTYPE, and then nothing is written. */
   setTensors(entries: ReadonlyArray<readonly [Key, Tensor]>): void {
+    if (entries.length === 1) return this.setTensor(entries[0][0], entries[0][1]);
     const names = entries.map(([key]) => keyName(key));
     if (this.keyspace.getMany(names).some((v) => v !== undefined && v.kind !== 'tensor')) throw new StormbreakerError(Errors.wrongType);
     this.writeAll(entries.map(([, tensor], i) => ({ name: names[i], value: { kind: 'tensor', tensor } as StoredValue })));
@@ -124,6 +130,7 @@ export class Engine implements OpRunner {
 
   /** The tensors at `keys`, read in one call; a missing key or another kind is an error, as on the wire. */
   getTensors(keys: readonly Key[]): Tensor[] {
+    if (keys.length === 1) return [this.getTensor(keys[0])];
     return this.keyspace.getMany(keys.map(keyName)).map((value) => {
       if (value === undefined) throw new StormbreakerError(Errors.tensorKeyEmpty);
       if (value.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);

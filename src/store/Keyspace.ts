@@ -25,7 +25,7 @@ export interface Keyspace {
   getMany(names: readonly string[]): Array<StoredValue | undefined>;
   /**
    * All the writes of one command or DAG, applied together (a remote store: all or nothing, in
-   * one round trip). Every write reaches the store through Engine.write, which calls this.
+   * one round trip). Engine.write calls this for several keys, and `set`/`delete` for one.
    */
   commit(writes: readonly KeyWrite[]): void;
   set(name: string, value: StoredValue): void;
