@@ -1,6 +1,6 @@
 import { Errors, StormbreakerError } from '../errors';
 import type { Engine } from '../engine/Engine';
-import { MapReply, Reply } from '../resp/Reply';
+import { MapReply, OK, Reply } from '../resp/Reply';
 import { keyBytes, keyName } from '../store/keyName';
 import { parseInt64, parseSafeInteger } from '../util/redisNumbers';
 import type { StoredValue } from '../store/StoredValue';
@@ -95,13 +95,13 @@ export const lrange = defineCommand({
   },
 });
 
-export const hset = defineCommand({
-  name: 'hset', arity: -4, flags: ['write', 'denyoom', 'fast'], ...keyed, group: 'hash', summary: 'Sets fields of a hash',
+const setFields = (name: 'hset' | 'hmset', summary: string) => defineCommand({
+  name, arity: -4, flags: ['write', 'denyoom', 'fast'], ...keyed, group: 'hash', summary,
   run({ engine }, args) {
-    if (args.length % 2 !== 0) throw new StormbreakerError(Errors.wrongArity('hset'));
+    if (args.length % 2 !== 0) throw new StormbreakerError(Errors.wrongArity(name));
     const value = hash(engine, args[1], true);
     let added = 0;
-    const record = [args[0], args[1]];
+    const record = [Buffer.from('HSET'), args[1]];
     for (let i = 2; i < args.length; i += 2) {
       const field = keyName(args[i]);
       if (!value.fields.has(field)) added++;
@@ -110,7 +110,60 @@ export const hset = defineCommand({
       record.push(args[i], bytes);
     }
     changed(engine, args[1], value, value.fields.size, record);
-    return added;
+    return name === 'hset' ? added : OK;
+  },
+});
+export const hset = setFields('hset', 'Sets fields of a hash');
+/** Deprecated in Redis (HSET takes many fields) but what SmartRedis stores datasets with. */
+export const hmset = setFields('hmset', 'Sets fields of a hash (deprecated: use HSET)');
+
+export const hsetnx = defineCommand({
+  name: 'hsetnx', arity: 4, flags: ['write', 'denyoom', 'fast'], ...keyed, group: 'hash', summary: 'Sets a field of a hash only if it does not exist',
+  run({ engine }, args) {
+    const value = hash(engine, args[1], true);
+    const field = keyName(args[2]);
+    if (value.fields.has(field)) return 0;
+    const bytes = own(args[3]);
+    value.fields.set(field, bytes);
+    changed(engine, args[1], value, value.fields.size, [Buffer.from('HSET'), args[1], args[2], bytes]);
+    return 1;
+  },
+});
+
+export const hmget = defineCommand({
+  name: 'hmget', arity: -3, flags: ['readonly', 'fast'], ...keyed, group: 'hash', summary: 'Returns the values of fields of a hash',
+  run({ engine }, args) {
+    const fields = hash(engine, args[1], false)?.fields;
+    return args.slice(2).map((f) => fields?.get(keyName(f)) ?? null);
+  },
+});
+
+export const hexists = defineCommand({
+  name: 'hexists', arity: 3, flags: ['readonly', 'fast'], ...keyed, group: 'hash', summary: 'Whether a field exists in a hash',
+  run: ({ engine }, args) => (hash(engine, args[1], false)?.fields.has(keyName(args[2])) ? 1 : 0),
+});
+
+export const hstrlen = defineCommand({
+  name: 'hstrlen', arity: 3, flags: ['readonly', 'fast'], ...keyed, group: 'hash', summary: 'Returns the length of a field\'s value',
+  run: ({ engine }, args) => hash(engine, args[1], false)?.fields.get(keyName(args[2]))?.length ?? 0,
+});
+
+export const hincrby = defineCommand({
+  name: 'hincrby', arity: 4, flags: ['write', 'denyoom', 'fast'], ...keyed, group: 'hash', summary: 'Increments the integer value of a field of a hash',
+  run({ engine }, args) {
+    const by = parseInt64(args[3].toString('latin1'));
+    if (by === undefined) throw new StormbreakerError(Errors.notInteger);
+    const value = hash(engine, args[1], true);
+    const field = keyName(args[2]);
+    const old = value.fields.get(field);
+    const current = old === undefined ? 0 : parseInt64(old.toString('latin1'));
+    if (current === undefined) throw new StormbreakerError('ERR hash value is not an integer');
+    const next = BigInt(current) + BigInt(by);
+    if (next > 2n ** 63n - 1n || next < -(2n ** 63n)) throw new StormbreakerError('ERR increment or decrement would overflow');
+    const bytes = Buffer.from(next.toString());
+    value.fields.set(field, bytes);
+    changed(engine, args[1], value, value.fields.size, [Buffer.from('HSET'), args[1], args[2], bytes]);
+    return next >= BigInt(Number.MIN_SAFE_INTEGER) && next <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(next) : next;
   },
 });
 

@@ -26,7 +26,10 @@ import { ping } from './ping';
 import { quit } from './quit';
 import { select } from './select';
 import { get, set } from './strings';
-import { decr, decrby, hdel, hget, hgetall, hkeys, hlen, hset, hvals, incr, incrby, llen, lpop, lpush, lrange, mget, rpop, rpush } from './collections';
+import {
+  decr, decrby, hdel, hexists, hget, hgetall, hincrby, hkeys, hlen, hmget, hmset, hset, hsetnx, hstrlen, hvals, incr, incrby, llen, lpop, lpush,
+  lrange, mget, rpop, rpush,
+} from './collections';
 
 /** Every command the server answers, by lower-case name. */
 export function commandTable(): Map<string, Command> {
@@ -38,7 +41,7 @@ export function commandTable(): Map<string, Command> {
     ping, echo, quit, hello, auth, select, client, command, info, config,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set, mget, incr, decr, incrby, decrby,
-    lpush, rpush, lpop, rpop, llen, lrange, hset, hget, hdel, hlen, hkeys, hvals, hgetall,
+    lpush, rpush, lpop, rpop, llen, lrange, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,
     save, bgsave, lastsave, bgrewriteaof, shutdown,
   ];
   return new Map(all.map((c) => [c.name, c]));

@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from '@jest/globals';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { startServer } from '../helpers/servers';
+import { spawn } from 'node:child_process';
+import { freePort, startServer } from '../helpers/servers';
+import { closeAfterFile } from '../helpers/closeAfterFile';
 
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
 
@@ -49,5 +51,40 @@ describe('lists, hashes and counters', () => {
     await raw.close();
     await c.close();
     await server.close();
+  });
+});
+
+describe('hash commands SmartRedis and other clients use', () => {
+  it('reply exactly as redis-server 7 does, errors included', async () => {
+    const redisPort = await freePort();
+    const redis = spawn('/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    closeAfterFile(() => redis.kill('SIGKILL'));
+    const { port } = await startServer();
+    const ours = await RawClient.connect(port);
+    let theirs: RawClient | undefined;
+    for (let i = 0; i < 100 && theirs === undefined; i++) {
+      theirs = await RawClient.connect(redisPort).catch(() => undefined);
+      if (theirs === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    const commands: Array<Array<string | number>> = [
+      ['HMSET', 'ds', 'meta', '{"a":1}', 'count', '10'], ['HMSET', 'ds', 'odd'], ['HMGET', 'ds', 'meta', 'nope', 'count'], ['HMGET', 'none', 'a'],
+      ['HEXISTS', 'ds', 'meta'], ['HEXISTS', 'ds', 'nope'], ['HEXISTS', 'none', 'x'],
+      ['HSETNX', 'ds', 'meta', 'other'], ['HSETNX', 'ds', 'fresh', 'v'], ['HGET', 'ds', 'fresh'],
+      ['HINCRBY', 'ds', 'count', '5'], ['HINCRBY', 'ds', 'count', '-20'], ['HINCRBY', 'ds', 'new', '3'], ['HINCRBY', 'ds', 'meta', '1'],
+      ['HINCRBY', 'ds', 'count', 'x'], ['HSET', 'big', 'n', '9223372036854775807'], ['HINCRBY', 'big', 'n', '1'],
+      ['HSTRLEN', 'ds', 'meta'], ['HSTRLEN', 'ds', 'nope'], ['HSTRLEN', 'none', 'x'],
+      ['SET', 's', 'x'], ['HMSET', 's', 'a', 'b'], ['HMGET', 's', 'a'], ['HEXISTS', 's', 'a'], ['HSETNX', 's', 'a', 'b'], ['HINCRBY', 's', 'a', '1'],
+      ['HEXISTS', 'ds'], ['HGETALL', 'ds'],
+    ];
+    try {
+      for (const command of commands) {
+        const [a, b] = await Promise.all([ours.call(...command), theirs!.call(...command)]);
+        const show = (r: Parsed) => (r instanceof Error ? `error: ${r.message}` : r);
+        assert.deepEqual(show(a), show(b), command.join(' '));
+      }
+    } finally {
+      await ours.close();
+      await theirs?.close();
+    }
   });
 });
