@@ -18,6 +18,10 @@ export interface ClientInfo {
   lastCommand: string;
   /** Close the connection once this command's reply is written. */
   closeAfterReply(): void;
+  /** Inside MULTI: the commands queued for EXEC, and whether queuing one failed (EXEC then aborts). */
+  transaction: { queued: Buffer[][]; failed: boolean } | null;
+  /** The keys WATCHed (internal names), and whether one was written since. */
+  readonly watched: { keys: Set<string>; dirty: boolean };
 }
 
 /** A setting of `CONFIG GET/SET`. */
@@ -49,6 +53,11 @@ export interface ServerInfo {
   maxBulkLength(): number;
   /** Snapshots and the append-only log; null when the server keeps nothing on disk. */
   readonly persistence: Persistence | null;
+  /** Runs one command as this client (EXEC's queued commands); the reply may be a promise. */
+  runAs(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply>;
+  /** Starts or stops noticing writes to `client`'s watched keys. */
+  watch(client: ClientInfo, names: readonly string[]): void;
+  unwatch(client: ClientInfo): void;
   /** Writes a warning to the server's log (nothing where there is no log, as in the library). */
   logWarning(line: string): void;
   /** SHUTDOWN: saves (when asked, or when save rules exist), closes the log, stops serving. */

@@ -148,7 +148,7 @@ function dagCommand(variant: Variant, since: string, summary: string) {
     name: variant.name.toLowerCase(),
     runsOnDevice: true,
     arity: -1,
-    flags: variant.readOnly ? ['readonly'] : ['write', 'denyoom'],
+    flags: variant.readOnly ? ['readonly', 'no_multi'] : ['write', 'denyoom', 'no_multi'],
     key: 3,
     since,
     summary,

@@ -30,6 +30,7 @@ import {
   decr, decrby, hdel, hexists, hget, hgetall, hincrby, hkeys, hlen, hmget, hmset, hset, hsetnx, hstrlen, hvals, incr, incrby, llen, lpop, lpush,
   lrange, mget, rpop, rpush,
 } from './collections';
+import { discard, exec, multi, unwatch, watch } from './transactions';
 
 /** Every command the server answers, by lower-case name. */
 export function commandTable(): Map<string, Command> {
@@ -39,6 +40,7 @@ export function commandTable(): Map<string, Command> {
     dagexecute, dagexecuteRo, dagrun, dagrunRo,
     scriptstore, scriptset, scriptget, scriptdel, scriptexecute, scriptrun, scriptscan,
     ping, echo, quit, hello, auth, select, client, command, info, config,
+    multi, exec, discard, watch, unwatch,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set, mget, incr, decr, incrby, decrby,
     lpush, rpush, lpop, rpop, llen, lrange, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,

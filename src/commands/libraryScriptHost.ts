@@ -20,6 +20,9 @@ Engine.libraryScriptHost = (engine) => {
     maxBulkLength: () => DEFAULT_LIMITS.maxBulkLength,
     persistence: null,
     logWarning: () => undefined,
+    runAs: () => { throw new StormbreakerError('ERR EXEC is not available to scripts'); },
+    watch: () => undefined,
+    unwatch: () => undefined,
     shutdown: () => Promise.reject(new StormbreakerError('ERR SHUTDOWN cannot be called from a script')),
   };
   return makeScriptHost(engine, server);

@@ -29,7 +29,7 @@ export function makeScriptHost(engine: Engine, server: ServerInfo): ScriptHostHa
   const client: ClientInfo = {
     id: 0, name: 'script', protocol: 2, authenticated: true, libName: '', libVersion: '', address: 'script:0',
     localAddress: 'script:0', createdAt: Date.now(), lastCommandAt: Date.now(), lastCommand: 'NULL',
-    closeAfterReply: () => undefined,
+    closeAfterReply: () => undefined, transaction: null, watched: { keys: new Set(), dirty: false },
   };
   return {
     execute(argv) {

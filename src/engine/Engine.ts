@@ -117,6 +117,7 @@ export class Engine implements OpRunner {
       }
     }
     this.changes++;
+    this.onWrite?.(name);
     if (this.writeLog !== null) for (const record of records ?? effectOf(name, value)) this.writeLog(record);
   }
 
@@ -323,6 +324,9 @@ export class Engine implements OpRunner {
    * Persistence), in the order the writes happen; see write().
    */
   writeLog: ((argv: LogRecord) => void) | null = null;
+
+  /** @internal Told the internal name of every key written (a server's WATCH), after the write. */
+  onWrite: ((name: string) => void) | null = null;
 
 
   /** The value at an internal key name, if any (OpRunner). */

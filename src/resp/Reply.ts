@@ -26,8 +26,12 @@ export class VerbatimReply {
   constructor(readonly text: string) {}
 }
 
+/** A null array (RESP2 `*-1`, RESP3 `_`): EXEC's reply when a WATCHed key changed. */
+export class NullArray {}
+
 export type Reply =
   | null
+  | NullArray
   | number
   | bigint
   | string
@@ -40,3 +44,4 @@ export type Reply =
   | readonly Reply[];
 
 export const OK = new SimpleString('OK');
+export const NULL_ARRAY = new NullArray();

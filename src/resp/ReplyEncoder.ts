@@ -1,5 +1,5 @@
 import { OutputBuffer } from './OutputBuffer';
-import { DoubleReply, ErrorReply, MapReply, Reply, SimpleString, VerbatimReply } from './Reply';
+import { DoubleReply, ErrorReply, MapReply, NullArray, Reply, SimpleString, VerbatimReply } from './Reply';
 
 export type Protocol = 2 | 3;
 
@@ -7,6 +7,8 @@ export type Protocol = 2 | 3;
 export function encodeReply(reply: Reply, protocol: Protocol, out: OutputBuffer): void {
   if (reply === null) {
     out.ascii(protocol === 3 ? '_\r\n' : '$-1\r\n');
+  } else if (reply instanceof NullArray) {
+    out.ascii(protocol === 3 ? '_\r\n' : '*-1\r\n');
   } else if (typeof reply === 'number' || typeof reply === 'bigint') {
     out.ascii(`:${reply}\r\n`);
   } else if (typeof reply === 'string') {

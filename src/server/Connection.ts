@@ -1,7 +1,10 @@
 import type { Socket } from 'node:net';
 import type { ClientInfo } from '../commands/Command';
 import { OutputBuffer } from '../resp/OutputBuffer';
-import { ErrorReply, Reply } from '../resp/Reply';
+import { TRANSACTION_CONTROL } from '../commands/transactions';
+import { ErrorReply, Reply, SimpleString } from '../resp/Reply';
+
+const QUEUED = new SimpleString('QUEUED');
 import { encodeReply, Protocol } from '../resp/ReplyEncoder';
 import type { QueryBufferBudget } from '../resp/QueryBufferBudget';
 import { BulkDestination, DecoderLimits, ProtocolError, RequestDecoder } from '../resp/RequestDecoder';
@@ -16,6 +19,8 @@ export interface ConnectionHost {
   decoderLimits(): DecoderLimits;
   /** Runs one request; the reply may be a promise. */
   dispatch(client: Connection, args: Buffer[]): Reply | Promise<Reply>;
+  /** What dispatch would refuse before running (unknown command, wrong arity, no auth), or null. */
+  refusal(client: Connection, args: Buffer[]): ErrorReply | null;
   errorReply(err: unknown): ErrorReply;
   /** True when the connection's replies wait for the append-only log's write of this turn. */
   deferFlush(connection: Connection): boolean;
@@ -88,6 +93,9 @@ export class Connection implements ClientInfo {
     });
   }
 
+  transaction: { queued: Buffer[][]; failed: boolean } | null = null;
+  readonly watched = { keys: new Set<string>(), dirty: false };
+
   closeAfterReply(): void {
     this.closeRequested = true;
   }
@@ -131,6 +139,18 @@ export class Connection implements ClientInfo {
       if (this.waiting.length >= MAX_WAITING && !this.pausedForWaiting) {
         this.pausedForWaiting = true;
         this.updateReading();
+      }
+      return;
+    }
+    if (this.transaction !== null && !TRANSACTION_CONTROL.has(args[0].toString('latin1').toLowerCase())) {
+      // Inside MULTI: checked now, run at EXEC (a refused one makes EXEC abort, as in Redis).
+      const refused = this.server.refusal(this, args);
+      if (refused !== null) {
+        this.transaction.failed = true;
+        this.queue(refused);
+      } else {
+        this.transaction.queued.push(args);
+        this.queue(QUEUED);
       }
       return;
     }

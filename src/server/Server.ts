@@ -216,9 +216,8 @@ export class Server implements ServerInfo, ConnectionHost {
     return this.table.get(name);
   }
 
-  /** Runs one request; the reply may be a promise (replies are still written in order). */
-  dispatch(client: Connection, args: Buffer[]): Reply | Promise<Reply> {
-    this.stats.commandsProcessed++;
+  /** What dispatch refuses before running a command: unknown, not authenticated, wrong arity; else null. */
+  refusal(client: ClientInfo, args: Buffer[]): ErrorReply | null {
     const typed = args[0].toString('latin1');
     const command = this.table.get(typed.toLowerCase());
     if (command === undefined) return new ErrorReply(unknownCommand(typed, args));
@@ -226,6 +225,45 @@ export class Server implements ServerInfo, ConnectionHost {
     if ((command.arity > 0 && args.length !== command.arity) || (command.arity < 0 && args.length < -command.arity)) {
       return new ErrorReply(Errors.wrongArity(command.name));
     }
+    return null;
+  }
+
+  runAs(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
+    return this.dispatch(client, args);
+  }
+
+  /** Clients watching each key (WATCH), told by the engine's write path when it is written. */
+  private readonly watchers = new Map<string, Set<ClientInfo>>();
+
+  watch(client: ClientInfo, names: readonly string[]): void {
+    for (const name of names) {
+      let set = this.watchers.get(name);
+      if (set === undefined) this.watchers.set(name, (set = new Set()));
+      set.add(client);
+      client.watched.keys.add(name);
+    }
+    this.engine.onWrite ??= (name) => {
+      const clients = this.watchers.get(name);
+      if (clients !== undefined) for (const c of clients) c.watched.dirty = true;
+    };
+  }
+
+  unwatch(client: ClientInfo): void {
+    for (const name of client.watched.keys) {
+      const set = this.watchers.get(name);
+      set?.delete(client);
+      if (set?.size === 0) this.watchers.delete(name);
+    }
+    client.watched.keys.clear();
+    client.watched.dirty = false;
+  }
+
+  /** Runs one request; the reply may be a promise (replies are still written in order). */
+  dispatch(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
+    this.stats.commandsProcessed++;
+    const refused = this.refusal(client, args);
+    if (refused !== null) return refused;
+    const command = this.table.get(args[0].toString('latin1').toLowerCase())!;
     client.lastCommand = command.name;
     client.lastCommandAt = Date.now();
     const ctx: CommandContext = { engine: this.engine, client, server: this };
@@ -278,6 +316,7 @@ export class Server implements ServerInfo, ConnectionHost {
   /** Called by a connection once its socket has closed. */
   forget(connection: Connection): void {
     this.connections.delete(connection);
+    this.unwatch(connection);
   }
 
   private makeListener(): net.Server {
@@ -371,5 +410,6 @@ function replayClient(): ClientInfo {
   return {
     id: 0, name: 'aof-loader', protocol: 2, authenticated: true, libName: '', libVersion: '', address: '', localAddress: '',
     createdAt: now, lastCommandAt: now, lastCommand: '', closeAfterReply: () => undefined,
+    transaction: null, watched: { keys: new Set(), dirty: false },
   };
 }
