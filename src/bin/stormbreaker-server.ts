@@ -12,6 +12,11 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
+  if (options.version) {
+    // redis-server's shape (tools parse its v=), with our own version beside it.
+    process.stdout.write(`Stormbreaker server v=${PACKAGE_VERSION} redis_version=${VERSION} (RedisAI commands) node=${process.versions.node}\n`);
+    return;
+  }
   if (options.help) {
     process.stdout.write(`${USAGE}\n`);
     return;

@@ -3,7 +3,7 @@ import { Logger } from './Logger';
 import type { ServerOptions } from './Server';
 import type { SaveRule } from '../persistence/Persistence';
 
-const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--unixsocket <path>]
+const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--loglevel debug|verbose|notice|warning]
                           [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>] [--client-query-buffer-total-limit <size>]
                           [--threads-per-queue <n>] [--queue-limit <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
@@ -15,12 +15,16 @@ const USAGE = `Usage: stormbreaker-server [--port <port>] [--bind <address>] [--
                           [--auto-aof-rewrite-percentage <n>] [--auto-aof-rewrite-min-size <size>]`;
 
 /** Reads redis-server style flags (`--port 6380`); throws an Error with the usage on bad input. */
-export function parseServerArgs(argv: readonly string[]): ServerOptions & { help?: boolean } {
-  const options: ServerOptions & { help?: boolean } = {};
+export function parseServerArgs(argv: readonly string[]): ServerOptions & { help?: boolean; version?: boolean } {
+  const options: ServerOptions & { help?: boolean; version?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '-h' || flag === '--help') {
       options.help = true;
+      continue;
+    }
+    if (flag === '-v' || flag === '--version') {
+      options.version = true;
       continue;
     }
     const value = argv[i + 1];

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from '@jest/globals';
 import { parseServerArgs } from '../../src/server/parseServerArgs';
 import { RawClient } from '../helpers/RawClient';
-import { startServerProcess } from '../helpers/servers';
+import { run, SERVER_BIN, startServerProcess } from '../helpers/servers';
 
 describe('stormbreaker-server flags', () => {
   it('reads redis-server style flags and RedisAI\'s start-up settings', () => {
@@ -27,6 +27,19 @@ describe('stormbreaker-server flags', () => {
     assert.throws(() => parseServerArgs(['--appendfsync', 'sometimes']), /--appendfsync must be always, everysec or no/);
     assert.throws(() => parseServerArgs(['--dbfilename', '../x']), /--dbfilename takes a file name, not a path/);
     assert.throws(() => parseServerArgs(['--port']), /Bad argument '--port'/);
+  });
+
+  it('answers --version and -v as redis-server does, and reads the safety switches', async () => {
+    for (const flag of ['--version', '-v']) {
+      const r = await run(process.execPath, [SERVER_BIN, flag]);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /^Stormbreaker server v=0\.1\.0 redis_version=7\.0\.15 \(RedisAI commands\) node=\d+\.\d+\.\d+\n$/);
+    }
+    assert.deepEqual(parseServerArgs(['--enable-loadbackend-any-path', 'yes', '--enable-tf-io-ops', 'yes', '--enable-torchscript-file-ops', 'no',
+      '--client-query-buffer-total-limit', '64mb']), {
+      ai: { enableLoadbackendAnyPath: true, enableTfIoOps: true, enableTorchscriptFileOps: false }, clientQueryBufferTotalLimit: 64 * 1024 * 1024,
+    });
+    assert.throws(() => parseServerArgs(['--enable-tf-io-ops', 'maybe']), { message: "--enable-tf-io-ops must be yes or no, got 'maybe'" });
   });
 
   it('runs with THREADS_PER_QUEUE 2 and reports it', async () => {
