@@ -18,6 +18,8 @@ export interface ClientInfo {
   lastCommand: string;
   /** Close the connection once this command's reply is written. */
   closeAfterReply(): void;
+  /** Waiting for a command that runs on a device (INFO's blocked_clients). */
+  readonly isBlocked: boolean;
   /** Inside MULTI: the commands queued for EXEC, and whether queuing one failed (EXEC then aborts). */
   transaction: { queued: Buffer[][]; failed: boolean } | null;
   /** The keys WATCHed (internal names), and whether one was written since. */

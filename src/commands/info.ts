@@ -17,14 +17,19 @@ const SECTIONS: Record<string, Section> = {
     ['uptime_in_seconds', Math.floor((Date.now() - server.startedAt) / 1000)],
     ['executable', process.argv[1] ?? ''],
   ],
-  clients: ({ server }) => [
-    ['connected_clients', Array.from(server.clients()).length],
-    ['maxclients', server.config.find((p) => p.name === 'maxclients')?.get() ?? ''],
-  ],
+  clients: ({ server }) => {
+    const clients = Array.from(server.clients());
+    return [
+      ['connected_clients', clients.length],
+      ['maxclients', server.config.find((p) => p.name === 'maxclients')?.get() ?? ''],
+      ['blocked_clients', clients.filter((c) => c.isBlocked).length],
+    ];
+  },
   memory: () => {
     const m = process.memoryUsage();
     return [
       ['used_memory', m.heapUsed + m.external],
+      ['used_memory_human', humanBytes(m.heapUsed + m.external)],
       ['used_memory_rss', m.rss],
       ['used_memory_heap', m.heapUsed],
       ['used_memory_external', m.external],
@@ -45,6 +50,17 @@ const SECTIONS: Record<string, Section> = {
 };
 
 const seconds = (s: number) => s.toFixed(6);
+
+/** Redis's used_memory_human: 1.23M, 456.78K, 2.00G. */
+function humanBytes(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n}B` : `${n.toFixed(2)}${units[i]}`;
+}
 
 /** RedisAI's sections (spec §12), after `# Modules`; the text holds no other `#` (clients split on it). */
 function aiSections({ engine }: CommandContext): string {

@@ -30,6 +30,7 @@ export function makeScriptHost(engine: Engine, server: ServerInfo): ScriptHostHa
     id: 0, name: 'script', protocol: 2, authenticated: true, libName: '', libVersion: '', address: 'script:0',
     localAddress: 'script:0', createdAt: Date.now(), lastCommandAt: Date.now(), lastCommand: 'NULL',
     closeAfterReply: () => undefined, transaction: null, watched: { keys: new Set(), dirty: false },
+    isBlocked: false,
   };
   return {
     execute(argv) {

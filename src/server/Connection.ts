@@ -96,6 +96,10 @@ export class Connection implements ClientInfo {
   transaction: { queued: Buffer[][]; failed: boolean } | null = null;
   readonly watched = { keys: new Set<string>(), dirty: false };
 
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
   closeAfterReply(): void {
     this.closeRequested = true;
   }

@@ -410,6 +410,6 @@ function replayClient(): ClientInfo {
   return {
     id: 0, name: 'aof-loader', protocol: 2, authenticated: true, libName: '', libVersion: '', address: '', localAddress: '',
     createdAt: now, lastCommandAt: now, lastCommand: '', closeAfterReply: () => undefined,
-    transaction: null, watched: { keys: new Set(), dirty: false },
+    transaction: null, watched: { keys: new Set(), dirty: false }, isBlocked: false,
   };
 }

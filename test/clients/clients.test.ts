@@ -52,6 +52,16 @@ describe('redis-cli (Debian redis-tools)', () => {
   });
 });
 
+describe('redis-cli --stat', () => {
+  it('shows keys, memory, clients and blocked clients as numbers', async () => {
+    const r = await run('timeout', ['2.5', 'stdbuf', '-oL', 'redis-cli', '-p', String(port), '--stat', '-i', '1']);
+    const rows = r.stdout.split('\n').filter((l) => /^\d/.test(l));
+    assert.ok(rows.length >= 1, r.stdout + r.stderr);
+    // keys, mem (human), clients, blocked, requests: blocked was -9223372036854775808 without blocked_clients.
+    assert.match(rows[0], /^\d+\s+[\d.]+[BKMG]\s+\d+\s+0\s+\d+ \(\+\d+\)/);
+  });
+});
+
 describe('ioredis', () => {
   it('round-trips tensors and reports errors as ReplyError', async () => {
     const redis = new Redis({ port, lazyConnect: true });

@@ -285,6 +285,7 @@ describe('hardening', () => {
     const long = busy.call('AI.MODELEXECUTE', 'slow', 'INPUTS', 2, 'x', 'rounds', 'OUTPUTS', 1, 'y').then((r) => (order.push('slow'), r));
     await new Promise((r) => setTimeout(r, 100)); // the slow run has the thread
     const d = await RawClient.connect(port);
+    assert.match(String(await d.call('INFO', 'clients')), /blocked_clients:1\r\n/, 'the client waiting for the slow run is blocked');
     const [model, script] = await Promise.all([
       c.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'x', 'x', 'OUTPUTS', 1, 'z', 'TIMEOUT', 200).then((r) => (order.push('model'), r)),
       d.call('AI.SCRIPTEXECUTE', 's', 'f', 'INPUTS', 1, 'x', 'OUTPUTS', 1, 'w', 'TIMEOUT', 200).then((r) => (order.push('script'), r)),
