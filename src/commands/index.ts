@@ -31,6 +31,7 @@ import {
   lrange, mget, rpop, rpush,
 } from './collections';
 import { discard, exec, multi, unwatch, watch } from './transactions';
+import { moduleCommand } from './module';
 
 /** Every command the server answers, by lower-case name. */
 export function commandTable(): Map<string, Command> {
@@ -40,7 +41,7 @@ export function commandTable(): Map<string, Command> {
     dagexecute, dagexecuteRo, dagrun, dagrunRo,
     scriptstore, scriptset, scriptget, scriptdel, scriptexecute, scriptrun, scriptscan,
     ping, echo, quit, hello, auth, select, client, command, info, config,
-    multi, exec, discard, watch, unwatch,
+    multi, exec, discard, watch, unwatch, moduleCommand,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set, mget, incr, decr, incrby, decrby,
     lpush, rpush, lpop, rpop, llen, lrange, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,

@@ -36,4 +36,19 @@ describe('INFO MODULES (spec §12)', () => {
     await c.close();
     await stop();
   });
+
+  it('MODULE LIST shows the ai module clients probe for; MODULE LOAD/UNLOAD are refused with Redis 7\'s text', async () => {
+    const { port, stop } = await startServerProcess();
+    const c = await RawClient.connect(port);
+    const [entry] = (await c.call('MODULE', 'LIST')) as unknown[][];
+    assert.deepEqual([entry[0], entry[1], entry[2], entry[3], entry[4], entry[6], entry[7]], ['name', 'ai', 'ver', 999999, 'path', 'args', []]);
+    assert.match(String(entry[5]), /stormbreaker\.node$/);
+    const refused = 'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, ' +
+      'otherwise you need to set this option in the configuration file, and then restart the server.';
+    for (const sub of [['LOAD', '/tmp/evil.so'], ['UNLOAD', 'ai']]) assert.equal(((await c.call('MODULE', ...sub)) as Error).message, refused);
+    assert.equal(((await c.call('MODULE', 'FOO')) as Error).message, "ERR unknown subcommand 'FOO'. Try MODULE HELP.");
+    assert.equal(((await c.call('MODULE')) as Error).message, "ERR wrong number of arguments for 'module' command");
+    await c.close();
+    await stop();
+  });
 });
