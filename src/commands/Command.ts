@@ -26,6 +26,19 @@ export interface ClientInfo {
   readonly watched: { keys: Set<string>; dirty: boolean };
 }
 
+/**
+ * A client inside the server, with no connection: the append-only log's replay and scripts'
+ * redis.execute run their commands as one.
+ */
+export function internalClient(name: string, address = ''): ClientInfo {
+  const now = Date.now();
+  return {
+    id: 0, name, protocol: 2, authenticated: true, libName: '', libVersion: '', address, localAddress: address,
+    createdAt: now, lastCommandAt: now, lastCommand: '', closeAfterReply: () => undefined,
+    transaction: null, watched: { keys: new Set(), dirty: false }, isBlocked: false,
+  };
+}
+
 /** A setting of `CONFIG GET/SET`. */
 export interface ConfigParameter {
   readonly name: string;

@@ -2,7 +2,7 @@ import type { Engine } from '../engine/Engine';
 import { StormbreakerError } from '../errors';
 import type { HostReply, ScriptHostHandler } from '../native';
 import { DoubleReply, ErrorReply, MapReply, Reply, SimpleString, VerbatimReply } from '../resp/Reply';
-import type { ClientInfo, ServerInfo } from './Command';
+import { internalClient, ServerInfo } from './Command';
 import { keyName } from '../store/keyName';
 
 /** A command's reply as TorchScript sees it: nil → None, string → str, integer → int, array → list. */
@@ -26,12 +26,7 @@ function toHost(reply: Reply): HostReply {
  * device are refused: the script itself holds the device thread they would wait for.
  */
 export function makeScriptHost(engine: Engine, server: ServerInfo): ScriptHostHandler {
-  const client: ClientInfo = {
-    id: 0, name: 'script', protocol: 2, authenticated: true, libName: '', libVersion: '', address: 'script:0',
-    localAddress: 'script:0', createdAt: Date.now(), lastCommandAt: Date.now(), lastCommand: 'NULL',
-    closeAfterReply: () => undefined, transaction: null, watched: { keys: new Set(), dirty: false },
-    isBlocked: false,
-  };
+  const client = internalClient('script', 'script:0');
   return {
     execute(argv) {
       const command = server.findCommand(argv[0].toString('latin1').toLowerCase());

@@ -3,8 +3,6 @@ import type { ClientInfo } from '../commands/Command';
 import { OutputBuffer } from '../resp/OutputBuffer';
 import { TRANSACTION_CONTROL } from '../commands/transactions';
 import { ErrorReply, Reply, SimpleString } from '../resp/Reply';
-
-const QUEUED = new SimpleString('QUEUED');
 import { encodeReply, Protocol } from '../resp/ReplyEncoder';
 import type { QueryBufferBudget } from '../resp/QueryBufferBudget';
 import { BulkDestination, DecoderLimits, ProtocolError, RequestDecoder } from '../resp/RequestDecoder';
@@ -26,6 +24,9 @@ export interface ConnectionHost {
   deferFlush(connection: Connection): boolean;
   forget(connection: Connection): void;
 }
+
+/** A command queued inside MULTI. */
+const QUEUED = new SimpleString('QUEUED');
 
 /** Requests a blocked client may queue before its socket stops being read. */
 const MAX_WAITING = 1024;

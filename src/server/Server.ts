@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { commandTable } from '../commands';
+import { internalClient } from '../commands/Command';
 import type { ClientInfo, Command, CommandContext, ConfigParameter, ServerInfo } from '../commands/Command';
 import { AuthErrors } from '../commands/auth';
 import type { AiSettings } from '../engine/AiSettings';
@@ -160,7 +161,7 @@ export class Server implements ServerInfo, ConnectionHost {
     if (replayEmptyTensorEffect(this.engine, argv)) return;
     const command = this.table.get(argv[0].toString('latin1').toLowerCase());
     if (command === undefined) throw new StormbreakerError(`ERR unknown command '${argv[0].toString('latin1')}' in the append only file`);
-    const ctx: CommandContext = { engine: this.engine, client: replayClient(), server: this };
+    const ctx: CommandContext = { engine: this.engine, client: internalClient('aof-loader'), server: this };
     let reply: Reply;
     try {
       reply = await command.run(ctx, argv);
@@ -404,12 +405,3 @@ export function createServer(options: ServerOptions = {}): Server {
   return new Server(options);
 }
 
-/** The client a command replayed from the append-only log runs as. */
-function replayClient(): ClientInfo {
-  const now = Date.now();
-  return {
-    id: 0, name: 'aof-loader', protocol: 2, authenticated: true, libName: '', libVersion: '', address: '', localAddress: '',
-    createdAt: now, lastCommandAt: now, lastCommand: '', closeAfterReply: () => undefined,
-    transaction: null, watched: { keys: new Set(), dirty: false }, isBlocked: false,
-  };
-}
