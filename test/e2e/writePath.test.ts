@@ -153,6 +153,16 @@ def big(tensors: List[Tensor], keys: List[str], args: List[str]):
     await c.close();
   });
 
+  it('lets a library engine\'s scripts call the commands too, writing through the same path', async () => {
+    const engine = new Engine();
+    await engine.storeScript('s', { device: 'CPU', entryPoints: ['f'], source:
+      'def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    redis.execute("HSET", keys[0], "n", args[0])\n    return tensors[0]\n' });
+    await engine.runScript('s', 'f', [Tensor.fromArray([1], 'FLOAT')], { keys: ['h'], args: ['7'] });
+    const value = engine.get('h');
+    assert.equal(value?.kind === 'hash' ? String(value.fields.get('n')) : value, '7');
+    assert.equal(engine.changes, 2, 'the script store and the HSET, both through the write path');
+  });
+
   it('checks a library call as the wire command is checked', async () => {
     const engine = new Engine();
     const queuesBefore = native.queueStats().map((q) => q.device);
