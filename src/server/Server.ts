@@ -219,6 +219,12 @@ export class Server implements ServerInfo, ConnectionHost {
 
   /** What dispatch refuses before running a command: unknown, not authenticated, wrong arity; else null. */
   refusal(client: ClientInfo, args: Buffer[]): ErrorReply | null {
+    const found = this.lookUp(client, args);
+    return found instanceof ErrorReply ? found : null;
+  }
+
+  /** The command a request names, or why it may not run. */
+  private lookUp(client: ClientInfo, args: Buffer[]): Command | ErrorReply {
     const typed = args[0].toString('latin1');
     const command = this.table.get(typed.toLowerCase());
     if (command === undefined) return new ErrorReply(unknownCommand(typed, args));
@@ -226,7 +232,7 @@ export class Server implements ServerInfo, ConnectionHost {
     if ((command.arity > 0 && args.length !== command.arity) || (command.arity < 0 && args.length < -command.arity)) {
       return new ErrorReply(Errors.wrongArity(command.name));
     }
-    return null;
+    return command;
   }
 
   runAs(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
@@ -262,9 +268,8 @@ export class Server implements ServerInfo, ConnectionHost {
   /** Runs one request; the reply may be a promise (replies are still written in order). */
   dispatch(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
     this.stats.commandsProcessed++;
-    const refused = this.refusal(client, args);
-    if (refused !== null) return refused;
-    const command = this.table.get(args[0].toString('latin1').toLowerCase())!;
+    const command = this.lookUp(client, args);
+    if (command instanceof ErrorReply) return command;
     client.lastCommand = command.name;
     client.lastCommandAt = Date.now();
     const ctx: CommandContext = { engine: this.engine, client, server: this };
