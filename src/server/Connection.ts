@@ -20,8 +20,8 @@ export interface ConnectionHost {
   /** What dispatch would refuse before running (unknown command, wrong arity, no auth), or null. */
   refusal(client: Connection, args: Buffer[]): ErrorReply | null;
   errorReply(err: unknown): ErrorReply;
-  /** True when the connection's replies wait for the append-only log's write of this turn. */
-  deferFlush(connection: Connection): boolean;
+  /** Has the connection's replies written at the end of this loop turn (by calling flushNow). */
+  flushAtEndOfTurn(connection: Connection): void;
   forget(connection: Connection): void;
 }
 
@@ -205,11 +205,10 @@ export class Connection implements ClientInfo {
   }
 
   private flush(): void {
-    if (this.closed || this.server.deferFlush(this)) return;
-    this.flushNow();
+    if (!this.closed) this.server.flushAtEndOfTurn(this);
   }
 
-  /** Writes the replies queued so far (the server calls it for replies it held). */
+  /** Writes the replies queued so far (the server calls it at the end of the loop turn). */
   flushNow(): void {
     if (this.closed) return;
     if (!this.out.empty) {

@@ -88,7 +88,7 @@ export class Server implements ServerInfo, ConnectionHost {
   private nextClientId = 1;
   private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown'>> & { unixsocket?: string };
   private readonly onShutdown?: () => void;
-  /** Connections with replies held until the append-only log is written (see deferFlush). */
+  /** Connections with replies held until the end of this loop turn (see flushAtEndOfTurn). */
   private readonly heldReplies = new Set<Connection>();
   private shuttingDown?: Promise<void>;
   private boundPort = 0;
@@ -291,15 +291,17 @@ export class Server implements ServerInfo, ConnectionHost {
   }
 
   /**
-   * With the append-only log on, replies wait for the end of this turn of the event loop: then
-   * the log gets every write of the turn in one write (and one fsync under `always`), and only
-   * after it the replies go out. False when there is no log (the connection writes at once).
+   * Replies wait for the end of this turn of the event loop (after every socket that was ready
+   * has been read), as Redis writes its replies in beforeSleep: each connection then gets one
+   * write for all the replies of the turn, and the writes come in one burst, so that the first
+   * one wakes a sleeping client process and the rest find it awake. Writing each reply as it was
+   * made woke the load client once per reply, the largest single cost of a small request on these
+   * VMs (bench/cpu-budget.md). With the append-only log on, the log gets every write of the turn
+   * in one write (and one fsync under `always`) before any reply goes out.
    */
-  deferFlush(connection: Connection): boolean {
-    if (this.persistence === null || !this.persistence.logging) return false;
+  flushAtEndOfTurn(connection: Connection): void {
     if (this.heldReplies.size === 0) setImmediate(() => this.releaseReplies());
     this.heldReplies.add(connection);
-    return true;
   }
 
   private releaseReplies(): void {
