@@ -1,6 +1,7 @@
 #include "device_queue.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 
 #include "batcher.h"
@@ -12,7 +13,44 @@ constexpr size_t kMaxBatchScan = 256;
 // far deeper than the default 8 MB, so that every input within the backends' source bounds
 // (native/backends/torch/source_limits.h) fits with room to spare. Only touched pages use memory.
 constexpr size_t kDeviceThreadStack = 64 * 1024 * 1024;
+
+// How long a device thread that ran out of work keeps looking for more before it sleeps on the
+// condition variable. Sleeping costs a futex wake on each side of every hand-off (the JS thread's
+// signal, then the switch back in, several µs each on these VMs) and the latency of being
+// scheduled again; under a steady stream of small runs the next request usually arrives within
+// this window, so it is picked up at once and the JS thread's signal finds no sleeper. Idle
+// queues cost this much CPU once per burst, not per run. STORMBREAKER_DEVICE_SPIN_US overrides it
+// (0 turns spinning off).
+std::chrono::microseconds SpinWindow() {
+  static const std::chrono::microseconds window = [] {
+    const char* text = std::getenv("STORMBREAKER_DEVICE_SPIN_US");
+    long us = text != nullptr ? std::strtol(text, nullptr, 10) : 100;
+    return std::chrono::microseconds(us < 0 ? 0 : std::min(us, 10000L));
+  }();
+  return window;
+}
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 }  // namespace
+
+bool DeviceQueue::SpinForWork(uint64_t enqueuedBefore) const {
+  const std::chrono::microseconds window = SpinWindow();
+  if (window.count() == 0) return false;
+  const Clock::time_point until = Clock::now() + window;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      if (enqueued_.load(std::memory_order_acquire) != enqueuedBefore) return true;
+      CpuRelax();
+    }
+    if (Clock::now() >= until) return false;
+  }
+}
 
 void* DeviceQueue::ServeThread(void* queue) {
   static_cast<DeviceQueue*>(queue)->Serve();
@@ -97,6 +135,7 @@ bool DeviceQueue::Enqueue(Item item, size_t limit) {
     }
     const bool timed = item.deadline != Clock::time_point::max();
     items_.push_back(std::move(item));
+    enqueued_.fetch_add(1, std::memory_order_release);
     if (timed) {
       if (!watching_) {
         pthread_t handle;
@@ -121,6 +160,12 @@ void DeviceQueue::Serve() {
     Taken taken = TakeReady(Clock::now(), &wakeAt);
     if (taken.empty()) {
       if (wakeAt == Clock::time_point::max()) {
+        const uint64_t seen = enqueued_.load(std::memory_order_relaxed);
+        lock.unlock();
+        const bool arrived = SpinForWork(seen);
+        lock.lock();
+        // Also when it came just after the spin gave up: its notify found no sleeper.
+        if (arrived || enqueued_.load(std::memory_order_relaxed) != seen) continue;
         wake_.wait(lock);
       } else {
         wake_.wait_until(lock, wakeAt);

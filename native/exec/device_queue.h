@@ -5,6 +5,7 @@
 // Model runs are queued as ModelRequest so that the serving thread can merge compatible ones into
 // one backend call (spec §10.2); everything else is an opaque job.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -73,6 +74,9 @@ class DeviceQueue {
   };
 
   void Serve();
+  // Out of work, a thread keeps looking for a while before it sleeps (see kDefaultSpin): true
+  // when something was queued meanwhile. Called without the lock.
+  bool SpinForWork(uint64_t enqueuedBefore) const;
   static void* ServeThread(void* queue);  // pthread entry: Serve() on `queue`
   bool Enqueue(Item item, size_t limit);
   // Under the lock. Takes the first thing ready to run; when nothing is, leaves in `wakeAt` the
@@ -89,6 +93,8 @@ class DeviceQueue {
   std::condition_variable deadlineWake_;
   bool watching_ = false;
   std::deque<Item> items_;
+  // Items ever queued: a spinning thread watches it change without taking the lock.
+  std::atomic<uint64_t> enqueued_{0};
   size_t running_ = 0;
   uint64_t batches_ = 0, batchedRuns_ = 0, rejected_ = 0;
   std::vector<pthread_t> handles_;  // valid for the process's life: the threads never exit
