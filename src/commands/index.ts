@@ -17,6 +17,7 @@ import { client } from './client';
 import type { Command } from './Command';
 import { command } from './commandInfo';
 import { config } from './config';
+import { debug } from './debug';
 import { echo } from './echo';
 import { hello } from './hello';
 import { info } from './info';
@@ -45,7 +46,7 @@ export function commandTable(): Map<string, Command> {
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set, mget, incr, decr, incrby, decrby,
     lpush, rpush, lpop, rpop, llen, lrange, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,
-    save, bgsave, lastsave, bgrewriteaof, shutdown,
+    save, bgsave, lastsave, bgrewriteaof, shutdown, debug,
   ];
   return new Map(all.map((c) => [c.name, c]));
 }

@@ -10,6 +10,9 @@ import type { Snapshot } from './snapshotReaders';
 import { readSnapshot } from './snapshotReaders';
 import { SnapshotEntry, syncFolder, writeSnapshot, writeSnapshotFile } from './SnapshotWriter';
 
+/** Redis's reply when DEBUG RELOAD cannot load what it saved (the reason goes to the log). */
+const RELOAD_FAILED = 'ERR Error trying to load the RDB dump, check server logs.';
+
 /** A `save <seconds> <changes>` rule: snapshot when that many changes are that old. */
 export interface SaveRule {
   seconds: number;
@@ -153,6 +156,38 @@ export class Persistence {
     if (this.closing) throw new StormbreakerError('ERR the server is shutting down');
     if (this.saving !== null) throw new StormbreakerError('ERR Background save already in progress');
     await this.snapshot();
+  }
+
+  /**
+   * DEBUG RELOAD, as Redis does it: saves a snapshot (unless `save` is false), empties the keyspace
+   * (unless `flush` is false) and loads the snapshot back in place. Keys the snapshot holds that
+   * are still present (NOFLUSH) are refused unless `merge`, which lets the snapshot's win. The
+   * empty-and-load goes through the write path like any other write, so the log, the statistics
+   * and WATCH see it.
+   */
+  async reload({ save, flush, merge }: { save: boolean; flush: boolean; merge: boolean }): Promise<void> {
+    if (this.closing) throw new StormbreakerError('ERR the server is shutting down');
+    await Promise.allSettled([this.saving]);
+    if (save) await this.snapshot();
+    let snapshot: Snapshot;
+    try {
+      snapshot = readSnapshot(this.snapshotFile);
+    } catch (err) {
+      this.logger.warning(`DEBUG RELOAD: loading ${this.snapshotFile} failed: ${(err as Error).message}`);
+      throw new StormbreakerError(RELOAD_FAILED);
+    }
+    if (!flush && !merge) {
+      const present = snapshot.records.find((r) => this.engine.keyspace.get(r.name) !== undefined);
+      if (present !== undefined) {
+        this.logger.warning(`DEBUG RELOAD NOFLUSH: key ${JSON.stringify(present.name)} of the snapshot exists (add MERGE to replace it)`);
+        throw new StormbreakerError(RELOAD_FAILED);
+      }
+    }
+    if (flush) this.engine.flush();
+    const started = Date.now();
+    await this.restore(snapshot);
+    if (save) this.changesAtLastSave = this.engine.changes;
+    this.logger.notice(`DB reloaded by DEBUG RELOAD: ${snapshot.records.length} keys in ${Date.now() - started} ms`);
   }
 
   /** BGSAVE: starts a snapshot and returns at once. */

@@ -196,6 +196,66 @@ const extras = async (c: RawClient) => [
   await c.call('GET', 'by_script'), await c.call('LRANGE', 'script_list', 0, -1), await c.call('AI.TENSORGET', 'script_out', 'BLOB'),
 ];
 
+describe('DEBUG RELOAD', () => {
+  it('saves, empties and loads back in place: every kind of value survives, runs, and its statistics start afresh', async () => {
+    await withServer({ dir: tempDir() }, async (c) => {
+      await fillEverything(c);
+      await runEverything(c);
+      const before = await describeEverything(c);
+      assert.equal(String(await c.call('DEBUG', 'RELOAD')), 'OK');
+      assert.deepEqual(await describeEverything(c), before);
+      // Reloaded models are new objects: RedisAI's statistics restart with them.
+      const stats = (await c.call('AI.INFO', 'onnx')) as Buffer[];
+      assert.equal(stats[stats.findIndex((b) => String(b) === 'calls') + 1], 0);
+      await runEverything(c);
+    });
+  });
+
+  it('NOSAVE loads the last snapshot (later writes are gone), NOFLUSH keeps other keys, MERGE lets the snapshot win', async () => {
+    await withServer({ dir: tempDir() }, async (c) => {
+      await c.call('AI.TENSORSET', 't', 'INT8', 1, 'VALUES', 1);
+      await c.call('SAVE');
+      await c.call('AI.TENSORSET', 't', 'INT8', 1, 'VALUES', 2);
+      await c.call('SET', 'later', 'x');
+      assert.equal(String(await c.call('DEBUG', 'RELOAD', 'NOSAVE')), 'OK');
+      assert.deepEqual(await c.call('AI.TENSORGET', 't', 'VALUES'), [1]);
+      assert.equal(await c.call('EXISTS', 'later'), 0);
+
+      await c.call('SET', 'other', 'kept');
+      assert.equal(message(await c.call('DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH')), 'ERR Error trying to load the RDB dump, check server logs.');
+      assert.deepEqual(await c.call('AI.TENSORGET', 't', 'VALUES'), [1], 'a refused reload changes nothing');
+      await c.call('AI.TENSORSET', 't', 'INT8', 1, 'VALUES', 3);
+      assert.equal(String(await c.call('DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH', 'MERGE')), 'OK');
+      assert.deepEqual(await c.call('AI.TENSORGET', 't', 'VALUES'), [1]);
+      assert.equal(String(await c.call('GET', 'other')), 'kept');
+    });
+  });
+
+  it('with the log on, what a reload leaves is what a restart replays', async () => {
+    const dir = tempDir();
+    const before = await withServer({ dir, appendonly: true, appendfsync: 'always' }, async (c) => {
+      await c.call('AI.TENSORSET', 't', 'INT8', 1, 'VALUES', 1);
+      await c.call('SAVE');
+      await c.call('SET', 'gone', 'x');
+      await c.call('DEBUG', 'RELOAD', 'NOSAVE');
+      return [await c.call('KEYS', '*'), await c.call('AI.TENSORGET', 't', 'VALUES')];
+    });
+    await withServer({ dir, appendonly: true }, async (c) => {
+      assert.deepEqual([await c.call('KEYS', '*'), await c.call('AI.TENSORGET', 't', 'VALUES')], before);
+    });
+  });
+
+  it('answers HELP, and refuses other subcommands and options with Redis\'s texts', async () => {
+    await withServer({ dir: tempDir() }, async (c) => {
+      const help = (await c.call('DEBUG', 'HELP')) as Buffer[];
+      assert.ok(help.map(String).includes('RELOAD [option ...]'));
+      assert.equal(message(await c.call('DEBUG', 'SEGFAULT')), "ERR unknown subcommand 'SEGFAULT'. Try DEBUG HELP.");
+      assert.equal(message(await c.call('DEBUG', 'RELOAD', 'FAST')), 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+      assert.equal(message(await c.call('DEBUG')), "ERR wrong number of arguments for 'debug' command");
+    });
+  });
+});
+
 describe('append-only log', () => {
   it('replays every kind of value, execution effects included, before and after BGREWRITEAOF', async () => {
     const dir = tempDir();
