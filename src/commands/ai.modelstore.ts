@@ -61,7 +61,8 @@ export const modelstore = defineAiCommand({
       }
       inputs = args.slice(i + 2, i + 2 + inCount).map((a) => a.toString('utf8'));
       i += 2 + inCount;
-      if (i < n && upper(args[i]) !== 'OUTPUTS') throw new StormbreakerError('ERR OUTPUTS not specified for TF');
+      // Arguments that end after the input names lack OUTPUTS as much as a wrong word does.
+      if (i >= n || upper(args[i]) !== 'OUTPUTS') throw new StormbreakerError('ERR OUTPUTS not specified for TF');
       const outCount = parseInteger(args[i + 1], 'ERR Invalid argument for output_count');
       if (outCount <= 0) throw new StormbreakerError('ERR Invalid argument for output_count');
       if (n - (i + 2) < outCount) {

@@ -135,6 +135,8 @@ describe('model command errors (spec §14, verbatim)', () => {
     assert.equal(message(await store('TF', 'CPU', 'INPUTS', 0, 'BLOB', 'x')), 'ERR Invalid argument for input_count');
     assert.equal(message(await store('TF', 'CPU', 'INPUTS', 3, 'a', 'b')), 'ERR number of model inputs does not match the number of given arguments');
     assert.equal(message(await store('TF', 'CPU', 'INPUTS', 1, 'a', 'BLOB', 'x')), 'ERR OUTPUTS not specified for TF');
+    assert.equal(message(await store('TF', 'CPU', 'INPUTS', 2, 'a', 'b')), 'ERR OUTPUTS not specified for TF', 'arguments ending after the inputs');
+    assert.equal(message(await store('TF', 'CPU', 'INPUTS', 1, 'a', 'OUTPUTS')), 'ERR Invalid argument for output_count');
     assert.equal(message(await store('TF', 'CPU', 'INPUTS', 1, 'a', 'OUTPUTS', 'x', 'BLOB')), 'ERR Invalid argument for output_count');
     assert.equal(message(await store('TF', 'CPU', 'INPUTS', 1, 'a', 'OUTPUTS', 2, 'mul')), 'ERR number of model outputs does not match the number of given arguments');
     assert.equal(message(await store('TF', 'CPU', 'INPUTS', 1, 'a', 'OUTPUTS', 1, 'mul')), 'ERR Invalid argument, expected BLOB');
