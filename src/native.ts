@@ -159,6 +159,8 @@ export interface Binding {
   poolStats(): { cachedBytes: number; cachedBuffers: number; hits: number; misses: number };
   /** Every device queue made so far: runs waiting, and the CPU seconds of each of its threads. */
   queueStats(): QueueStats[];
+  /** Makes a device's queue (and starts its threads) now, if it does not exist yet. */
+  openQueue(device: string, queue: QueueChoice): void;
   /** CPU seconds of the calling thread (the event loop's, when called from it). */
   mainThreadCpu(): { user: number; sys: number };
 }

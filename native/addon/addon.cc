@@ -50,6 +50,15 @@ Napi::Value QueueStatsJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Makes a device's queue now, before its first run (RedisAI has its CPU queue from start-up, and
+// INFO reports its threads from then on). Throws the queue error when it cannot be made.
+Napi::Value OpenQueueJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  QueueChoice choice = QueueChoiceFrom(info[1]);
+  QueueOrThrow(env, info[0].ToString().Utf8Value(), choice.threads);
+  return env.Undefined();
+}
+
 // CPU time of the calling (main) thread.
 Napi::Value MainThreadCpuJs(const Napi::CallbackInfo& info) {
   rusage usage{};
@@ -106,6 +115,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("scriptCheckEntryPoint", ScriptCheckEntryPoint);
   fn("scriptRun", ScriptRun);
   fn("formatDouble", FormatDoubleJs);
+  fn("openQueue", OpenQueueJs);
   fn("poolStats", PoolStatsJs);
   fn("queueStats", QueueStatsJs);
   fn("mainThreadCpu", MainThreadCpuJs);

@@ -34,6 +34,8 @@ const SECTIONS: Record<string, Section> = {
       ['used_memory_heap', m.heapUsed],
       ['used_memory_external', m.external],
       ['used_memory_array_buffers', m.arrayBuffers],
+      // Tensors, models and V8's own memory all come from glibc's malloc: no jemalloc here.
+      ['mem_allocator', 'libc'],
     ];
   },
   persistence: ({ engine, server }) => server.persistence?.info() ?? [

@@ -339,6 +339,11 @@ export class Engine implements OpRunner {
     this.stats.recordFailedResult(name);
   }
 
+  /** Starts a device's queue before its first run (the server does so for CPU, as RedisAI does at load). */
+  openQueue(device: string): void {
+    native.openQueue(device.toUpperCase(), this.queue);
+  }
+
   /** One model run on its device queue, with its statistics recorded under `name` (OpRunner). */
   runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number): Promise<CallResult> {
     const handle = this.loadedModel(name, model);

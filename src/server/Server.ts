@@ -120,6 +120,8 @@ export class Server implements ServerInfo, ConnectionHost {
 
   /** Loads what persistence kept, then starts listening; resolves with the TCP port (useful with port 0). */
   async listen(): Promise<{ port: number; unixsocket?: string }> {
+    // RedisAI's CPU queue exists from start-up: INFO MODULES shows its thread before any run.
+    this.engine.openQueue('CPU');
     await this.persistence?.start((argv) => this.replay(argv));
     if (this.options.port >= 0) {
       const tcp = this.makeListener();

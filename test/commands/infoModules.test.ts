@@ -25,6 +25,9 @@ describe('INFO MODULES (spec §12)', () => {
     assert.equal(before[4].ai_threads_per_queue, '1');
     assert.deepEqual(before[5], {}, 'no backend loaded yet');
     assert.match(before[6].ai_main_thread_used_cpu_user, /^\d+\.\d{6}$/);
+    // The CPU queue exists from start-up, as in RedisAI: its thread is reported before any run.
+    assert.match(before[6].ai_queue_CPU_bthread_n1_used_cpu_total, /^\d+\.\d{6}$/);
+    assert.match(String(await c.call('INFO', 'memory')), /\r\nmem_allocator:libc\r\n/);
     // AI.CONFIG LOADBACKEND loads it explicitly (a relative path is taken under BACKENDSPATH).
     assert.equal(await c.call('AI.CONFIG', 'LOADBACKEND', 'TORCH', 'libstormbreaker_torch.so'), 'OK');
     assert.deepEqual(chunks(String(await c.call('INFO', 'MODULES')))[5], { ai_Torch_version: 'NA' });
