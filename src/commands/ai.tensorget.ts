@@ -28,7 +28,7 @@ export function parseTensorGetFormat(tokens: readonly Buffer[]): TensorGetFormat
 
 /** The reply of spec §3 for `tensor` in `format`. */
 export function tensorGetReply(tensor: Tensor, format: TensorGetFormat): Reply {
-  const data: Reply = format.blob ? tensor.bytes : format.values ? tensorValuesReply(tensor) : null;
+  const data: Reply = format.blob ? tensor.wireBytes : format.values ? tensorValuesReply(tensor) : null;
   if (!format.meta) return data;
   const reply = tensorMetaReply(tensor);
   if (format.blob) reply.push('blob', data);

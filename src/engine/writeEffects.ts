@@ -13,7 +13,7 @@ export function effectOf(name: string, value: StoredValue | null): LogRecord[] {
   switch (value.kind) {
     case 'tensor': {
       const t = value.tensor;
-      return [['AI.TENSORSET', key, t.dtype, ...t.shape.map(String), 'BLOB', t.bytes]];
+      return [['AI.TENSORSET', key, t.dtype, ...t.shape.map(String), 'BLOB', t.wireBytes]];
     }
     case 'string':
       return [['SET', key, value.bytes]];

@@ -74,7 +74,7 @@ async function writeRecord(out: ChecksummedOutput, name: string, value: StoredVa
       await out.str(Buffer.from(tensor.dtype, 'latin1'));
       await out.u32(tensor.shape.length);
       for (const d of tensor.shape) await out.f64(d);
-      await out.str(tensor.bytes);
+      await out.str(tensor.wireBytes);
       return;
     }
     case 'string':

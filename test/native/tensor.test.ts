@@ -24,6 +24,21 @@ describe('Tensor (library)', () => {
     assert.ok(native.tensorDataAlignment(Tensor.alloc('FLOAT', [1 << 20]).handle) >= 64, 'pooled large buffer');
   });
 
+  it('a small tensor made from bytes keeps a copy until native memory is needed, then is one tensor', () => {
+    const source = Buffer.from(new Float32Array([1, 2]).buffer);
+    const t = Tensor.fromBlob('FLOAT', [2], source);
+    source.fill(0);
+    assert.deepEqual(Buffer.from(t.wireBytes), Buffer.from(new Float32Array([1, 2]).buffer), 'copied when made');
+    assert.equal(t.byteLength, 8);
+    const view = t.data as Float32Array;
+    assert.ok(native.tensorDataAlignment(t.handle) >= 64, 'a view of its data is native memory');
+    view[0] = 5;
+    assert.deepEqual(t.toArray(), [5, 2], 'writing through the view changes the tensor');
+    assert.deepEqual(Array.from(new Float32Array(new Uint8Array(t.wireBytes).buffer)), [5, 2], 'the wire sees it too');
+    assert.throws(() => Tensor.fromBlob('FLOAT', [3], source), /ERR data length does not match tensor shape and type/);
+    assert.throws(() => Tensor.fromBlob('BOOL', [2], Buffer.from([0, 2])), /ERR/);
+  });
+
   it('exposes data as views over native memory, and shares memory it owns', () => {
     const t = Tensor.alloc('INT32', [4]);
     const view = t.data as Int32Array;
