@@ -6,6 +6,7 @@ export type Key = string | Uint8Array;
 
 /** The internal name of a key given as bytes (from the wire) or as text (UTF-8, from the library). */
 export function keyName(key: string | Uint8Array): string {
+  if (key instanceof Buffer) return key.toString('latin1'); // every wire key: no new view needed
   if (typeof key !== 'string') return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
   // eslint-disable-next-line no-control-regex
   return /^[\x00-\x7f]*$/.test(key) ? key : Buffer.from(key, 'utf8').toString('latin1');

@@ -17,14 +17,17 @@ export function tensorFromArgs(args: readonly Buffer[], start: number, maxBytes:
   let i = start + 1;
   let format = '';
   for (; i < args.length; i++) {
-    const token = args[i].toString('latin1');
-    const upper = token.length <= 6 ? token.toUpperCase() : '';
-    if (upper === 'BLOB' || upper === 'VALUES') {
-      format = upper;
-      break;
+    let dim = plainPositiveInteger(args[i]);
+    if (dim === undefined) {
+      const token = args[i].toString('latin1');
+      const upper = token.length <= 6 ? token.toUpperCase() : '';
+      if (upper === 'BLOB' || upper === 'VALUES') {
+        format = upper;
+        break;
+      }
+      dim = parseSafeInteger(token);
+      if (dim === undefined || dim <= 0) throw new StormbreakerError(TensorErrors.invalidShape);
     }
-    const dim = parseSafeInteger(token);
-    if (dim === undefined || dim <= 0) throw new StormbreakerError(TensorErrors.invalidShape);
     shape.push(dim);
     count *= dim;
     if (!Number.isSafeInteger(count)) throw new StormbreakerError(TensorErrors.invalidShape);
@@ -43,4 +46,20 @@ export function tensorFromArgs(args: readonly Buffer[], start: number, maxBytes:
     throw new StormbreakerError(`ERR tensor of ${bytes} bytes is larger than proto-max-bulk-len (${maxBytes})`);
   }
   return Tensor.alloc(dtype, shape);
+}
+
+/**
+ * A dim written the common way (1 to 15 digits, no leading zero) read straight from its bytes, or
+ * undefined for anything else, which then takes the full text path (keywords, Redis's number rules).
+ */
+function plainPositiveInteger(arg: Buffer): number | undefined {
+  const n = arg.length;
+  if (n === 0 || n > 15 || arg[0] < 49 || arg[0] > 57) return undefined;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const d = arg[i] - 48;
+    if (d < 0 || d > 9) return undefined;
+    value = value * 10 + d;
+  }
+  return value;
 }
