@@ -38,20 +38,26 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
   const results: Array<Promise<OpResult>> = [];
   const deviceTail = new Map<string, Promise<unknown>>();
 
-  const resolve = async (source: TensorSource): Promise<Tensor | undefined> => {
+  // Ops' results once known: a source whose op has finished (or a loaded tensor) is read without
+  // a promise turn. Every MODELEXECUTE and SCRIPTEXECUTE is a one-op plan of loaded inputs, and
+  // each avoidable await was a microtask on the event loop per run.
+  const done: Array<OpResult | undefined> = [];
+  const outputOf = (result: OpResult, source: TensorSource & { from: 'op' }) => (result.status === 'ok' ? result.outputs[source.output] : undefined);
+  const resolve = (source: TensorSource): Tensor | undefined | Promise<Tensor | undefined> => {
     if (source.from === 'load') return source.tensor;
-    const result = await results[source.op];
-    return result.status === 'ok' ? result.outputs[source.output] : undefined;
+    const known = done[source.op];
+    return known !== undefined ? outputOf(known, source) : results[source.op].then((result) => outputOf(result, source));
   };
 
-  const run = async (op: PlanOp, before: Promise<unknown>): Promise<OpResult> => {
-    await before;
+  const run = async (op: PlanOp, before: Promise<unknown> | undefined): Promise<OpResult> => {
+    if (before !== undefined) await before;
     if (op.kind === 'tensorset') return { status: 'ok', outputs: [op.tensor] };
     if (op.kind === 'tensorget') {
       const tensor = await resolve(op.source);
       return tensor === undefined ? NA : { status: 'ok', outputs: [tensor] };
     }
-    const inputs = await Promise.all(op.inputs.map(resolve));
+    const sources = op.inputs.map(resolve);
+    const inputs = sources.some((t) => t instanceof Promise) ? await Promise.all(sources) : sources as Array<Tensor | undefined>;
     if (failed || timedOut || inputs.some((t) => t === undefined)) return NA;
     const remaining = deadline > 0 ? deadline - Date.now() : 0;
     if (deadline > 0 && remaining <= 0) {
@@ -74,19 +80,21 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
     }
   };
 
-  for (const op of plan.ops) {
+  for (const [i, op] of plan.ops.entries()) {
     const device = deviceOf(op);
-    const result = run(op, deviceTail.get(device) ?? Promise.resolve());
+    const result = run(op, deviceTail.get(device)).then((r) => (done[i] = r));
     results.push(result);
     deviceTail.set(device, result);
   }
-  const settled = await Promise.all(results);
+  const settled = results.length === 1 ? [await results[0]] : await Promise.all(results);
   if (timedOut) return { timedOut, results: settled };
   if (failed || settled.some((r) => r.status !== 'ok')) return { timedOut, results: settled };
   try {
     // Every PERSIST key in one commit: a store elsewhere writes them all or none, in one round trip.
     const entries: Array<[Buffer, Tensor]> = [];
-    for (const { key, source } of plan.persist) entries.push([Buffer.from(key, 'latin1'), (await resolve(source))!]);
+    for (const { key, source } of plan.persist) {
+      entries.push([Buffer.from(key, 'latin1'), (source.from === 'load' ? source.tensor : outputOf(settled[source.op], source))!]);
+    }
     engine.setTensors(entries);
   } catch (err) {
     return { timedOut, results: settled, persistError: err instanceof Error ? err.message : String(err) };
