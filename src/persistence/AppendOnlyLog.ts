@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { encodeCommand } from './respEncoding';
+import { OutputBuffer } from '../resp/OutputBuffer';
+import { encodeCommandInto } from './respEncoding';
 
 /** When written commands reach the disk (Redis' appendfsync). */
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -26,10 +27,11 @@ export class AppendOnlyLog {
   /** A log file replaced by a rewrite while its background sync was running: closed after it. */
   private closeAfterSync: number | null = null;
   private timer?: NodeJS.Timeout;
-  /** Appended and not yet written. */
-  private pending: Uint8Array[] = [];
+  /** Appended and not yet written (small commands packed into shared chunks). */
+  private pending = new OutputBuffer();
+  private pendingBytes = 0;
   /** Commands appended while a rewrite runs; they go after the rewritten file's contents. */
-  private rewriteTail: Uint8Array[][] | null = null;
+  private rewriteTail: OutputBuffer | null = null;
 
   constructor(readonly file: string, readonly policy: FsyncPolicy, private readonly onError: (err: Error) => void) {
     this.fd = fs.openSync(file, 'a', 0o644);
@@ -42,20 +44,18 @@ export class AppendOnlyLog {
   }
 
   append(argv: ReadonlyArray<Uint8Array | string>): void {
-    const chunks = encodeCommand(argv);
     // Written at the end of this turn of the event loop at the latest, also when no reply
     // triggers it (a write made through the library API).
-    if (this.pending.length === 0) setImmediate(() => this.flushQuietly());
-    for (const c of chunks) {
-      this.pending.push(c);
-      this.size += c.byteLength;
-    }
-    this.rewriteTail?.push(chunks);
+    if (this.pendingBytes === 0) setImmediate(() => this.flushQuietly());
+    const bytes = encodeCommandInto(argv, this.pending);
+    this.pendingBytes += bytes;
+    this.size += bytes;
+    if (this.rewriteTail !== null) encodeCommandInto(argv, this.rewriteTail);
   }
 
   /** Whether appended commands wait to be written. */
   get hasPending(): boolean {
-    return this.pending.length > 0;
+    return this.pendingBytes > 0;
   }
 
   private flushQuietly(): void {
@@ -68,29 +68,32 @@ export class AppendOnlyLog {
 
   /** Writes what was appended (and, under `always`, makes it durable). */
   flush(): void {
-    if (this.pending.length === 0) return;
+    if (this.pendingBytes === 0) return;
     // Cleared only once written: if the write fails, the replies waiting on it are not sent,
     // and what part of it did reach the file is cut off again, so that the log never holds a
     // half command in its middle.
-    const before = fs.fstatSync(this.fd).size;
+    const before = this.size - this.pendingBytes;
+    const chunks = this.pending.take();
     try {
-      writeAll(this.fd, this.pending);
+      writeAll(this.fd, chunks);
     } catch (err) {
       try {
         fs.ftruncateSync(this.fd, before);
       } catch {
         // The file cannot even be cut: at worst it ends in a partial command, which loading repairs.
       }
+      // Kept for the next attempt: the replies that wait on them are not sent meanwhile.
+      this.pending = repack(chunks, this.pending);
       throw err;
     }
-    this.pending = [];
+    this.pendingBytes = 0;
     if (this.policy === 'always') fs.fdatasyncSync(this.fd);
     else this.dirty = true;
   }
 
   /** From now until finishRewrite/abortRewrite, appended commands are also kept for the new file. */
   beginRewrite(): void {
-    this.rewriteTail = [];
+    this.rewriteTail = new OutputBuffer();
   }
 
   /**
@@ -99,11 +102,11 @@ export class AppendOnlyLog {
    */
   finishRewrite(temp: string): void {
     this.flush(); // the old log stays complete, should anything below fail
-    const tail = this.rewriteTail ?? [];
+    const tail = this.rewriteTail?.take() ?? [];
     this.rewriteTail = null;
     const fd = fs.openSync(temp, 'a');
     try {
-      for (const chunks of tail) writeAll(fd, chunks);
+      writeAll(fd, tail);
       fs.fsyncSync(fd);
       fs.renameSync(temp, this.file);
     } catch (err) {
@@ -148,6 +151,13 @@ export class AppendOnlyLog {
       }
     });
   }
+}
+
+/** `chunks` (taken from a buffer but not written) back in front of what `rest` holds now. */
+function repack(chunks: Uint8Array[], rest: OutputBuffer): OutputBuffer {
+  const out = new OutputBuffer();
+  for (const c of [...chunks, ...rest.take()]) out.bytes(c);
+  return out;
 }
 
 function writeAll(fd: number, chunks: Uint8Array[]): void {
