@@ -14,6 +14,8 @@ import { text, upper } from './modelArgs';
 
 const NA = new SimpleString('NA');
 const ARROW = '|>';
+/** Whether an argument is the op separator `|>` (checked on the bytes: every argument of a DAG is). */
+const isArrow = (arg: Buffer): boolean => arg.length === 2 && arg[0] === 0x7c && arg[1] === 0x3e;
 
 interface Variant {
   /** As it appears in error texts: AI.DAGEXECUTE, AI.DAGEXECUTE_RO, AI.DAGRUN, AI.DAGRUN_RO. */
@@ -31,7 +33,7 @@ function keyList(args: readonly Buffer[], i: number, what: 'LOAD' | 'PERSIST'): 
   }
   const keys: Buffer[] = [];
   for (let j = i + 2; j < i + 2 + count; j++) {
-    if (j >= args.length || text(args[j]) === ARROW) {
+    if (j >= args.length || isArrow(args[j])) {
       throw new StormbreakerError(what === 'LOAD'
         ? 'ERR number of keys to LOAD into DAG does not match the number of given arguments'
         : 'ERR number of keys to PERSIST after DAG execution does not match the number of given arguments');
@@ -74,7 +76,7 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
   let timeout = 0;
   const seen = new Set<string>();
   let i = 1;
-  while (i < n && text(args[i]) !== ARROW) {
+  while (i < n && !isArrow(args[i])) {
     const token = upper(args[i]);
     if (seen.has(token)) throw new StormbreakerError(`ERR Invalid DAG command. Unexpected argument:  ${text(args[i])}`);
     if (token === 'LOAD') {
@@ -88,10 +90,10 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
       persist = keys;
       i = next;
     } else if (token === 'ROUTING') {
-      if (i + 1 >= n || text(args[i + 1]) === ARROW) throw new StormbreakerError('ERR Missing ROUTING value');
+      if (i + 1 >= n || isArrow(args[i + 1])) throw new StormbreakerError('ERR Missing ROUTING value');
       i += 2; // declares where a cluster would route the command; a single server has nothing to do
     } else if (token === 'TIMEOUT') {
-      if (i + 1 >= n || text(args[i + 1]) === ARROW) throw new StormbreakerError('ERR No value provided for TIMEOUT');
+      if (i + 1 >= n || isArrow(args[i + 1])) throw new StormbreakerError('ERR No value provided for TIMEOUT');
       const value = parseSafeInteger(text(args[i + 1]));
       // RedisAI accepted 0 and negative values here; they are refused like elsewhere (DESIGN.md deviation 4).
       if (value === undefined || value <= 0) throw new StormbreakerError('ERR Invalid value for TIMEOUT');
@@ -108,8 +110,8 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
   // Split the rest into ops: each `|>` starts one, which runs until the next.
   const ops: Buffer[][] = [];
   for (; i < n; i++) {
-    if (text(args[i]) === ARROW) {
-      if (i + 1 >= n || text(args[i + 1]) === ARROW) {
+    if (isArrow(args[i])) {
+      if (i + 1 >= n || isArrow(args[i + 1])) {
         throw new StormbreakerError(`ERR Invalid DAG command. Unexpected argument:  ${ARROW}`);
       }
       ops.push([]);

@@ -83,6 +83,8 @@ export class Tensor {
   // collector must run) cost ~1.5 µs of the event loop per TENSORSET, half of its in-process cost.
   private pendingBytes?: Uint8Array;
   private bytesView?: Uint8Array;
+  /** Whether `bytesView`'s memory is registered for sharing with tensors made from it. */
+  private shared = false;
 
   /**
    * @internal Use the static factories. `dtype` and `shape` default to the handle's own. Without
@@ -107,7 +109,7 @@ export class Tensor {
 
   /** @internal The wire BLOB for reading only (replies, snapshots, the log), without making the native tensor. */
   get wireBytes(): Uint8Array {
-    return this.pendingBytes ?? this.bytes;
+    return this.pendingBytes ?? this.nativeView();
   }
 
   /**
@@ -243,9 +245,19 @@ export class Tensor {
 
   /** The raw bytes (the wire BLOB), a view over native memory. */
   get bytes(): Uint8Array {
+    const view = this.nativeView();
+    if (!this.shared) {
+      // Registered on first use: a tensor made from this view then shares its memory.
+      ownerOf.set(view.buffer as ArrayBuffer, { kind: SourceKind.Tensor, handle: this.handle });
+      this.shared = true;
+    }
+    return view;
+  }
+
+  /** The native memory as bytes, made once (not registered for sharing: see `bytes`). */
+  private nativeView(): Uint8Array {
     if (this.bytesView === undefined) {
       const buffer = native.tensorArrayBuffer(this.handle);
-      ownerOf.set(buffer, { kind: SourceKind.Tensor, handle: this.handle });
       this.bytesView = new Uint8Array(buffer, native.tensorByteOffset(this.handle), native.tensorByteLength(this.handle));
     }
     return this.bytesView;
