@@ -26,7 +26,7 @@ import { bgrewriteaof, bgsave, lastsave, save, shutdown } from './persistenceCom
 import { ping } from './ping';
 import { quit } from './quit';
 import { select } from './select';
-import { get, set } from './strings';
+import { append, get, getdel, getset, mset, msetnx, set, setnx, strlen } from './strings';
 import {
   decr, decrby, hdel, hexists, hget, hgetall, hincrby, hkeys, hlen, hmget, hmset, hset, hsetnx, hstrlen, hvals, incr, incrby, llen, lpop, lpush,
   lrange, mget, rpop, rpush,
@@ -44,7 +44,7 @@ export function commandTable(): Map<string, Command> {
     ping, echo, quit, hello, auth, select, client, command, info, config,
     multi, exec, discard, watch, unwatch, moduleCommand,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
-    get, set, mget, incr, decr, incrby, decrby,
+    get, set, setnx, getset, getdel, append, strlen, mset, msetnx, mget, incr, decr, incrby, decrby,
     lpush, rpush, lpop, rpop, llen, lrange, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,
     save, bgsave, lastsave, bgrewriteaof, shutdown, debug,
   ];

@@ -54,18 +54,32 @@ describe('lists, hashes and counters', () => {
   });
 });
 
+/** Sends every command to our server and to a real redis-server 7, one by one, and compares the replies. */
+async function repliesMatchRedis(commands: ReadonlyArray<ReadonlyArray<string | number>>): Promise<void> {
+  const redisPort = await freePort();
+  const redis = spawn('/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  closeAfterFile(() => redis.kill('SIGKILL'));
+  const { port } = await startServer();
+  const ours = await RawClient.connect(port);
+  let theirs: RawClient | undefined;
+  for (let i = 0; i < 100 && theirs === undefined; i++) {
+    theirs = await RawClient.connect(redisPort).catch(() => undefined);
+    if (theirs === undefined) await new Promise((r) => setTimeout(r, 50));
+  }
+  try {
+    for (const command of commands) {
+      const [a, b] = await Promise.all([ours.call(...command), theirs!.call(...command)]);
+      const show = (r: Parsed) => (r instanceof Error ? `error: ${r.message}` : r);
+      assert.deepEqual(show(a), show(b), command.join(' '));
+    }
+  } finally {
+    await ours.close();
+    await theirs?.close();
+  }
+}
+
 describe('hash commands SmartRedis and other clients use', () => {
   it('reply exactly as redis-server 7 does, errors included', async () => {
-    const redisPort = await freePort();
-    const redis = spawn('/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    closeAfterFile(() => redis.kill('SIGKILL'));
-    const { port } = await startServer();
-    const ours = await RawClient.connect(port);
-    let theirs: RawClient | undefined;
-    for (let i = 0; i < 100 && theirs === undefined; i++) {
-      theirs = await RawClient.connect(redisPort).catch(() => undefined);
-      if (theirs === undefined) await new Promise((r) => setTimeout(r, 50));
-    }
     const commands: Array<Array<string | number>> = [
       ['HMSET', 'ds', 'meta', '{"a":1}', 'count', '10'], ['HMSET', 'ds', 'odd'], ['HMGET', 'ds', 'meta', 'nope', 'count'], ['HMGET', 'none', 'a'],
       ['HEXISTS', 'ds', 'meta'], ['HEXISTS', 'ds', 'nope'], ['HEXISTS', 'none', 'x'],
@@ -76,15 +90,34 @@ describe('hash commands SmartRedis and other clients use', () => {
       ['SET', 's', 'x'], ['HMSET', 's', 'a', 'b'], ['HMGET', 's', 'a'], ['HEXISTS', 's', 'a'], ['HSETNX', 's', 'a', 'b'], ['HINCRBY', 's', 'a', '1'],
       ['HEXISTS', 'ds'], ['HGETALL', 'ds'],
     ];
-    try {
-      for (const command of commands) {
-        const [a, b] = await Promise.all([ours.call(...command), theirs!.call(...command)]);
-        const show = (r: Parsed) => (r instanceof Error ? `error: ${r.message}` : r);
-        assert.deepEqual(show(a), show(b), command.join(' '));
-      }
-    } finally {
-      await ours.close();
-      await theirs?.close();
+    await repliesMatchRedis(commands);
+  });
+});
+
+describe('string commands clients use', () => {
+  it('reply exactly as redis-server 7 does, errors included', async () => {
+    await repliesMatchRedis([
+      ['SET', 'a', '1', 'NX'], ['SET', 'a', '2', 'NX'], ['GET', 'a'], ['SET', 'a', '3', 'XX'], ['SET', 'b', '1', 'XX'], ['EXISTS', 'b'],
+      ['SET', 'a', '4', 'GET'], ['SET', 'c', '1', 'NX', 'GET'], ['SET', 'c', '2', 'NX', 'GET'], ['SET', 'a', '5', 'NX', 'XX'], ['SET', 'a', '5', 'GET', 'GET'], ['SET', 'a', '6', 'NX', 'NX'], ['SET', 'a', '7', 'XX', 'XX', 'GET'],
+      ['SET', 'a', '5', 'BOGUS'], ['RPUSH', 'l', 'x'], ['SET', 'l', 'v', 'GET'], ['TYPE', 'l'], ['SET', 'l', 'v', 'XX'], ['TYPE', 'l'],
+      ['SETNX', 'a', 'x'], ['SETNX', 'n', 'x'], ['GET', 'n'], ['SETNX', 'l', 'x'],
+      ['GETSET', 'a', 'g'], ['GETSET', 'fresh', 'g'], ['GET', 'fresh'], ['GETSET', 'h1', 'x'], ['HSET', 'h', 'f', 'v'], ['GETSET', 'h', 'x'],
+      ['GETDEL', 'fresh'], ['EXISTS', 'fresh'], ['GETDEL', 'fresh'], ['GETDEL', 'h'],
+      ['APPEND', 'ap', 'Hello'], ['APPEND', 'ap', ' World'], ['GET', 'ap'], ['APPEND', 'h', 'x'], ['STRLEN', 'ap'], ['STRLEN', 'nope'], ['STRLEN', 'h'],
+      ['MSET', 'm1', 'a', 'm2', 'b'], ['MGET', 'm1', 'm2'], ['MSET', 'm1'], ['MSET', 'm1', 'a', 'm2'],
+      ['MSETNX', 'm1', 'x', 'm3', 'y'], ['EXISTS', 'm3'], ['MSETNX', 'm3', 'x', 'm4', 'y'], ['MGET', 'm3', 'm4'], ['MSETNX', 'm5'],
+      ['GETSET', 'a'], ['APPEND', 'a'], ['SETNX', 'a'], ['STRLEN'], ['GETDEL'],
+    ]);
+  });
+
+  it('refuses SET\'s expiry options with a clear error instead of ignoring them (keys do not expire here)', async () => {
+    const { port } = await startServer();
+    const c = await RawClient.connect(port);
+    closeAfterFile(() => c.close());
+    for (const option of [['EX', '10'], ['PX', '10'], ['EXAT', '1'], ['PXAT', '1'], ['KEEPTTL']]) {
+      assert.equal(message(await c.call('SET', 'k', 'v', ...option)),
+        'ERR SET expiry options (EX, PX, EXAT, PXAT, KEEPTTL) are not supported: keys do not expire on this server', option[0]);
     }
+    assert.equal(await c.call('EXISTS', 'k'), 0, 'nothing was written');
   });
 });
