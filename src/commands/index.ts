@@ -33,6 +33,7 @@ import {
 } from './collections';
 import { discard, exec, multi, unwatch, watch } from './transactions';
 import { moduleCommand } from './module';
+import { luaCommands } from './lua';
 
 /** Every command the server answers, by lower-case name. */
 export function commandTable(): Map<string, Command> {
@@ -46,7 +47,7 @@ export function commandTable(): Map<string, Command> {
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set, setnx, getset, getdel, append, strlen, mset, msetnx, mget, incr, decr, incrby, decrby,
     lpush, rpush, lpop, rpop, llen, lrange, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,
-    save, bgsave, lastsave, bgrewriteaof, shutdown, debug,
+    save, bgsave, lastsave, bgrewriteaof, shutdown, debug, ...luaCommands,
   ];
   return new Map(all.map((c) => [c.name, c]));
 }
