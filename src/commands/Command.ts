@@ -1,3 +1,5 @@
+import type { CommandStats } from '../server/CommandStats';
+import type { SlowLog } from '../server/SlowLog';
 import type { Engine } from '../engine/Engine';
 import type { Persistence } from '../persistence/Persistence';
 import type { Reply } from '../resp/Reply';
@@ -58,6 +60,9 @@ export interface ServerInfo {
   readonly port: number;
   readonly tcpPort: number;
   readonly stats: { connectionsReceived: number; commandsProcessed: number; rejectedConnections: number };
+  /** INFO commandstats / errorstats. */
+  readonly commandStats: CommandStats;
+  readonly slowLog: SlowLog;
   readonly config: readonly ConfigParameter[];
   readonly requirePassword: () => string;
   clients(): Iterable<ClientInfo>;

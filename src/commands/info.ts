@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PACKAGE_VERSION } from '../version';
 import { native, QueueStats } from '../native';
 import { VerbatimReply } from '../resp/Reply';
@@ -47,9 +48,30 @@ const SECTIONS: Record<string, Section> = {
     ['total_connections_received', server.stats.connectionsReceived],
     ['total_commands_processed', server.stats.commandsProcessed],
     ['rejected_connections', server.stats.rejectedConnections],
+    ['total_error_replies', server.commandStats.totalErrorReplies],
   ],
+  // A server with no replicas, as Redis reports one (tools read role and the offsets).
+  replication: () => [
+    ['role', 'master'], ['connected_slaves', 0], ['master_failover_state', 'no-failover'], ['master_replid', REPLICATION_ID],
+    ['master_replid2', '0'.repeat(40)], ['master_repl_offset', 0], ['second_repl_offset', -1], ['repl_backlog_active', 0],
+    ['repl_backlog_size', 1048576], ['repl_backlog_first_byte_offset', 0], ['repl_backlog_histlen', 0],
+  ],
+  cpu: () => {
+    const all = process.cpuUsage();
+    const main = native.mainThreadCpu();
+    return [
+      ['used_cpu_sys', seconds(all.system / 1e6)], ['used_cpu_user', seconds(all.user / 1e6)],
+      ['used_cpu_sys_children', seconds(0)], ['used_cpu_user_children', seconds(0)],
+      ['used_cpu_sys_main_thread', seconds(main.sys)], ['used_cpu_user_main_thread', seconds(main.user)],
+    ];
+  },
+  commandstats: ({ server }) => server.commandStats.commandLines(),
+  errorstats: ({ server }) => server.commandStats.errorLines(),
   keyspace: ({ engine }) => (engine.size > 0 ? [['db0', `keys=${engine.size},expires=0,avg_ttl=0`]] : []),
 };
+
+/** This process's replication id (Redis makes a random one at start-up). */
+const REPLICATION_ID = randomBytes(20).toString('hex');
 
 const seconds = (s: number) => s.toFixed(6);
 
@@ -113,9 +135,12 @@ function queueLines(q: QueueStats): string {
     `${p}batched_runs:${q.batchedRuns}\r\n${p}mean_batch_size:${meanBatch}\r\n${p}rejected:${q.rejected}\r\n`;
 }
 
-const DEFAULT = ['server', 'clients', 'memory', 'persistence', 'stats', 'keyspace'];
+// In Redis's order; commandstats only when asked for by name or with all/everything.
+const DEFAULT = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'errorstats', 'keyspace'];
+const ALL = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'commandstats', 'errorstats', 'keyspace'];
 const TITLE: Record<string, string> = {
-  server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats', keyspace: 'Keyspace',
+  server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats', replication: 'Replication',
+  cpu: 'CPU', commandstats: 'Commandstats', errorstats: 'Errorstats', keyspace: 'Keyspace',
 };
 
 /** INFO [section …]: `field:value` lines under `# Section` headings, as ioredis and redis-cli read them. */
@@ -128,9 +153,9 @@ export const info = defineCommand({
   run(ctx, args) {
     const asked = args.slice(1).map((a) => a.toString('latin1').toLowerCase());
     const everything = asked.some((a) => a === 'all' || a === 'everything');
-    const names = asked.length === 0 || everything || asked.includes('default')
+    const names = everything ? ALL : asked.length === 0 || asked.includes('default')
       ? DEFAULT
-      : DEFAULT.filter((s) => asked.includes(s));
+      : ALL.filter((s) => asked.includes(s));
     const parts = names.map((name) => {
       const lines = SECTIONS[name](ctx).map(([k, v]) => `${k}:${v}\r\n`).join('');
       return `# ${TITLE[name]}\r\n${lines}`;

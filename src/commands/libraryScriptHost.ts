@@ -4,6 +4,8 @@
 import { Engine } from '../engine/Engine';
 import { StormbreakerError } from '../errors';
 import { DEFAULT_LIMITS } from '../resp/RequestDecoder';
+import { CommandStats } from '../server/CommandStats';
+import { SlowLog } from '../server/SlowLog';
 import { VERSION } from '../version';
 import type { ServerInfo } from './Command';
 import { commandTable } from './index';
@@ -15,6 +17,7 @@ Engine.libraryScriptHost = (engine) => {
   const server: ServerInfo = {
     version: VERSION, startedAt, port: 0, tcpPort: 0,
     stats: { connectionsReceived: 0, commandsProcessed: 0, rejectedConnections: 0 },
+    commandStats: new CommandStats(), slowLog: new SlowLog(),
     config: [], requirePassword: () => '', clients: () => [], commands: () => table.values(),
     findCommand: (name) => table.get(name),
     maxBulkLength: () => DEFAULT_LIMITS.maxBulkLength,

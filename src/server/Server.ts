@@ -20,6 +20,8 @@ import { replayEmptyTensorEffect } from '../persistence/emptyTensorEffect';
 import { makeScriptHost } from '../commands/scriptHost';
 import { Connection, ConnectionHost } from './Connection';
 import { Logger, LogLevel } from './Logger';
+import { CommandStats } from './CommandStats';
+import { SlowLog } from './SlowLog';
 import { VERSION } from '../version';
 
 /** Options of a server; each mirrors a redis-server setting of the same name. */
@@ -76,6 +78,8 @@ export class Server implements ServerInfo, ConnectionHost {
   readonly logger: Logger;
   readonly startedAt = Date.now();
   readonly stats = { connectionsReceived: 0, commandsProcessed: 0, rejectedConnections: 0 };
+  readonly commandStats = new CommandStats();
+  readonly slowLog = new SlowLog();
   readonly config: readonly ConfigParameter[];
   readonly blobDestination: BulkDestination = blobDestination;
   /** What all clients' unfinished requests hold, against client-query-buffer-total-limit. */
@@ -271,17 +275,32 @@ export class Server implements ServerInfo, ConnectionHost {
   dispatch(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
     this.stats.commandsProcessed++;
     const command = this.lookUp(client, args);
-    if (command instanceof ErrorReply) return command;
+    if (command instanceof ErrorReply) {
+      this.commandStats.rejected(this.table.get(args[0].toString('latin1').toLowerCase())?.name, command.message);
+      return command;
+    }
     client.lastCommand = command.name;
     client.lastCommandAt = Date.now();
     const ctx: CommandContext = { engine: this.engine, client, server: this };
+    const started = performance.now();
     // Whatever the command writes reaches the append-only log through the engine's write path.
     try {
       const result = command.run(ctx, args);
-      return result instanceof Promise ? result.catch((err: unknown) => this.errorReply(err)) : result;
+      if (!(result instanceof Promise)) return this.finished(command, client, args, started, result);
+      return result.then((reply) => this.finished(command, client, args, started, reply),
+        (err: unknown) => this.finished(command, client, args, started, this.errorReply(err)));
     } catch (err) {
-      return this.errorReply(err);
+      return this.finished(command, client, args, started, this.errorReply(err));
     }
+  }
+
+  /** Statistics and the slow log for a command that ran; a command on a device counts to its reply. */
+  private finished(command: Command, client: ClientInfo, args: Buffer[], started: number, reply: Reply): Reply {
+    const micros = Math.round((performance.now() - started) * 1000);
+    this.commandStats.ran(command.name, micros, reply instanceof ErrorReply ? reply.message : undefined);
+    // EXEC's commands are logged one by one; AUTH and HELLO would log a password.
+    if (!command.flags.includes('skip_slowlog')) this.slowLog.consider(args, micros, client.address, client.name);
+    return reply;
   }
 
   /** The wire form of an error thrown by a command; unexpected ones are logged, never fatal. */
@@ -361,6 +380,17 @@ export class Server implements ServerInfo, ConnectionHost {
       },
     });
     const fixed = (name: string, value: () => string): ConfigParameter => ({ name, get: value });
+    // A whole number of at least `min` (Redis's numeric configs: its error texts).
+    const integer = (name: string, read: () => number, write: (n: number) => void, min: number): ConfigParameter => ({
+      name,
+      get: () => String(read()),
+      set: (value) => {
+        const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
+        if (!Number.isSafeInteger(n)) return `ERR CONFIG SET failed (possibly related to argument '${name}') - argument couldn't be parsed into an integer`;
+        if (n < min) return `ERR CONFIG SET failed (possibly related to argument '${name}') - argument must be between ${min} and 9223372036854775807 inclusive`;
+        return () => write(n);
+      },
+    });
     return [
       fixed('port', () => String(o.port)),
       fixed('bind', () => o.bind),
@@ -386,6 +416,11 @@ export class Server implements ServerInfo, ConnectionHost {
           };
         },
       },
+      integer('slowlog-log-slower-than', () => this.slowLog.slowerThan, (n) => (this.slowLog.slowerThan = n), -1),
+      integer('slowlog-max-len', () => this.slowLog.maxLength, (n) => {
+        this.slowLog.maxLength = n;
+        this.slowLog.trim();
+      }, 0),
       fixed('databases', () => '1'),
       // The persistence settings as they are (fixed at start-up here).
       fixed('save', () => (this.persistence?.options.save ?? []).map((r) => `${r.seconds} ${r.changes}`).join(' ')),

@@ -1,0 +1,102 @@
+// SLOWLOG, INFO commandstats / errorstats / replication / cpu: checked against a real redis-server 7
+// where Redis defines the reply, and for a command that runs on a device, by its whole time.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { describe, it } from '@jest/globals';
+import { Parsed, RawClient } from '../helpers/RawClient';
+import { freePort, startServer } from '../helpers/servers';
+import { closeAfterFile } from '../helpers/closeAfterFile';
+import { slowModel } from '../helpers/torchModels';
+
+const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
+const show = (r: Parsed) => (r instanceof Error ? `error: ${r.message}` : r);
+
+async function redisClient(): Promise<RawClient> {
+  const port = await freePort();
+  const redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  closeAfterFile(() => redis.kill('SIGKILL'));
+  for (let i = 0; i < 100; i++) {
+    const c = await RawClient.connect(port).catch(() => undefined);
+    if (c !== undefined) return c;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('redis-server did not start');
+}
+
+/** An entry without what differs between two servers (id, time, duration, client port). */
+const comparable = (entry: Parsed) => {
+  const [, , , args, address, name] = entry as Parsed[];
+  return [args, String(address).replace(/:\d+$/, ''), name];
+};
+
+describe('SLOWLOG', () => {
+  it('keeps what Redis keeps of each command, newest first, and answers its subcommands and errors as Redis does', async () => {
+    const { port } = await startServer();
+    const ours = await RawClient.connect(port);
+    const theirs = await redisClient();
+    closeAfterFile(() => Promise.all([ours.close(), theirs.close()]));
+    const many = Array.from({ length: 40 }, (_, i) => `a${i}`);
+    const script: Array<Array<string | number>> = [
+      ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET'],
+      ['SET', 'k', 'v'], ['SET', 'long', 'x'.repeat(300)], ['MSET', ...many.flatMap((a) => [a, a])], ['CLIENT', 'SETNAME', 'tester'], ['GET', 'k'],
+    ];
+    for (const command of script) await Promise.all([ours.call(...command), theirs.call(...command)]);
+    const [a, b] = await Promise.all([ours.call('SLOWLOG', 'GET', 5), theirs.call('SLOWLOG', 'GET', 5)]);
+    assert.deepEqual((a as Parsed[]).map(comparable), (b as Parsed[]).map(comparable));
+    const [newest] = a as Parsed[][];
+    assert.equal(newest.length, 6);
+    assert.ok(Number(newest[1]) > 1.7e9 && Number(newest[2]) >= 0, 'a unix time and a duration in µs');
+    for (const command of [['SLOWLOG', 'LEN'], ['SLOWLOG', 'GET', 'x'], ['SLOWLOG', 'GET', -2], ['SLOWLOG', 'GET', 1, 2], ['SLOWLOG', 'LEN', 'x'],
+      ['SLOWLOG', 'FOO'], ['SLOWLOG'], ['CONFIG', 'SET', 'slowlog-max-len', '-1'], ['CONFIG', 'SET', 'slowlog-log-slower-than', 'x'],
+      ['CONFIG', 'SET', 'slowlog-log-slower-than', '-5'], ['CONFIG', 'SET', 'slowlog-max-len', '2'], ['SLOWLOG', 'LEN'],
+      ['CONFIG', 'GET', 'slowlog-max-len'], ['SLOWLOG', 'RESET'], ['CONFIG', 'SET', 'slowlog-log-slower-than', '-1'], ['PING'], ['SLOWLOG', 'LEN']]) {
+      const [x, y] = await Promise.all([ours.call(...command), theirs.call(...command)]);
+      assert.deepEqual(show(x), show(y), command.join(' '));
+    }
+  });
+
+  it('counts a command that runs on a device to its reply, so a slow model shows up', async () => {
+    const { port } = await startServer();
+    const c = await RawClient.connect(port);
+    closeAfterFile(() => c.close());
+    assert.equal(String(await c.call('AI.MODELSTORE', 'slow', 'TORCH', 'CPU', 'BLOB', await slowModel())), 'OK');
+    await c.call('AI.TENSORSET', 'x', 'FLOAT', 1, 'VALUES', 1);
+    await c.call('AI.TENSORSET', 'n', 'INT64', 1, 'VALUES', 2000);
+    await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '20000');
+    await c.call('SLOWLOG', 'RESET');
+    // 2,000 rounds of a 256×256 matmul: far over 20 ms on any machine this runs on.
+    assert.equal(String(await c.call('AI.MODELEXECUTE', 'slow', 'INPUTS', 2, 'x', 'n', 'OUTPUTS', 1, 'y')), 'OK');
+    await c.call('AI.TENSORGET', 'y', 'META');
+    const entries = (await c.call('SLOWLOG', 'GET')) as Parsed[][];
+    assert.equal(entries.length, 1, 'the run is logged, the quick TENSORGET after it is not');
+    assert.equal(String((entries[0][3] as Parsed[])[0]), 'AI.MODELEXECUTE');
+    assert.ok(Number(entries[0][2]) >= 20000, 'its duration covers the run on the device');
+  });
+});
+
+describe('INFO commandstats, errorstats, replication and cpu', () => {
+  it('use Redis\'s field names and count calls, refusals and failures', async () => {
+    const { port } = await startServer();
+    const c = await RawClient.connect(port);
+    closeAfterFile(() => c.close());
+    await c.call('SET', 'k', 'v');
+    await c.call('GET', 'k');
+    await c.call('GET');
+    await c.call('AI.TENSORGET', 'k');
+    await c.call('NOPE');
+    const commandstats = String(await c.call('INFO', 'commandstats'));
+    assert.match(commandstats, /^# Commandstats\r\n/);
+    assert.match(commandstats, /\r\ncmdstat_get:calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=1,failed_calls=0\r\n/);
+    assert.match(commandstats, /\r\ncmdstat_ai\.tensorget:calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=1\r\n/);
+    const errorstats = String(await c.call('INFO', 'errorstats'));
+    assert.match(errorstats, /errorstat_ERR:count=2\r\n/);
+    assert.match(errorstats, /errorstat_WRONGTYPE:count=1\r\n/);
+    assert.match(String(await c.call('INFO', 'stats')), /\r\ntotal_error_replies:3\r\n/);
+    const all = String(await c.call('INFO'));
+    assert.match(all, /# Replication\r\nrole:master\r\nconnected_slaves:0\r\n/);
+    assert.match(all, /\r\nmaster_replid:[0-9a-f]{40}\r\n/);
+    assert.match(all, /# CPU\r\nused_cpu_sys:\d+\.\d{6}\r\nused_cpu_user:\d+\.\d{6}\r\n/);
+    assert.ok(!all.includes('# Commandstats'), 'commandstats only when asked for, as in Redis');
+    assert.ok(String(await c.call('INFO', 'everything')).includes('# Commandstats'));
+  });
+});
