@@ -35,6 +35,7 @@ import { discard, exec, multi, unwatch, watch } from './transactions';
 import { moduleCommand } from './module';
 import { luaCommands } from './lua';
 import { slowlog } from './slowlog';
+import { memory } from './memory';
 
 /** Every command the server answers, by lower-case name. */
 export function commandTable(): Map<string, Command> {
@@ -48,7 +49,7 @@ export function commandTable(): Map<string, Command> {
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set, setnx, getset, getdel, append, strlen, mset, msetnx, mget, incr, decr, incrby, decrby,
     lpush, rpush, lpop, rpop, llen, lrange, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,
-    save, bgsave, lastsave, bgrewriteaof, shutdown, debug, slowlog, ...luaCommands,
+    save, bgsave, lastsave, bgrewriteaof, shutdown, debug, slowlog, memory, ...luaCommands,
   ];
   return new Map(all.map((c) => [c.name, c]));
 }

@@ -4,6 +4,7 @@ import { Parsed, RawClient } from '../helpers/RawClient';
 import { spawn } from 'node:child_process';
 import { freePort, startServer } from '../helpers/servers';
 import { closeAfterFile } from '../helpers/closeAfterFile';
+import { fixture } from '../helpers/fixtures';
 
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
 
@@ -119,5 +120,29 @@ describe('string commands clients use', () => {
         'ERR SET expiry options (EX, PX, EXAT, PXAT, KEEPTTL) are not supported: keys do not expire on this server', option[0]);
     }
     assert.equal(await c.call('EXISTS', 'k'), 0, 'nothing was written');
+  });
+});
+
+describe('MEMORY USAGE', () => {
+  it('answers nil for a missing key, and its errors, as redis-server 7 does', async () => {
+    await repliesMatchRedis([
+      ['MEMORY', 'USAGE', 'nope'], ['SET', 'k', 'v'], ['MEMORY', 'USAGE', 'k', 'SAMPLES', 'x'], ['MEMORY', 'USAGE', 'k', 'FOO'],
+      ['MEMORY', 'USAGE', 'k', 'SAMPLES'], ['MEMORY', 'USAGE'], ['MEMORY', 'FOO'], ['MEMORY'],
+    ]);
+  });
+
+  it('counts a tensor\'s data and a model\'s blob', async () => {
+    const { port } = await startServer();
+    const c = await RawClient.connect(port);
+    closeAfterFile(() => c.close());
+    await c.call('AI.TENSORSET', 'small', 'FLOAT', 1, 4);
+    await c.call('AI.TENSORSET', 'big', 'FLOAT', 1000, 1000);
+    const small = Number(await c.call('MEMORY', 'USAGE', 'small'));
+    const big = Number(await c.call('MEMORY', 'USAGE', 'big', 'SAMPLES', 0));
+    assert.ok(small > 16 && small < 400, String(small));
+    assert.ok(big >= 4_000_000 && big < 4_000_400, String(big));
+    const blob = fixture('pt-minimal.pt');
+    await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', blob);
+    assert.ok(Number(await c.call('MEMORY', 'USAGE', 'm')) >= blob.length);
   });
 });
