@@ -223,7 +223,7 @@ const counter = (name: string, sign: 1 | -1, byArgument: boolean) => defineComma
     }
     const next = current + BigInt(sign) * BigInt(by);
     if (next > 2n ** 63n - 1n || next < -(2n ** 63n)) throw new StormbreakerError('ERR increment or decrement would overflow');
-    engine.set(args[1], { kind: 'string', bytes: Buffer.from(next.toString()) });
+    engine.set(args[1], { kind: 'string', bytes: Buffer.from(next.toString()) }, undefined, { keepTtl: true }); // as Redis: the expiry stays
     return next >= BigInt(Number.MIN_SAFE_INTEGER) && next <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(next) : next;
   },
 });

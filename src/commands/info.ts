@@ -3,6 +3,7 @@ import { PACKAGE_VERSION } from '../version';
 import { native, QueueStats } from '../native';
 import { VerbatimReply } from '../resp/Reply';
 import { CommandContext, defineCommand } from './Command';
+import { keyspaceExpiries } from './expiry';
 
 type Section = (ctx: CommandContext) => Array<[string, string | number]>;
 
@@ -67,7 +68,11 @@ const SECTIONS: Record<string, Section> = {
   },
   commandstats: ({ server }) => server.commandStats.commandLines(),
   errorstats: ({ server }) => server.commandStats.errorLines(),
-  keyspace: ({ engine }) => (engine.size > 0 ? [['db0', `keys=${engine.size},expires=0,avg_ttl=0`]] : []),
+  keyspace: ({ engine }) => {
+    if (engine.size === 0) return [];
+    const { expires, avgTtl } = keyspaceExpiries(engine);
+    return [['db0', `keys=${engine.size},expires=${expires},avg_ttl=${avgTtl}`]];
+  },
 };
 
 /** This process's replication id (Redis makes a random one at start-up). */

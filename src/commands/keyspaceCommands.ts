@@ -42,7 +42,7 @@ export const keys = defineCommand({
   run({ engine }, args) {
     const pattern = keyName(args[1]);
     const out: Buffer[] = [];
-    for (const name of engine.keyspace.names()) if (pattern === '*' || globMatch(pattern, name)) out.push(keyBytes(name));
+    for (const name of engine.liveNames()) if (pattern === '*' || globMatch(pattern, name)) out.push(keyBytes(name));
     return out;
   },
 });
@@ -74,9 +74,11 @@ export const scan = defineCommand({
     const page = engine.keyspace.scan(cursor, count);
     const names = page.keys.filter((name) => {
       if (match !== undefined && match !== '*' && !globMatch(match, name)) return false;
+      // Reading the key deletes it if it has expired (the page does not show it then).
+      const value = engine.get(keyBytes(name));
+      if (value === undefined) return false;
       if (typeFilter !== undefined) {
-        const value = engine.keyspace.get(name);
-        if (value === undefined || TYPE_NAME[value.kind].toLowerCase() !== typeFilter.toLowerCase()) return false;
+        if (TYPE_NAME[value.kind].toLowerCase() !== typeFilter.toLowerCase()) return false;
       }
       return true;
     });

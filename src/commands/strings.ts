@@ -2,6 +2,7 @@ import type { Engine } from '../engine/Engine';
 import { Errors, StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';
 import { defineCommand, word } from './Command';
+import { expiryTime, integerArg } from './expiry';
 
 // Plain string values: the keyspace must hold non-tensor values for clients (and for WRONGTYPE).
 
@@ -29,31 +30,49 @@ function stringAt(engine: Engine, key: Buffer): Buffer | undefined {
 // The request's arguments may be views of a socket read: a stored value keeps a copy of just its bytes.
 const stored = (bytes: Buffer) => ({ kind: 'string' as const, bytes: Buffer.from(bytes) });
 
-const NO_EXPIRY = 'ERR SET expiry options (EX, PX, EXAT, PXAT, KEEPTTL) are not supported: keys do not expire on this server';
-
-/** SET key value [NX | XX] [GET]; the expiry options are refused (keys do not expire here). */
+/** SET key value [NX | XX] [GET] [EX s | PX ms | EXAT t | PXAT t-ms | KEEPTTL], as Redis 7. */
 export const set = defineCommand({
   name: 'set', arity: -3, flags: ['write', 'denyoom'], ...keyed,
   summary: 'Sets the string value of a key',
   run({ engine }, args) {
     let condition: 'nx' | 'xx' | undefined;
     let get = false;
+    let expiry: { option: string; arg: Buffer } | undefined;
+    let keepTtl = false;
     for (let i = 3; i < args.length; i++) {
       const option = word(args, i);
-      // As Redis: NX and XX exclude each other, repeating an option is allowed.
-      if ((option === 'nx' || option === 'xx') && (condition === undefined || condition === option)) condition = option;
-      else if (option === 'get') get = true;
-      else if (['ex', 'px', 'exat', 'pxat', 'keepttl'].includes(option)) throw new StormbreakerError(NO_EXPIRY);
-      else throw new StormbreakerError(Errors.syntax);
+      // As Redis: NX and XX exclude each other, so do the expiry options; repeating one is allowed.
+      if ((option === 'nx' || option === 'xx') && (condition === undefined || condition === option)) {
+        condition = option;
+      } else if (option === 'get') {
+        get = true;
+      } else if (option === 'keepttl' && expiry === undefined) {
+        keepTtl = true;
+      } else if (EXPIRY_UNITS[option] !== undefined && !keepTtl && (expiry === undefined || expiry.option === option) && i + 1 < args.length) {
+        expiry = { option, arg: args[++i] };
+      } else {
+        throw new StormbreakerError(Errors.syntax);
+      }
+    }
+    // The time is checked once every option has parsed, as Redis does.
+    let at: number | undefined;
+    if (expiry !== undefined) {
+      const [unit, absolute] = EXPIRY_UNITS[expiry.option]!;
+      if (integerArg(expiry.arg) <= 0) throw new StormbreakerError("ERR invalid expire time in 'set' command");
+      at = expiryTime(expiry.arg, unit, absolute, 'set');
     }
     const existing = engine.get(args[1]);
     // With GET the old value must be a string (Redis checks before it writes anything).
     const old = get ? stringAt(engine, args[1]) ?? null : null;
     if ((condition === 'nx' && existing !== undefined) || (condition === 'xx' && existing === undefined)) return get ? old : null;
-    engine.set(args[1], stored(args[2]));
+    engine.set(args[1], stored(args[2]), undefined, { keepTtl });
+    if (at !== undefined) engine.setExpiry(args[1], at);
     return get ? old : OK;
   },
 });
+
+/** SET's expiry options: ms per step, and whether the value is a Unix time. */
+const EXPIRY_UNITS: Record<string, [1 | 1000, boolean] | undefined> = { ex: [1000, false], px: [1, false], exat: [1000, true], pxat: [1, true] };
 
 export const setnx = defineCommand({
   name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], ...keyed, summary: 'Sets a key only when it does not exist',
@@ -88,7 +107,7 @@ export const append = defineCommand({
   run({ engine }, args) {
     const old = stringAt(engine, args[1]);
     const bytes = old === undefined ? Buffer.from(args[2]) : Buffer.concat([old, args[2]]);
-    engine.set(args[1], { kind: 'string', bytes });
+    engine.set(args[1], { kind: 'string', bytes }, undefined, { keepTtl: true }); // APPEND keeps the key's expiry
     return bytes.length;
   },
 });

@@ -80,7 +80,7 @@ export class Engine implements OpRunner {
    * (writeEffects.ts) unless `records` says how to repeat the write more cheaply (one push onto a
    * long list), or that it is logged another way ([]). Returns false when there was nothing to delete.
    */
-  private write(name: string, value: StoredValue | null, records?: readonly LogRecord[]): boolean {
+  private write(name: string, value: StoredValue | null, records?: readonly LogRecord[], keepTtl = false): boolean {
     // A single write is a commit of one; set/delete say so without the arrays of a commit (this
     // is every TENSORSET's path).
     const previous = this.keyspace.get(name);
@@ -89,6 +89,9 @@ export class Engine implements OpRunner {
       this.keyspace.delete(name);
     } else {
       this.keyspace.set(name, value);
+      // A new value drops the key's expiry, as Redis's SET does; a value changed in place
+      // (RPUSH onto a list) or a command that keeps it (INCR, APPEND, SET KEEPTTL) does not.
+      if (!keepTtl && previous !== value && this.keyspace.expiring > 0) this.keyspace.setExpiry(name, undefined);
     }
     this.written(name, previous, value, records);
     return true;
@@ -101,6 +104,7 @@ export class Engine implements OpRunner {
   private writeAll(writes: ReadonlyArray<{ name: string; value: StoredValue }>): void {
     const previous = this.keyspace.getMany(writes.map((w) => w.name));
     this.keyspace.commit(writes);
+    if (this.keyspace.expiring > 0) for (const w of writes) this.keyspace.setExpiry(w.name, undefined);
     writes.forEach((w, i) => this.written(w.name, previous[i], w.value, undefined));
   }
 
@@ -118,21 +122,134 @@ export class Engine implements OpRunner {
     }
     this.changes++;
     this.onWrite?.(name);
-    if (this.writeLog !== null) for (const record of records ?? effectOf(name, value)) this.writeLog(record);
+    if (this.writeLog !== null) {
+      for (const record of records ?? effectOf(name, value)) this.writeLog(record);
+      // A value logged whole would lose an expiry it kept (INCR, SET KEEPTTL): log the expiry too.
+      const at = value !== null && records === undefined ? this.keyspace.expiresAt(name) : undefined;
+      if (at !== undefined) this.writeLog(['PEXPIREAT', Buffer.from(name, 'latin1'), String(at)]);
+    }
+  }
+
+  /**
+   * The value at `name`, or undefined once its expiry time has passed: then it is deleted, through
+   * the write path, and the log gets a DEL (Redis's lazy expiry).
+   */
+  private live(name: string): StoredValue | undefined {
+    const value = this.keyspace.get(name);
+    if (value === undefined) return undefined;
+    const at = this.keyspace.expiresAt(name);
+    if (at !== undefined && at <= Date.now()) {
+      this.write(name, null, [['DEL', Buffer.from(name, 'latin1')]]);
+      return undefined;
+    }
+    return value;
+  }
+
+  /**
+   * Sets (a Unix time in ms) or, with undefined, clears when a key expires; false when there is no
+   * such key (or, clearing, no expiry). A time already past deletes the key now, as Redis does.
+   */
+  setExpiry(key: Key, at: number | undefined): boolean {
+    const name = keyName(key);
+    if (this.live(name) === undefined) return false;
+    if (at === undefined) {
+      if (this.keyspace.expiresAt(name) === undefined) return false;
+      this.keyspace.setExpiry(name, undefined);
+      this.expiryChanged(name, ['PERSIST', Buffer.from(name, 'latin1')]);
+      return true;
+    }
+    if (at <= Date.now()) return this.write(name, null, [['DEL', Buffer.from(name, 'latin1')]]);
+    this.keyspace.setExpiry(name, at);
+    this.expiryChanged(name, ['PEXPIREAT', Buffer.from(name, 'latin1'), String(at)]);
+    this.sweepExpired();
+    return true;
+  }
+
+  /** getMany, with expired keys deleted and read as missing. */
+  private liveMany(names: readonly string[]): Array<StoredValue | undefined> {
+    const values = this.keyspace.getMany(names);
+    if (this.keyspace.expiring === 0) return values;
+    return values.map((v, i) => (v === undefined ? v : this.live(names[i])));
+  }
+
+  /** When a key expires (Unix time in ms); undefined for a key without an expiry or no key. */
+  expiryOf(key: Key): number | undefined {
+    const name = keyName(key);
+    return this.live(name) === undefined ? undefined : this.keyspace.expiresAt(name);
+  }
+
+  /** Keys with an expiry time (INFO keyspace's `expires`). */
+  get expiringKeys(): number {
+    return this.keyspace.expiring;
+  }
+
+  /** @internal Up to `limit` of the keys that have an expiry (INFO's average). */
+  expiringNames(limit: number): string[] {
+    const out: string[] = [];
+    for (const name of this.keyspace.expiringNames()) {
+      if (out.length >= limit) break;
+      out.push(name);
+    }
+    return out;
+  }
+
+  /** An expiry set or cleared: a write of the key for WATCH, the change counter and the log. */
+  private expiryChanged(name: string, record: LogRecord): void {
+    this.changes++;
+    this.onWrite?.(name);
+    this.writeLog?.(record);
+  }
+
+  private sweeper?: NodeJS.Timeout;
+  private sweepCursor?: IterableIterator<string>;
+
+  /**
+   * Redis's active expiry: ten times a second, looks at up to 20 keys that have an expiry and
+   * deletes those past it, again while more than a quarter of a round was expired, for at most
+   * a millisecond. Runs only while some key has an expiry; never keeps the process alive.
+   */
+  private sweepExpired(): void {
+    if (this.sweeper !== undefined) return;
+    this.sweeper = setInterval(() => {
+      if (this.keyspace.expiring === 0) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+        return;
+      }
+      const started = Date.now();
+      for (;;) {
+        const now = Date.now();
+        const due: string[] = [];
+        // Each round goes on where the last stopped (a Map's iterator sees later changes), so
+        // every key with an expiry is looked at in turn, however many there are.
+        for (let looked = 0; looked < 20; looked++) {
+          this.sweepCursor ??= this.keyspace.expiringNames();
+          const next = this.sweepCursor.next();
+          if (next.done === true) {
+            this.sweepCursor = undefined;
+            break;
+          }
+          if (this.keyspace.expiresAt(next.value)! <= now) due.push(next.value);
+        }
+        for (const name of due) this.live(name);
+        if (due.length <= 5 || Date.now() - started >= 1) break;
+      }
+    }, 100);
+    this.sweeper.unref();
   }
 
   /** Stores tensors (a DAG's PERSIST keys, an execution's outputs) in one commit; a key holding another kind of value is WRONGTYPE, and then nothing is written. */
   setTensors(entries: ReadonlyArray<readonly [Key, Tensor]>): void {
     if (entries.length === 1) return this.setTensor(entries[0][0], entries[0][1]);
     const names = entries.map(([key]) => keyName(key));
-    if (this.keyspace.getMany(names).some((v) => v !== undefined && v.kind !== 'tensor')) throw new StormbreakerError(Errors.wrongType);
+    if (names.map((n) => this.live(n)).some((v) => v !== undefined && v.kind !== 'tensor')) throw new StormbreakerError(Errors.wrongType);
     this.writeAll(entries.map(([, tensor], i) => ({ name: names[i], value: { kind: 'tensor', tensor } as StoredValue })));
   }
 
   /** The tensors at `keys`, read in one call; a missing key or another kind is an error, as on the wire. */
   getTensors(keys: readonly Key[]): Tensor[] {
     if (keys.length === 1) return [this.getTensor(keys[0])];
-    return this.keyspace.getMany(keys.map(keyName)).map((value) => {
+    return this.liveMany(keys.map(keyName)).map((value) => {
       if (value === undefined) throw new StormbreakerError(Errors.tensorKeyEmpty);
       if (value.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
       return value.tensor;
@@ -142,14 +259,14 @@ export class Engine implements OpRunner {
   /** Stores a tensor, replacing a tensor already there; another kind of value is WRONGTYPE. */
   setTensor(key: Key, tensor: Tensor): void {
     const name = keyName(key);
-    const existing = this.keyspace.get(name);
+    const existing = this.live(name);
     if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
     this.write(name, { kind: 'tensor', tensor });
   }
 
   /** The tensor at `key`; a missing key and another kind of value are errors, as on the wire. */
   getTensor(key: Key): Tensor {
-    const value = this.keyspace.get(keyName(key));
+    const value = this.live(keyName(key));
     if (value === undefined) throw new StormbreakerError(Errors.tensorKeyEmpty);
     if (value.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
     return value.tensor;
@@ -157,7 +274,7 @@ export class Engine implements OpRunner {
 
   /** The value at `key`, if any. */
   get(key: Key): StoredValue | undefined {
-    return this.keyspace.get(keyName(key));
+    return this.live(keyName(key));
   }
 
   /**
@@ -165,8 +282,8 @@ export class Engine implements OpRunner {
    * is stored again as the same object; `record`, when given, is the command that repeats the
    * change in the log (`['RPUSH', key, item]`) instead of the whole value.
    */
-  set(key: Key, value: StoredValue, record?: LogRecord): void {
-    this.write(keyName(key), value, record === undefined ? undefined : [record]);
+  set(key: Key, value: StoredValue, record?: LogRecord, options: { keepTtl?: boolean } = {}): void {
+    this.write(keyName(key), value, record === undefined ? undefined : [record], options.keepTtl === true);
   }
 
   /** Deletes keys; returns how many existed. */
@@ -177,32 +294,40 @@ export class Engine implements OpRunner {
   }
 
   exists(key: Key): boolean {
-    return this.keyspace.has(keyName(key));
+    return this.live(keyName(key)) !== undefined;
   }
 
   /** `TYPE` of a key: 'none', 'string', 'AI_TENSOR', … */
   type(key: Key): string {
-    const value = this.keyspace.get(keyName(key));
+    const value = this.live(keyName(key));
     return value === undefined ? 'none' : TYPE_NAME[value.kind];
   }
 
   /** Renames a key, replacing the destination. */
   rename(from: Key, to: Key): void {
     const source = keyName(from);
-    const value = this.keyspace.get(source);
+    const value = this.live(source);
     if (value === undefined) throw new StormbreakerError(Errors.noSuchKey);
     const target = keyName(to);
     if (source === target) return;
-    // A renamed model or script keeps its statistics (they follow the value).
+    // A renamed model or script keeps its statistics (they follow the value), any key its expiry.
     const stat = this.stats.get(source);
+    const expiresAt = this.keyspace.expiresAt(source);
     this.write(source, null, []);
     this.write(target, value, [['RENAME', Buffer.from(source, 'latin1'), Buffer.from(target, 'latin1')]]);
+    if (expiresAt !== undefined) this.keyspace.setExpiry(target, expiresAt);
     if (stat !== undefined) this.stats.adopt(target, stat);
   }
 
   /** All key names, decoded as UTF-8 text. */
   keys(): string[] {
-    return Array.from(this.keyspace.names(), keyText);
+    return this.liveNames().map(keyText);
+  }
+
+  /** @internal Every key's internal name, expired ones deleted first (KEYS, SCAN, snapshots). */
+  liveNames(): string[] {
+    const names = Array.from(this.keyspace.names());
+    return this.keyspace.expiring === 0 ? names : names.filter((n) => this.live(n) !== undefined);
   }
 
   get size(): number {
@@ -236,7 +361,7 @@ export class Engine implements OpRunner {
       outputs: spec.outputs ?? [],
     }));
     const name = keyName(key);
-    const existing = this.keyspace.get(name);
+    const existing = this.live(name);
     // Checked after the load, as RedisAI does (spec §0.4).
     if (existing !== undefined && existing.kind !== 'model') throw new StormbreakerError(Errors.wrongType);
     const tag = spec.tag === undefined ? Buffer.alloc(0) : Buffer.from(spec.tag);
@@ -258,7 +383,7 @@ export class Engine implements OpRunner {
 
   /** The model at `key`; missing is `ERR model key is empty`, another kind is WRONGTYPE. */
   getModel(key: Key): StoredModel {
-    const value = this.keyspace.get(keyName(key));
+    const value = this.live(keyName(key));
     if (value === undefined) throw new StormbreakerError('ERR model key is empty');
     if (value.kind !== 'model') throw new StormbreakerError(Errors.wrongType);
     return value.model;
@@ -331,7 +456,7 @@ export class Engine implements OpRunner {
 
   /** The value at an internal key name, if any (OpRunner). */
   valueAt(name: string): StoredValue | undefined {
-    return this.keyspace.get(name);
+    return this.live(name);
   }
 
   /** A call whose result is an error although it ran (too few outputs) counts as an error (OpRunner). */
@@ -413,7 +538,7 @@ export class Engine implements OpRunner {
       if (problem !== null) throw new StormbreakerError(problem);
     }
     const name = keyName(key);
-    const existing = this.keyspace.get(name);
+    const existing = this.live(name);
     if (existing !== undefined && existing.kind !== 'script') throw new StormbreakerError(Errors.wrongType);
     const tag = spec.tag === undefined ? Buffer.alloc(0) : Buffer.from(spec.tag);
     const script: StoredScript = { device: spec.device, tag, entryPoints: [...entryPoints], source, handle };
@@ -422,7 +547,7 @@ export class Engine implements OpRunner {
 
   /** The script at `key`; missing is `ERR script key is empty`, another kind is WRONGTYPE. */
   getScript(key: Key): StoredScript {
-    const value = this.keyspace.get(keyName(key));
+    const value = this.live(keyName(key));
     if (value === undefined) throw new StormbreakerError('ERR script key is empty');
     if (value.kind !== 'script') throw new StormbreakerError(Errors.wrongType);
     return value.script;

@@ -10,6 +10,9 @@ import type { Snapshot } from './snapshotReaders';
 import { readSnapshot } from './snapshotReaders';
 import { SnapshotEntry, syncFolder, writeSnapshot, writeSnapshotFile } from './SnapshotWriter';
 
+/** Keys a snapshot holds (its expiry records belong to keys already counted). */
+const keyCount = (snapshot: Snapshot) => snapshot.records.filter((r) => r.kind !== 'expiry').length;
+
 /** Redis's reply when DEBUG RELOAD cannot load what it saved (the reason goes to the log). */
 const RELOAD_FAILED = 'ERR Error trying to load the RDB dump, check server logs.';
 
@@ -138,7 +141,7 @@ export class Persistence {
       const snapshot = readSnapshot(this.snapshotFile);
       await this.restore(snapshot);
       this.lastSave = Math.floor(snapshot.savedAt / 1000);
-      this.logger.notice(`DB loaded from disk: ${snapshot.records.length} keys in ${Date.now() - started} ms`);
+      this.logger.notice(`DB loaded from disk: ${keyCount(snapshot)} keys in ${Date.now() - started} ms`);
     }
     this.changesAtLastSave = this.engine.changes;
     if (appendonly) {
@@ -177,7 +180,7 @@ export class Persistence {
       throw new StormbreakerError(RELOAD_FAILED);
     }
     if (!flush && !merge) {
-      const present = snapshot.records.find((r) => this.engine.keyspace.get(r.name) !== undefined);
+      const present = snapshot.records.find((r) => r.kind !== 'expiry' && this.engine.get(Buffer.from(r.name, 'latin1')) !== undefined);
       if (present !== undefined) {
         this.logger.warning(`DEBUG RELOAD NOFLUSH: key ${JSON.stringify(present.name)} of the snapshot exists (add MERGE to replace it)`);
         throw new StormbreakerError(RELOAD_FAILED);
@@ -187,7 +190,7 @@ export class Persistence {
     const started = Date.now();
     await this.restore(snapshot);
     if (save) this.changesAtLastSave = this.engine.changes;
-    this.logger.notice(`DB reloaded by DEBUG RELOAD: ${snapshot.records.length} keys in ${Date.now() - started} ms`);
+    this.logger.notice(`DB reloaded by DEBUG RELOAD: ${keyCount(snapshot)} keys in ${Date.now() - started} ms`);
   }
 
   /** BGSAVE: starts a snapshot and returns at once. */
@@ -255,8 +258,11 @@ export class Persistence {
       } else if (record.kind === 'model') {
         const why = await this.engine.restoreModel(Buffer.from(record.name, 'latin1'), record.spec);
         if (why !== undefined) this.logger.warning(`model ${record.name} is stored but cannot run: ${why}`);
-      } else {
+      } else if (record.kind === 'script') {
         await this.engine.storeScript(Buffer.from(record.name, 'latin1'), record.spec);
+      } else {
+        // A time already past deletes the key now (a snapshot older than its keys' lives).
+        this.engine.setExpiry(Buffer.from(record.name, 'latin1'), record.at);
       }
     }
   }
@@ -264,9 +270,9 @@ export class Persistence {
   /** The keys as they are now. Tensors, models and scripts are immutable; lists and hashes are copied. */
   private capture(): SnapshotEntry[] {
     const entries: SnapshotEntry[] = [];
-    for (const name of this.engine.keyspace.names()) {
+    for (const name of this.engine.liveNames()) {
       const value = this.engine.keyspace.get(name)!;
-      entries.push({ name, value: frozen(value) });
+      entries.push({ name, value: frozen(value), expiresAt: this.engine.keyspace.expiresAt(name) });
     }
     return entries;
   }

@@ -8,6 +8,8 @@ import { HEADER_BYTES, RecordKind, SNAPSHOT_MAGIC, SNAPSHOT_VERSION } from './sn
 export interface SnapshotEntry {
   name: string;
   value: StoredValue;
+  /** When the key expires (Unix ms), if it does. */
+  expiresAt?: number;
 }
 
 // Small fields are gathered into one write of about this size; payloads at least this big are
@@ -40,7 +42,14 @@ export async function writeSnapshotFile(file: string, entries: Iterable<Snapshot
     header.writeUInt32LE(SNAPSHOT_VERSION, 8);
     header.writeDoubleLE(Date.now(), 12);
     await out.write(header);
-    for (const { name, value } of entries) await writeRecord(out, name, value);
+    for (const { name, value, expiresAt } of entries) {
+      await writeRecord(out, name, value);
+      if (expiresAt !== undefined) {
+        await out.write(Buffer.from([RecordKind.expiry]));
+        await out.str(Buffer.from(name, 'latin1'));
+        await out.f64(expiresAt);
+      }
+    }
     await out.write(Buffer.from([RecordKind.end]));
     await out.flush();
     const trailer = Buffer.alloc(4);

@@ -16,10 +16,13 @@
 //            f64 minbatchtimeout · u32 n · n × str input · u32 n · n × str output · str blob
 //   script   str device · str tag · u32 n · n × str entry point · str source
 //
+// Version 2 adds one record kind, written right after the record of a key that has an expiry:
+//   expiry   str key · f64 Unix time in ms when it expires
+//
 // A new version gets its own reader (snapshotReaders.ts); old files keep loading.
 
 export const SNAPSHOT_MAGIC = Buffer.from('STORMBRK', 'latin1');
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 export const HEADER_BYTES = 8 + 4 + 8;
 
 export const RecordKind = {
@@ -29,5 +32,6 @@ export const RecordKind = {
   hash: 4,
   model: 5,
   script: 6,
+  expiry: 7,
   end: 0xff,
 } as const;

@@ -10,7 +10,9 @@ import { HEADER_BYTES, RecordKind, SNAPSHOT_MAGIC, SNAPSHOT_VERSION } from './sn
 export type SnapshotRecord =
   | { name: string; kind: 'value'; value: StoredValue }
   | { name: string; kind: 'model'; spec: ModelSpec & { tag: Buffer; inputs: string[]; outputs: string[] } }
-  | { name: string; kind: 'script'; spec: { device: string; tag: Buffer; entryPoints: string[]; source: Buffer } };
+  | { name: string; kind: 'script'; spec: { device: string; tag: Buffer; entryPoints: string[]; source: Buffer } }
+  /** When the key named by the record before it expires (Unix ms); version 2 on. */
+  | { name: string; kind: 'expiry'; at: number };
 
 export interface Snapshot {
   version: number;
@@ -20,7 +22,8 @@ export interface Snapshot {
 
 /** One reader per format version ever written: a file keeps loading after the format moves on. */
 const READERS: Record<number, (r: FileReader) => SnapshotRecord[]> = {
-  1: readVersion1,
+  1: (r) => readRecords(r, false),
+  2: (r) => readRecords(r, true),
 };
 
 /**
@@ -66,7 +69,8 @@ function read(file: string): { snapshot: Snapshot; end: number; size: number } {
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
-function readVersion1(r: FileReader): SnapshotRecord[] {
+/** Version 1's records; version 2 also has expiry records. */
+function readRecords(r: FileReader, expiries: boolean): SnapshotRecord[] {
   const records: SnapshotRecord[] = [];
   for (;;) {
     const kind = r.u8();
@@ -112,6 +116,10 @@ function readVersion1(r: FileReader): SnapshotRecord[] {
         records.push({ name, kind: 'script', spec: { device, tag, entryPoints, source } });
         break;
       }
+      case RecordKind.expiry:
+        if (!expiries) r.fail(`unknown record kind ${kind}`);
+        records.push({ name, kind: 'expiry', at: r.f64() });
+        break;
       default:
         r.fail(`unknown record kind ${kind}`);
     }

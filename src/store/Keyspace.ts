@@ -36,4 +36,15 @@ export interface Keyspace {
   /** Redis SCAN semantics: a key present for the whole iteration is returned at least once. */
   scan(cursor: number, count: number): ScanPage;
   clear(): void;
+  /**
+   * When a key expires (Unix time in ms), or undefined when it does not. The store only keeps
+   * the time: the engine decides when a key counts as gone and deletes it through its write
+   * path. Deleting a key drops its time; setting its value leaves it (the engine clears it).
+   */
+  expiresAt(name: string): number | undefined;
+  /** Sets or (undefined) clears the expiry time of an existing key. */
+  setExpiry(name: string, at: number | undefined): void;
+  /** Keys that have an expiry time, for the engine's periodic sweep. */
+  readonly expiring: number;
+  expiringNames(): IterableIterator<string>;
 }

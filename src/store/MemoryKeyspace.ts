@@ -10,6 +10,8 @@ interface Entry {
 /** The embedded in-process store: a Map in insertion order. */
 export class MemoryKeyspace implements Keyspace {
   private readonly entries = new Map<string, Entry>();
+  /** Expiry times (Unix ms) of the keys that have one. */
+  private readonly expiries = new Map<string, number>();
   private nextSeq = 1;
   // Live Map iterators of scans in progress, by the cursor they continue from (with the entry
   // they stopped at), so a full SCAN costs O(n) overall instead of re-skipping on every call.
@@ -37,7 +39,25 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   delete(name: string): boolean {
+    if (this.expiries.size > 0) this.expiries.delete(name);
     return this.entries.delete(name);
+  }
+
+  expiresAt(name: string): number | undefined {
+    return this.expiries.size === 0 ? undefined : this.expiries.get(name);
+  }
+
+  setExpiry(name: string, at: number | undefined): void {
+    if (at === undefined) this.expiries.delete(name);
+    else if (this.entries.has(name)) this.expiries.set(name, at);
+  }
+
+  get expiring(): number {
+    return this.expiries.size;
+  }
+
+  expiringNames(): IterableIterator<string> {
+    return this.expiries.keys();
   }
 
   has(name: string): boolean {
@@ -90,6 +110,7 @@ export class MemoryKeyspace implements Keyspace {
 
   clear(): void {
     this.entries.clear();
+    this.expiries.clear();
     this.scans.clear();
   }
 }

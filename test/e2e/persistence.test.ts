@@ -196,6 +196,45 @@ const extras = async (c: RawClient) => [
   await c.call('GET', 'by_script'), await c.call('LRANGE', 'script_list', 0, -1), await c.call('AI.TENSORGET', 'script_out', 'BLOB'),
 ];
 
+describe('key expiry', () => {
+  it('survives a snapshot and the log (both kinds of restart), and a key whose time passed meanwhile is gone', async () => {
+    for (const persistence of [{}, { appendonly: true, appendfsync: 'always' as const }]) {
+      const dir = tempDir();
+      const later = Date.now() + 3_600_000;
+      await withServer({ dir, ...persistence }, async (c) => {
+        await c.call('SET', 'lasting', 'v', 'PXAT', later);
+        await c.call('AI.TENSORSET', 't', 'INT8', 1, 'VALUES', 1);
+        await c.call('PEXPIREAT', 't', later);
+        await c.call('SET', 'brief', 'v', 'PX', 150);
+        await c.call('INCR', 'n');
+        await c.call('PEXPIREAT', 'n', later);
+        await c.call('INCR', 'n'); // logged as its value: its expiry must be logged again
+        await c.call('SET', 'forever', 'v');
+        if (!('appendonly' in persistence)) assert.equal(String(await c.call('SAVE')), 'OK');
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      await withServer({ dir, ...persistence }, async (c) => {
+        assert.equal(await c.call('PEXPIRETIME', 'lasting'), later, JSON.stringify(persistence));
+        assert.equal(await c.call('PEXPIRETIME', 't'), later);
+        assert.equal(await c.call('PEXPIRETIME', 'n'), later);
+        assert.equal(String(await c.call('GET', 'n')), '2');
+        assert.equal(await c.call('TTL', 'forever'), -1);
+        assert.equal(await c.call('EXISTS', 'brief'), 0, 'its time passed while the server was down');
+        // The log's rewrite keeps the expiries too.
+        if ('appendonly' in persistence) {
+          await c.call('BGREWRITEAOF');
+          while (/aof_rewrite_in_progress:1/.test(String(await c.call('INFO', 'persistence')))) await new Promise((r) => setTimeout(r, 20));
+        }
+      });
+      if ('appendonly' in persistence) {
+        await withServer({ dir, ...persistence }, async (c) => {
+          assert.equal(await c.call('PEXPIRETIME', 'lasting'), later, 'after the rewrite');
+        });
+      }
+    }
+  });
+});
+
 describe('DEBUG RELOAD', () => {
   it('saves, empties and loads back in place: every kind of value survives, runs, and its statistics start afresh', async () => {
     await withServer({ dir: tempDir() }, async (c) => {
