@@ -95,6 +95,85 @@ export const lrange = defineCommand({
   },
 });
 
+/** An integer argument (list indexes and counts), Redis's error when it is not one. */
+function intArg(arg: Buffer): number {
+  const v = parseSafeInteger(arg.toString('latin1'));
+  if (v === undefined) throw new StormbreakerError(Errors.notInteger);
+  return v;
+}
+
+export const lindex = defineCommand({
+  name: 'lindex', arity: 3, flags: ['readonly'], ...keyed, group: 'list', summary: 'Returns an element of a list by its index',
+  run({ engine }, args) {
+    const index = intArg(args[2]);
+    const items = list(engine, args[1], false)?.items;
+    if (items === undefined) return null;
+    return items[index < 0 ? items.length + index : index] ?? null;
+  },
+});
+
+export const lset = defineCommand({
+  name: 'lset', arity: 4, flags: ['write', 'denyoom'], ...keyed, group: 'list', summary: 'Sets an element of a list by its index',
+  run({ engine }, args) {
+    const index = intArg(args[2]);
+    const value = list(engine, args[1], false);
+    if (value === undefined) throw new StormbreakerError(Errors.noSuchKey);
+    const at = index < 0 ? value.items.length + index : index;
+    if (at < 0 || at >= value.items.length) throw new StormbreakerError('ERR index out of range');
+    value.items[at] = own(args[3]);
+    changed(engine, args[1], value, value.items.length, [args[0], args[1], args[2], value.items[at]]);
+    return OK;
+  },
+});
+
+export const lrem = defineCommand({
+  name: 'lrem', arity: 4, flags: ['write'], ...keyed, group: 'list', summary: 'Removes elements equal to a value from a list',
+  run({ engine }, args) {
+    const count = intArg(args[2]);
+    const value = list(engine, args[1], false);
+    if (value === undefined) return 0;
+    const limit = count === 0 ? Infinity : Math.abs(count);
+    let removed = 0;
+    const { items } = value;
+    if (count >= 0) {
+      for (let i = 0; i < items.length && removed < limit;) {
+        if (items[i].equals(args[3])) {
+          items.splice(i, 1);
+          removed++;
+        } else i++;
+      }
+    } else {
+      for (let i = items.length - 1; i >= 0 && removed < limit; i--) {
+        if (items[i].equals(args[3])) {
+          items.splice(i, 1);
+          removed++;
+        }
+      }
+    }
+    if (removed > 0) changed(engine, args[1], value, items.length, [args[0], args[1], args[2], own(args[3])]);
+    return removed;
+  },
+});
+
+export const ltrim = defineCommand({
+  name: 'ltrim', arity: 4, flags: ['write'], ...keyed, group: 'list', summary: 'Keeps only a range of elements of a list',
+  run({ engine }, args) {
+    let start = intArg(args[2]);
+    let stop = intArg(args[3]);
+    const value = list(engine, args[1], false);
+    if (value === undefined) return OK;
+    const n = value.items.length;
+    if (start < 0) start = Math.max(0, n + start);
+    if (stop < 0) stop = n + stop;
+    if (stop >= n) stop = n - 1;
+    const kept = start > stop ? [] : value.items.slice(start, stop + 1);
+    if (kept.length === n) return OK;
+    value.items.splice(0, n, ...kept);
+    changed(engine, args[1], value, kept.length, [args[0], args[1], args[2], args[3]]);
+    return OK;
+  },
+});
+
 const setFields = (name: 'hset' | 'hmset', summary: string) => defineCommand({
   name, arity: -4, flags: ['write', 'denyoom', 'fast'], ...keyed, group: 'hash', summary,
   run({ engine }, args) {

@@ -29,7 +29,7 @@ import { select } from './select';
 import { append, get, getdel, getset, mset, msetnx, set, setnx, strlen } from './strings';
 import {
   decr, decrby, hdel, hexists, hget, hgetall, hincrby, hkeys, hlen, hmget, hmset, hset, hsetnx, hstrlen, hvals, incr, incrby, llen, lpop, lpush,
-  lrange, mget, rpop, rpush,
+  lrange, mget, rpop, rpush, lindex, lset, lrem, ltrim,
 } from './collections';
 import { discard, exec, multi, unwatch, watch } from './transactions';
 import { moduleCommand } from './module';
@@ -49,7 +49,7 @@ export function commandTable(): Map<string, Command> {
     multi, exec, discard, watch, unwatch, moduleCommand,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set, setnx, getset, getdel, append, strlen, mset, msetnx, mget, incr, decr, incrby, decrby,
-    lpush, rpush, lpop, rpop, llen, lrange, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,
+    lpush, rpush, lpop, rpop, llen, lrange, lindex, lset, lrem, ltrim, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,
     save, bgsave, lastsave, bgrewriteaof, shutdown, debug, slowlog, memory, ...luaCommands,
     expire, pexpire, expireat, pexpireat, ttl, pttl, expiretime, pexpiretime, persist,
   ];

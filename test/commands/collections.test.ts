@@ -113,6 +113,20 @@ describe('string commands clients use', () => {
 
 });
 
+describe('list commands clients use', () => {
+  it('reply exactly as redis-server 7 does, errors included', async () => {
+    await repliesMatchRedis([
+      ['RPUSH', 'l', 'a', 'b', 'a', 'c', 'a', 'd'], ['LINDEX', 'l', 0], ['LINDEX', 'l', -1], ['LINDEX', 'l', 10], ['LINDEX', 'l', 'x'], ['LINDEX', 'nope', 0],
+      ['LSET', 'l', 1, 'B'], ['LSET', 'l', -1, 'D'], ['LSET', 'l', 10, 'x'], ['LSET', 'nope', 0, 'x'], ['LSET', 'l', 'x', 'y'], ['LRANGE', 'l', 0, -1],
+      ['LREM', 'l', 1, 'a'], ['LRANGE', 'l', 0, -1], ['RPUSH', 'l', 'a', 'a'], ['LREM', 'l', -2, 'a'], ['LRANGE', 'l', 0, -1], ['LREM', 'l', 0, 'a'],
+      ['LRANGE', 'l', 0, -1], ['LREM', 'l', 0, 'zz'], ['LREM', 'nope', 0, 'a'], ['LREM', 'l', 'x', 'a'],
+      ['RPUSH', 't', 1, 2, 3, 4, 5, 6], ['LTRIM', 't', 1, -2], ['LRANGE', 't', 0, -1], ['LTRIM', 't', -2, 100], ['LRANGE', 't', 0, -1],
+      ['LTRIM', 't', 5, 1], ['EXISTS', 't'], ['LTRIM', 'nope', 0, 1], ['LTRIM', 'l', 'x', 1],
+      ['SET', 's', 'v'], ['LINDEX', 's', 0], ['LSET', 's', 0, 'x'], ['LREM', 's', 0, 'x'], ['LTRIM', 's', 0, 1], ['LINDEX', 'l'],
+    ]);
+  });
+});
+
 describe('key expiry', () => {
   it('replies exactly as redis-server 7 does, errors included (times that do not depend on the clock)', async () => {
     await repliesMatchRedis([

@@ -235,6 +235,23 @@ describe('key expiry', () => {
   });
 });
 
+describe('list changes in the log', () => {
+  it('LSET, LREM and LTRIM replay to the same list', async () => {
+    const dir = tempDir();
+    const before = await withServer({ dir, appendonly: true, appendfsync: 'always' }, async (c) => {
+      await c.call('RPUSH', 'l', 'a', 'b', 'a', 'c', 'a', 'd');
+      await c.call('LSET', 'l', 1, 'B');
+      await c.call('LREM', 'l', -1, 'a');
+      await c.call('LTRIM', 'l', 1, -1);
+      return c.call('LRANGE', 'l', 0, -1);
+    });
+    assert.deepEqual((before as Buffer[]).map(String), ['B', 'a', 'c', 'd']);
+    await withServer({ dir, appendonly: true }, async (c) => {
+      assert.deepEqual(await c.call('LRANGE', 'l', 0, -1), before);
+    });
+  });
+});
+
 describe('DEBUG RELOAD', () => {
   it('saves, empties and loads back in place: every kind of value survives, runs, and its statistics start afresh', async () => {
     await withServer({ dir: tempDir() }, async (c) => {
