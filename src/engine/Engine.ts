@@ -513,12 +513,18 @@ export class Engine implements OpRunner {
     try {
       result = await running();
     } catch (err) {
-      if (stat !== undefined) this.stats.recordError(stat);
+      if (stat !== undefined) {
+        this.stats.recordError(stat);
+        this.stats.onRun?.(name, stat, undefined);
+      }
       throw new StormbreakerError(err instanceof Error ? err.message : String(err));
     }
     if (result.timedOut) return { outputs: [], status: 'TIMEDOUT' };
     const outputs = result.outputs.map((h) => new Tensor(h));
-    if (stat !== undefined) this.stats.recordSuccess(stat, result.micros, outputs[0]?.shape[0] ?? 0);
+    if (stat !== undefined) {
+      this.stats.recordSuccess(stat, result.micros, outputs[0]?.shape[0] ?? 0);
+      this.stats.onRun?.(name, stat, result.micros);
+    }
     return { outputs, status: 'OK' };
   }
 

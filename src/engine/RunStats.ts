@@ -12,6 +12,13 @@ export interface RunStat {
 
 export class RunStats {
   private readonly table = new Map<string, RunStat>();
+  /** Told of every run as it is recorded (the metrics endpoint's duration histograms). */
+  onRun?: (name: string, stat: RunStat, micros: number | undefined) => void;
+
+  /** Every entry, by key name. */
+  entries(): IterableIterator<[string, RunStat]> {
+    return this.table.entries();
+  }
 
   /** A fresh entry (storing a model or script resets its statistics). */
   reset(name: string, entry: Omit<RunStat, 'duration' | 'samples' | 'calls' | 'errors'>): RunStat {

@@ -40,6 +40,16 @@ export class CommandStats {
     this.totalErrorReplies = 0;
   }
 
+  /** Every command's counts, by name (the metrics endpoint). */
+  perCommand(): IterableIterator<[string, Readonly<PerCommand>]> {
+    return this.commands.entries();
+  }
+
+  /** Error replies by prefix. */
+  perError(): IterableIterator<[string, number]> {
+    return this.errors.entries();
+  }
+
   /** INFO commandstats lines' fields, Redis's names and formats. */
   commandLines(): Array<[string, string]> {
     return Array.from(this.commands, ([name, c]) => [`cmdstat_${name}`,

@@ -21,6 +21,7 @@ import { makeScriptHost } from '../commands/scriptHost';
 import { Connection, ConnectionHost } from './Connection';
 import { Logger, LogLevel } from './Logger';
 import { CommandStats } from './CommandStats';
+import { startMetricsEndpoint } from './MetricsEndpoint';
 import { SlowLog } from './SlowLog';
 import { VERSION } from '../version';
 
@@ -61,6 +62,8 @@ export interface ServerOptions {
   persistence?: Partial<PersistenceOptions>;
   /** Called once SHUTDOWN has stopped the server (the executable exits there). */
   onShutdown?: () => void;
+  /** Port of the Prometheus endpoint (`GET /metrics`) at `bind`; 0 picks a free one. Off by default. */
+  metricsPort?: number;
 }
 
 /**
@@ -90,8 +93,10 @@ export class Server implements ServerInfo, ConnectionHost {
   private readonly connections = new Set<Connection>();
   private readonly listeners: net.Server[] = [];
   private nextClientId = 1;
-  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown'>> & { unixsocket?: string };
+  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort'>> & { unixsocket?: string };
   private readonly onShutdown?: () => void;
+  private readonly metricsPort?: number;
+  private metrics?: { port: number; close(): Promise<void> };
   /** Connections with replies held until the end of this loop turn (see flushAtEndOfTurn). */
   private readonly heldReplies = new Set<Connection>();
   private shuttingDown?: Promise<void>;
@@ -120,6 +125,7 @@ export class Server implements ServerInfo, ConnectionHost {
       ? null
       : new Persistence(this.engine, { ...DEFAULT_PERSISTENCE, ...options.persistence }, this.logger);
     this.onShutdown = options.onShutdown;
+    this.metricsPort = options.metricsPort;
   }
 
   /** Loads what persistence kept, then starts listening; resolves with the TCP port (useful with port 0). */
@@ -144,7 +150,16 @@ export class Server implements ServerInfo, ConnectionHost {
         unix.listen(path, () => resolve());
       });
     }
+    if (this.metricsPort !== undefined) {
+      this.metrics = await startMetricsEndpoint(this, this.metricsPort, this.options.bind);
+      this.logger.notice(`Metrics at http://${this.options.bind}:${this.metrics.port}/metrics`);
+    }
     return { port: this.boundPort, unixsocket: this.options.unixsocket };
+  }
+
+  /** The metrics endpoint's port once listening (useful with metricsPort 0). */
+  get metricsListeningPort(): number | undefined {
+    return this.metrics?.port;
   }
 
   /**
@@ -179,6 +194,8 @@ export class Server implements ServerInfo, ConnectionHost {
 
   /** Stops listening and closes every connection. */
   async close(): Promise<void> {
+    await this.metrics?.close();
+    this.metrics = undefined;
     for (const c of this.connections) c.destroy();
     await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
     this.listeners.length = 0;

@@ -12,7 +12,8 @@ const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <po
                           [--enable-tf-io-ops yes|no] [--enable-torchscript-file-ops yes|no]
                           [--dir <folder>] [--dbfilename <file>] [--save "<seconds> <changes> …"]
                           [--appendonly yes|no] [--appendfsync always|everysec|no] [--appendfilename <file>]
-                          [--auto-aof-rewrite-percentage <n>] [--auto-aof-rewrite-min-size <size>]`;
+                          [--auto-aof-rewrite-percentage <n>] [--auto-aof-rewrite-min-size <size>]
+                          [--metrics-port <port>]`;
 
 /** Reads redis-server style flags (`--port 6380`); throws an Error with the usage on bad input. */
 export function parseServerArgs(argv: readonly string[]): ServerOptions & { help?: boolean; version?: boolean } {
@@ -42,6 +43,7 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
     };
     switch (flag) {
       case '--port': options.port = integer(); break;
+      case '--metrics-port': options.metricsPort = integer(); break;
       case '--bind': options.bind = value; break;
       case '--unixsocket': options.unixsocket = value; break;
       case '--requirepass': options.requirepass = value; break;

@@ -15,6 +15,8 @@ describe('stormbreaker-server flags', () => {
     assert.throws(() => parseServerArgs(['--threads-per-queue', '0']), /--threads-per-queue needs a positive integer, got '0'/);
     assert.throws(() => parseServerArgs(['--queue-limit', '0']), /--queue-limit needs a positive integer, got '0'/);
     assert.throws(() => parseServerArgs(['--nope', '1']), /Unknown option '--nope'/);
+    assert.equal(parseServerArgs(['--metrics-port', '9121']).metricsPort, 9121);
+    assert.equal(parseServerArgs([]).metricsPort, undefined, 'the metrics endpoint is off by default');
     assert.deepEqual(parseServerArgs(['--dir', '/data', '--dbfilename', 'm.sbdb', '--save', '900 1 300 10', '--appendonly', 'yes',
       '--appendfsync', 'always', '--appendfilename', 'log.aof', '--auto-aof-rewrite-percentage', '50', '--auto-aof-rewrite-min-size', '1mb']), {
       persistence: {
