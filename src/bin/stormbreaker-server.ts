@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { backendsFound } from '../server/backendsFound';
-import { parseServerArgs, USAGE } from '../server/parseServerArgs';
+import { withConfigFile } from '../server/configFile';
+import { HELP, parseServerArgs } from '../server/parseServerArgs';
 import { createServer } from '../server/Server';
 import { PACKAGE_VERSION, VERSION } from '../version';
 
 async function main(): Promise<void> {
   let options;
   try {
-    options = parseServerArgs(process.argv.slice(2));
+    options = parseServerArgs(withConfigFile(process.argv.slice(2)));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     return;
   }
   if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${HELP}\n`);
     return;
   }
   // The executable always keeps its data where --dir says (the working directory by default):

@@ -42,8 +42,14 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
       return n;
     };
     switch (flag) {
-      case '--port': options.port = integer(); break;
-      case '--metrics-port': options.metricsPort = integer(); break;
+      case '--port':
+      case '--metrics-port': {
+        const n = integer();
+        if (n > 65535) throw new Error(`${flag} argument must be between 0 and 65535 inclusive, got '${value}'`);
+        if (flag === '--port') options.port = n;
+        else options.metricsPort = n;
+        break;
+      }
       case '--bind': options.bind = value; break;
       case '--unixsocket': options.unixsocket = value; break;
       case '--requirepass': options.requirepass = value; break;
@@ -140,4 +146,48 @@ function saveRules(text: string): SaveRule[] {
   return rules;
 }
 
-export { USAGE };
+/** --help: every flag, what it does, and its default. */
+const HELP = `${USAGE}
+
+  stormbreaker-server [path/to/stormbreaker.conf] [flags]: a config file (redis.conf's syntax, one
+  "name value" per line) is read first; flags after it override it.
+
+  -v, --version                     print the version and exit
+  -h, --help                        print this help and exit
+  --port <port>                     TCP port (6379; 0 picks a free one)
+  --bind <address>                  address to listen on (127.0.0.1)
+  --unixsocket <path>               also listen on a unix socket (none)
+  --requirepass <password>          clients must AUTH with it (none)
+  --maxclients <n>                  clients connected at once (10000)
+  --loglevel <level>                debug, verbose, notice or warning (notice)
+  --proto-max-bulk-len <size>       largest bulk string, so largest tensor BLOB (512mb)
+  --client-query-buffer-limit <size>
+                                    most bytes one unfinished request may hold (1gb)
+  --client-query-buffer-total-limit <size>
+                                    most bytes all clients' unfinished requests may hold together
+                                    (a quarter of V8's heap limit, at most 1gb)
+  --threads-per-queue <n>           threads serving each device queue (1)
+  --queue-limit <n>                 runs that may wait in one device queue before new ones are refused (10000)
+  --intra-op-parallelism <n>        backends' threads within one op (0: the backend's default)
+  --inter-op-parallelism <n>        backends' threads across ops (0: the backend's default)
+  --backendspath <dir>              where backend libraries are loaded from (the build folder)
+  --model-chunk-size <bytes>        MODELGET's chunk size (511 MiB)
+  --model-execution-timeout <ms>    ONNX runs longer than this are stopped (5000)
+  --backend-memory-limit <MB>       ONNX CPU sessions' memory together (0: none)
+  --enable-loadbackend-any-path yes|no
+                                    AI.CONFIG LOADBACKEND may load from any path (no)
+  --enable-tf-io-ops yes|no         TF graphs may use file-system and I/O ops (no)
+  --enable-torchscript-file-ops yes|no
+                                    TorchScript may open files (no)
+  --dir <folder>                    where snapshots and the log are kept (the working directory)
+  --dbfilename <file>               snapshot file name (dump.sbdb)
+  --save "<seconds> <changes> …"    snapshot after that many changes in that many seconds (none)
+  --appendonly yes|no               keep the append-only log (no)
+  --appendfsync always|everysec|no  when the log reaches the disk (everysec)
+  --appendfilename <file>           log file name (appendonly.aof)
+  --auto-aof-rewrite-percentage <n> rewrite the log once it grew by this much (100)
+  --auto-aof-rewrite-min-size <size>
+                                    but not below this size (64mb)
+  --metrics-port <port>             serve Prometheus metrics at GET /metrics on this port (off)`;
+
+export { HELP, USAGE };

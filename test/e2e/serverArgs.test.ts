@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from '@jest/globals';
 import { parseServerArgs } from '../../src/server/parseServerArgs';
 import { RawClient } from '../helpers/RawClient';
@@ -42,6 +45,32 @@ describe('stormbreaker-server flags', () => {
       ai: { enableLoadbackendAnyPath: true, enableTfIoOps: true, enableTorchscriptFileOps: false }, clientQueryBufferTotalLimit: 64 * 1024 * 1024,
     });
     assert.throws(() => parseServerArgs(['--enable-tf-io-ops', 'maybe']), { message: "--enable-tf-io-ops must be yes or no, got 'maybe'" });
+  });
+
+  it('reads a config file in redis.conf\'s syntax first, flags after it overriding it, and names a bad line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-conf-'));
+    const conf = path.join(dir, 'stormbreaker.conf');
+    fs.writeFileSync(conf, [
+      '# a comment, then settings as redis.conf writes them', '', 'port 1', 'maxclients 7', 'requirepass "p w"',
+      'save 900 1', 'save 300 10', `dir ${dir}`, 'loglevel notice', 'threads-per-queue 2',
+    ].join('\n'));
+    const { port } = await startServerProcess([], conf); // its --port comes after the file's port 1
+    const c = await RawClient.connect(port);
+    assert.equal(String(await c.call('AUTH', 'p w')), 'OK');
+    assert.equal(String(await c.call('CONFIG', 'GET', 'maxclients')), 'maxclients,7');
+    assert.deepEqual(String(await c.call('CONFIG', 'GET', 'save')), 'save,900 1 300 10');
+    assert.deepEqual(String(await c.call('CONFIG', 'GET', 'dir')), `dir,${fs.realpathSync(dir)}`);
+    await c.close();
+    fs.writeFileSync(conf, 'port 6390\nnosuchsetting yes\n');
+    const bad = await run(process.execPath, [SERVER_BIN, conf]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /\*\*\* FATAL CONFIG FILE ERROR \*\*\*\nReading the configuration file .*stormbreaker\.conf, at line 2\n>>> 'nosuchsetting yes'\nUnknown option '--nosuchsetting'/);
+    fs.writeFileSync(conf, 'port 70000\n');
+    assert.match((await run(process.execPath, [SERVER_BIN, conf])).stderr, /at line 1\n>>> 'port 70000'\n--port argument must be between 0 and 65535 inclusive, got '70000'/);
+    assert.match((await run(process.execPath, [SERVER_BIN, path.join(dir, 'missing.conf')])).stderr, /Fatal error, can't open config file '.*missing\.conf': No such file or directory/);
+    const help = await run(process.execPath, [SERVER_BIN, '--help']);
+    assert.match(help.stdout, /--maxclients <n> +clients connected at once \(10000\)/);
+    assert.match(help.stdout, /--metrics-port <port> +serve Prometheus metrics at GET \/metrics on this port \(off\)/);
   });
 
   it('runs with THREADS_PER_QUEUE 2 and reports it', async () => {

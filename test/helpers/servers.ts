@@ -28,9 +28,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** The real `stormbreaker-server` executable, started as its own process; resolves once it accepts connections. */
-export async function startServerProcess(args: string[] = []): Promise<{ child: ChildProcess; port: number; stop: () => Promise<void>; output: () => string }> {
+/** `configFile`, when given, comes first on the command line, as redis-server takes one. */
+export async function startServerProcess(args: string[] = [], configFile?: string): Promise<{ child: ChildProcess; port: number; stop: () => Promise<void>; output: () => string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SERVER_BIN, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_BIN, ...(configFile === undefined ? [] : [configFile]), '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
