@@ -80,6 +80,8 @@ export interface ServerInfo {
   unwatch(client: ClientInfo): void;
   /** Writes a warning to the server's log (nothing where there is no log, as in the library). */
   logWarning(line: string): void;
+  /** Writes a notice-level line (model loads). */
+  logNotice(line: string): void;
   /** SHUTDOWN: saves (when asked, or when save rules exist), closes the log, stops serving. */
   shutdown(save?: boolean): Promise<void>;
 }

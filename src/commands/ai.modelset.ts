@@ -2,7 +2,7 @@ import { Errors, StormbreakerError } from '../errors';
 import { isValidDevice, parseBackend } from '../engine/Model';
 import { OK } from '../resp/Reply';
 import { defineAiCommand } from './Command';
-import { joinBlob, parseCount, text, upper } from './modelArgs';
+import { joinBlob, parseCount, text, upper, logModelLoad } from './modelArgs';
 
 const KEYWORDS = ['INPUTS', 'OUTPUTS', 'TAG', 'BATCHSIZE', 'MINBATCHSIZE', 'MINBATCHTIMEOUT', 'BLOB'];
 
@@ -18,7 +18,7 @@ export const modelset = defineAiCommand({
   key: 1,
   since: '1.0.0',
   summary: 'Stores a model (deprecated: use AI.MODELSTORE)',
-  async run({ engine }, args) {
+  async run({ engine, server }, args) {
     const n = args.length;
     if (n < 4) throw new StormbreakerError(Errors.wrongArity('ai.modelset'));
     const backend = parseBackend(text(args[2]));
@@ -69,9 +69,12 @@ export const modelset = defineAiCommand({
     if (!isValidDevice(device)) {
       throw new StormbreakerError(backend === 'TFLITE' ? 'ERR Unsupported device' : 'ERR unsupported device');
     }
-    await engine.storeModel(args[1], {
+    const started = Date.now();
+    const spec = {
       backend, device, tag, batchsize, minbatchsize, minbatchtimeout, inputs, outputs, blob: joinBlob(args.slice(blobAt + 1)),
-    });
+    };
+    await engine.storeModel(args[1], spec);
+    logModelLoad(server, args[1], spec, Date.now() - started);
     return OK;
   },
 });

@@ -2,7 +2,7 @@ import { Errors, StormbreakerError } from '../errors';
 import { isValidDevice, parseBackend } from '../engine/Model';
 import { OK } from '../resp/Reply';
 import { defineAiCommand } from './Command';
-import { joinBlob, parseCount, parseInteger, text, upper } from './modelArgs';
+import { joinBlob, parseCount, parseInteger, text, upper, logModelLoad } from './modelArgs';
 
 /**
  * AI.MODELSTORE <key> <backend> <device> [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT t]]]
@@ -16,7 +16,7 @@ export const modelstore = defineAiCommand({
   key: 1,
   since: '1.2.0',
   summary: 'Stores a model',
-  async run({ engine }, args) {
+  async run({ engine, server }, args) {
     const n = args.length;
     if (n < 6) throw new StormbreakerError(Errors.wrongArity('ai.modelstore'));
     const backend = parseBackend(text(args[2]));
@@ -75,9 +75,12 @@ export const modelstore = defineAiCommand({
     }
     if (upper(args[i]) !== 'BLOB') throw new StormbreakerError('ERR Invalid argument, expected BLOB');
     if (i + 1 >= n) throw new StormbreakerError('ERR Insufficient arguments, missing model BLOB');
-    await engine.storeModel(args[1], {
+    const started = Date.now();
+    const spec = {
       backend, device, tag, batchsize, minbatchsize, minbatchtimeout, inputs, outputs, blob: joinBlob(args.slice(i + 1)),
-    });
+    };
+    await engine.storeModel(args[1], spec);
+    logModelLoad(server, args[1], spec, Date.now() - started);
     return OK;
   },
 });

@@ -23,6 +23,7 @@ Engine.libraryScriptHost = (engine) => {
     maxBulkLength: () => DEFAULT_LIMITS.maxBulkLength,
     persistence: null,
     logWarning: () => undefined,
+    logNotice: () => undefined,
     runAs: () => { throw new StormbreakerError('ERR EXEC is not available to scripts'); },
     watch: () => undefined,
     unwatch: () => undefined,

@@ -1,3 +1,4 @@
+import type { ServerInfo } from './Command';
 import { StormbreakerError } from '../errors';
 import { parseDouble, parseSafeInteger } from '../util/redisNumbers';
 
@@ -25,4 +26,9 @@ export function joinBlob(chunks: readonly Buffer[]): Buffer {
   // A small argument may be a view of a whole socket read; keep only its own bytes.
   if (chunks.length === 1) return chunks[0].length < 64 * 1024 ? Buffer.from(chunks[0]) : chunks[0];
   return Buffer.concat(chunks);
+}
+
+/** The log line of a model stored by a command: which, where, how big, and how long its backend took to load it. */
+export function logModelLoad(server: ServerInfo, key: Buffer, spec: { backend: string; device: string; blob: Uint8Array }, ms: number): void {
+  server.logNotice(`Model ${key.toString('utf8')} stored: ${spec.backend} on ${spec.device}, ${spec.blob.byteLength} bytes, loaded in ${ms} ms`);
 }

@@ -203,6 +203,12 @@ export class RequestDecoder {
     return first === 42 ? 'ERR Protocol error: too big mbulk count string' : 'ERR Protocol error: too big inline request';
   }
 
+  /** How far an unfinished request got (its arguments received of those announced), if there is one. */
+  get unfinished(): { received: number; announced: number; bulkBytes: number } | undefined {
+    if (this.argsExpected === 0) return undefined;
+    return { received: this.args.length, announced: this.argsExpected, bulkBytes: this.bulkFilled };
+  }
+
   /** Bytes held for a request still incomplete. */
   get pendingBytes(): number {
     return this.leftoverLength + this.bulkFilled;

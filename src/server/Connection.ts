@@ -88,6 +88,11 @@ export class Connection implements ClientInfo {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.closed = true;
+      const cut = this.decoder.unfinished;
+      if (cut !== undefined) {
+        server.logger.notice(`Client ${this.address} closed in the middle of a request: ${cut.received} of ${cut.announced} arguments received` +
+          (cut.bulkBytes > 0 ? `, and ${cut.bulkBytes} bytes of the next` : ''));
+      }
       // An upload cut off mid-request gives its memory back to the budget of all clients.
       this.decoder.release();
       server.forget(this);

@@ -236,6 +236,10 @@ export class Server implements ServerInfo, ConnectionHost {
     this.logger.warning(line);
   }
 
+  logNotice(line: string): void {
+    this.logger.notice(line);
+  }
+
   findCommand(name: string): Command | undefined {
     return this.table.get(name);
   }
@@ -361,6 +365,7 @@ export class Server implements ServerInfo, ConnectionHost {
 
   /** Called by a connection once its socket has closed. */
   forget(connection: Connection): void {
+    this.logger.verbose(`Client closed connection id=${connection.id} addr=${connection.address} name=${connection.name}`);
     this.connections.delete(connection);
     this.unwatch(connection);
   }
@@ -381,7 +386,9 @@ export class Server implements ServerInfo, ConnectionHost {
       socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return;
     }
-    this.connections.add(new Connection(this.nextClientId++, socket, this));
+    const connection = new Connection(this.nextClientId++, socket, this);
+    this.connections.add(connection);
+    this.logger.verbose(`Accepted ${connection.address}`);
   }
 
   private configParameters(): ConfigParameter[] {

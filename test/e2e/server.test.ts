@@ -6,6 +6,7 @@ import { defineCommand } from '../../src';
 import { SimpleString } from '../../src/resp/Reply';
 import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';
 import { startServer, startServerProcess } from '../helpers/servers';
+import { fixture } from '../helpers/fixtures';
 
 /** A command that answers after `ms` milliseconds: lets a test make an early reply finish last. */
 const sleep = defineCommand({
@@ -167,5 +168,22 @@ describe('server behaviour', () => {
     assert.equal(await c.call('QUIT'), 'OK');
     await c.closed;
     await server.close();
+  });
+
+  it('logs connections (verbose), each model load with its size and time, and uploads cut off mid-request', async () => {
+    const lines: string[] = [];
+    const { port } = await startServer({ loglevel: 'verbose', logSink: (line) => lines.push(line) });
+    const c = await RawClient.connect(port);
+    assert.equal(String(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'))), 'OK');
+    await c.close();
+    const cut = await RawClient.connect(port);
+    await cut.raw('*7\r\n$12\r\nAI.TENSORSET\r\n$1\r\nk\r\n$100\r\nonly part', 0).catch(() => undefined);
+    await cut.close();
+    for (let i = 0; i < 100 && !lines.some((l) => l.includes('middle of a request')); i++) await new Promise((r) => setTimeout(r, 10));
+    const text = lines.join('\n');
+    assert.match(text, /Accepted 127\.0\.0\.1:\d+/);
+    assert.match(text, /Client closed connection id=1 addr=127\.0\.0\.1:\d+ name=/);
+    assert.match(text, new RegExp(`Model m stored: TORCH on CPU, ${fixture('pt-minimal.pt').length} bytes, loaded in \\d+ ms`));
+    assert.match(text, /closed in the middle of a request: 2 of 7 arguments received, and 9 bytes of the next/);
   });
 });
