@@ -20,6 +20,8 @@ export interface ClientInfo {
   lastCommand: string;
   /** Close the connection once this command's reply is written. */
   closeAfterReply(): void;
+  /** Close the connection now (CLIENT KILL by another client). */
+  kill(): void;
   /** Waiting for a command that runs on a device (INFO's blocked_clients). */
   readonly isBlocked: boolean;
   /** Inside MULTI: the commands queued for EXEC, and whether queuing one failed (EXEC then aborts). */
@@ -36,7 +38,7 @@ export function internalClient(name: string, address = ''): ClientInfo {
   const now = Date.now();
   return {
     id: 0, name, protocol: 2, authenticated: true, libName: '', libVersion: '', address, localAddress: address,
-    createdAt: now, lastCommandAt: now, lastCommand: '', closeAfterReply: () => undefined,
+    createdAt: now, lastCommandAt: now, lastCommand: '', closeAfterReply: () => undefined, kill: () => undefined,
     transaction: null, watched: { keys: new Set(), dirty: false }, isBlocked: false,
   };
 }

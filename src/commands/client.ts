@@ -71,8 +71,67 @@ export const client = defineCommand({
       }
       case 'info':
         return new VerbatimReply(describe(client, Date.now()));
+      case 'kill':
+        return kill(client, Array.from(server.clients()), args);
       default:
         throw new StormbreakerError(`ERR unknown subcommand '${args[1].toString('latin1')}'. Try CLIENT HELP.`);
     }
   },
 });
+
+/**
+ * CLIENT KILL addr (the old form: OK, or an error when no client has that address) and CLIENT
+ * KILL with filters ID, ADDR, LADDR, USER, TYPE, SKIPME, MAXAGE (the number killed), as Redis 7.
+ * The client that asks is closed after its reply, the others at once.
+ */
+function kill(self: ClientInfo, clients: ClientInfo[], args: readonly Buffer[]): number | typeof OK {
+  if (args.length < 3) throw new StormbreakerError(Errors.wrongArity('client|kill'));
+  const close = (c: ClientInfo) => (c === self ? self.closeAfterReply() : c.kill());
+  if (args.length === 3) {
+    const addr = args[2].toString('latin1');
+    const found = clients.find((c) => c.address === addr);
+    if (found === undefined) throw new StormbreakerError('ERR No such client');
+    close(found);
+    return OK;
+  }
+  const filters: Array<(c: ClientInfo) => boolean> = [];
+  let skipMe = true;
+  for (let i = 2; i < args.length; i += 2) {
+    if (i + 1 >= args.length) throw new StormbreakerError(Errors.syntax);
+    const option = word(args, i);
+    const value = args[i + 1].toString('latin1');
+    if (option === 'id') {
+      const id = /^\d+$/.test(value) ? Number(value) : 0;
+      if (!(id > 0)) throw new StormbreakerError('ERR client-id should be greater than 0');
+      filters.push((c) => c.id === id);
+    } else if (option === 'addr') {
+      filters.push((c) => c.address === value);
+    } else if (option === 'laddr') {
+      filters.push((c) => c.localAddress === value);
+    } else if (option === 'user') {
+      if (value !== 'default') throw new StormbreakerError(`ERR No such user '${value}'`);
+    } else if (option === 'type') {
+      const type = value.toLowerCase();
+      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) throw new StormbreakerError(`ERR Unknown client type '${value}'`);
+      // Every client here is a normal one (no replication, no pub/sub).
+      filters.push(() => type === 'normal');
+    } else if (option === 'skipme') {
+      const yes = value.toLowerCase();
+      if (yes !== 'yes' && yes !== 'no') throw new StormbreakerError(Errors.syntax);
+      skipMe = yes === 'yes';
+    } else if (option === 'maxage') {
+      if (!/^\d+$/.test(value)) throw new StormbreakerError(Errors.syntax);
+      const seconds = Number(value);
+      filters.push((c) => (Date.now() - c.createdAt) / 1000 >= seconds);
+    } else {
+      throw new StormbreakerError(Errors.syntax);
+    }
+  }
+  let killed = 0;
+  for (const c of clients) {
+    if ((skipMe && c === self) || !filters.every((f) => f(c))) continue;
+    close(c);
+    killed++;
+  }
+  return killed;
+}

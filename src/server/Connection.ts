@@ -240,4 +240,9 @@ export class Connection implements ClientInfo {
   destroy(): void {
     this.socket.destroy();
   }
+
+  /** CLIENT KILL: closes the connection at once. */
+  kill(): void {
+    this.socket.destroy();
+  }
 }

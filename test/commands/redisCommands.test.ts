@@ -50,6 +50,29 @@ describe('connection commands', () => {
     assert.equal(message(await c.call('CLIENT', 'BOGUS')), "ERR unknown subcommand 'BOGUS'. Try CLIENT HELP.");
   });
 
+  it('CLIENT KILL by address and by filters, with Redis 7\'s errors', async () => {
+    const victim = await RawClient.connect(port);
+    const other = await RawClient.connect(port);
+    const victimId = Number(await victim.call('CLIENT', 'ID'));
+    const victimAddr = String(await victim.call('CLIENT', 'INFO')).match(/ addr=(\S+) /)![1];
+    assert.equal(await c.call('CLIENT', 'KILL', victimAddr), 'OK');
+    await victim.closed;
+    assert.equal(message(await c.call('CLIENT', 'KILL', victimAddr)), 'ERR No such client');
+    const otherId = Number(await other.call('CLIENT', 'ID'));
+    assert.equal(await c.call('CLIENT', 'KILL', 'ID', victimId), 0, 'already gone');
+    assert.equal(await c.call('CLIENT', 'KILL', 'ID', otherId, 'TYPE', 'normal'), 1);
+    await other.closed;
+    for (const [command, error] of [
+      [['ID', 'x'], 'ERR client-id should be greater than 0'], [['ID', 0], 'ERR client-id should be greater than 0'],
+      [['TYPE', 'foo'], "ERR Unknown client type 'foo'"], [['TYPE', 'normal', 'SKIPME', 'maybe'], 'ERR syntax error'],
+      [['FOO', 'bar'], 'ERR syntax error'], [['USER', 'nobody'], "ERR No such user 'nobody'"], [['MAXAGE', 'x'], 'ERR syntax error'],
+    ] as Array<[Array<string | number>, string]>) {
+      assert.equal(message(await c.call('CLIENT', 'KILL', ...command)), error, command.join(' '));
+    }
+    assert.equal(await c.call('CLIENT', 'KILL', 'TYPE', 'normal'), 0, 'SKIPME yes by default: the asking client stays');
+    assert.equal(await c.call('PING'), 'PONG');
+  });
+
   it('HELLO switches to RESP3 and answers a map', async () => {
     const raw = await RawClient.connect(port);
     const reply = (await raw.raw('*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n', 120)).toString();
