@@ -53,6 +53,8 @@ export interface ConfigParameter {
    * when it is refused, else the change to apply (CONFIG SET applies all of its pairs or none).
    */
   readonly set?: (value: string) => string | (() => void);
+  /** Fixed like Redis 7's protected configs (dir, dbfilename): CONFIG SET says so in Redis's words. */
+  readonly protectedConfig?: boolean;
 }
 
 /** What a command may know of the server. */

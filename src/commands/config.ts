@@ -34,7 +34,7 @@ export const config = defineCommand({
             throw new StormbreakerError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
           }
           if (parameter.set === undefined) {
-            throw new StormbreakerError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
+            throw new StormbreakerError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set ${parameter.protectedConfig ? 'protected' : 'immutable'} config`);
           }
           const change = parameter.set(args[i + 1].toString('latin1'));
           if (typeof change === 'string') throw new StormbreakerError(change);
@@ -47,6 +47,7 @@ export const config = defineCommand({
         server.stats.commandsProcessed = 0;
         server.stats.connectionsReceived = 0;
         server.stats.rejectedConnections = 0;
+        server.commandStats.reset();
         return OK;
       default:
         throw new StormbreakerError(`ERR unknown subcommand '${args[1].toString('latin1')}'. Try CONFIG HELP.`);

@@ -450,9 +450,18 @@ export class Server implements ServerInfo, ConnectionHost {
       fixed('save', () => (this.persistence?.options.save ?? []).map((r) => `${r.seconds} ${r.changes}`).join(' ')),
       fixed('appendonly', () => (this.persistence?.options.appendonly ? 'yes' : 'no')),
       fixed('appendfsync', () => this.persistence?.options.appendfsync ?? 'everysec'),
-      fixed('dir', () => path.resolve(this.persistence?.options.dir ?? '.')),
-      fixed('dbfilename', () => this.persistence?.options.dbfilename ?? 'dump.sbdb'),
+      { ...fixed('dir', () => path.resolve(this.persistence?.options.dir ?? '.')), protectedConfig: true },
+      { ...fixed('dbfilename', () => this.persistence?.options.dbfilename ?? 'dump.sbdb'), protectedConfig: true },
       fixed('appendfilename', () => this.persistence?.options.appendfilename ?? 'appendonly.aof'),
+      fixed('auto-aof-rewrite-percentage', () => String(this.persistence?.options.autoAofRewritePercentage ?? 100)),
+      fixed('auto-aof-rewrite-min-size', () => String(this.persistence?.options.autoAofRewriteMinSize ?? 64 * 1024 * 1024)),
+      // What these Redis settings are here: no memory limit, nothing evicted, idle clients never
+      // closed, no TCP keepalive probes.
+      fixed('maxmemory', () => '0'),
+      fixed('maxmemory-policy', () => 'noeviction'),
+      fixed('timeout', () => '0'),
+      fixed('tcp-keepalive', () => '0'),
+      fixed('metrics-port', () => (this.metricsPort === undefined ? '' : String(this.metrics?.port ?? this.metricsPort))),
     ];
   }
 }

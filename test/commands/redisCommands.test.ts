@@ -170,6 +170,18 @@ describe('keyspace commands', () => {
     assert.equal(message(await c.call('CONFIG', 'SET', 'nope', '1')), "ERR Unknown option or number of arguments for CONFIG SET - 'nope'");
     assert.equal(message(await c.call('CONFIG', 'SET', 'port', '1')), "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config");
     assert.equal(message(await c.call('CONFIG', 'BOGUS')), "ERR unknown subcommand 'BOGUS'. Try CONFIG HELP.");
+    // Redis 7 refuses changing dir and dbfilename at run time (protected configs).
+    for (const name of ['dir', 'dbfilename']) {
+      assert.equal(message(await c.call('CONFIG', 'SET', name, 'x')), `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set protected config`);
+    }
+    assert.deepEqual(await c.call('CONFIG', 'GET', 'maxmemory*'), ['maxmemory', '0', 'maxmemory-policy', 'noeviction']);
+    assert.deepEqual(await c.call('CONFIG', 'GET', 'timeout'), ['timeout', '0']);
+    const all = (await c.call('CONFIG', 'GET', '*')) as string[];
+    for (const name of ['appendfsync', 'auto-aof-rewrite-min-size', 'slowlog-max-len', 'requirepass', 'metrics-port']) assert.ok(all.includes(name), name);
+    await c.call('GET');
+    assert.match(String(await c.call('INFO', 'commandstats')), /cmdstat_get:/);
+    assert.equal(await c.call('CONFIG', 'RESETSTAT'), 'OK');
+    assert.ok(!String(await c.call('INFO', 'commandstats')).includes('cmdstat_get:'), 'RESETSTAT clears commandstats');
   });
 });
 
