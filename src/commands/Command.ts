@@ -1,5 +1,6 @@
 import type { CommandStats } from '../server/CommandStats';
 import type { SlowLog } from '../server/SlowLog';
+import type { OpsSampler } from '../server/OpsSampler';
 import type { Engine } from '../engine/Engine';
 import type { Persistence } from '../persistence/Persistence';
 import type { Reply } from '../resp/Reply';
@@ -67,6 +68,8 @@ export interface ServerInfo {
   /** INFO commandstats / errorstats. */
   readonly commandStats: CommandStats;
   readonly slowLog: SlowLog;
+  /** INFO's instantaneous_ops_per_sec and used_memory_peak. */
+  readonly opsSampler: OpsSampler;
   readonly config: readonly ConfigParameter[];
   readonly requirePassword: () => string;
   clients(): Iterable<ClientInfo>;

@@ -27,11 +27,15 @@ const SECTIONS: Record<string, Section> = {
       ['blocked_clients', clients.filter((c) => c.isBlocked).length],
     ];
   },
-  memory: () => {
+  memory: ({ server }) => {
     const m = process.memoryUsage();
+    const used = m.heapUsed + m.external;
+    const peak = server.opsSampler.peakMemory(used);
     return [
-      ['used_memory', m.heapUsed + m.external],
-      ['used_memory_human', humanBytes(m.heapUsed + m.external)],
+      ['used_memory', used],
+      ['used_memory_human', humanBytes(used)],
+      ['used_memory_peak', peak],
+      ['used_memory_peak_human', humanBytes(peak)],
       ['used_memory_rss', m.rss],
       ['used_memory_heap', m.heapUsed],
       ['used_memory_external', m.external],
@@ -48,6 +52,7 @@ const SECTIONS: Record<string, Section> = {
   stats: ({ server }) => [
     ['total_connections_received', server.stats.connectionsReceived],
     ['total_commands_processed', server.stats.commandsProcessed],
+    ['instantaneous_ops_per_sec', server.opsSampler.opsPerSecond],
     ['rejected_connections', server.stats.rejectedConnections],
     ['total_error_replies', server.commandStats.totalErrorReplies],
   ],

@@ -23,6 +23,7 @@ import { Logger, LogLevel } from './Logger';
 import { CommandStats } from './CommandStats';
 import { startMetricsEndpoint } from './MetricsEndpoint';
 import { SlowLog } from './SlowLog';
+import { OpsSampler } from './OpsSampler';
 import { VERSION } from '../version';
 
 /** Options of a server; each mirrors a redis-server setting of the same name. */
@@ -83,6 +84,7 @@ export class Server implements ServerInfo, ConnectionHost {
   readonly stats = { connectionsReceived: 0, commandsProcessed: 0, rejectedConnections: 0 };
   readonly commandStats = new CommandStats();
   readonly slowLog = new SlowLog();
+  readonly opsSampler = new OpsSampler(() => this.stats.commandsProcessed);
   readonly config: readonly ConfigParameter[];
   readonly blobDestination: BulkDestination = blobDestination;
   /** What all clients' unfinished requests hold, against client-query-buffer-total-limit. */
@@ -132,6 +134,7 @@ export class Server implements ServerInfo, ConnectionHost {
   async listen(): Promise<{ port: number; unixsocket?: string }> {
     // RedisAI's CPU queue exists from start-up: INFO MODULES shows its thread before any run.
     this.engine.openQueue('CPU');
+    this.opsSampler.start();
     await this.persistence?.start((argv) => this.replay(argv));
     if (this.options.port >= 0) {
       const tcp = this.makeListener();
@@ -194,6 +197,7 @@ export class Server implements ServerInfo, ConnectionHost {
 
   /** Stops listening and closes every connection. */
   async close(): Promise<void> {
+    this.opsSampler.stop();
     await this.metrics?.close();
     this.metrics = undefined;
     for (const c of this.connections) c.destroy();

@@ -99,4 +99,21 @@ describe('INFO commandstats, errorstats, replication and cpu', () => {
     assert.ok(!all.includes('# Commandstats'), 'commandstats only when asked for, as in Redis');
     assert.ok(String(await c.call('INFO', 'everything')).includes('# Commandstats'));
   });
+
+  it('have instantaneous_ops_per_sec and used_memory_peak, as Redis samples them', async () => {
+    const { port } = await startServer();
+    const c = await RawClient.connect(port);
+    closeAfterFile(() => c.close());
+    // Four windows of 100 ms with 50 commands or more each: a rate well above zero.
+    const until = Date.now() + 400;
+    while (Date.now() < until) await Promise.all(Array.from({ length: 50 }, () => c.call('PING')));
+    const stats = String(await c.call('INFO', 'stats'));
+    const rate = Number(/\r\ninstantaneous_ops_per_sec:(\d+)\r\n/.exec(stats)![1]);
+    assert.ok(rate > 100, `${rate} ops/s`);
+    const memory = String(await c.call('INFO', 'memory'));
+    const used = Number(/\r\nused_memory:(\d+)\r\n/.exec(memory)![1]);
+    const peak = Number(/\r\nused_memory_peak:(\d+)\r\n/.exec(memory)![1]);
+    assert.ok(peak >= used && used > 0, `peak ${peak}, used ${used}`);
+    assert.match(memory, /\r\nused_memory_peak_human:[\d.]+[KMG]\r\n/);
+  });
 });
