@@ -3,7 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { native } from '../native';
 import { keyBytes } from '../store/keyName';
-import type { Server } from './Server';
+import type { ClientInfo } from '../commands/Command';
+import type { Engine } from '../engine/Engine';
+import type { CommandStats } from './CommandStats';
+
+/** What the endpoint reads of the server it reports on. */
+export interface MetricsSource {
+  readonly engine: Engine;
+  readonly commandStats: CommandStats;
+  clients(): Iterable<ClientInfo>;
+}
 
 // Prometheus metrics on their own port (--metrics-port; off by default), `GET /metrics` in the
 // text format, made with prom-client. What INFO, AI.INFO and ai_queues report is read when
@@ -12,7 +21,7 @@ import type { Server } from './Server';
 /** Run durations' buckets, in seconds: 10 µs to 10 s. */
 const RUN_BUCKETS = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function metricsRegistry(server: Server): Registry {
+export function metricsRegistry(server: MetricsSource): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'stormbreaker_' }); // process_… and nodejs_… (CPU, memory, event-loop lag, GC)
   const { engine } = server;
@@ -80,7 +89,7 @@ export function metricsRegistry(server: Server): Registry {
 }
 
 /** Serves `GET /metrics` on `port` (0: any free port) at `bind`; resolves once listening. */
-export async function startMetricsEndpoint(server: Server, port: number, bind: string): Promise<{ port: number; close(): Promise<void> }> {
+export async function startMetricsEndpoint(server: MetricsSource, port: number, bind: string): Promise<{ port: number; close(): Promise<void> }> {
   const registry = metricsRegistry(server);
   const http_ = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
