@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from '@jest/globals';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { spawn } from 'node:child_process';
-import { freePort, startServer } from '../helpers/servers';
+import { startRedisServer, startServer } from '../helpers/servers';
 import { closeAfterFile } from '../helpers/closeAfterFile';
 import { fixture } from '../helpers/fixtures';
 
@@ -57,25 +56,18 @@ describe('lists, hashes and counters', () => {
 
 /** Sends every command to our server and to a real redis-server 7, one by one, and compares the replies. */
 async function repliesMatchRedis(commands: ReadonlyArray<ReadonlyArray<string | number>>): Promise<void> {
-  const redisPort = await freePort();
-  const redis = spawn('/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  closeAfterFile(() => redis.kill('SIGKILL'));
   const { port } = await startServer();
   const ours = await RawClient.connect(port);
-  let theirs: RawClient | undefined;
-  for (let i = 0; i < 100 && theirs === undefined; i++) {
-    theirs = await RawClient.connect(redisPort).catch(() => undefined);
-    if (theirs === undefined) await new Promise((r) => setTimeout(r, 50));
-  }
+  const theirs = await RawClient.connect(await startRedisServer());
   try {
     for (const command of commands) {
-      const [a, b] = await Promise.all([ours.call(...command), theirs!.call(...command)]);
+      const [a, b] = await Promise.all([ours.call(...command), theirs.call(...command)]);
       const show = (r: Parsed) => (r instanceof Error ? `error: ${r.message}` : r);
       assert.deepEqual(show(a), show(b), command.join(' '));
     }
   } finally {
     await ours.close();
-    await theirs?.close();
+    await theirs.close();
   }
 }
 

@@ -1,27 +1,15 @@
 // SLOWLOG, INFO commandstats / errorstats / replication / cpu: checked against a real redis-server 7
 // where Redis defines the reply, and for a command that runs on a device, by its whole time.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { describe, it } from '@jest/globals';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { freePort, startServer } from '../helpers/servers';
+import { startRedisServer, startServer } from '../helpers/servers';
 import { closeAfterFile } from '../helpers/closeAfterFile';
 import { slowModel } from '../helpers/torchModels';
 
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
 const show = (r: Parsed) => (r instanceof Error ? `error: ${r.message}` : r);
 
-async function redisClient(): Promise<RawClient> {
-  const port = await freePort();
-  const redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  closeAfterFile(() => redis.kill('SIGKILL'));
-  for (let i = 0; i < 100; i++) {
-    const c = await RawClient.connect(port).catch(() => undefined);
-    if (c !== undefined) return c;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not start');
-}
 
 /** An entry without what differs between two servers (id, time, duration, client port). */
 const comparable = (entry: Parsed) => {
@@ -33,7 +21,7 @@ describe('SLOWLOG', () => {
   it('keeps what Redis keeps of each command, newest first, and answers its subcommands and errors as Redis does', async () => {
     const { port } = await startServer();
     const ours = await RawClient.connect(port);
-    const theirs = await redisClient();
+    const theirs = await RawClient.connect(await startRedisServer());
     closeAfterFile(() => Promise.all([ours.close(), theirs.close()]));
     const many = Array.from({ length: 40 }, (_, i) => `a${i}`);
     const script: Array<Array<string | number>> = [

@@ -2,33 +2,18 @@
 // redis-server; RedisAI's parts (tensors inside a transaction, execution commands refused) and
 // redis-py's transactional pipeline, its default, against our server.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { describe, it } from '@jest/globals';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { freePort, run, startServer } from '../helpers/servers';
+import { run, startRedisServer, startServer } from '../helpers/servers';
 import { closeAfterFile } from '../helpers/closeAfterFile';
 import { fixture } from '../helpers/fixtures';
 
 const show = (r: Parsed): unknown => (r instanceof Error ? `error: ${r.message}` : Array.isArray(r) ? r.map(show) : r);
 
-async function redisServer(): Promise<number> {
-  const port = await freePort();
-  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  closeAfterFile(() => child.kill('SIGKILL'));
-  for (let i = 0; i < 100; i++) {
-    const c = await RawClient.connect(port).catch(() => undefined);
-    if (c !== undefined) {
-      await c.close();
-      return port;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not start');
-}
 
 describe('transactions', () => {
   it('behave as redis-server\'s: queued replies, EXECABORT, errors in order, WATCH from another client, DISCARD', async () => {
-    const ports = [(await startServer()).port, await redisServer()];
+    const ports = [(await startServer()).port, await startRedisServer()];
     const [ours, theirs] = await Promise.all(ports.map((p) => RawClient.connect(p)));
     const [ours2, theirs2] = await Promise.all(ports.map((p) => RawClient.connect(p)));
     const both = async (first: RawClient, second: RawClient, ...command: Array<string | number>) => {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { createServer, Server, ServerOptions } from '../../src';
 import { closeAfterFile } from './closeAfterFile';
 import { ROOT } from './fixtures';
+import { RawClient } from './RawClient';
 
 export { ROOT };
 
@@ -72,4 +73,23 @@ export function run(command: string, args: string[], input?: string | Buffer,
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(input);
   });
+}
+
+/**
+ * A real redis-server 7 (Debian's) on a free port, with no persistence, killed when the test file
+ * ends; resolves with its port once it answers. For comparing replies with Redis's own.
+ */
+export async function startRedisServer(): Promise<number> {
+  const port = await freePort();
+  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  closeAfterFile(() => child.kill('SIGKILL'));
+  for (let i = 0; i < 100; i++) {
+    const c = await RawClient.connect(port).catch(() => undefined);
+    if (c !== undefined) {
+      await c.close();
+      return port;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('redis-server did not start');
 }
