@@ -7,7 +7,6 @@ import { startRedisServer, startServer } from '../helpers/servers';
 import { closeAfterFile } from '../helpers/closeAfterFile';
 import { slowModel } from '../helpers/torchModels';
 
-const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
 const show = (r: Parsed) => (r instanceof Error ? `error: ${r.message}` : r);
 
 

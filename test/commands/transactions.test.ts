@@ -5,7 +5,6 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from '@jest/globals';
 import { Parsed, RawClient } from '../helpers/RawClient';
 import { run, startRedisServer, startServer } from '../helpers/servers';
-import { closeAfterFile } from '../helpers/closeAfterFile';
 import { fixture } from '../helpers/fixtures';
 
 const show = (r: Parsed): unknown => (r instanceof Error ? `error: ${r.message}` : Array.isArray(r) ? r.map(show) : r);
