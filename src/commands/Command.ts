@@ -1,6 +1,7 @@
 import type { CommandStats } from '../server/CommandStats';
 import type { SlowLog } from '../server/SlowLog';
 import type { OpsSampler } from '../server/OpsSampler';
+import type { Monitors } from '../server/Monitors';
 import type { Engine } from '../engine/Engine';
 import type { Persistence } from '../persistence/Persistence';
 import type { Reply } from '../resp/Reply';
@@ -23,6 +24,8 @@ export interface ClientInfo {
   closeAfterReply(): void;
   /** Close the connection now (CLIENT KILL by another client). */
   kill(): void;
+  /** Sends a status line the client did not ask for (MONITOR's feed), in order with its replies. */
+  push(line: string): void;
   /** Waiting for a command that runs on a device (INFO's blocked_clients). */
   readonly isBlocked: boolean;
   /** Inside MULTI: the commands queued for EXEC, and whether queuing one failed (EXEC then aborts). */
@@ -39,7 +42,7 @@ export function internalClient(name: string, address = ''): ClientInfo {
   const now = Date.now();
   return {
     id: 0, name, protocol: 2, authenticated: true, libName: '', libVersion: '', address, localAddress: address,
-    createdAt: now, lastCommandAt: now, lastCommand: '', closeAfterReply: () => undefined, kill: () => undefined,
+    createdAt: now, lastCommandAt: now, lastCommand: '', closeAfterReply: () => undefined, kill: () => undefined, push: () => undefined,
     transaction: null, watched: { keys: new Set(), dirty: false }, isBlocked: false,
   };
 }
@@ -70,6 +73,8 @@ export interface ServerInfo {
   readonly slowLog: SlowLog;
   /** INFO's instantaneous_ops_per_sec and used_memory_peak. */
   readonly opsSampler: OpsSampler;
+  /** Clients in MONITOR mode. */
+  readonly monitors: Monitors;
   readonly config: readonly ConfigParameter[];
   readonly requirePassword: () => string;
   clients(): Iterable<ClientInfo>;

@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS } from '../resp/RequestDecoder';
 import { CommandStats } from '../server/CommandStats';
 import { SlowLog } from '../server/SlowLog';
 import { OpsSampler } from '../server/OpsSampler';
+import { Monitors } from '../server/Monitors';
 import { VERSION } from '../version';
 import type { ServerInfo } from './Command';
 import { commandTable } from './index';
@@ -18,7 +19,7 @@ Engine.libraryScriptHost = (engine) => {
   const server: ServerInfo = {
     version: VERSION, startedAt, port: 0, tcpPort: 0,
     stats: { connectionsReceived: 0, commandsProcessed: 0, rejectedConnections: 0 },
-    commandStats: new CommandStats(), slowLog: new SlowLog(), opsSampler: new OpsSampler(() => 0),
+    commandStats: new CommandStats(), slowLog: new SlowLog(), opsSampler: new OpsSampler(() => 0), monitors: new Monitors(),
     config: [], requirePassword: () => '', clients: () => [], commands: () => table.values(),
     findCommand: (name) => table.get(name),
     maxBulkLength: () => DEFAULT_LIMITS.maxBulkLength,

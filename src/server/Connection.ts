@@ -110,6 +110,12 @@ export class Connection implements ClientInfo {
     this.closeRequested = true;
   }
 
+  push(line: string): void {
+    if (this.closed || this.closeRequested) return;
+    this.queue(new SimpleString(line));
+    this.flush();
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closeRequested || this.protocolFailed) return;
     try {

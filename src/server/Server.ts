@@ -24,6 +24,7 @@ import { CommandStats } from './CommandStats';
 import { startMetricsEndpoint } from './MetricsEndpoint';
 import { SlowLog } from './SlowLog';
 import { OpsSampler } from './OpsSampler';
+import { Monitors } from './Monitors';
 import { VERSION } from '../version';
 
 /** Options of a server; each mirrors a redis-server setting of the same name. */
@@ -85,6 +86,7 @@ export class Server implements ServerInfo, ConnectionHost {
   readonly commandStats = new CommandStats();
   readonly slowLog = new SlowLog();
   readonly opsSampler = new OpsSampler(() => this.stats.commandsProcessed);
+  readonly monitors = new Monitors();
   readonly config: readonly ConfigParameter[];
   readonly blobDestination: BulkDestination = blobDestination;
   /** What all clients' unfinished requests hold, against client-query-buffer-total-limit. */
@@ -306,6 +308,7 @@ export class Server implements ServerInfo, ConnectionHost {
     }
     client.lastCommand = command.name;
     client.lastCommandAt = Date.now();
+    if (this.monitors.active && !command.flags.includes('admin')) this.monitors.feed(client, command.name, args);
     const ctx: CommandContext = { engine: this.engine, client, server: this };
     const started = performance.now();
     // Whatever the command writes reaches the append-only log through the engine's write path.
@@ -369,6 +372,7 @@ export class Server implements ServerInfo, ConnectionHost {
 
   /** Called by a connection once its socket has closed. */
   forget(connection: Connection): void {
+    this.monitors.delete(connection);
     this.logger.verbose(`Client closed connection id=${connection.id} addr=${connection.address} name=${connection.name}`);
     this.connections.delete(connection);
     this.unwatch(connection);

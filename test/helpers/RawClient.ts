@@ -10,13 +10,19 @@ export type Parsed = string | number | null | Buffer | Error | Parsed[];
 export class RawClient {
   private readonly socket: net.Socket;
   private readonly waiting: Array<(reply: Parsed) => void> = [];
+  private readonly unclaimed: Parsed[] = [];
   private readonly parser: { execute(b: Buffer): void };
   private rawListener?: (chunk: Buffer) => void;
   readonly closed: Promise<void>;
 
   private constructor(socket: net.Socket, returnBuffers: boolean) {
     this.socket = socket;
-    const deliver = (reply: Parsed) => this.waiting.shift()?.(reply);
+    // A reply nobody waits for (MONITOR's feed) is kept for next().
+    const deliver = (reply: Parsed) => {
+      const waiter = this.waiting.shift();
+      if (waiter !== undefined) waiter(reply);
+      else this.unclaimed.push(reply);
+    };
     this.parser = new RedisParser({
       returnReply: deliver,
       returnError: (err: Error) => deliver(err),
@@ -43,6 +49,12 @@ export class RawClient {
   }
 
   /** Sends one command and resolves with its reply (an Error object for an error reply). */
+  /** The next reply that no call asked for (a MONITOR line), waiting for it if none came yet. */
+  next(): Promise<Parsed> {
+    if (this.unclaimed.length > 0) return Promise.resolve(this.unclaimed.shift()!);
+    return new Promise<Parsed>((resolve) => this.waiting.push(resolve));
+  }
+
   call(...args: Array<string | Buffer | number>): Promise<Parsed> {
     const promise = new Promise<Parsed>((resolve) => this.waiting.push(resolve));
     this.socket.write(encodeCommand(args));
