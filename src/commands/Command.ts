@@ -2,6 +2,7 @@ import type { CommandStats } from '../server/CommandStats';
 import type { SlowLog } from '../server/SlowLog';
 import type { OpsSampler } from '../server/OpsSampler';
 import type { Monitors } from '../server/Monitors';
+import type { LatencyMonitor } from '../server/LatencyMonitor';
 import type { Engine } from '../engine/Engine';
 import type { Persistence } from '../persistence/Persistence';
 import type { Reply } from '../resp/Reply';
@@ -75,6 +76,8 @@ export interface ServerInfo {
   readonly opsSampler: OpsSampler;
   /** Clients in MONITOR mode. */
   readonly monitors: Monitors;
+  /** LATENCY's events. */
+  readonly latency: LatencyMonitor;
   readonly config: readonly ConfigParameter[];
   readonly requirePassword: () => string;
   clients(): Iterable<ClientInfo>;

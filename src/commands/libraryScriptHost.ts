@@ -8,6 +8,7 @@ import { CommandStats } from '../server/CommandStats';
 import { SlowLog } from '../server/SlowLog';
 import { OpsSampler } from '../server/OpsSampler';
 import { Monitors } from '../server/Monitors';
+import { LatencyMonitor } from '../server/LatencyMonitor';
 import { VERSION } from '../version';
 import type { ServerInfo } from './Command';
 import { commandTable } from './index';
@@ -19,7 +20,7 @@ Engine.libraryScriptHost = (engine) => {
   const server: ServerInfo = {
     version: VERSION, startedAt, port: 0, tcpPort: 0,
     stats: { connectionsReceived: 0, commandsProcessed: 0, rejectedConnections: 0 },
-    commandStats: new CommandStats(), slowLog: new SlowLog(), opsSampler: new OpsSampler(() => 0), monitors: new Monitors(),
+    commandStats: new CommandStats(), slowLog: new SlowLog(), opsSampler: new OpsSampler(() => 0), monitors: new Monitors(), latency: new LatencyMonitor(),
     config: [], requirePassword: () => '', clients: () => [], commands: () => table.values(),
     findCommand: (name) => table.get(name),
     maxBulkLength: () => DEFAULT_LIMITS.maxBulkLength,

@@ -25,6 +25,7 @@ import { startMetricsEndpoint } from './MetricsEndpoint';
 import { SlowLog } from './SlowLog';
 import { OpsSampler } from './OpsSampler';
 import { Monitors } from './Monitors';
+import { LatencyMonitor } from './LatencyMonitor';
 import { VERSION } from '../version';
 
 /** Options of a server; each mirrors a redis-server setting of the same name. */
@@ -87,6 +88,7 @@ export class Server implements ServerInfo, ConnectionHost {
   readonly slowLog = new SlowLog();
   readonly opsSampler = new OpsSampler(() => this.stats.commandsProcessed);
   readonly monitors = new Monitors();
+  readonly latency = new LatencyMonitor();
   readonly config: readonly ConfigParameter[];
   readonly blobDestination: BulkDestination = blobDestination;
   /** What all clients' unfinished requests hold, against client-query-buffer-total-limit. */
@@ -328,6 +330,7 @@ export class Server implements ServerInfo, ConnectionHost {
     this.commandStats.ran(command.name, micros, reply instanceof ErrorReply ? reply.message : undefined);
     // EXEC's commands are logged one by one; AUTH and HELLO would log a password.
     if (!command.flags.includes('skip_slowlog')) this.slowLog.consider(args, micros, client.address, client.name);
+    this.latency.consider(command.flags.includes('fast'), micros);
     return reply;
   }
 
@@ -449,6 +452,7 @@ export class Server implements ServerInfo, ConnectionHost {
         },
       },
       integer('slowlog-log-slower-than', () => this.slowLog.slowerThan, (n) => (this.slowLog.slowerThan = n), -1),
+      integer('latency-monitor-threshold', () => this.latency.thresholdMs, (n) => (this.latency.thresholdMs = n), 0),
       integer('slowlog-max-len', () => this.slowLog.maxLength, (n) => {
         this.slowLog.maxLength = n;
         this.slowLog.trim();

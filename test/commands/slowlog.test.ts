@@ -103,4 +103,30 @@ describe('INFO commandstats, errorstats, replication and cpu', () => {
     assert.ok(peak >= used && used > 0, `peak ${peak}, used ${used}`);
     assert.match(memory, /\r\nused_memory_peak_human:[\d.]+[KMG]\r\n/);
   });
+
+  it('LATENCY answers as redis-server 7 does while monitoring is off, and records a slow model run once it is on', async () => {
+    const { port } = await startServer();
+    const ours = await RawClient.connect(port);
+    const theirs = await RawClient.connect(await startRedisServer());
+    closeAfterFile(() => Promise.all([ours.close(), theirs.close()]));
+    for (const command of [['LATENCY', 'LATEST'], ['LATENCY', 'DOCTOR'], ['LATENCY', 'HISTORY', 'command'], ['LATENCY', 'RESET'], ['LATENCY', 'FOO'],
+      ['LATENCY'], ['LATENCY', 'HISTORY'], ['CONFIG', 'GET', 'latency-monitor-threshold'], ['CONFIG', 'SET', 'latency-monitor-threshold', '-1'],
+      ['LATENCY', 'RESET', 'command', 'x']]) {
+      const [a, b] = await Promise.all([ours.call(...command), theirs.call(...command)]);
+      assert.deepEqual(show(a), show(b), command.join(' '));
+    }
+    assert.equal(String(await ours.call('CONFIG', 'SET', 'latency-monitor-threshold', '10')), 'OK');
+    assert.match(String(await ours.call('LATENCY', 'DOCTOR')), /^Dave, no latency spike was observed/);
+    assert.equal(String(await ours.call('AI.MODELSTORE', 'slow', 'TORCH', 'CPU', 'BLOB', await slowModel())), 'OK');
+    await ours.call('AI.TENSORSET', 'x', 'FLOAT', 1, 'VALUES', 1);
+    await ours.call('AI.TENSORSET', 'n', 'INT64', 1, 'VALUES', 500);
+    await ours.call('AI.MODELEXECUTE', 'slow', 'INPUTS', 2, 'x', 'n', 'OUTPUTS', 1, 'y');
+    const [[event, time, latest, max]] = (await ours.call('LATENCY', 'LATEST')) as Array<[string, number, number, number]>;
+    assert.equal(String(event), 'command');
+    assert.ok(Math.abs(Number(time) - Date.now() / 1000) < 5 && Number(latest) >= 10 && Number(max) >= Number(latest));
+    assert.equal(((await ours.call('LATENCY', 'HISTORY', 'command')) as unknown[]).length, 1);
+    assert.match(String(await ours.call('LATENCY', 'DOCTOR')), /1\. command: 1 latency spikes/);
+    assert.equal(await ours.call('LATENCY', 'RESET', 'command'), 1);
+    assert.deepEqual(await ours.call('LATENCY', 'LATEST'), []);
+  });
 });
