@@ -28,6 +28,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** How long a server process may take to start (loading deps, replaying a log) before a test gives up on it. */
+const READY_TIMEOUT_MS = 60_000;
+
 /** The real `stormbreaker-server` executable, started as its own process; resolves once it accepts connections. */
 /** `configFile`, when given, comes first on the command line, as redis-server takes one. */
 export async function startServerProcess(args: string[] = [], configFile?: string): Promise<{ child: ChildProcess; port: number; stop: () => Promise<void>; output: () => string }> {
@@ -36,11 +39,23 @@ export async function startServerProcess(args: string[] = [], configFile?: strin
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  // Registered before waiting: a server that never says it is ready is still stopped.
+  closeAfterFile(stop);
   await new Promise<void>((resolve, reject) => {
+    const started = Date.now();
     const timer = setInterval(() => {
       if (output.includes('Ready to accept connections')) {
         clearInterval(timer);
         resolve();
+      } else if (Date.now() - started > READY_TIMEOUT_MS) {
+        clearInterval(timer);
+        reject(new Error(`server did not say it was ready within ${READY_TIMEOUT_MS / 1000} s (a --loglevel above notice hides the line): ${output}`));
       }
     }, 20);
     child.once('exit', (code) => {
@@ -48,13 +63,6 @@ export async function startServerProcess(args: string[] = [], configFile?: strin
       reject(new Error(`server exited with ${code}: ${output}`));
     });
   });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  closeAfterFile(stop);
   return { child, port, stop, output: () => output };
 }
 
