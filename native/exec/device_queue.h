@@ -1,7 +1,9 @@
 // DeviceQueue: the run queue of one device string ("CPU", "CPU:1", "GPU:0"), served by its own
 // native threads. Threads sleep on a condition variable and wake when a job arrives or when a
 // waiting request's deadline (MINBATCHTIMEOUT, TIMEOUT) comes: never a sleep-poll (a polling
-// queue capped RedisAI at 888 runs/s), never libuv's shared thread pool.
+// queue capped RedisAI at 888 runs/s), never libuv's shared thread pool. Before sleeping, a
+// thread that ran out of work watches for new work for a short window (SpinForWork), so a
+// stream of small runs needs no futex wake-up on either side.
 // Model runs are queued as ModelRequest so that the serving thread can merge compatible ones into
 // one backend call (spec §10.2); everything else is an opaque job.
 #pragma once
