@@ -5,6 +5,7 @@ import { keyBytes, keyName } from '../store/keyName';
 import { parseInt64, parseSafeInteger } from '../util/redisNumbers';
 import type { StoredValue } from '../store/StoredValue';
 import { defineCommand } from './Command';
+import { int64Arg } from './modelArgs';
 
 // Plain Redis lists, hashes and counters: what scripts reach through redis.execute (spec §5.9)
 // and what clients expect beside tensors. Semantics and error texts are Redis 7's.
@@ -95,17 +96,10 @@ export const lrange = defineCommand({
   },
 });
 
-/** An integer argument (list indexes and counts), Redis's error when it is not one. */
-function intArg(arg: Buffer): number {
-  const v = parseSafeInteger(arg.toString('latin1'));
-  if (v === undefined) throw new StormbreakerError(Errors.notInteger);
-  return v;
-}
-
 export const lindex = defineCommand({
   name: 'lindex', arity: 3, flags: ['readonly'], ...keyed, group: 'list', summary: 'Returns an element of a list by its index',
   run({ engine }, args) {
-    const index = intArg(args[2]);
+    const index = int64Arg(args[2]);
     const items = list(engine, args[1], false)?.items;
     if (items === undefined) return null;
     return items[index < 0 ? items.length + index : index] ?? null;
@@ -115,7 +109,7 @@ export const lindex = defineCommand({
 export const lset = defineCommand({
   name: 'lset', arity: 4, flags: ['write', 'denyoom'], ...keyed, group: 'list', summary: 'Sets an element of a list by its index',
   run({ engine }, args) {
-    const index = intArg(args[2]);
+    const index = int64Arg(args[2]);
     const value = list(engine, args[1], false);
     if (value === undefined) throw new StormbreakerError(Errors.noSuchKey);
     const at = index < 0 ? value.items.length + index : index;
@@ -129,7 +123,7 @@ export const lset = defineCommand({
 export const lrem = defineCommand({
   name: 'lrem', arity: 4, flags: ['write'], ...keyed, group: 'list', summary: 'Removes elements equal to a value from a list',
   run({ engine }, args) {
-    const count = intArg(args[2]);
+    const count = int64Arg(args[2]);
     const value = list(engine, args[1], false);
     if (value === undefined) return 0;
     const limit = count === 0 ? Infinity : Math.abs(count);
@@ -158,8 +152,8 @@ export const lrem = defineCommand({
 export const ltrim = defineCommand({
   name: 'ltrim', arity: 4, flags: ['write'], ...keyed, group: 'list', summary: 'Keeps only a range of elements of a list',
   run({ engine }, args) {
-    let start = intArg(args[2]);
-    let stop = intArg(args[3]);
+    let start = int64Arg(args[2]);
+    let stop = int64Arg(args[3]);
     const value = list(engine, args[1], false);
     if (value === undefined) return OK;
     const n = value.items.length;

@@ -1,7 +1,7 @@
 import type { Engine } from '../engine/Engine';
-import { Errors, StormbreakerError } from '../errors';
-import { parseInt64 } from '../util/redisNumbers';
+import { StormbreakerError } from '../errors';
 import { defineCommand, word } from './Command';
+import { int64Arg } from './modelArgs';
 
 // Key expiry, as Redis 7 has it: EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT with NX, XX, GT, LT;
 // TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST. The engine keeps the times and deletes keys once
@@ -11,19 +11,12 @@ const keyed = { firstKey: 1, lastKey: 1, keyStep: 1, group: 'generic' } as const
 /** Redis refuses expiry times whose milliseconds would not fit a signed 64-bit number. */
 const MAX_MS = 2 ** 63 - 1;
 
-/** An integer argument, Redis's error when it is not one. */
-export function integerArg(arg: Buffer): number {
-  const v = parseInt64(arg.toString('latin1'));
-  if (v === undefined) throw new StormbreakerError(Errors.notInteger);
-  return Number(v);
-}
-
 /**
  * The Unix time in ms an expiry argument means (`unit` ms per step; `absolute` for the …AT
  * forms), or Redis's invalid-expire-time error for `command` when it overflows.
  */
 export function expiryTime(arg: Buffer, unit: 1 | 1000, absolute: boolean, command: string): number {
-  const value = integerArg(arg);
+  const value = int64Arg(arg);
   const ms = value * unit + (absolute ? 0 : Date.now());
   if (!Number.isFinite(ms) || Math.abs(value * unit) >= MAX_MS || ms >= MAX_MS) {
     throw new StormbreakerError(`ERR invalid expire time in '${command}' command`);

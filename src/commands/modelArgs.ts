@@ -1,8 +1,8 @@
 import type { ServerInfo } from './Command';
-import { StormbreakerError } from '../errors';
-import { parseDouble, parseSafeInteger } from '../util/redisNumbers';
+import { Errors, StormbreakerError } from '../errors';
+import { parseDouble, parseInt64, parseSafeInteger } from '../util/redisNumbers';
 
-// Small argument readers shared by the model and execution commands.
+// Small argument readers shared by the commands.
 
 export const upper = (arg: Buffer | undefined): string => (arg === undefined ? '' : arg.toString('latin1').toUpperCase());
 export const text = (arg: Buffer): string => arg.toString('latin1');
@@ -19,6 +19,16 @@ export function parseInteger(arg: Buffer | undefined, error: string): number {
   const v = arg === undefined ? undefined : parseSafeInteger(text(arg));
   if (v === undefined) throw new StormbreakerError(error);
   return v;
+}
+
+/**
+ * A signed 64-bit integer as Redis reads one (list indexes, expiry times: a value past 2^53 is
+ * still an integer, only less exact), or Redis's not-an-integer error.
+ */
+export function int64Arg(arg: Buffer): number {
+  const v = parseInt64(text(arg));
+  if (v === undefined) throw new StormbreakerError(Errors.notInteger);
+  return Number(v);
 }
 
 /** The model bytes: the one BLOB argument itself, or its chunks joined. */

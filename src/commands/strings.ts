@@ -2,7 +2,8 @@ import type { Engine } from '../engine/Engine';
 import { Errors, StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';
 import { defineCommand, word } from './Command';
-import { expiryTime, integerArg } from './expiry';
+import { expiryTime } from './expiry';
+import { int64Arg } from './modelArgs';
 
 // Plain string values: the keyspace must hold non-tensor values for clients (and for WRONGTYPE).
 
@@ -58,7 +59,7 @@ export const set = defineCommand({
     let at: number | undefined;
     if (expiry !== undefined) {
       const [unit, absolute] = EXPIRY_UNITS[expiry.option]!;
-      if (integerArg(expiry.arg) <= 0) throw new StormbreakerError("ERR invalid expire time in 'set' command");
+      if (int64Arg(expiry.arg) <= 0) throw new StormbreakerError("ERR invalid expire time in 'set' command");
       at = expiryTime(expiry.arg, unit, absolute, 'set');
     }
     const existing = engine.get(args[1]);
