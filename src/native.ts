@@ -149,11 +149,12 @@ export interface Binding {
   /**
    * Calls `fn` on the device's queue: as an entry point with (inputs, keys, args), or binding its
    * parameters from the inputs by position. Without `wantOutputs` its return value is ignored.
+   * `timeoutMs` bounds the wait in the queue (TIMEDOUT); `executionTimeoutMs` the run itself.
    */
   scriptRun(
     script: ScriptHandle, device: string, queue: QueueChoice, fn: string, entry: boolean,
     inputs: readonly TensorHandle[], keys: readonly Buffer[], args: readonly Buffer[], wantOutputs: boolean, timeoutMs: number,
-    host: ScriptHostHandler | null,
+    host: ScriptHostHandler | null, executionTimeoutMs: number,
   ): Promise<RunResult>;
   formatDouble(value: number): string;
   poolStats(): { cachedBytes: number; cachedBuffers: number; hits: number; misses: number };

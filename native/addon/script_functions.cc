@@ -74,7 +74,7 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
   Script* script = ScriptFrom(env, info[0]);
   if (script == nullptr) return env.Undefined();
   if (!info[1].IsString() || !info[3].IsString() || !info[5].IsArray()) {
-    Napi::TypeError::New(env, "scriptRun(script, device, threads, fn, entry, inputs, keys, args, wantOutputs, timeoutMs)")
+    Napi::TypeError::New(env, "scriptRun(script, device, threads, fn, entry, inputs, keys, args, wantOutputs, timeoutMs, host, executionTimeoutMs)")
         .ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -109,10 +109,11 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
   work->args = StringList(info[7]);
   work->wantOutputs = info[8].ToBoolean();
   int64_t timeoutMs = info[9].IsNumber() ? info[9].As<Napi::Number>().Int64Value() : 0;
+  int64_t executionTimeoutMs = info[11].IsNumber() ? info[11].As<Napi::Number>().Int64Value() : 0;
   auto enqueued = std::chrono::steady_clock::now();
 
   CompletionChannel* channel = StateOf(env).channel;
-  auto job = [work, channel, timeoutMs, enqueued] {
+  auto job = [work, channel, timeoutMs, executionTimeoutMs, enqueued] {
     work->outcome.timedOut = timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs);
     if (!work->outcome.timedOut) {
       std::vector<const char*> keys, args;
@@ -122,8 +123,8 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
       CallBackend(work->inputs, work->wantOutputs, [&](DLManagedTensor* const* in, size_t n_in, DLManagedTensor** out,
                                                        size_t max_out, size_t* n_out, SBError* err) {
         return api->script_run(work->script->handle(), work->fn.c_str(), work->entry ? 1 : 0, in, n_in, keys.data(),
-                               keys.size(), args.data(), args.size(), work->host ? work->host->api() : nullptr, out,
-                               max_out, n_out, err);
+                               keys.size(), args.data(), args.size(), work->host ? work->host->api() : nullptr,
+                               executionTimeoutMs, out, max_out, n_out, err);
       }, &work->outcome);
     }
     FinishAsync(channel, [work](Napi::Env env) {

@@ -15,7 +15,7 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change; a backend built for another version is refused. */
-#define SB_BACKEND_API_VERSION 2
+#define SB_BACKEND_API_VERSION 3
 
 /* Element type codes beyond DLPack 0.6 (RedisAI's numbering, see native/core/dtype.h). */
 #define SB_DL_BOOL 6
@@ -62,7 +62,7 @@ typedef struct SBModelOptions {
   size_t n_inputs;
   const char* const* output_names;
   size_t n_outputs;
-  /* ONNX: a run longer than this many ms is terminated (0: no limit). */
+  /* ONNX and TORCH: a run longer than this many ms is stopped (0: no limit). */
   int64_t execution_timeout_ms;
   /* ONNX: bytes all CPU sessions together may allocate (0: no limit). */
   int64_t memory_limit_bytes;
@@ -99,11 +99,12 @@ typedef struct SBBackendApi {
   /* Calls `fn`. As an entry point (entry != 0) it gets the inputs as one List[Tensor], plus the
    * keys and args; otherwise its parameters are bound from the inputs by position (a List[Tensor]
    * parameter takes the rest). Inputs are borrowed as in model_run. With max_outputs == 0 the
-   * return value is ignored; otherwise its tensors are returned as in model_run. */
+   * return value is ignored; otherwise its tensors are returned as in model_run. A call still
+   * running after `execution_timeout_ms` (0: no limit) is stopped with an error. */
   int (*script_run)(SBScript* script, const char* fn, int entry, DLManagedTensor* const* inputs, size_t n_inputs,
                     const char* const* keys, size_t n_keys, const char* const* args, size_t n_args,
-                    const SBHostApi* host, DLManagedTensor** outputs, size_t max_outputs, size_t* n_outputs,
-                    SBError* err);
+                    const SBHostApi* host, int64_t execution_timeout_ms, DLManagedTensor** outputs, size_t max_outputs,
+                    size_t* n_outputs, SBError* err);
   /* Memory the backend's own allocator holds, and how many allocations it served; non-zero when
    * the backend does not track them (NULL: never tracked). */
   int (*memory_stats)(uint64_t* bytes_in_use, uint64_t* allocations);

@@ -480,7 +480,8 @@ export class Engine implements OpRunner {
   runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
     args: readonly Buffer[], wantOutputs: boolean, timeout: number): Promise<CallResult> {
     return this.accounted(name, () => native.scriptRun(script.handle, script.device.toUpperCase(), this.queue,
-      fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle), keys, args, wantOutputs, timeout, this.scriptHost()));
+      fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle), keys, args, wantOutputs, timeout, this.scriptHost(),
+      this.settings.modelExecutionTimeout));
   }
 
   /**

@@ -172,7 +172,7 @@ const HELP = `${USAGE}
   --inter-op-parallelism <n>        backends' threads across ops (0: the backend's default)
   --backendspath <dir>              where backend libraries are loaded from (the build folder)
   --model-chunk-size <bytes>        MODELGET's chunk size (511 MiB)
-  --model-execution-timeout <ms>    ONNX runs longer than this are stopped (5000)
+  --model-execution-timeout <ms>    ONNX and TorchScript runs longer than this are stopped (5000)
   --backend-memory-limit <MB>       ONNX CPU sessions' memory together (0: none)
   --enable-loadbackend-any-path yes|no
                                     AI.CONFIG LOADBACKEND may load from any path (no)

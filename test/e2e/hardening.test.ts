@@ -273,7 +273,7 @@ describe('hardening', () => {
   });
 
   it('answers TIMEDOUT at the deadline a request waits past, even while every device thread is busy', async () => {
-    const { port, stop } = await startServerProcess();
+    const { port, stop } = await startServerProcess(['--model-execution-timeout', '120000']); // the slow run is not stopped
     const busy = await RawClient.connect(port);
     const c = await RawClient.connect(port);
     await c.call('AI.MODELSTORE', 'slow', 'TORCH', 'CPU', 'BLOB', await slowModel());
@@ -296,6 +296,38 @@ describe('hardening', () => {
     assert.equal(await long, 'OK');
     assert.equal(await c.call('EXISTS', 'z', 'w'), 0, 'nothing ran for them');
     await Promise.all([busy.close(), c.close(), d.close()]);
+    await stop();
+  });
+
+  it('stops TorchScript scripts and models that run past MODEL_EXECUTION_TIMEOUT, and their queue serves again', async () => {
+    const { port, stop } = await startServerProcess(['--model-execution-timeout', '1000']);
+    const c = await RawClient.connect(port);
+    const spinning = 'def spin(tensors: List[Tensor], keys: List[str], args: List[str]):\n' +
+      '    i = 0\n    while i >= 0:\n        i = i + 1\n    return tensors[0]\n';
+    assert.equal(await c.call('AI.SCRIPTSTORE', 'spin', 'CPU', 'ENTRY_POINTS', 1, 'spin', 'SOURCE', spinning), 'OK');
+    assert.equal(await c.call('AI.SCRIPTSTORE', 's', 'CPU', 'ENTRY_POINTS', 1, 'f', 'SOURCE', SOURCE), 'OK');
+    assert.equal(await c.call('AI.MODELSTORE', 'slow', 'TORCH', 'CPU', 'BLOB', await slowModel()), 'OK');
+    await c.call('AI.TENSORSET', 'x', 'FLOAT', 2, 'VALUES', 1, 2);
+    await c.call('AI.TENSORSET', 'forever', 'INT64', 'VALUES', 1_000_000_000);
+
+    const script = await c.call('AI.SCRIPTEXECUTE', 'spin', 'spin', 'INPUTS', 1, 'x', 'OUTPUTS', 1, 'y');
+    assert.match(message(script), /^script run stopped: it ran longer than MODEL_EXECUTION_TIMEOUT \(1000 ms\)$/);
+    const model = await c.call('AI.MODELEXECUTE', 'slow', 'INPUTS', 2, 'x', 'forever', 'OUTPUTS', 1, 'y');
+    assert.match(message(model), /^model run stopped: it ran longer than MODEL_EXECUTION_TIMEOUT \(1000 ms\)$/);
+    // Inside a DAG the stopped op's reply is its error, and nothing is persisted.
+    const dag = await c.call('AI.DAGEXECUTE', 'LOAD', 1, 'x', 'PERSIST', 1, 'y', '|>',
+      'AI.SCRIPTEXECUTE', 'spin', 'spin', 'INPUTS', 1, 'x', 'OUTPUTS', 1, 'y');
+    assert.ok(Array.isArray(dag));
+    assert.match(message(dag[0]), /^script run stopped/);
+    assert.equal(await c.call('EXISTS', 'y'), 0);
+    // The CPU queue's thread is free again: a short script and the model with a few rounds run.
+    assert.equal(await c.call('AI.SCRIPTEXECUTE', 's', 'f', 'INPUTS', 1, 'x', 'OUTPUTS', 1, 'w'), 'OK');
+    await c.call('AI.TENSORSET', 'few', 'INT64', 'VALUES', 2);
+    assert.equal(await c.call('AI.MODELEXECUTE', 'slow', 'INPUTS', 2, 'x', 'few', 'OUTPUTS', 1, 'z'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'z', 'VALUES'), ['1', '2']);
+    const info = String(await c.call('AI.INFO', 'spin'));
+    assert.match(info, /calls,2,errors,2$/, 'both stopped runs count as errors of the script');
+    await c.close();
     await stop();
   });
 

@@ -19,6 +19,7 @@
 #include "../backend_support.h"
 #include "script_extensions.h"
 #include "file_operations.h"
+#include "run_deadline.h"
 #include "source_limits.h"
 
 namespace {
@@ -69,7 +70,21 @@ struct TorchModel {
   c10::Device device = c10::kCPU;
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
+  int64_t timeoutMs = 0;  // MODEL_EXECUTION_TIMEOUT when it was loaded (0: none)
 };
+
+// Runs `body` under a deadline of `limit_ms`; a run the deadline stopped fails with a message that
+// says so (instead of the interpreter's traceback around the check that fired).
+template <typename F>
+void WithDeadline(int64_t limit_ms, const char* what, F&& body) {
+  stormbreaker_torch::DeadlineScope scope(limit_ms);
+  try {
+    body();
+  } catch (...) {
+    if (scope.Expired()) throw std::runtime_error(scope.Message(what));
+    throw;
+  }
+}
 
 bool ParseDevice(const char* text, c10::Device* device, SBError* err) {
   std::string d = text;
@@ -250,6 +265,8 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
     auto model = std::make_unique<TorchModel>();
     model->module = torch::jit::load(stream, device);
     stormbreaker_torch::CheckNoFileOperations(*model->module._ivalue()->compilation_unit(), "model");
+    stormbreaker_torch::InsertDeadlineChecks(*model->module._ivalue()->compilation_unit());
+    model->timeoutMs = options->execution_timeout_ms;
     model->module.eval();
     model->device = device;
     const auto& schema = model->module.get_method("forward").function().getSchema();
@@ -284,7 +301,8 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
     std::vector<at::Tensor> borrowed = Borrow(inputs, n_inputs);
     std::vector<c10::IValue> args;
     for (auto& tensor : borrowed) args.emplace_back(model->device.is_cpu() ? tensor : tensor.to(model->device));
-    c10::IValue result = model->module.forward(args);
+    c10::IValue result;
+    WithDeadline(model->timeoutMs, "model run", [&] { result = model->module.forward(args); });
     std::vector<at::Tensor> produced;
     if (!Flatten(result, &produced)) throw std::runtime_error("model returned something other than tensors");
     ExportAll(produced, borrowed, outputs, max_outputs, n_outputs);
@@ -306,6 +324,7 @@ int ScriptCreate(const char* source, const char* device_text, SBScript** out, SB
     script->unit = std::make_shared<torch::jit::CompilationUnit>();
     script->unit->define(c10::nullopt, source, stormbreaker_torch::ScriptResolver(), nullptr);
     stormbreaker_torch::CheckNoFileOperations(*script->unit, "script");
+    stormbreaker_torch::InsertDeadlineChecks(*script->unit);
     script->device = device;
     *out = reinterpret_cast<SBScript*>(script.release());
   });
@@ -338,7 +357,8 @@ int ScriptCheckEntryPoint(const SBScript* handle, const char* fn, SBError* err) 
 
 int ScriptRun(SBScript* handle, const char* fn, int entry, DLManagedTensor* const* inputs, size_t n_inputs,
               const char* const* keys, size_t n_keys, const char* const* args, size_t n_args, const SBHostApi* host,
-              DLManagedTensor** outputs, size_t max_outputs, size_t* n_outputs, SBError* err) {
+              int64_t execution_timeout_ms, DLManagedTensor** outputs, size_t max_outputs, size_t* n_outputs,
+              SBError* err) {
   *n_outputs = 0;
   return Guard(err, [&] {
     stormbreaker_torch::HostScope scope(host);
@@ -378,7 +398,8 @@ int ScriptRun(SBScript* handle, const char* fn, int entry, DLManagedTensor* cons
         throw std::runtime_error("Wrong number of inputs provided to function: " + name);
       }
     }
-    c10::IValue result = (*function)(std::move(stack));
+    c10::IValue result;
+    WithDeadline(execution_timeout_ms, "script run", [&] { result = (*function)(std::move(stack)); });
     if (max_outputs == 0) return;
     std::vector<at::Tensor> produced;
     if (!Flatten(result, &produced)) throw std::runtime_error("Function returned non-tensor values" + name);
