@@ -8,7 +8,10 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const force = process.argv.includes('--force');
-const output = path.join(root, 'build', 'Release', 'stormbreaker.node');
+// --asan: a second build with AddressSanitizer in build-asan/ (scripts/test-asan.sh uses it).
+const asan = process.argv.includes('--asan');
+const buildDir = asan ? 'build-asan' : 'build';
+const output = path.join(root, buildDir, 'Release', 'stormbreaker.node');
 
 function newestSource(dir) {
   let newest = 0;
@@ -30,7 +33,7 @@ function hasPrebuild() {
   return fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.node'));
 }
 
-if (!force && (upToDate() || (!fs.existsSync(path.join(root, 'native')) && hasPrebuild()))) process.exit(0);
+if (!force && (upToDate() || (!asan && !fs.existsSync(path.join(root, 'native')) && hasPrebuild()))) process.exit(0);
 
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 if (!fs.existsSync(path.join(root, 'deps', 'dlpack', 'include', 'dlpack', 'dlpack.h'))) {
@@ -49,5 +52,6 @@ if (fs.existsSync(pathsFile)) {
   }
 }
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-const configured = fs.existsSync(path.join(root, 'build', 'CMakeCache.txt'));
+if (asan) defines.push('--CDSTORMBREAKER_ASAN=ON', '--out', buildDir);
+const configured = fs.existsSync(path.join(root, buildDir, 'CMakeCache.txt'));
 run(process.execPath, [cmakeJs, configured && !force ? 'compile' : 'rebuild', '--log-level', 'warn', ...defines]);

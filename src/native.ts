@@ -173,13 +173,14 @@ export const FIX_COMMANDS =
   'in a clone of its repository: npm run build:native';
 
 // node-gyp-build takes build/Release when there is one (a clone) and otherwise the prebuild in
-// prebuilds/<platform>-<arch> (an installed package).
+// prebuilds/<platform>-<arch> (an installed package). STORMBREAKER_ADDON names another build
+// (npm run test:asan's, in build-asan/); its backends are loaded from beside it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeGypBuild = require('node-gyp-build') as { (dir: string): unknown; resolve(dir: string): string };
 
 function load(): { binding: Binding; file: string } {
   try {
-    const file = nodeGypBuild.resolve(PACKAGE_ROOT);
+    const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
     if (binding.abiVersion !== 7) throw new Error(`addon ABI ${binding.abiVersion}, expected 7 (rebuild it)`);

@@ -50,7 +50,9 @@ const SBBackendApi* BackendRegistry::Load(const std::string& name, const std::st
   if (name == "TF") {
     // libtensorflow exports its own BoringSSL and Brotli under the names Node exports for its
     // OpenSSL and Brotli; without DEEPBIND TensorFlow's calls would bind to Node's copies.
+#ifndef __SANITIZE_ADDRESS__  // AddressSanitizer refuses DEEPBIND (npm run test:asan runs TF without it)
     flags |= RTLD_DEEPBIND;
+#endif
     // TensorFlow logs start-up chatter to stderr unless told otherwise (a user's setting wins).
     setenv("TF_CPP_MIN_LOG_LEVEL", "2", 0);
   }

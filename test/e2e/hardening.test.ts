@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, it } from '@jest/globals';
 import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';
-import { ROOT, startServerProcess } from '../helpers/servers';
+import { ROOT, startServerProcess, toolEnv } from '../helpers/servers';
 import { fileReadingModel, fileWritingModel, slowModel } from '../helpers/torchModels';
 import { tfReadFileGraph, tfWriteInFunctionGraph } from '../helpers/tfModels';
 import { fixture, fixturePath } from '../helpers/fixtures';
@@ -53,7 +53,7 @@ with zipfile.ZipFile(out, 'w') as z:
         z.writestr(info, data)
 sys.stdout.buffer.write(out.getvalue())`;
   return new Promise<Buffer>((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', ['-c', script, fixturePath('pt-minimal.pt'), from, to]);
+    const child = spawn('/usr/bin/python3', ['-c', script, fixturePath('pt-minimal.pt'), from, to], { env: toolEnv() });
     const parts: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => parts.push(d));
     child.on('error', reject);

@@ -67,10 +67,22 @@ export async function startServerProcess(args: string[] = [], configFile?: strin
 }
 
 /** Runs a program to completion, collecting its output. */
+/**
+ * The environment for tools that are not our Node (python3, redis-server, redis-cli): without the
+ * AddressSanitizer runtime npm run test:asan preloads into Node, which would report the tools' own
+ * memory habits instead of ours.
+ */
+export function toolEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.LD_PRELOAD;
+  return env;
+}
+
 export function run(command: string, args: string[], input?: string | Buffer,
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
+    const env = options.env ?? (command === process.execPath ? process.env : toolEnv());
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options, env });
     const forget = closeAfterFile(() => child.kill('SIGKILL'));
     child.on('close', forget);
     let stdout = '';
@@ -89,7 +101,7 @@ export function run(command: string, args: string[], input?: string | Buffer,
  */
 export async function startRedisServer(): Promise<number> {
   const port = await freePort();
-  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', env: toolEnv() });
   closeAfterFile(() => child.kill('SIGKILL'));
   for (let i = 0; i < 100; i++) {
     const c = await RawClient.connect(port).catch(() => undefined);

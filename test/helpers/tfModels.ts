@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { ROOT } from './servers';
+import { ROOT, toolEnv } from './servers';
 
 const SCRIPT = `
 import sys, tensorflow as tf
@@ -54,7 +54,7 @@ function makeAll(): Promise<string> {
   made ??= new Promise((resolve, reject) => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-tf-models-'));
     const child = spawn('/usr/bin/python3', ['-c', SCRIPT, folder], {
-      env: { ...process.env, PYTHONPATH: path.join(ROOT, 'deps', 'python-tf'), TF_CPP_MIN_LOG_LEVEL: '3' },
+      env: toolEnv({ PYTHONPATH: path.join(ROOT, 'deps', 'python-tf'), TF_CPP_MIN_LOG_LEVEL: '3' }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -16,7 +16,9 @@ describe('native addon loader', () => {
         fs.copyFileSync(path.join(ROOT, 'dist', 'src', file), path.join(dir, 'dist', 'src', file));
       }
       fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-      const r = await run(process.execPath, ['-e', `require(${JSON.stringify(path.join(dir, 'dist', 'src', 'native.js'))})`]);
+      // Without STORMBREAKER_ADDON (npm run test:asan sets it to its own build).
+      const env = { ...process.env, STORMBREAKER_ADDON: '' };
+      const r = await run(process.execPath, ['-e', `require(${JSON.stringify(path.join(dir, 'dist', 'src', 'native.js'))})`], undefined, { env });
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /Stormbreaker's native addon could not be loaded \(No native build was found/);
       assert.match(r.stderr, /1\. in a project that installed stormbreaker: npx stormbreaker-deps/);
