@@ -38,6 +38,7 @@ import { slowlog } from './slowlog';
 import { memory } from './memory';
 import { monitor } from './monitor';
 import { latency } from './latency';
+import { dump, restore } from './dumpRestore';
 import { expire, expireat, expiretime, persist, pexpire, pexpireat, pexpiretime, pttl, ttl } from './expiry';
 
 /** Every command the server answers, by lower-case name. */
@@ -53,7 +54,7 @@ export function commandTable(): Map<string, Command> {
     get, set, setnx, getset, getdel, append, strlen, mset, msetnx, mget, incr, decr, incrby, decrby,
     lpush, rpush, lpop, rpop, llen, lrange, lindex, lset, lrem, ltrim, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,
     save, bgsave, lastsave, bgrewriteaof, shutdown, debug, slowlog, latency, memory, monitor, ...luaCommands,
-    expire, pexpire, expireat, pexpireat, ttl, pttl, expiretime, pexpiretime, persist,
+    expire, pexpire, expireat, pexpireat, ttl, pttl, expiretime, pexpiretime, persist, dump, restore,
   ];
   return new Map(all.map((c) => [c.name, c]));
 }

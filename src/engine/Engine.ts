@@ -11,7 +11,7 @@ import { Dag, DagOptions } from '../dag/Dag';
 import { PlanBuilder } from '../dag/PlanBuilder';
 import { runPlan, singleOutcome } from '../dag/runPlan';
 import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
-import { checkModelSpec, checkScriptDevice, ModelSpec, ScriptCall, StoredModel, StoredScript } from './Model';
+import { checkModelSpec, checkScriptDevice, ModelSpec, ScriptCall, ScriptSpec, StoredModel, StoredScript } from './Model';
 import type { CallResult, OpRunner } from '../dag/OpRunner';
 import { RunStats } from './RunStats';
 import { effectOf, LogRecord } from './writeEffects';
@@ -346,7 +346,20 @@ export class Engine implements OpRunner {
    * @example await engine.storeModel('m', { backend: 'TORCH', device: 'CPU', blob: fs.readFileSync('model.pt') });
    */
   async storeModel(key: Key, spec: ModelSpec): Promise<void> {
-    checkModelSpec(spec);
+    const model = await this.loadModel(spec);
+    const name = keyName(key);
+    const existing = this.live(name);
+    // Checked after the load, as RedisAI does (spec §0.4).
+    if (existing !== undefined && existing.kind !== 'model') throw new StormbreakerError(Errors.wrongType);
+    this.write(name, { kind: 'model', model });
+  }
+
+  /**
+   * @internal A model loaded by its backend, not stored anywhere yet (RESTORE stores it). A
+   * `restored` TF model may have no node names: RedisAI's first encoding did not keep them.
+   */
+  async loadModel(spec: ModelSpec, options: { restored?: boolean } = {}): Promise<StoredModel> {
+    checkModelSpec(spec, options.restored === true);
     if (spec.backend === 'TF') checkTfGraph(spec.blob, this.settings.enableTfIoOps);
     ensureBackend(spec.backend, this.settings.backendsPath, this.backendTrust);
     const handle = await backendCall(() => native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.queue, {
@@ -360,12 +373,8 @@ export class Engine implements OpRunner {
       inputs: spec.inputs ?? [],
       outputs: spec.outputs ?? [],
     }));
-    const name = keyName(key);
-    const existing = this.live(name);
-    // Checked after the load, as RedisAI does (spec §0.4).
-    if (existing !== undefined && existing.kind !== 'model') throw new StormbreakerError(Errors.wrongType);
     const tag = spec.tag === undefined ? Buffer.alloc(0) : Buffer.from(spec.tag);
-    const model: StoredModel = {
+    return {
       backend: spec.backend,
       device: spec.device,
       tag,
@@ -378,7 +387,6 @@ export class Engine implements OpRunner {
       blob: Buffer.from(spec.blob.buffer, spec.blob.byteOffset, spec.blob.byteLength),
       handle,
     };
-    this.write(name, { kind: 'model', model });
   }
 
   /** The model at `key`; missing is `ERR model key is empty`, another kind is WRONGTYPE. */
@@ -534,7 +542,16 @@ export class Engine implements OpRunner {
    * a function `(tensors: List[Tensor], keys: List[str], args: List[str])`.
    * @example await engine.storeScript('s', { device: 'CPU', source, entryPoints: ['bar'] });
    */
-  async storeScript(key: Key, spec: { device: string; source: string | Buffer; entryPoints?: readonly string[]; tag?: string | Buffer }): Promise<void> {
+  async storeScript(key: Key, spec: ScriptSpec): Promise<void> {
+    const script = await this.compileScript(spec);
+    const name = keyName(key);
+    const existing = this.live(name);
+    if (existing !== undefined && existing.kind !== 'script') throw new StormbreakerError(Errors.wrongType);
+    this.write(name, { kind: 'script', script });
+  }
+
+  /** @internal A script compiled and its entry points checked, not stored anywhere yet (RESTORE stores it). */
+  async compileScript(spec: ScriptSpec): Promise<StoredScript> {
     checkScriptDevice(spec.device);
     ensureBackend('TORCH', this.settings.backendsPath, this.backendTrust);
     const source = Buffer.from(spec.source);
@@ -544,12 +561,8 @@ export class Engine implements OpRunner {
       const problem = native.scriptCheckEntryPoint(handle, fn);
       if (problem !== null) throw new StormbreakerError(problem);
     }
-    const name = keyName(key);
-    const existing = this.live(name);
-    if (existing !== undefined && existing.kind !== 'script') throw new StormbreakerError(Errors.wrongType);
     const tag = spec.tag === undefined ? Buffer.alloc(0) : Buffer.from(spec.tag);
-    const script: StoredScript = { device: spec.device, tag, entryPoints: [...entryPoints], source, handle };
-    this.write(name, { kind: 'script', script });
+    return { device: spec.device, tag, entryPoints: [...entryPoints], source, handle };
   }
 
   /** The script at `key`; missing is `ERR script key is empty`, another kind is WRONGTYPE. */

@@ -56,6 +56,15 @@ export interface ModelSpec {
   outputs?: readonly string[];
 }
 
+/** What a script is stored from (AI.SCRIPTSTORE's arguments). */
+export interface ScriptSpec {
+  device: string;
+  source: string | Buffer;
+  /** Functions that must have the entry-point signature. */
+  entryPoints?: readonly string[];
+  tag?: string | Buffer;
+}
+
 /** A TorchScript script as stored: everything SCRIPTGET reports, and the compiled script. */
 export interface StoredScript {
   /** As the user typed it. */
@@ -81,7 +90,7 @@ export interface ScriptCall {
  * The checks every model store makes, from the wire or the library, with AI.MODELSTORE's texts
  * (the commands check their own argument order first, so from the wire these already hold).
  */
-export function checkModelSpec(spec: ModelSpec): void {
+export function checkModelSpec(spec: ModelSpec, restored = false): void {
   if (parseBackend(String(spec.backend)) !== spec.backend) throw new StormbreakerError('ERR unsupported backend');
   if (typeof spec.device !== 'string' || !isValidDevice(spec.device)) throw new StormbreakerError('ERR Invalid DEVICE');
   const count = (v: number | undefined, name: string) => {
@@ -93,10 +102,10 @@ export function checkModelSpec(spec: ModelSpec): void {
   const minbatchtimeout = count(spec.minbatchtimeout, 'MINBATCHTIMEOUT');
   if (batchsize === 0 && minbatchsize > 0) throw new StormbreakerError('ERR MINBATCHSIZE specified without BATCHSIZE');
   if (minbatchsize === 0 && minbatchtimeout > 0) throw new StormbreakerError('ERR MINBATCHTIMEOUT specified without MINBATCHSIZE');
-  if (spec.backend === 'TF') {
+  if (spec.backend === 'TF' && !restored) {
     if (spec.inputs === undefined || spec.inputs.length === 0) throw new StormbreakerError('ERR INPUTS not specified for TF');
     if (spec.outputs === undefined || spec.outputs.length === 0) throw new StormbreakerError('ERR OUTPUTS not specified for TF');
-  } else if (spec.inputs !== undefined || spec.outputs !== undefined) {
+  } else if (spec.backend !== 'TF' && (spec.inputs !== undefined || spec.outputs !== undefined)) {
     throw new StormbreakerError('ERR INPUTS argument should not be specified for this backend');
   }
   if (!(spec.blob instanceof Uint8Array)) throw new StormbreakerError('ERR Insufficient arguments, missing model BLOB');
