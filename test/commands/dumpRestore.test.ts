@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from '@jest/globals';
 import { Parsed, RawClient } from '../helpers/RawClient';
-import { startRedisServer, startServer, startServerProcess } from '../helpers/servers';
+import { ROOT, run, startRedisServer, startServer, startServerProcess } from '../helpers/servers';
 import { closeAfterFile } from '../helpers/closeAfterFile';
 import { fixture } from '../helpers/fixtures';
 
@@ -314,5 +314,49 @@ describe('RESTORE of Redis 6 ziplist payloads', () => {
     const broken = Buffer.from(zl);
     broken.writeUInt32LE(zl.length + 5, 0);
     assert.equal(show(await c.call('RESTORE', 'bad', 0, reseal(Buffer.concat([Buffer.from([10]), rdbString(broken)])))), 'error: ERR Bad data format');
+  });
+});
+
+describe('scripts/migrate-from-redisai', () => {
+  it('moves every key, with its time to live, from a Redis and from a server holding RedisAI values; --replace overwrites', async () => {
+    const redisPort = await startRedisServer();
+    const { port: aiPort } = await startServer(); // holds RedisAI's types, dumped in RedisAI's encoding
+    const { port: targetPort } = await startServer();
+    const redis = await RawClient.connect(redisPort);
+    const ai = await RawClient.connect(aiPort);
+    const target = await RawClient.connect(targetPort);
+    closeAfterFile(() => Promise.all([redis.close(), ai.close(), target.close()]));
+    await redis.call('SET', 'greeting', 'hello');
+    await redis.call('RPUSH', 'queue', 'a', 'b');
+    await redis.call('HSET', 'dataset', 'meta', '{}', 'count', '3');
+    await redis.call('SET', 'session', 'x', 'PX', 600_000);
+    await ai.call('AI.TENSORSET', 't', 'FLOAT', 2, 'VALUES', 1, 2);
+    await ai.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'));
+    await ai.call('AI.SCRIPTSTORE', 's', 'CPU', 'ENTRY_POINTS', 1, 'f', 'SOURCE',
+      'def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return tensors[0]\n');
+    await target.call('SET', 'greeting', 'already here');
+    const script = path.join(ROOT, 'dist', 'scripts', 'migrate-from-redisai.js');
+    const migrate = (from: number, ...extra: string[]) =>
+      run(process.execPath, [script, '--from', `redis://127.0.0.1:${from}`, '--to', `redis://127.0.0.1:${targetPort}`, '--count', '2', ...extra]);
+
+    let r = await migrate(redisPort);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /moved 3 keys, skipped 1 /);
+    assert.equal(await target.call('GET', 'greeting'), 'already here', 'not overwritten without --replace');
+    r = await migrate(redisPort, '--replace', '--match', 'gree*');
+    assert.match(r.stdout, /moved 1 keys, skipped 0/);
+    assert.equal(await target.call('GET', 'greeting'), 'hello');
+    assert.deepEqual(await target.call('LRANGE', 'queue', 0, -1), ['a', 'b']);
+    assert.deepEqual(await target.call('HGETALL', 'dataset'), ['meta', '{}', 'count', '3']);
+    const pttl = Number(await target.call('PTTL', 'session'));
+    assert.ok(pttl > 500_000 && pttl <= 600_000, `session keeps its time to live (${pttl})`);
+
+    r = await migrate(aiPort);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /moved 3 keys/);
+    assert.deepEqual(await target.call('AI.TENSORGET', 't', 'VALUES'), ['1', '2']);
+    assert.equal(await target.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 't', 't', 'OUTPUTS', 1, 'y'), 'OK');
+    assert.deepEqual(await target.call('AI.TENSORGET', 'y', 'VALUES'), ['2', '4']);
+    assert.equal(await target.call('AI.SCRIPTEXECUTE', 's', 'f', 'INPUTS', 1, 't', 'OUTPUTS', 1, 'z'), 'OK');
   });
 });
