@@ -105,7 +105,7 @@ typedef struct SBBackendApi {
                     const char* const* keys, size_t n_keys, const char* const* args, size_t n_args,
                     const SBHostApi* host, int64_t execution_timeout_ms, DLManagedTensor** outputs, size_t max_outputs,
                     size_t* n_outputs, SBError* err);
-  /* Memory the backend's own allocator holds, and how many allocations it served; non-zero when
+  /* Memory the backend's own allocator holds, and how many allocations and frees it served; non-zero when
    * the backend does not track them (NULL: never tracked). */
   int (*memory_stats)(uint64_t* bytes_in_use, uint64_t* allocations);
   /* Labels of an output's columns, when the backend made the output from something that named

@@ -121,7 +121,7 @@ function aiSections({ engine }: CommandContext): string {
     (tflite !== null ? `ai_TensorFlowLite_version:${tflite}\r\n` : '') +
     (torch !== null ? `ai_Torch_version:${torch}\r\n` : '') +
     (onnx !== null
-      // Memory is known when BACKEND_MEMORY_LIMIT puts every session on one tracked arena.
+      // Counted by the ONNX backend's own allocator, which every CPU session uses (tracked_allocator.h).
       ? `ai_onnxruntime_version:${onnx}\r\n` +
         (onnxMemory !== null
           ? `ai_onnxruntime_memory:${onnxMemory.bytes}\r\nai_onnxruntime_memory_access_num:${onnxMemory.allocations}\r\n`

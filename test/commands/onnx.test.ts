@@ -92,6 +92,26 @@ describe('ONNX backend (ONNX Runtime)', () => {
     assert.match(String(await c.call('INFO', 'MODULES')), /\r\nai_onnxruntime_version:1\.\d+\.\d+\r\n/);
   });
 
+  it('reports the memory ONNX Runtime holds and its allocations and frees, counted by our allocator', async () => {
+    const { startServerProcess } = await import('../helpers/servers');
+    const proc = await startServerProcess(); // its own process: the figures are per process
+    const client = await RawClient.connect(proc.port);
+    const figures = async () => {
+      const info = String(await client.call('INFO', 'MODULES'));
+      return { bytes: Number(/\r\nai_onnxruntime_memory:(\d+)\r\n/.exec(info)?.[1]), accesses: Number(/\r\nai_onnxruntime_memory_access_num:(\d+)\r\n/.exec(info)?.[1]) };
+    };
+    assert.equal(await client.call('AI.MODELSTORE', 'mnist', 'ONNX', 'CPU', 'BLOB', fixture('mnist.onnx')), 'OK');
+    const loaded = await figures();
+    // MNIST's weights (its file is 26 KB) are held by the session.
+    assert.ok(loaded.bytes > 10_000 && loaded.accesses > 0, JSON.stringify(loaded));
+    await client.call('AI.TENSORSET', 'img', 'FLOAT', 1, 1, 28, 28, 'BLOB', fixture('one.raw'));
+    assert.equal(await client.call('AI.MODELEXECUTE', 'mnist', 'INPUTS', 1, 'img', 'OUTPUTS', 1, 'out'), 'OK');
+    const ran = await figures();
+    assert.ok(ran.accesses >= loaded.accesses + 2, `a run allocates and frees: ${JSON.stringify([loaded, ran])}`);
+    await client.close();
+    await proc.stop();
+  });
+
   it('runs from the library', async () => {
     const engine = new Engine();
     await engine.storeModel('iris', { backend: 'ONNX', device: 'CPU', blob: fixture('linear_iris.onnx') });

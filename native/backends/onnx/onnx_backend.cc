@@ -20,6 +20,7 @@
 #include "../backend_api.h"
 #include "../backend_support.h"
 #include "external_data.h"
+#include "tracked_allocator.h"
 #include "zipmap_labels.h"
 
 namespace {
@@ -115,33 +116,10 @@ class Watchdog {
   bool started_ = false;
 };
 
-// BACKEND_MEMORY_LIMIT: one ONNX Runtime arena capped at the limit ("max_mem"), registered on the
-// environment and shared by every CPU session (session.use_env_allocators). The arena refuses
-// what would pass the cap with its own exception; the user gets RedisAI's message.
-OrtAllocator* limited_allocator = nullptr;
-const char* const kMemoryLimitMessage = "Onnxruntime memory limit exceeded, memory allocation failed.";
 
-void UseMemoryLimit(int64_t bytes) {
-  static std::once_flag once;
-  std::call_once(once, [bytes] {
-    OrtMemoryInfo* info = nullptr;
-    Check(Api()->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &info));
-    const char* keys[] = {"max_mem"};
-    size_t values[] = {static_cast<size_t>(bytes)};
-    OrtArenaCfg* config = nullptr;
-    Check(Api()->CreateArenaCfgV2(keys, values, 1, &config));
-    OrtStatus* status = Api()->CreateAndRegisterAllocator(Env(), info, config);
-    Api()->ReleaseArenaCfg(config);
-    if (status == nullptr) status = Api()->GetSharedAllocator(Env(), info, &limited_allocator);
-    Api()->ReleaseMemoryInfo(info);
-    Check(status);
-  });
-}
-
-// A failed call whose message says an allocation was refused, while a limit is set.
+// A failed call whose message says the tracked allocator refused an allocation past the limit.
 bool RefusedForLimit(const std::string& message) {
-  return limited_allocator != nullptr &&
-         (message.find("Available memory of") != std::string::npos || message.find("Failed to allocate memory") != std::string::npos);
+  return message.find(stormbreaker_onnx::kMemoryLimitMessage) != std::string::npos;
 }
 
 struct OnnxModel {
@@ -402,16 +380,15 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
     Check(Api()->AddSessionConfigEntry(session_options, "session.intra_op.allow_spinning", "0"));
     Check(Api()->AddSessionConfigEntry(session_options, "session.inter_op.allow_spinning", "0"));
     if (options->inter_op_threads > 0) Check(Api()->SetInterOpNumThreads(session_options, static_cast<int>(options->inter_op_threads)));
-    if (options->memory_limit_bytes > 0) {
-      UseMemoryLimit(options->memory_limit_bytes);
-      Check(Api()->AddSessionConfigEntry(session_options, "session.use_env_allocators", "1"));
-    }
+    // Every CPU session allocates through the tracked allocator (INFO's memory figures, the limit).
+    stormbreaker_onnx::UseTrackedAllocator(Api(), Env(), options->memory_limit_bytes);
+    Check(Api()->AddSessionConfigEntry(session_options, "session.use_env_allocators", "1"));
     auto model = std::make_unique<OnnxModel>();
     model->timeoutMs = options->execution_timeout_ms;
     try {
       Check(Api()->CreateSessionFromArray(Env(), blob, length, session_options, &model->session));
     } catch (const OrtFailure& f) {
-      if (RefusedForLimit(f.what())) throw std::runtime_error(std::string("Exception during initialization: ") + kMemoryLimitMessage);
+      if (RefusedForLimit(f.what())) throw std::runtime_error(std::string("Exception during initialization: ") + stormbreaker_onnx::kMemoryLimitMessage);
       throw;
     }
     OrtAllocator* allocator = DefaultAllocator();
@@ -506,7 +483,7 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
     try {
       Check(Api()->Run(model->session, run, inputNames.data(), in.data(), in.size(), outputNames.data(), outputNames.size(), out.data()));
     } catch (const OrtFailure& f) {
-      if (RefusedForLimit(f.what())) throw std::runtime_error(kMemoryLimitMessage);
+      if (RefusedForLimit(f.what())) throw std::runtime_error(stormbreaker_onnx::kMemoryLimitMessage);
       throw;
     }
     if (out.size() > max_outputs) throw std::runtime_error("Expected at most " + std::to_string(max_outputs) + " outputs but got " + std::to_string(out.size()));
@@ -522,25 +499,9 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
 }
 
 int MemoryStats(uint64_t* bytes_in_use, uint64_t* allocations) {
-  if (limited_allocator == nullptr) return 1;  // no limit set: ORT's per-session arenas, untracked
-  OrtKeyValuePairs* stats = nullptr;
-  if (Api()->AllocatorGetStats(limited_allocator, &stats) != nullptr) return 1;
-  const char* const* keys = nullptr;
-  const char* const* values = nullptr;
-  size_t n = 0;
-  Api()->GetKeyValuePairs(stats, &keys, &values, &n);
-  *bytes_in_use = 0;
-  *allocations = 0;
-  bool known = false;
-  for (size_t i = 0; i < n; i++) {
-    if (std::strcmp(keys[i], "InUse") == 0) {
-      *bytes_in_use = std::strtoull(values[i], nullptr, 10);
-      known = true;
-    }
-    if (std::strcmp(keys[i], "NumAllocs") == 0) *allocations = std::strtoull(values[i], nullptr, 10);
-  }
-  Api()->ReleaseKeyValuePairs(stats);
-  return known ? 0 : 1;  // this ORT build reports no arena statistics: say nothing rather than 0
+  *bytes_in_use = stormbreaker_onnx::TrackedBytes();
+  *allocations = stormbreaker_onnx::TrackedAccesses();
+  return 0;
 }
 
 const SBBackendApi kApi = {
