@@ -123,8 +123,11 @@ export interface Binding {
   tensorArrayBuffer(tensor: TensorHandle): ArrayBuffer;
   /** `%.17g` text of each element of a FLOAT or DOUBLE tensor. */
   tensorFormatFloats(tensor: TensorHandle): string[];
-  /** Loads a backend library (`path`, or the one beside the addon); returns its version text. */
-  loadBackend(name: string, path: string | null): string;
+  /**
+   * Loads a backend library (`path`, or the one beside the addon) on a thread of its own, and
+   * resolves with its version text.
+   */
+  loadBackend(name: string, path: string | null): Promise<string>;
   /** What a backend's own allocator holds (ONNX with a memory limit), or null when untracked. */
   backendMemory(name: string): { bytes: number; allocations: number } | null;
   /** The version text of a loaded backend, or null. */
@@ -183,7 +186,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 7) throw new Error(`addon ABI ${binding.abiVersion}, expected 7 (rebuild it)`);
+    if (binding.abiVersion !== 8) throw new Error(`addon ABI ${binding.abiVersion}, expected 8 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -90,7 +90,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, f, name));
   };
-  exports.Set("abiVersion", Napi::Number::New(env, 7));
+  exports.Set("abiVersion", Napi::Number::New(env, 8));
   fn("setShapeScratch", SetShapeScratch);
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);

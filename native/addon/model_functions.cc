@@ -1,6 +1,7 @@
 #include "model_functions.h"
 
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -26,16 +27,31 @@ Napi::Array Names(Napi::Env env, const std::vector<std::string>& names) {
 
 }  // namespace
 
+// Loads a backend's shared object on a thread of its own: dlopen of libtorch or TensorFlow takes
+// hundreds of milliseconds, which the event loop must not wait for. Resolves with the backend's
+// version text, or rejects with dlopen's reason.
 Napi::Value LoadBackend(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string error;
-  const SBBackendApi* api =
-      BackendRegistry::Load(info[0].ToString().Utf8Value(), info[1].IsString() ? info[1].ToString().Utf8Value() : "", &error);
-  if (api == nullptr) {
-    Napi::Error::New(env, error).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  return Napi::String::New(env, api->version());
+  struct Work {
+    Napi::Promise::Deferred deferred;
+    std::string name, path, error;
+    const SBBackendApi* api = nullptr;
+    explicit Work(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+  };
+  auto work = std::make_shared<Work>(env);
+  work->name = info[0].ToString().Utf8Value();
+  work->path = info[1].IsString() ? info[1].ToString().Utf8Value() : "";
+  BackendRegistry::PrepareLoad(work->name);  // environment settings: on this thread, never beside getenv elsewhere
+  CompletionChannel* channel = StateOf(env).channel;
+  BeginAsync(env);
+  std::thread([work, channel] {
+    work->api = BackendRegistry::Load(work->name, work->path, &work->error);
+    FinishAsync(channel, [work](Napi::Env env) {
+      if (work->api != nullptr) work->deferred.Resolve(Napi::String::New(env, work->api->version()));
+      else work->deferred.Reject(Napi::Error::New(env, work->error).Value());
+    });
+  }).detach();
+  return work->deferred.Promise();
 }
 
 Napi::Value BackendMemory(const Napi::CallbackInfo& info) {

@@ -39,6 +39,11 @@ const SBBackendApi* BackendRegistry::Get(const std::string& name) {
   return it == Loaded().end() ? nullptr : it->second;
 }
 
+void BackendRegistry::PrepareLoad(const std::string& name) {
+  // TensorFlow logs start-up chatter to stderr unless told otherwise (a user's setting wins).
+  if (name == "TF") setenv("TF_CPP_MIN_LOG_LEVEL", "2", 0);
+}
+
 const SBBackendApi* BackendRegistry::Load(const std::string& name, const std::string& path, std::string* error) {
   std::lock_guard<std::mutex> lock(registry_mutex);
   auto it = Loaded().find(name);
@@ -53,8 +58,6 @@ const SBBackendApi* BackendRegistry::Load(const std::string& name, const std::st
 #ifndef __SANITIZE_ADDRESS__  // AddressSanitizer refuses DEEPBIND (npm run test:asan runs TF without it)
     flags |= RTLD_DEEPBIND;
 #endif
-    // TensorFlow logs start-up chatter to stderr unless told otherwise (a user's setting wins).
-    setenv("TF_CPP_MIN_LOG_LEVEL", "2", 0);
   }
   void* library = dlopen(file.c_str(), flags);
   if (library == nullptr) {

@@ -11,7 +11,10 @@ class BackendRegistry {
  public:
   // Loads `name` from `path` (or from the addon's own folder when path is empty). Returns the
   // table, or nullptr with `*error` set. Loading an already loaded backend returns it again.
+  // Any thread may call it (the addon calls it on a thread of its own: dlopen is slow).
   static const SBBackendApi* Load(const std::string& name, const std::string& path, std::string* error);
+  // What must happen on the main thread before `name` loads (process environment settings).
+  static void PrepareLoad(const std::string& name);
   // The table of a loaded backend, or nullptr.
   static const SBBackendApi* Get(const std::string& name);
   // Folder holding the addon (and, by default, the backend libraries).

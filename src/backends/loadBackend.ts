@@ -23,12 +23,16 @@ export interface BackendTrust {
   readonly anyPath: boolean;
 }
 
+// One load per backend at a time: concurrent first uses wait for the same load.
+const loading = new Map<Backend, Promise<string>>();
+
 /**
  * Makes sure a backend is loaded, from `backendsPath` (RedisAI's BACKENDSPATH) or `explicitPath`.
- * Loading happens once, on first use. A file outside the trusted backends path is refused unless
- * `trust.anyPath`. Failure is `ERR Could not load backend` followed by why and the fix, on one line.
+ * Loading happens once, on first use, off the event loop (dlopen of libtorch takes a few hundred
+ * milliseconds). A file outside the trusted backends path is refused unless `trust.anyPath`.
+ * Failure is `ERR Could not load backend` followed by why and the fix, on one line.
  */
-export function ensureBackend(backend: Backend, backendsPath: string, trust: BackendTrust, explicitPath?: string): string {
+export async function ensureBackend(backend: Backend, backendsPath: string, trust: BackendTrust, explicitPath?: string): Promise<string> {
   const loaded = native.backendVersion(backend);
   if (loaded !== null) return loaded;
   const file = explicitPath !== undefined
@@ -41,8 +45,13 @@ export function ensureBackend(backend: Backend, backendsPath: string, trust: Bac
     throw new StormbreakerError(`ERR Could not load backend ${backend}: ${file} is outside the backends path fixed at start-up ` +
       `(${trust.trustedPath}); start the server with --enable-loadbackend-any-path yes to allow it`);
   }
+  let load = loading.get(backend);
+  if (load === undefined) {
+    load = native.loadBackend(backend, file).finally(() => loading.delete(backend));
+    loading.set(backend, load);
+  }
   try {
-    return native.loadBackend(backend, file);
+    return await load;
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new StormbreakerError(`ERR Could not load backend ${backend}: ${reason} (${FIX[backend]})`);

@@ -17,7 +17,7 @@ export const aiConfig = defineAiCommand({
   flags: ['write', 'noscript'],
   since: '1.0.0',
   summary: 'Reads and changes RedisAI settings',
-  run({ engine, server }, args) {
+  async run({ engine, server }, args) {
     if (args.length < 2) throw new StormbreakerError(arity);
     const settings = engine.settings;
     switch (upper(args[1])) {
@@ -32,7 +32,7 @@ export const aiConfig = defineAiCommand({
         // Loading one already loaded is refused too (spec §8).
         if (native.backendVersion(backend) !== null) throw new StormbreakerError('ERR error loading backend');
         try {
-          ensureBackend(backend, settings.backendsPath, engine.backendTrust, text(args[3]));
+          await ensureBackend(backend, settings.backendsPath, engine.backendTrust, text(args[3]));
         } catch (err) {
           // The wire says what RedisAI says; the log says why.
           server.logWarning(`AI.CONFIG LOADBACKEND ${backend}: ${err instanceof Error ? err.message : String(err)}`);

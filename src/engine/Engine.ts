@@ -361,7 +361,7 @@ export class Engine implements OpRunner {
   async loadModel(spec: ModelSpec, options: { restored?: boolean } = {}): Promise<StoredModel> {
     checkModelSpec(spec, options.restored === true);
     if (spec.backend === 'TF') checkTfGraph(spec.blob, this.settings.enableTfIoOps);
-    ensureBackend(spec.backend, this.settings.backendsPath, this.backendTrust);
+    await ensureBackend(spec.backend, this.settings.backendsPath, this.backendTrust);
     const handle = await backendCall(() => native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.queue, {
       batchsize: spec.batchsize ?? 0,
       minbatchsize: spec.minbatchsize ?? 0,
@@ -553,7 +553,7 @@ export class Engine implements OpRunner {
   /** @internal A script compiled and its entry points checked, not stored anywhere yet (RESTORE stores it). */
   async compileScript(spec: ScriptSpec): Promise<StoredScript> {
     checkScriptDevice(spec.device);
-    ensureBackend('TORCH', this.settings.backendsPath, this.backendTrust);
+    await ensureBackend('TORCH', this.settings.backendsPath, this.backendTrust);
     const source = Buffer.from(spec.source);
     const handle = await backendCall(() => native.scriptCreate('TORCH', source.toString('utf8'), spec.device.toUpperCase(), this.queue));
     const entryPoints = spec.entryPoints ?? [];

@@ -28,3 +28,23 @@ describe('native addon loader', () => {
     }
   });
 });
+
+describe('backend loading', () => {
+  it('loads a backend library off the event loop: the loop keeps turning while libtorch loads', async () => {
+    // A fresh process, so that no backend is loaded yet.
+    const script = `
+      const { native } = require(${JSON.stringify(path.join(ROOT, 'dist', 'src', 'native.js'))});
+      const { backendFileName } = require(${JSON.stringify(path.join(ROOT, 'dist', 'src', 'backends', 'loadBackend.js'))});
+      let turns = 0, done = false;
+      const spin = () => { turns++; if (!done) setImmediate(spin); };
+      setImmediate(spin);
+      native.loadBackend('TORCH', require('path').join(${JSON.stringify(path.join(ROOT, 'build', 'Release'))}, backendFileName('TORCH')))
+        .then((version) => { done = true; console.log(JSON.stringify({ version, turns, loaded: native.backendVersion('TORCH') })); });`;
+    const r = await run(process.execPath, ['-e', script]);
+    assert.equal(r.code, 0, r.stderr);
+    const { version, turns, loaded } = JSON.parse(r.stdout) as { version: string; turns: number; loaded: string };
+    assert.equal(version, 'NA');
+    assert.equal(loaded, 'NA');
+    assert.ok(turns > 2, `the event loop turned ${turns} times while the backend loaded`);
+  });
+});
