@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Backend } from '../engine/Model';
+import type { Backend } from '../model/Model';
 import { StormbreakerError } from '../errors';
 import { FIX_COMMANDS, native } from '../native';
 

@@ -1,8 +1,8 @@
-import type { CommandStats } from '../server/CommandStats';
-import type { SlowLog } from '../server/SlowLog';
-import type { OpsSampler } from '../server/OpsSampler';
-import type { Monitors } from '../server/Monitors';
-import type { LatencyMonitor } from '../server/LatencyMonitor';
+import type { CommandStats } from '../observe/CommandStats';
+import type { SlowLog } from '../observe/SlowLog';
+import type { OpsSampler } from '../observe/OpsSampler';
+import type { Monitors } from '../observe/Monitors';
+import type { LatencyMonitor } from '../observe/LatencyMonitor';
 import type { Engine } from '../engine/Engine';
 import type { Persistence } from '../persistence/Persistence';
 import type { Reply } from '../resp/Reply';

@@ -1,6 +1,6 @@
 import { ensureBackend } from '../backends/loadBackend';
 import { StormbreakerError } from '../errors';
-import { parseBackend } from '../engine/Model';
+import { parseBackend } from '../model/Model';
 import { native } from '../native';
 import { OK } from '../resp/Reply';
 import { defineAiCommand } from './Command';

@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/Engine';
-import type { StoredModel } from '../engine/Model';
+import type { StoredModel } from '../model/Model';
 import { StormbreakerError } from '../errors';
 import { OK, SimpleString } from '../resp/Reply';
 import { defineAiCommand } from './Command';

@@ -1,5 +1,5 @@
 import { Errors, StormbreakerError } from '../errors';
-import type { StoredModel } from '../engine/Model';
+import type { StoredModel } from '../model/Model';
 import type { Reply } from '../resp/Reply';
 import { defineAiCommand } from './Command';
 import { metaOrPayloadReply } from './metaOrPayload';

@@ -1,5 +1,5 @@
 import { Errors, StormbreakerError } from '../errors';
-import { isValidDevice, parseBackend } from '../engine/Model';
+import { isValidDevice, parseBackend } from '../model/Model';
 import { OK } from '../resp/Reply';
 import { defineAiCommand } from './Command';
 import { joinBlob, parseCount, parseInteger, text, upper, logModelLoad } from './modelArgs';

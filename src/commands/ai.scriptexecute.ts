@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/Engine';
-import type { ScriptCall } from '../engine/Model';
+import type { ScriptCall } from '../model/Model';
 import { StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';
 import { parseSafeInteger } from '../util/redisNumbers';

@@ -1,5 +1,5 @@
 import { StormbreakerError } from '../errors';
-import { checkScriptDevice } from '../engine/Model';
+import { checkScriptDevice } from '../model/Model';
 import { OK } from '../resp/Reply';
 import { defineAiCommand } from './Command';
 import { text, upper } from './modelArgs';

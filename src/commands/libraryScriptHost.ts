@@ -4,11 +4,11 @@
 import { Engine } from '../engine/Engine';
 import { StormbreakerError } from '../errors';
 import { DEFAULT_LIMITS } from '../resp/RequestDecoder';
-import { CommandStats } from '../server/CommandStats';
-import { SlowLog } from '../server/SlowLog';
-import { OpsSampler } from '../server/OpsSampler';
-import { Monitors } from '../server/Monitors';
-import { LatencyMonitor } from '../server/LatencyMonitor';
+import { CommandStats } from '../observe/CommandStats';
+import { SlowLog } from '../observe/SlowLog';
+import { OpsSampler } from '../observe/OpsSampler';
+import { Monitors } from '../observe/Monitors';
+import { LatencyMonitor } from '../observe/LatencyMonitor';
 import { VERSION } from '../version';
 import type { ServerInfo } from './Command';
 import { commandTable } from './index';

@@ -1,4 +1,4 @@
-import type { StoredModel, StoredScript } from '../engine/Model';
+import type { StoredModel, StoredScript } from '../model/Model';
 import { StormbreakerError } from '../errors';
 import { Key, keyName } from '../store/keyName';
 import type { Tensor } from '../tensor/Tensor';

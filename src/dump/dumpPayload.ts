@@ -3,17 +3,16 @@
 // RedisAI on Redis 6 or 7 wrote (strings, lists and hashes in every encoding Redis 6 and 7 save,
 // and RedisAI's tensors, models and scripts in each encoding version it ever wrote); writing uses
 // RDB version 9 and the simplest encodings, which Redis 6 and 7 (with RedisAI) both restore.
-import type { SnapshotRecord } from '../persistence/snapshotReaders';
 import type { StoredValue } from '../store/StoredValue';
 import { crc64 } from './crc64';
 import { listpackEntries, ziplistEntries } from './packedLists';
 import { DumpFormatError, RdbReader } from './RdbReader';
 import { RdbWriter } from './RdbWriter';
 import { decodeRedisAiValue, encodeRedisAiValue, moduleTypeName, REDISAI_TYPES } from './redisaiValues';
+import type { RestoredValue } from './RestoredValue';
 
-/** What a payload restores: a plain value, or a model or script to load. */
-export type RestoredValue = Exclude<SnapshotRecord, { kind: 'expiry' }> extends infer R
-  ? R extends { name: string } ? Omit<R, 'name'> : never : never;
+export type { RestoredValue } from './RestoredValue';
+
 
 /** A payload whose footer is wrong: Redis's `ERR DUMP payload version or checksum are wrong`. */
 export class DumpChecksumError extends Error {}

@@ -16,11 +16,11 @@
 //
 // U = LoadUnsigned, S = LoadSigned (the same bytes), B = a string (LoadStringBuffer / LoadString).
 // Tensor data is the TENSORGET BLOB layout; a STRING tensor's is its elements, each ending in NUL.
-import type { Backend } from '../engine/Model';
+import type { Backend } from '../model/Model';
 import type { StoredValue } from '../store/StoredValue';
 import { DType, ELEMENT_SIZE } from '../tensor/dtype';
 import { Tensor } from '../tensor/Tensor';
-import type { RestoredValue } from './dumpPayload';
+import type { RestoredValue } from './RestoredValue';
 import type { RdbReader } from './RdbReader';
 import type { RdbWriter } from './RdbWriter';
 

@@ -11,7 +11,7 @@ import { Dag, DagOptions } from '../dag/Dag';
 import { PlanBuilder } from '../dag/PlanBuilder';
 import { runPlan, singleOutcome } from '../dag/runPlan';
 import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
-import { checkModelSpec, checkScriptDevice, ModelSpec, ScriptCall, ScriptSpec, StoredModel, StoredScript } from './Model';
+import { checkModelSpec, checkScriptDevice, ModelSpec, ScriptCall, ScriptSpec, StoredModel, StoredScript } from '../model/Model';
 import type { CallResult, OpRunner } from '../dag/OpRunner';
 import { RunStats } from './RunStats';
 import { effectOf, LogRecord } from './writeEffects';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Engine } from '../engine/Engine';
 import { StormbreakerError } from '../errors';
-import type { Logger } from '../server/Logger';
+import type { Logger } from '../observe/Logger';
 import type { StoredValue } from '../store/StoredValue';
 import { AppendOnlyLog, FsyncPolicy } from './AppendOnlyLog';
 import { LogReader } from './replayLog';

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { Backend, ModelSpec } from '../engine/Model';
+import type { Backend, ModelSpec } from '../model/Model';
 import type { StoredValue } from '../store/StoredValue';
 import { DTYPES, DType, ELEMENT_SIZE } from '../tensor/dtype';
 import { Tensor } from '../tensor/Tensor';

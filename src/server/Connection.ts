@@ -6,7 +6,7 @@ import { ErrorReply, Reply, SimpleString } from '../resp/Reply';
 import { encodeReply, Protocol } from '../resp/ReplyEncoder';
 import type { QueryBufferBudget } from '../resp/QueryBufferBudget';
 import { BulkDestination, DecoderLimits, ProtocolError, RequestDecoder } from '../resp/RequestDecoder';
-import type { Logger } from './Logger';
+import type { Logger } from '../observe/Logger';
 
 /** What a connection needs of the server that accepted it (the Server implements it). */
 export interface ConnectionHost {

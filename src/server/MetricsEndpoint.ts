@@ -5,7 +5,7 @@ import { native } from '../native';
 import { keyBytes } from '../store/keyName';
 import type { ClientInfo } from '../commands/Command';
 import type { Engine } from '../engine/Engine';
-import type { CommandStats } from './CommandStats';
+import type { CommandStats } from '../observe/CommandStats';
 
 /** What the endpoint reads of the server it reports on. */
 export interface MetricsSource {

@@ -19,13 +19,13 @@ import { DEFAULT_PERSISTENCE, Persistence, PersistenceOptions } from '../persist
 import { replayEmptyTensorEffect } from '../persistence/emptyTensorEffect';
 import { makeScriptHost } from '../commands/scriptHost';
 import { Connection, ConnectionHost } from './Connection';
-import { Logger, LogLevel } from './Logger';
-import { CommandStats } from './CommandStats';
+import { Logger, LogLevel } from '../observe/Logger';
+import { CommandStats } from '../observe/CommandStats';
 import { startMetricsEndpoint } from './MetricsEndpoint';
-import { SlowLog } from './SlowLog';
-import { OpsSampler } from './OpsSampler';
-import { Monitors } from './Monitors';
-import { LatencyMonitor } from './LatencyMonitor';
+import { SlowLog } from '../observe/SlowLog';
+import { OpsSampler } from '../observe/OpsSampler';
+import { Monitors } from '../observe/Monitors';
+import { LatencyMonitor } from '../observe/LatencyMonitor';
 import { VERSION } from '../version';
 
 /** Options of a server; each mirrors a redis-server setting of the same name. */

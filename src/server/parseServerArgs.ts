@@ -1,5 +1,5 @@
 import { parseMemorySize } from '../util/memorySize';
-import { Logger } from './Logger';
+import { Logger } from '../observe/Logger';
 import type { ServerOptions } from './Server';
 import type { SaveRule } from '../persistence/Persistence';
 

@@ -1,4 +1,4 @@
-import type { StoredModel, StoredScript } from '../engine/Model';
+import type { StoredModel, StoredScript } from '../model/Model';
 import type { Tensor } from '../tensor/Tensor';
 
 /** What a key can hold. */

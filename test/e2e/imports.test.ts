@@ -25,4 +25,32 @@ describe('the import graph of src/', () => {
     }
     assert.deepEqual(reachingUp, []);
   });
+
+  it('has no cycle between its folders either: each layer imports only the ones below it', async () => {
+    const graph = await madge(path.join(ROOT, 'src'), { fileExtensions: ['ts'], tsConfig: path.join(ROOT, 'tsconfig.json') });
+    const folderOf = (file: string) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : '.');
+    const edges = new Map<string, Set<string>>();
+    for (const [file, imports] of Object.entries(graph.obj())) {
+      for (const target of imports) {
+        const [from, to] = [folderOf(file), folderOf(target)];
+        if (from !== to && from !== '.' && to !== '.') {
+          if (!edges.has(from)) edges.set(from, new Set());
+          edges.get(from)!.add(to);
+        }
+      }
+    }
+    // A folder reaching one that reaches back is a cycle (depth-first search over folders).
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (folder: string, trail: string[]) => {
+      state.set(folder, 'open');
+      for (const next of edges.get(folder) ?? []) {
+        if (state.get(next) === 'open') cycles.push([...trail, folder, next].slice(trail.indexOf(next) >= 0 ? trail.indexOf(next) : 0).join(' → '));
+        else if (state.get(next) === undefined) visit(next, [...trail, folder]);
+      }
+      state.set(folder, 'done');
+    };
+    for (const folder of edges.keys()) if (!state.has(folder)) visit(folder, []);
+    assert.deepEqual(cycles, []);
+  });
 });
