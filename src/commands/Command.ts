@@ -125,15 +125,17 @@ export interface Command {
    * may not call such a command: the script holds the device thread it would wait for.
    */
   readonly runsOnDevice: boolean;
+  /** Read-only with key arguments: its key lookups count as INFO's keyspace_hits/misses (derived from flags and keys). */
+  readonly readsKeys: boolean;
   /** Returns the reply, or a promise of it; throws StormbreakerError for an error reply. */
   run(ctx: CommandContext, args: Buffer[]): Reply | Promise<Reply>;
 }
 
 /** Fills in the metadata most commands share. */
 export function defineCommand(
-  spec: Partial<Command> & Pick<Command, 'name' | 'arity' | 'run' | 'summary'>,
+  spec: Partial<Omit<Command, 'readsKeys'>> & Pick<Command, 'name' | 'arity' | 'run' | 'summary'>,
 ): Command {
-  return {
+  const command = {
     flags: [],
     firstKey: 0,
     lastKey: 0,
@@ -143,6 +145,7 @@ export function defineCommand(
     runsOnDevice: false,
     ...spec,
   };
+  return { ...command, readsKeys: command.flags.includes('readonly') && command.firstKey > 0 };
 }
 
 /** The argument at `i` as lower-case ASCII (subcommands, options). */

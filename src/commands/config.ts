@@ -11,7 +11,7 @@ export const config = defineCommand({
   group: 'server',
   since: '2.0.0',
   summary: 'Reads and changes the server\'s settings',
-  run({ server }, args) {
+  run({ engine, server }, args) {
     const sub = word(args, 1);
     switch (sub) {
       case 'get': {
@@ -48,6 +48,7 @@ export const config = defineCommand({
         server.stats.connectionsReceived = 0;
         server.stats.rejectedConnections = 0;
         server.commandStats.reset();
+        Object.assign(engine.keyspaceStats, { hits: 0, misses: 0, expired: 0 });
         return OK;
       default:
         throw new StormbreakerError(`ERR unknown subcommand '${args[1].toString('latin1')}'. Try CONFIG HELP.`);

@@ -56,9 +56,8 @@ export const pexpireat = expireCommand('pexpireat', 1, true);
 
 /** -2 for no key, -1 for no expiry, else what `remaining` makes of the expiry time. */
 function expiryReply(engine: Engine, key: Buffer, of: (at: number) => number): number {
-  if (engine.get(key) === undefined) return -2;
-  const at = engine.expiryOf(key);
-  return at === undefined ? -1 : of(at);
+  const at = engine.expiryState(key);
+  return at === undefined ? -2 : at === null ? -1 : of(at);
 }
 
 const readCommand = (name: string, summary: string, of: (at: number) => number) => defineCommand({

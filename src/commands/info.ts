@@ -49,11 +49,13 @@ const SECTIONS: Record<string, Section> = {
     ['rdb_changes_since_last_save', engine.changes],
     ['aof_enabled', 0],
   ],
-  stats: ({ server }) => [
+  stats: ({ engine, server }) => [
     ['total_connections_received', server.stats.connectionsReceived],
     ['total_commands_processed', server.stats.commandsProcessed],
     ['instantaneous_ops_per_sec', server.opsSampler.opsPerSecond],
     ['rejected_connections', server.stats.rejectedConnections],
+    ['expired_keys', engine.keyspaceStats.expired], ['evicted_keys', 0],
+    ['keyspace_hits', engine.keyspaceStats.hits], ['keyspace_misses', engine.keyspaceStats.misses],
     ['total_error_replies', server.commandStats.totalErrorReplies],
   ],
   // A server with no replicas, as Redis reports one (tools read role and the offsets).

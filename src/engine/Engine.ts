@@ -136,14 +136,28 @@ export class Engine implements OpRunner {
    */
   private live(name: string): StoredValue | undefined {
     const value = this.keyspace.get(name);
-    if (value === undefined) return undefined;
+    if (value === undefined) {
+      if (this.countingReads) this.keyspaceStats.misses++;
+      return undefined;
+    }
     const at = this.keyspace.expiresAt(name);
     if (at !== undefined && at <= Date.now()) {
       this.write(name, null, [['DEL', Buffer.from(name, 'latin1')]]);
+      this.keyspaceStats.expired++;
+      if (this.countingReads) this.keyspaceStats.misses++;
       return undefined;
     }
+    if (this.countingReads) this.keyspaceStats.hits++;
     return value;
   }
+
+  /**
+   * INFO stats' keyspace_hits and keyspace_misses (key lookups of read-only commands, as Redis
+   * counts its read lookups) and expired_keys (deleted on read or by the sweep).
+   */
+  readonly keyspaceStats = { hits: 0, misses: 0, expired: 0 };
+  /** @internal Set by the server while a read-only command runs: its lookups count as hits or misses. */
+  countingReads = false;
 
   /**
    * Sets (a Unix time in ms) or, with undefined, clears when a key expires; false when there is no
@@ -168,8 +182,21 @@ export class Engine implements OpRunner {
   /** getMany, with expired keys deleted and read as missing. */
   private liveMany(names: readonly string[]): Array<StoredValue | undefined> {
     const values = this.keyspace.getMany(names);
-    if (this.keyspace.expiring === 0) return values;
-    return values.map((v, i) => (v === undefined ? v : this.live(names[i])));
+    if (this.keyspace.expiring === 0) {
+      if (this.countingReads) for (const v of values) v === undefined ? this.keyspaceStats.misses++ : this.keyspaceStats.hits++;
+      return values;
+    }
+    return values.map((v, i) => (v === undefined ? (this.countingReads && this.keyspaceStats.misses++, v) : this.live(names[i])));
+  }
+
+  /**
+   * Whether a key exists and when it expires, in one lookup: undefined for no key, null for a key
+   * without an expiry, else the Unix time in ms (TTL, PTTL, EXPIRETIME).
+   */
+  expiryState(key: Key): number | null | undefined {
+    const name = keyName(key);
+    if (this.live(name) === undefined) return undefined;
+    return this.keyspace.expiresAt(name) ?? null;
   }
 
   /** When a key expires (Unix time in ms); undefined for a key without an expiry or no key. */

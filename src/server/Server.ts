@@ -315,7 +315,17 @@ export class Server implements ServerInfo, ConnectionHost {
     const started = performance.now();
     // Whatever the command writes reaches the append-only log through the engine's write path.
     try {
-      const result = command.run(ctx, args);
+      let result: Reply | Promise<Reply>;
+      if (command.readsKeys) {
+        this.engine.countingReads = true;
+        try {
+          result = command.run(ctx, args);
+        } finally {
+          this.engine.countingReads = false;
+        }
+      } else {
+        result = command.run(ctx, args);
+      }
       if (!(result instanceof Promise)) return this.finished(command, client, args, started, result);
       return result.then((reply) => this.finished(command, client, args, started, reply),
         (err: unknown) => this.finished(command, client, args, started, this.errorReply(err)));

@@ -87,6 +87,37 @@ describe('INFO commandstats, errorstats, replication and cpu', () => {
     assert.ok(String(await c.call('INFO', 'everything')).includes('# Commandstats'));
   });
 
+  it('count keyspace_hits, keyspace_misses and expired_keys as redis-server 7 does', async () => {
+    const { port } = await startServer();
+    const ours = await RawClient.connect(port);
+    const theirs = await RawClient.connect(await startRedisServer());
+    closeAfterFile(() => Promise.all([ours.close(), theirs.close()]));
+    const figures = async (c: RawClient) => {
+      const info = String(await c.call('INFO', 'stats'));
+      return ['keyspace_hits', 'keyspace_misses', 'expired_keys'].map((f) => `${f}:${new RegExp(`\r\n${f}:(\\d+)\r\n`).exec(info)?.[1]}`);
+    };
+    const commands = [
+      ['SET', 'a', '1'], ['GET', 'a'], ['GET', 'nope'], ['MGET', 'a', 'nope', 'a'], ['EXISTS', 'a', 'nope'], ['TYPE', 'a'], ['TYPE', 'nope'],
+      ['HSET', 'h', 'f', 'v'], ['HGET', 'h', 'f'], ['HGET', 'h', 'x'], ['HGETALL', 'nope'], ['HMGET', 'h', 'f', 'x'], ['HEXISTS', 'h', 'f'], ['HLEN', 'h'],
+      ['RPUSH', 'l', 'x'], ['LRANGE', 'l', 0, -1], ['LRANGE', 'nope', 0, -1], ['LLEN', 'l'], ['LINDEX', 'l', 0], ['STRLEN', 'a'], ['TTL', 'a'], ['PTTL', 'nope'],
+      ['DEL', 'a'], ['APPEND', 'b', 'x'], ['INCR', 'n'], ['SET', 'e', '1', 'PX', 1],
+    ];
+    for (const command of commands) await Promise.all([ours.call(...command), theirs.call(...command)]);
+    await new Promise((r) => setTimeout(r, 20));
+    await Promise.all([ours.call('GET', 'e'), theirs.call('GET', 'e')]); // expired: a miss, and expired_keys
+    assert.deepEqual(await figures(ours), await figures(theirs));
+    // Reads of tensors count too, as RedisAI's module key lookups do.
+    await ours.call('AI.TENSORSET', 't', 'FLOAT', 1, 'VALUES', 1);
+    const before = await figures(ours);
+    await ours.call('AI.TENSORGET', 't', 'VALUES');
+    await ours.call('AI.TENSORGET', 'none', 'VALUES');
+    const after = await figures(ours);
+    const count = (f: string[], i: number) => Number(f[i].split(':')[1]);
+    assert.deepEqual([count(after, 0) - count(before, 0), count(after, 1) - count(before, 1)], [1, 1]);
+    await ours.call('CONFIG', 'RESETSTAT');
+    assert.deepEqual(await figures(ours), ['keyspace_hits:0', 'keyspace_misses:0', 'expired_keys:0']);
+  });
+
   it('have instantaneous_ops_per_sec and used_memory_peak, as Redis samples them', async () => {
     const { port } = await startServer();
     const c = await RawClient.connect(port);
