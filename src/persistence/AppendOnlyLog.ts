@@ -33,13 +33,26 @@ export class AppendOnlyLog {
   /** Commands appended while a rewrite runs; they go after the rewritten file's contents. */
   private rewriteTail: OutputBuffer | null = null;
 
-  constructor(readonly file: string, readonly policy: FsyncPolicy, private readonly onError: (err: Error) => void) {
+  constructor(readonly file: string, private policyNow: FsyncPolicy, private readonly onError: (err: Error) => void) {
     this.fd = fs.openSync(file, 'a', 0o644);
     this.size = fs.fstatSync(this.fd).size;
     this.sizeAfterRewrite = this.size;
-    if (policy === 'everysec') {
+    this.setPolicy(policyNow);
+  }
+
+  get policy(): FsyncPolicy {
+    return this.policyNow;
+  }
+
+  /** Changes when writes reach the disk (CONFIG SET appendfsync); `everysec` syncs once a second in the background. */
+  setPolicy(policy: FsyncPolicy): void {
+    this.policyNow = policy;
+    if (policy === 'everysec' && this.timer === undefined) {
       this.timer = setInterval(() => this.syncInBackground(), 1000);
       this.timer.unref();
+    } else if (policy !== 'everysec' && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
     }
   }
 

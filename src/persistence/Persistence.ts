@@ -22,6 +22,15 @@ export interface SaveRule {
   changes: number;
 }
 
+/** `save` as redis.conf and CONFIG SET write it: pairs of seconds and changes ("" for none); undefined when malformed. */
+export function parseSaveRules(text: string): SaveRule[] | undefined {
+  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  if (words.length % 2 !== 0 || words.some((w) => !/^\d+$/.test(w))) return undefined;
+  const rules: SaveRule[] = [];
+  for (let i = 0; i < words.length; i += 2) rules.push({ seconds: Number(words[i]), changes: Number(words[i + 1]) });
+  return rules;
+}
+
 /** Redis' persistence settings, under their redis.conf names. */
 export interface PersistenceOptions {
   /** Folder of the snapshot and the log. Default: the working directory. */
@@ -152,6 +161,43 @@ export class Persistence {
     }
     this.cron = setInterval(() => this.tick(), 1000);
     this.cron.unref();
+  }
+
+  /** CONFIG SET save: the rules apply from the next check (once a second). */
+  setSaveRules(rules: SaveRule[]): void {
+    this.options.save = rules;
+  }
+
+  /** CONFIG SET appendfsync: the log's next write follows the new policy. */
+  setAppendfsync(policy: FsyncPolicy): void {
+    this.options.appendfsync = policy;
+    this.log?.setPolicy(policy);
+  }
+
+  /**
+   * CONFIG SET appendonly, as Redis does it: `yes` opens the log and rewrites it in the
+   * background to hold every key stored now (writes made meanwhile are kept and follow); `no`
+   * flushes and closes it, and writes are no longer logged.
+   */
+  setAppendonly(on: boolean): void {
+    if (on === this.options.appendonly) return;
+    this.options.appendonly = on;
+    if (on) {
+      this.openLog();
+      void this.rewriteLog().catch(() => undefined);
+      this.logger.notice('Background append only file rewriting started (CONFIG SET appendonly yes)');
+    } else {
+      this.log?.close();
+      this.log = null;
+      this.engine.writeLog = null;
+      this.logger.notice('Append only file closed (CONFIG SET appendonly no)');
+    }
+  }
+
+  /** CONFIG SET auto-aof-rewrite-percentage / auto-aof-rewrite-min-size. */
+  setAutoRewrite(setting: { percentage?: number; minSize?: number }): void {
+    if (setting.percentage !== undefined) this.options.autoAofRewritePercentage = setting.percentage;
+    if (setting.minSize !== undefined) this.options.autoAofRewriteMinSize = setting.minSize;
   }
 
   /** SAVE: a snapshot now; resolves when it is on disk. */

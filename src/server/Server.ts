@@ -15,7 +15,7 @@ import { BulkDestination, DEFAULT_LIMITS, DecoderLimits } from '../resp/RequestD
 import { getHeapStatistics } from 'node:v8';
 import { parseMemorySize } from '../util/memorySize';
 import { blobDestination } from './blobDestination';
-import { DEFAULT_PERSISTENCE, Persistence, PersistenceOptions } from '../persistence/Persistence';
+import { DEFAULT_PERSISTENCE, parseSaveRules, Persistence, PersistenceOptions } from '../persistence/Persistence';
 import { replayEmptyTensorEffect } from '../persistence/emptyTensorEffect';
 import { makeScriptHost } from '../commands/scriptHost';
 import { Connection, ConnectionHost } from './Connection';
@@ -425,6 +425,17 @@ export class Server implements ServerInfo, ConnectionHost {
       },
     });
     const fixed = (name: string, value: () => string): ConfigParameter => ({ name, get: value });
+    // A persistence setting: `check` says what is wrong with a value (Redis's text after the dash) or how to apply it.
+    const persistent = (name: string, get: () => string, check: (value: string, p: Persistence) => string | (() => void)): ConfigParameter => ({
+      name,
+      get,
+      set: (value) => {
+        const p = this.persistence;
+        if (p === null) return `ERR CONFIG SET failed (possibly related to argument '${name}') - this server was made without persistence`;
+        const outcome = check(value, p);
+        return typeof outcome === 'string' ? `ERR CONFIG SET failed (possibly related to argument '${name}') - ${outcome}` : outcome;
+      },
+    });
     // A whole number of at least `min` (Redis's numeric configs: its error texts).
     const integer = (name: string, read: () => number, write: (n: number) => void, min: number): ConfigParameter => ({
       name,
@@ -468,15 +479,33 @@ export class Server implements ServerInfo, ConnectionHost {
         this.slowLog.trim();
       }, 0),
       fixed('databases', () => '1'),
-      // The persistence settings as they are (fixed at start-up here).
-      fixed('save', () => (this.persistence?.options.save ?? []).map((r) => `${r.seconds} ${r.changes}`).join(' ')),
-      fixed('appendonly', () => (this.persistence?.options.appendonly ? 'yes' : 'no')),
-      fixed('appendfsync', () => this.persistence?.options.appendfsync ?? 'everysec'),
+      // The persistence settings, live; a server made without persistence (the library's default) has none to change.
+      persistent('save', () => (this.persistence?.options.save ?? []).map((r) => `${r.seconds} ${r.changes}`).join(' '), (v, p) => {
+        const rules = parseSaveRules(v);
+        return rules === undefined ? 'Invalid save parameters' : () => p.setSaveRules(rules);
+      }),
+      persistent('appendonly', () => (this.persistence?.options.appendonly ? 'yes' : 'no'), (v, p) => {
+        const on = v.toLowerCase();
+        return on !== 'yes' && on !== 'no' ? "argument must be 'yes' or 'no'" : () => p.setAppendonly(on === 'yes');
+      }),
+      persistent('appendfsync', () => this.persistence?.options.appendfsync ?? 'everysec', (v, p) => {
+        const policy = v.toLowerCase();
+        if (policy !== 'always' && policy !== 'everysec' && policy !== 'no') return 'argument(s) must be one of the following: everysec, always, no';
+        return () => p.setAppendfsync(policy);
+      }),
       { ...fixed('dir', () => path.resolve(this.persistence?.options.dir ?? '.')), protectedConfig: true },
       { ...fixed('dbfilename', () => this.persistence?.options.dbfilename ?? 'dump.sbdb'), protectedConfig: true },
       fixed('appendfilename', () => this.persistence?.options.appendfilename ?? 'appendonly.aof'),
-      fixed('auto-aof-rewrite-percentage', () => String(this.persistence?.options.autoAofRewritePercentage ?? 100)),
-      fixed('auto-aof-rewrite-min-size', () => String(this.persistence?.options.autoAofRewriteMinSize ?? 64 * 1024 * 1024)),
+      persistent('auto-aof-rewrite-percentage', () => String(this.persistence?.options.autoAofRewritePercentage ?? 100), (v, p) => {
+        const n = /^-?\d+$/.test(v) ? Number(v) : NaN;
+        if (!Number.isSafeInteger(n)) return "argument couldn't be parsed into an integer";
+        if (n < 0 || n > 2147483647) return 'argument must be between 0 and 2147483647 inclusive';
+        return () => p.setAutoRewrite({ percentage: n });
+      }),
+      persistent('auto-aof-rewrite-min-size', () => String(this.persistence?.options.autoAofRewriteMinSize ?? 64 * 1024 * 1024), (v, p) => {
+        const n = v === '0' ? 0 : parseMemorySize(v);
+        return n === undefined || n < 0 ? 'argument must be a memory value' : () => p.setAutoRewrite({ minSize: n });
+      }),
       // What these Redis settings are here: no memory limit, nothing evicted, idle clients never
       // closed, no TCP keepalive probes.
       fixed('maxmemory', () => '0'),

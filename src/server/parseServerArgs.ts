@@ -1,7 +1,7 @@
 import { parseMemorySize } from '../util/memorySize';
 import { Logger } from '../observe/Logger';
 import type { ServerOptions } from './Server';
-import type { SaveRule } from '../persistence/Persistence';
+import { parseSaveRules, SaveRule } from '../persistence/Persistence';
 
 const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--loglevel debug|verbose|notice|warning]
@@ -135,14 +135,9 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
   return options;
 }
 
-/** `save` as redis.conf writes it: pairs of seconds and changes ("" for none). */
 function saveRules(text: string): SaveRule[] {
-  const words = text.trim().split(/\s+/).filter((w) => w !== '');
-  if (words.length % 2 !== 0 || words.some((w) => !/^\d+$/.test(w))) {
-    throw new Error(`--save needs pairs of "<seconds> <changes>", got '${text}'`);
-  }
-  const rules: SaveRule[] = [];
-  for (let i = 0; i < words.length; i += 2) rules.push({ seconds: Number(words[i]), changes: Number(words[i + 1]) });
+  const rules = parseSaveRules(text);
+  if (rules === undefined) throw new Error(`--save needs pairs of "<seconds> <changes>", got '${text}'`);
   return rules;
 }
 

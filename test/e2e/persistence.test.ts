@@ -383,6 +383,61 @@ describe('append-only log', () => {
     });
   });
 
+  it('CONFIG SET appendonly, appendfsync, save and the rewrite thresholds apply at once, as in Redis', async () => {
+    const dir = tempDir();
+    await withServer({ dir }, async (c, server) => {
+      await c.call('AI.TENSORSET', 'before', 'INT8', 1, 'VALUES', 1);
+      await c.call('SET', 's', 'x');
+      assert.equal(String(await c.call('CONFIG', 'SET', 'appendonly', 'yes')), 'OK');
+      await c.call('AI.TENSORSET', 'during', 'INT8', 1, 'VALUES', 2); // while the first rewrite may still run
+      for (let i = 0; i < 200 && /aof_rewrite_in_progress:1/.test(String(await c.call('INFO', 'persistence'))); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await c.call('AI.TENSORSET', 'after', 'INT8', 1, 'VALUES', 3);
+      assert.deepEqual((await c.call('CONFIG', 'GET', 'appendonly')).toString(), 'appendonly,yes');
+      assert.equal(String(await c.call('CONFIG', 'SET', 'appendfsync', 'always')), 'OK');
+      assert.equal(server.persistence!.options.appendfsync, 'always');
+      await c.call('AI.TENSORSET', 'synced', 'INT8', 1, 'VALUES', 4);
+      assert.equal(String(await c.call('CONFIG', 'SET', 'auto-aof-rewrite-percentage', '50', 'auto-aof-rewrite-min-size', '1mb')), 'OK');
+      assert.deepEqual((await c.call('CONFIG', 'GET', 'auto-aof-rewrite-*')).toString(), 'auto-aof-rewrite-percentage,50,auto-aof-rewrite-min-size,1048576');
+    });
+    // A new server replaying the log alone has everything, the keys from before the log included.
+    fs.rmSync(path.join(dir, 'dump.sbdb'), { force: true });
+    await withServer({ dir, appendonly: true }, async (c) => {
+      for (const [key, value] of [['before', 1], ['during', 2], ['after', 3], ['synced', 4]] as const) {
+        assert.deepEqual(await c.call('AI.TENSORGET', key, 'VALUES'), [value], key);
+      }
+      assert.equal(String(await c.call('GET', 's')), 'x');
+      // Off: later writes are not logged.
+      assert.equal(String(await c.call('CONFIG', 'SET', 'appendonly', 'no')), 'OK');
+      await c.call('SET', 'unlogged', 'y');
+      assert.equal(String(await c.call('CONFIG', 'SET', 'save', '1 1')), 'OK');
+      assert.deepEqual((await c.call('CONFIG', 'GET', 'save')).toString(), 'save,1 1');
+      // The new rule saves by itself: one change, a second old.
+      for (let i = 0; i < 60 && !fs.existsSync(path.join(dir, 'dump.sbdb')); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(fs.existsSync(path.join(dir, 'dump.sbdb')), 'the save rule set with CONFIG SET made a snapshot');
+    });
+    await withServer({ dir, appendonly: true }, async (c) => {
+      assert.equal(await c.call('EXISTS', 'unlogged'), 0, 'written after CONFIG SET appendonly no');
+      assert.deepEqual(await c.call('AI.TENSORGET', 'after', 'VALUES'), [3]);
+    });
+  });
+
+  it('refuses bad persistence values with redis-server 7\'s texts, and applies none of a CONFIG SET that has one', async () => {
+    const { startRedisServer } = await import('../helpers/servers');
+    const theirs = await RawClient.connect(await startRedisServer());
+    await withServer({ dir: tempDir() }, async (c) => {
+      for (const [name, value] of [['appendonly', 'maybe'], ['appendfsync', 'sometimes'], ['save', '10'], ['save', 'x 1'], ['save', '10 1 20'],
+        ['auto-aof-rewrite-percentage', '-1'], ['auto-aof-rewrite-percentage', 'x'], ['auto-aof-rewrite-min-size', '-1'], ['auto-aof-rewrite-min-size', '1x']]) {
+        const [ours, redis] = await Promise.all([c.call('CONFIG', 'SET', name, value), theirs.call('CONFIG', 'SET', name, value)]);
+        assert.equal(message(ours), message(redis), `${name} ${value}`);
+      }
+      assert.match(message(await c.call('CONFIG', 'SET', 'save', '5 5', 'appendfsync', 'sometimes')), /appendfsync/);
+      assert.deepEqual((await c.call('CONFIG', 'GET', 'save')).toString(), 'save,');
+    });
+    await theirs.close();
+  });
+
   it('drops an incomplete last command (a crash mid-write), says so, and keeps everything before it', async () => {
     const dir = tempDir();
     await withServer({ dir, appendonly: true }, async (c) => {
