@@ -167,6 +167,8 @@ export interface Binding {
   openQueue(device: string, queue: QueueChoice): void;
   /** CPU seconds of the calling thread (the event loop's, when called from it). */
   mainThreadCpu(): { user: number; sys: number };
+  /** The messages backends' libraries sent since the last call, as [backend, line] (backend '' for the addon's own). */
+  takeBackendMessages(): Array<[string, string]>;
 }
 
 

@@ -5,7 +5,9 @@
 
 #include "../core/buffer_pool.h"
 #include "../core/format_double.h"
+#include "../exec/backend_registry.h"
 #include "../exec/device_queue.h"
+#include "backend_messages.h"
 #include "addon_state.h"
 #include "model_functions.h"
 #include "script_functions.h"
@@ -90,6 +92,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, f, name));
   };
+  BackendRegistry::LogSink() = QueueBackendMessage;
+  fn("takeBackendMessages", TakeBackendMessages);
   exports.Set("abiVersion", Napi::Number::New(env, 8));
   fn("setShapeScratch", SetShapeScratch);
   fn("allocateStorage", AllocateStorage);

@@ -68,6 +68,10 @@ typedef struct SBModelOptions {
   int64_t memory_limit_bytes;
 } SBModelOptions;
 
+/* Where a backend sends its library's own messages (warnings, error details) instead of writing
+ * them to the server's stderr: the host puts them in the server's log. Any thread may call it. */
+typedef void (*SBLogFn)(const char* backend, const char* line);
+
 typedef struct SBBackendApi {
   uint32_t api_version; /* SB_BACKEND_API_VERSION */
   const char* name;     /* "TORCH", "ONNX", ... */
@@ -113,6 +117,9 @@ typedef struct SBBackendApi {
    * NULL: the backend never labels outputs. */
   size_t (*model_output_label_count)(const SBModel* model, size_t output);
   const char* (*model_output_label)(const SBModel* model, size_t output, size_t i);
+  /* Called once, right after loading: where the backend's library messages go. NULL: the
+   * backend has none to route. */
+  void (*set_log)(SBLogFn log);
 } SBBackendApi;
 
 /* The one symbol a backend exports: returns its table, or NULL when it cannot serve a host of

@@ -14,6 +14,18 @@
 
 namespace sb_backend {
 
+// The host's log for this backend's library messages (set_log); null until the host sets it.
+inline SBLogFn& HostLog() {
+  static SBLogFn log = nullptr;
+  return log;
+}
+
+// Sends one message of the backend's library to the server's log, without its trailing newline.
+inline void LogLine(const char* backend, std::string line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  if (HostLog() != nullptr && !line.empty()) HostLog()(backend, line.c_str());
+}
+
 // Records `text` as the error, flattened to one line (spec §0.2: clients read one line).
 inline void SetError(SBError* err, const std::string& text) {
   err->code = 1;

@@ -39,6 +39,11 @@ const SBBackendApi* BackendRegistry::Get(const std::string& name) {
   return it == Loaded().end() ? nullptr : it->second;
 }
 
+SBLogFn& BackendRegistry::LogSink() {
+  static SBLogFn sink = nullptr;
+  return sink;
+}
+
 void BackendRegistry::PrepareLoad(const std::string& name) {
   // TensorFlow logs start-up chatter to stderr unless told otherwise (a user's setting wins).
   if (name == "TF") setenv("TF_CPP_MIN_LOG_LEVEL", "2", 0);
@@ -72,6 +77,7 @@ const SBBackendApi* BackendRegistry::Load(const std::string& name, const std::st
     dlclose(library);
     return nullptr;
   }
+  if (api->set_log != nullptr && LogSink() != nullptr) api->set_log(LogSink());
   Loaded()[name] = api;
   return api;
 }

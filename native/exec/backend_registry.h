@@ -15,6 +15,8 @@ class BackendRegistry {
   static const SBBackendApi* Load(const std::string& name, const std::string& path, std::string* error);
   // What must happen on the main thread before `name` loads (process environment settings).
   static void PrepareLoad(const std::string& name);
+  // Where backends loaded from now on send their library messages (set once by the addon).
+  static SBLogFn& LogSink();
   // The table of a loaded backend, or nullptr.
   static const SBBackendApi* Get(const std::string& name);
   // Folder holding the addon (and, by default, the backend libraries).

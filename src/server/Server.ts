@@ -13,6 +13,7 @@ import { ErrorReply, Reply } from '../resp/Reply';
 import { QueryBufferBudget, defaultTotalQueryBufferLimit } from '../resp/QueryBufferBudget';
 import { BulkDestination, DEFAULT_LIMITS, DecoderLimits } from '../resp/RequestDecoder';
 import { getHeapStatistics } from 'node:v8';
+import { native } from '../native';
 import { parseMemorySize } from '../util/memorySize';
 import { blobDestination } from './blobDestination';
 import { DEFAULT_PERSISTENCE, parseSaveRules, Persistence, PersistenceOptions } from '../persistence/Persistence';
@@ -139,6 +140,10 @@ export class Server implements ServerInfo, ConnectionHost {
     // RedisAI's CPU queue exists from start-up: INFO MODULES shows its thread before any run.
     this.engine.openQueue('CPU');
     this.opsSampler.start();
+    // The backends' own messages (TFLite's error details, libtorch's and ONNX Runtime's warnings)
+    // come to the log, a few times a second, instead of going to stderr.
+    this.backendMessages = setInterval(() => this.logBackendMessages(), 250);
+    this.backendMessages.unref();
     await this.persistence?.start((argv) => this.replay(argv));
     if (this.options.port >= 0) {
       const tcp = this.makeListener();
@@ -199,9 +204,17 @@ export class Server implements ServerInfo, ConnectionHost {
     if (reply instanceof ErrorReply) this.logger.warning(`replaying ${command.name} from the append only file: ${reply.message}`);
   }
 
+  private backendMessages?: NodeJS.Timeout;
+
+  private logBackendMessages(): void {
+    for (const [backend, line] of native.takeBackendMessages()) this.logger.warning(backend === '' ? line : `${backend}: ${line}`);
+  }
+
   /** Stops listening and closes every connection. */
   async close(): Promise<void> {
     this.opsSampler.stop();
+    clearInterval(this.backendMessages);
+    this.logBackendMessages();
     await this.metrics?.close();
     this.metrics = undefined;
     for (const c of this.connections) c.destroy();

@@ -394,12 +394,12 @@ describe('append-only log', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
       await c.call('AI.TENSORSET', 'after', 'INT8', 1, 'VALUES', 3);
-      assert.deepEqual((await c.call('CONFIG', 'GET', 'appendonly')).toString(), 'appendonly,yes');
+      assert.deepEqual(String(await c.call('CONFIG', 'GET', 'appendonly')), 'appendonly,yes');
       assert.equal(String(await c.call('CONFIG', 'SET', 'appendfsync', 'always')), 'OK');
       assert.equal(server.persistence!.options.appendfsync, 'always');
       await c.call('AI.TENSORSET', 'synced', 'INT8', 1, 'VALUES', 4);
       assert.equal(String(await c.call('CONFIG', 'SET', 'auto-aof-rewrite-percentage', '50', 'auto-aof-rewrite-min-size', '1mb')), 'OK');
-      assert.deepEqual((await c.call('CONFIG', 'GET', 'auto-aof-rewrite-*')).toString(), 'auto-aof-rewrite-percentage,50,auto-aof-rewrite-min-size,1048576');
+      assert.deepEqual(String(await c.call('CONFIG', 'GET', 'auto-aof-rewrite-*')), 'auto-aof-rewrite-percentage,50,auto-aof-rewrite-min-size,1048576');
     });
     // A new server replaying the log alone has everything, the keys from before the log included.
     fs.rmSync(path.join(dir, 'dump.sbdb'), { force: true });
@@ -412,7 +412,7 @@ describe('append-only log', () => {
       assert.equal(String(await c.call('CONFIG', 'SET', 'appendonly', 'no')), 'OK');
       await c.call('SET', 'unlogged', 'y');
       assert.equal(String(await c.call('CONFIG', 'SET', 'save', '1 1')), 'OK');
-      assert.deepEqual((await c.call('CONFIG', 'GET', 'save')).toString(), 'save,1 1');
+      assert.deepEqual(String(await c.call('CONFIG', 'GET', 'save')), 'save,1 1');
       // The new rule saves by itself: one change, a second old.
       for (let i = 0; i < 60 && !fs.existsSync(path.join(dir, 'dump.sbdb')); i++) await new Promise((r) => setTimeout(r, 100));
       assert.ok(fs.existsSync(path.join(dir, 'dump.sbdb')), 'the save rule set with CONFIG SET made a snapshot');
@@ -433,7 +433,7 @@ describe('append-only log', () => {
         assert.equal(message(ours), message(redis), `${name} ${value}`);
       }
       assert.match(message(await c.call('CONFIG', 'SET', 'save', '5 5', 'appendfsync', 'sometimes')), /appendfsync/);
-      assert.deepEqual((await c.call('CONFIG', 'GET', 'save')).toString(), 'save,');
+      assert.deepEqual(String(await c.call('CONFIG', 'GET', 'save')), 'save,');
     });
     await theirs.close();
   });

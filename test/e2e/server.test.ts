@@ -5,7 +5,7 @@ import { describe, it } from '@jest/globals';
 import { defineCommand } from '../../src';
 import { SimpleString } from '../../src/resp/Reply';
 import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';
-import { startServer, startServerProcess } from '../helpers/servers';
+import { run, startServer, startServerProcess } from '../helpers/servers';
 import { fixture } from '../helpers/fixtures';
 
 /** A command that answers after `ms` milliseconds: lets a test make an early reply finish last. */
@@ -185,5 +185,37 @@ describe('server behaviour', () => {
     assert.match(text, /Client closed connection id=1 addr=127\.0\.0\.1:\d+ name=/);
     assert.match(text, new RegExp(`Model m stored: TORCH on CPU, ${fixture('pt-minimal.pt').length} bytes, loaded in \\d+ ms`));
     assert.match(text, /closed in the middle of a request: 2 of 7 arguments received, and 9 bytes of the next/);
+  });
+
+  it('puts the backends\' own messages in its log, not on stderr: TFLite\'s error details, libtorch\'s and ONNX Runtime\'s warnings', async () => {
+    const { port, output, stop } = await startServerProcess();
+    const c = await RawClient.connect(port);
+    // TFLite: an input it cannot be resized to (its reason), and a blob that is no model (nothing printed).
+    assert.equal(await c.call('AI.MODELSTORE', 'l', 'TFLITE', 'CPU', 'BLOB', fixture('mnist_model_quant.tflite')), 'OK');
+    await c.call('AI.TENSORSET', 'x', 'FLOAT', 3, 'VALUES', 1, 2, 3);
+    assert.ok((await c.call('AI.MODELEXECUTE', 'l', 'INPUTS', 1, 'x', 'OUTPUTS', 2, 'a', 'b')) instanceof Error);
+    assert.ok((await c.call('AI.MODELSTORE', 'g', 'TFLITE', 'CPU', 'BLOB', 'not a model at all')) instanceof Error);
+    // libtorch: a script's warnings.warn.
+    const source = 'def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n    warnings.warn("careful with " + args[0])\n    return tensors[0]\n';
+    assert.equal(await c.call('AI.SCRIPTSTORE', 's', 'CPU', 'ENTRY_POINTS', 1, 'f', 'SOURCE', source), 'OK');
+    assert.equal(await c.call('AI.SCRIPTEXECUTE', 's', 'f', 'INPUTS', 1, 'x', 'ARGS', 1, 'this', 'OUTPUTS', 1, 'y'), 'OK');
+    // ONNX Runtime: a model with an initializer no node uses.
+    const made = await run('/usr/bin/python3', ['-c', [
+      'import onnx, sys', 'from onnx import helper, TensorProto, numpy_helper', 'import numpy as np',
+      "g = helper.make_graph([helper.make_node('Identity', ['x'], ['y'])], 'g', [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1])],",
+      "  [helper.make_tensor_value_info('y', TensorProto.FLOAT, [1])], [numpy_helper.from_array(np.zeros(1, np.float32), 'unused_weight')])",
+      "sys.stdout.buffer.write(helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)], ir_version=8).SerializeToString())"].join('\n')]);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(await c.call('AI.MODELSTORE', 'o', 'ONNX', 'CPU', 'BLOB', Buffer.from(made.stdout, 'latin1')), 'OK');
+    const logged = (pattern: RegExp) => new RegExp(`^\\d+:M [^\\n]* # ${pattern.source}`, 'm');
+    for (let i = 0; i < 100 && !(logged(/TORCH: careful with this/).test(output()) && logged(/ONNX: .*unused_weight/).test(output())); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(output(), logged(/TFLITE: .+/));
+    assert.match(output(), logged(/TORCH: careful with this/));
+    assert.match(output(), logged(/ONNX: .*unused_weight/));
+    assert.doesNotMatch(output(), /^ERROR:/m, 'nothing of TFLite\'s went to stderr');
+    await c.close();
+    await stop();
   });
 });

@@ -50,10 +50,22 @@ int Guard(SBError* err, F&& body) {
   return sb_backend::Guard(err, "ONNX", body);
 }
 
+// ONNX Runtime's warnings go to the server's log (errors also reach the client, as the failed
+// call's message).
+void OrtToLog(void*, OrtLoggingLevel, const char*, const char*, const char*, const char* message) {
+  sb_backend::LogLine("ONNX", message);
+}
+
+void SetLog(SBLogFn log) { sb_backend::HostLog() = log; }
+
 OrtEnv* Env() {
   static OrtEnv* env = [] {
     OrtEnv* created = nullptr;
-    Check(Api()->CreateEnv(ORT_LOGGING_LEVEL_FATAL, "stormbreaker", &created));  // errors reach the client; the log stays clean
+    if (sb_backend::HostLog() != nullptr) {
+      Check(Api()->CreateEnvWithCustomLogger(OrtToLog, nullptr, ORT_LOGGING_LEVEL_WARNING, "stormbreaker", &created));
+    } else {
+      Check(Api()->CreateEnv(ORT_LOGGING_LEVEL_FATAL, "stormbreaker", &created));  // nowhere to send them but stderr
+    }
     return created;
   }();
   return env;
@@ -506,7 +518,7 @@ int MemoryStats(uint64_t* bytes_in_use, uint64_t* allocations) {
 
 const SBBackendApi kApi = {
     SB_BACKEND_API_VERSION, "ONNX", Version, ModelCreate, ModelFree, InputCount, InputName, OutputCount, OutputName,
-    ModelRun, nullptr, nullptr, nullptr, nullptr, MemoryStats, OutputLabelCount, OutputLabel,
+    ModelRun, nullptr, nullptr, nullptr, nullptr, MemoryStats, OutputLabelCount, OutputLabel, SetLog,
 };
 
 }  // namespace

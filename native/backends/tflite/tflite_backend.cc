@@ -47,9 +47,22 @@ struct TfLiteModelState {
   }
 };
 
-// TFLite would print its details on the server's stderr; a failed call's error is the spec's
-// fixed text instead (clients compare it byte for byte).
-void IgnoreReport(void*, const char*, va_list) {}
+// TFLite's details go to the server's log (not its stderr); a failed call's error stays the spec's
+// fixed text (clients compare it byte for byte).
+void ReportToLog(void*, const char* format, va_list args) {
+  char line[1024];
+  std::vsnprintf(line, sizeof(line), format, args);
+  sb_backend::LogLine("TFLITE", line);
+}
+
+void SetLog(SBLogFn log) { sb_backend::HostLog() = log; }
+
+// A TFLite model is a FlatBuffer with the identifier "TFL3" at bytes 4-7. TfLiteModelCreate
+// prints its own verdict on anything else straight to stderr (this C API takes no error
+// reporter for it), so what is plainly no model is refused before it gets there.
+bool LooksLikeTfLiteModel(const void* blob, size_t length) {
+  return length >= 8 && std::memcmp(static_cast<const char*>(blob) + 4, "TFL3", 4) == 0;
+}
 
 bool SameType(DLDataType t, TfLiteType type) {
   switch (type) {
@@ -106,12 +119,13 @@ int ModelCreate(const void* blob, size_t length, const SBModelOptions* options, 
   return Guard(err, [&] {
     if (std::strncmp(options->device, "GPU", 3) == 0) throw std::runtime_error("Failed to set GPU delegate");
     auto state = std::make_unique<TfLiteModelState>();
+    if (!LooksLikeTfLiteModel(blob, length)) throw std::runtime_error("Failed to load model from buffer");
     state->blob.assign(static_cast<const char*>(blob), length);
     state->model = TfLiteModelCreate(state->blob.data(), state->blob.size());
     if (state->model == nullptr) throw std::runtime_error("Failed to load model from buffer");
     state->options = TfLiteInterpreterOptionsCreate();
     if (options->intra_op_threads > 0) TfLiteInterpreterOptionsSetNumThreads(state->options, static_cast<int32_t>(options->intra_op_threads));
-    TfLiteInterpreterOptionsSetErrorReporter(state->options, IgnoreReport, nullptr);
+    TfLiteInterpreterOptionsSetErrorReporter(state->options, ReportToLog, nullptr);
     state->interpreter = TfLiteInterpreterCreate(state->model, state->options);
     if (state->interpreter == nullptr) throw std::runtime_error("Failed to construct interpreter");
     if (TfLiteInterpreterAllocateTensors(state->interpreter) != kTfLiteOk) throw std::runtime_error("Failed to allocate tensors");
@@ -181,6 +195,7 @@ int ModelRun(SBModel* handle, DLManagedTensor* const* inputs, size_t n_inputs, D
 
 const SBBackendApi kApi = {
     SB_BACKEND_API_VERSION, "TFLITE", Version, ModelCreate, ModelFree, InputCount, InputName, OutputCount, OutputName, ModelRun,
+    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, SetLog,
 };
 
 }  // namespace

@@ -138,6 +138,8 @@ struct ExtensionResolver : public torch::jit::Resolver {
   std::shared_ptr<torch::jit::SugaredValue> resolveValue(const std::string& name, torch::jit::GraphFunction& m,
                                                          const torch::jit::SourceRange& loc) override {
     if (name == "redis" || name == "redisAI") return std::make_shared<torch::jit::BuiltinModule>(name);
+    // warnings.warn(message) is aten::warn, as in Python's TorchScript; it reaches the server's log.
+    if (name == "warnings") return std::make_shared<torch::jit::BuiltinModule>("aten");
     return native->resolveValue(name, m, loc);
   }
   c10::TypePtr resolveType(const std::string& name, const torch::jit::SourceRange& loc) override {

@@ -50,8 +50,24 @@ std::string CleanMessage(const c10::Error& e) {
   return text;
 }
 
+// libtorch's warnings (TORCH_WARN, a script's warnings.warn) go to the server's log, not its
+// stderr. libtorch keeps the handler per thread: each thread that calls in sets it once.
+class WarningsToLog : public c10::WarningHandler {
+ public:
+  void process(const c10::SourceLocation&, const std::string& msg, const bool) override { sb_backend::LogLine("TORCH", msg); }
+};
+
+void RouteWarnings() {
+  static WarningsToLog handler;
+  thread_local bool routed = false;
+  if (routed || sb_backend::HostLog() == nullptr) return;
+  c10::Warning::set_warning_handler(&handler);
+  routed = true;
+}
+
 template <typename F>
 int Guard(SBError* err, F&& body) {
+  RouteWarnings();
   try {
     body();
     return 0;
@@ -408,10 +424,12 @@ int ScriptRun(SBScript* handle, const char* fn, int entry, DLManagedTensor* cons
   });
 }
 
+void SetLog(SBLogFn log) { sb_backend::HostLog() = log; }
+
 const SBBackendApi kApi = {
     SB_BACKEND_API_VERSION, "TORCH",      Version,      ModelCreate,           ModelFree, InputCount, InputName,
     OutputCount,            OutputName,   ModelRun,     ScriptCreate,          ScriptFree, ScriptCheckEntryPoint,
-    ScriptRun,
+    ScriptRun,              nullptr,      nullptr,      nullptr,               SetLog,
 };
 
 }  // namespace
