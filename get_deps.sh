@@ -289,6 +289,22 @@ if [ $with_test_tools -eq 1 ]; then
     fi
   fi
   if [ -d "$deps/python/skl2onnx" ]; then say skl2onnx "$deps/python (PYTHONPATH for tests)"; else say skl2onnx "MISSING"; fi
+  # SmartRedis (the largest RedisAI user; its datasets are hashes plus tensors): its binary wheel
+  # for Debian's python3, unpacked into deps/python-clients (the PYTHONPATH of the client tests).
+  if [ ! -f "$deps/python-clients/smartredis/__init__.py" ]; then
+    wheels="$cache/wheels"
+    mkdir -p "$wheels"
+    pyver="$(/usr/bin/python3 -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")' 2>/dev/null || echo 311)"
+    if python3 -m pip download --no-deps -q --only-binary=:all: --python-version "$pyver" --platform manylinux2014_x86_64 \
+        -d "$wheels" smartredis==0.6.1 >&2; then
+      rm -rf "$deps/python-clients.part" && mkdir -p "$deps/python-clients.part"
+      for w in "$wheels"/smartredis-0.6.1-*.whl; do (cd "$deps/python-clients.part" && python3 -m zipfile -e "$w" .); done
+      rm -rf "$deps/python-clients" && mv "$deps/python-clients.part" "$deps/python-clients"
+    else
+      echo "get_deps: pip download smartredis==0.6.1 FAILED (see above)" >&2
+    fi
+  fi
+  if [ -f "$deps/python-clients/smartredis/__init__.py" ]; then say smartredis "$deps/python-clients (PYTHONPATH for client tests)"; else say smartredis "MISSING"; fi
   # TensorFlow's Python package makes the TF and TFLite test models (a string graph, a converted
   # Keras model). It needs ~20 other PyPI packages (and a newer numpy than Debian's), so it gets
   # its own folder: deps/python-tf, the PYTHONPATH of those model builds only.

@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { createClient, RESP_TYPES } from 'redis';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { run, startServerProcess } from '../helpers/servers';
+import { ROOT, run, startServerProcess, toolEnv } from '../helpers/servers';
 import { closeAfterFile } from '../helpers/closeAfterFile';
 import { fixture, fixturePath } from '../helpers/fixtures';
 
@@ -172,5 +172,56 @@ print('ok')
     assert.equal(r.stderr, '');
     // redis-py strips the leading "ERR " from error messages, as its users see them.
     assert.equal(r.stdout, 'error: BOOL tensor elements must be 0 or 1\nok\n');
+  });
+});
+
+describe('SmartRedis 0.6.1 (PyPI wheel, get_deps.sh --with-test-tools)', () => {
+  it('stores, polls, reads, copies, renames and deletes datasets, aggregation lists, tensors, models and scripts', async () => {
+    const script = `
+import sys, numpy as np
+from smartredis import Client, Dataset
+c = Client(address="127.0.0.1:" + sys.argv[1], cluster=False)
+x = np.arange(12, dtype=np.float64).reshape(3, 4)
+c.put_tensor("sr_x", x)
+assert c.poll_tensor("sr_x", 10, 10) and (c.get_tensor("sr_x") == x).all()
+ds = Dataset("sr_ds")
+ds.add_tensor("ints", np.array([1, 2, 3], dtype=np.int32))
+ds.add_tensor("image", np.ones((2, 2, 3), dtype=np.uint8))
+ds.add_meta_scalar("step", 7)
+ds.add_meta_scalar("step", 8)
+ds.add_meta_scalar("dt", 0.25)
+ds.add_meta_string("run", "alpha")
+c.put_dataset(ds)
+assert c.dataset_exists("sr_ds") and c.poll_dataset("sr_ds", 10, 10)
+got = c.get_dataset("sr_ds")
+assert got.get_tensor("ints").tolist() == [1, 2, 3]
+assert got.get_tensor("image").shape == (2, 2, 3)
+assert list(got.get_meta_scalars("step")) == [7, 8] and list(got.get_meta_scalars("dt")) == [0.25]
+assert got.get_meta_strings("run") == ["alpha"] and sorted(got.get_tensor_names()) == ["image", "ints"]
+c.copy_dataset("sr_ds", "sr_copy")
+c.rename_dataset("sr_copy", "sr_moved")
+assert c.dataset_exists("sr_moved") and not c.dataset_exists("sr_copy")
+assert c.get_dataset("sr_moved").get_tensor("ints").tolist() == [1, 2, 3]
+c.delete_dataset("sr_moved")
+assert not c.dataset_exists("sr_moved")
+c.append_to_list("sr_list", ds)
+c.append_to_list("sr_list", got)
+assert c.get_list_length("sr_list") == 2 and c.poll_list_length("sr_list", 2, 10, 10)
+assert [d.get_name() for d in c.get_datasets_from_list("sr_list")] == ["sr_ds", "sr_ds"]
+with open(sys.argv[2], "rb") as f:
+    c.set_model("sr_m", f.read(), "TORCH", "CPU")
+a = np.array([[2, 3], [2, 3]], dtype=np.float32)
+c.put_tensor("sr_a", a)
+c.run_model("sr_m", ["sr_a", "sr_a"], ["sr_b"])
+assert (c.get_tensor("sr_b") == a + a).all() and c.model_exists("sr_m")
+c.set_script("sr_s", "def triple(a):\\n    return a * 3\\n", "CPU")
+c.run_script("sr_s", "triple", ["sr_a"], ["sr_c"])
+assert (c.get_tensor("sr_c") == a * 3).all()
+print("ok")
+`;
+    const r = await run('/usr/bin/python3', ['-c', script, String(port), PT_MINIMAL_PATH], undefined, {
+      env: toolEnv({ PYTHONPATH: path.join(ROOT, 'deps', 'python-clients'), SR_LOG_FILE: '/dev/null', SR_LOG_LEVEL: 'QUIET' }),
+    });
+    assert.equal(r.stdout.trim().split('\n').pop(), 'ok', r.stderr + r.stdout);
   });
 });
