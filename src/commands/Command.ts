@@ -127,13 +127,15 @@ export interface Command {
   readonly runsOnDevice: boolean;
   /** Read-only with key arguments: its key lookups count as INFO's keyspace_hits/misses (derived from flags and keys). */
   readonly readsKeys: boolean;
+  /** May add data (flag denyoom): refused past maxmemory. */
+  readonly denyOom: boolean;
   /** Returns the reply, or a promise of it; throws StormbreakerError for an error reply. */
   run(ctx: CommandContext, args: Buffer[]): Reply | Promise<Reply>;
 }
 
 /** Fills in the metadata most commands share. */
 export function defineCommand(
-  spec: Partial<Omit<Command, 'readsKeys'>> & Pick<Command, 'name' | 'arity' | 'run' | 'summary'>,
+  spec: Partial<Omit<Command, 'readsKeys' | 'denyOom'>> & Pick<Command, 'name' | 'arity' | 'run' | 'summary'>,
 ): Command {
   const command = {
     flags: [],
@@ -145,7 +147,7 @@ export function defineCommand(
     runsOnDevice: false,
     ...spec,
   };
-  return { ...command, readsKeys: command.flags.includes('readonly') && command.firstKey > 0 };
+  return { ...command, readsKeys: command.flags.includes('readonly') && command.firstKey > 0, denyOom: command.flags.includes('denyoom') };
 }
 
 /** The argument at `i` as lower-case ASCII (subcommands, options). */

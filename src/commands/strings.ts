@@ -67,7 +67,7 @@ export const set = defineCommand({
     const old = get ? stringAt(engine, args[1]) ?? null : null;
     if ((condition === 'nx' && existing !== undefined) || (condition === 'xx' && existing === undefined)) return get ? old : null;
     engine.set(args[1], stored(args[2]), undefined, { keepTtl });
-    if (at !== undefined) engine.setExpiry(args[1], at);
+    if (at !== undefined) engine.setExpiry(args[1], at, { deleteIfPast: false });
     return get ? old : OK;
   },
 });

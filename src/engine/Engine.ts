@@ -163,7 +163,7 @@ export class Engine implements OpRunner {
    * Sets (a Unix time in ms) or, with undefined, clears when a key expires; false when there is no
    * such key (or, clearing, no expiry). A time already past deletes the key now, as Redis does.
    */
-  setExpiry(key: Key, at: number | undefined): boolean {
+  setExpiry(key: Key, at: number | undefined, options: { deleteIfPast?: boolean } = {}): boolean {
     const name = keyName(key);
     if (this.live(name) === undefined) return false;
     if (at === undefined) {
@@ -172,7 +172,9 @@ export class Engine implements OpRunner {
       this.expiryChanged(name, ['PERSIST', Buffer.from(name, 'latin1')]);
       return true;
     }
-    if (at <= Date.now()) return this.write(name, null, [['DEL', Buffer.from(name, 'latin1')]]);
+    // EXPIRE with a time gone deletes now; SET … PX keeps the time, and the key expires when next
+    // read (or swept), counted in expired_keys, as in Redis.
+    if (at <= Date.now() && options.deleteIfPast !== false) return this.write(name, null, [['DEL', Buffer.from(name, 'latin1')]]);
     this.keyspace.setExpiry(name, at);
     this.expiryChanged(name, ['PEXPIREAT', Buffer.from(name, 'latin1'), String(at)]);
     this.sweepExpired();

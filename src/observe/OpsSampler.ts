@@ -16,6 +16,8 @@ export class OpsSampler {
   private last = { at: performance.now(), count: 0 };
   private timer?: NodeJS.Timeout;
   private peak = 0;
+  /** used_memory at the last sample (ten a second): what maxmemory is checked against, without a system call per command. */
+  memory = 0;
 
   constructor(private readonly processed: () => number) {}
 
@@ -34,6 +36,12 @@ export class OpsSampler {
     return this.rates.length === 0 ? 0 : Math.round(this.rates.reduce((a, b) => a + b, 0) / this.rates.length);
   }
 
+  /** Samples used_memory now (also done ten times a second). */
+  sampleMemory(): void {
+    this.memory = usedMemory();
+    this.peak = Math.max(this.peak, this.memory);
+  }
+
   /** The highest used_memory seen, now included. */
   peakMemory(now = usedMemory()): number {
     this.peak = Math.max(this.peak, now);
@@ -46,6 +54,6 @@ export class OpsSampler {
     this.rates.push(((count - this.last.count) * 1000) / Math.max(1, at - this.last.at));
     if (this.rates.length > SAMPLES) this.rates.shift();
     this.last = { at, count };
-    this.peakMemory();
+    this.sampleMemory();
   }
 }

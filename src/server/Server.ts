@@ -51,6 +51,11 @@ export interface ServerOptions {
    */
   clientQueryBufferTotalLimit?: number;
   loglevel?: LogLevel;
+  /**
+   * Redis's maxmemory (bytes, 0: none): past it, commands that add data are refused with Redis's
+   * OOM error (the noeviction policy, the only one here: nothing is ever evicted).
+   */
+  maxmemory?: number;
   /** The engine whose keyspace the server serves; a new one by default. */
   engine?: Engine;
   /** Where log lines go; stdout by default. */
@@ -100,7 +105,7 @@ export class Server implements ServerInfo, ConnectionHost {
   private readonly connections = new Set<Connection>();
   private readonly listeners: net.Server[] = [];
   private nextClientId = 1;
-  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort'>> & { unixsocket?: string };
+  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort'>> & { unixsocket?: string; busyReplyThreshold: number };
   private readonly onShutdown?: () => void;
   private readonly metricsPort?: number;
   private metrics?: { port: number; close(): Promise<void> };
@@ -124,6 +129,8 @@ export class Server implements ServerInfo, ConnectionHost {
       clientQueryBufferLimit: options.clientQueryBufferLimit ?? DEFAULT_LIMITS.maxQueryBuffer,
       clientQueryBufferTotalLimit: options.clientQueryBufferTotalLimit ?? defaultTotalQueryBufferLimit(getHeapStatistics().heap_size_limit),
       loglevel: options.loglevel ?? 'notice',
+      maxmemory: options.maxmemory ?? 0,
+      busyReplyThreshold: 5000,
     };
     this.config = this.configParameters();
     // Scripts' redis.execute runs this server's commands with its live settings.
@@ -268,7 +275,10 @@ export class Server implements ServerInfo, ConnectionHost {
   /** What dispatch refuses before running a command: unknown, not authenticated, wrong arity; else null. */
   refusal(client: ClientInfo, args: Buffer[]): ErrorReply | null {
     const found = this.lookUp(client, args);
-    return found instanceof ErrorReply ? found : null;
+    if (!(found instanceof ErrorReply)) return null;
+    // Counted as Redis counts a command refused while queuing (rejected_calls, errorstats).
+    this.commandStats.rejected(this.table.get(args[0].toString('latin1').toLowerCase())?.name, found.message);
+    return found;
   }
 
   /** The command a request names, or why it may not run. */
@@ -279,6 +289,10 @@ export class Server implements ServerInfo, ConnectionHost {
     if (!client.authenticated && !command.flags.includes('noauth')) return new ErrorReply(AuthErrors.noAuth);
     if ((command.arity > 0 && args.length !== command.arity) || (command.arity < 0 && args.length < -command.arity)) {
       return new ErrorReply(Errors.wrongArity(command.name));
+    }
+    // maxmemory with noeviction: commands that may add data are refused once memory is past it.
+    if (command.denyOom && this.options.maxmemory > 0 && this.opsSampler.memory > this.options.maxmemory) {
+      return new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
     }
     return command;
   }
@@ -521,8 +535,36 @@ export class Server implements ServerInfo, ConnectionHost {
       }),
       // What these Redis settings are here: no memory limit, nothing evicted, idle clients never
       // closed, no TCP keepalive probes.
-      fixed('maxmemory', () => '0'),
-      fixed('maxmemory-policy', () => 'noeviction'),
+      {
+        name: 'maxmemory',
+        get: () => String(o.maxmemory),
+        set: (v) => {
+          const n = v === '0' ? 0 : parseMemorySize(v);
+          if (n === undefined || n < 0) return "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value";
+          return () => {
+            o.maxmemory = n;
+            this.opsSampler.sampleMemory();
+          };
+        },
+      },
+      {
+        name: 'maxmemory-policy',
+        get: () => 'noeviction',
+        set: (v) => {
+          const policy = v.toLowerCase();
+          if (!EVICTION_POLICIES.includes(policy)) {
+            return `ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: ${EVICTION_POLICIES.join(', ')}`;
+          }
+          if (policy !== 'noeviction') {
+            return `ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - only noeviction is available: this server never evicts keys`;
+          }
+          return () => undefined;
+        },
+      },
+      // Lua's time limit, under both of Redis 7's names: kept and reported (clients set it), with
+      // nothing to limit here (no Lua).
+      integer('busy-reply-threshold', () => o.busyReplyThreshold, (n) => (o.busyReplyThreshold = n), 0),
+      integer('lua-time-limit', () => o.busyReplyThreshold, (n) => (o.busyReplyThreshold = n), 0),
       fixed('timeout', () => '0'),
       fixed('tcp-keepalive', () => '0'),
       fixed('metrics-port', () => (this.metricsPort === undefined ? '' : String(this.metrics?.port ?? this.metricsPort))),
@@ -531,6 +573,9 @@ export class Server implements ServerInfo, ConnectionHost {
 }
 
 const MAX_BULK_LENGTH = Math.min(buffer.constants.MAX_LENGTH, 4 * 1024 ** 3);
+
+/** Redis's maxmemory-policy values (in its error text's order). */
+const EVICTION_POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'];
 
 /** Redis 7's text for an unknown command, quoting the start of its arguments. */
 function unknownCommand(name: string, args: readonly Buffer[]): string {

@@ -4,7 +4,7 @@ import type { ServerOptions } from './Server';
 import { parseSaveRules, SaveRule } from '../persistence/Persistence';
 
 const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <port>] [--bind <address>] [--unixsocket <path>]
-                          [--requirepass <password>] [--maxclients <n>] [--loglevel debug|verbose|notice|warning]
+                          [--requirepass <password>] [--maxclients <n>] [--maxmemory <bytes>] [--loglevel debug|verbose|notice|warning]
                           [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>] [--client-query-buffer-total-limit <size>]
                           [--threads-per-queue <n>] [--queue-limit <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
                           [--backendspath <dir>] [--model-chunk-size <bytes>] [--model-execution-timeout <ms>]
@@ -54,6 +54,15 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
       case '--unixsocket': options.unixsocket = value; break;
       case '--requirepass': options.requirepass = value; break;
       case '--maxclients': options.maxclients = integer(); break;
+      case '--maxmemory': {
+        const n = value === '0' ? 0 : parseMemorySize(value);
+        if (n === undefined) throw new Error(`--maxmemory needs a size such as 4gb (0: no limit), got '${value}'`);
+        options.maxmemory = n;
+        break;
+      }
+      case '--maxmemory-policy':
+        if (value !== 'noeviction') throw new Error(`--maxmemory-policy: only noeviction is available (this server never evicts keys), got '${value}'`);
+        break;
       case '--proto-max-bulk-len': options.protoMaxBulkLen = size(); break;
       case '--client-query-buffer-limit': options.clientQueryBufferLimit = size(); break;
       case '--client-query-buffer-total-limit': options.clientQueryBufferTotalLimit = size(); break;
@@ -154,6 +163,8 @@ const HELP = `${USAGE}
   --unixsocket <path>               also listen on a unix socket (none)
   --requirepass <password>          clients must AUTH with it (none)
   --maxclients <n>                  clients connected at once (10000)
+  --maxmemory <bytes>               past this used_memory, commands that add data get OOM (0: none)
+  --maxmemory-policy noeviction     the only policy: nothing is ever evicted
   --loglevel <level>                debug, verbose, notice or warning (notice)
   --proto-max-bulk-len <size>       largest bulk string, so largest tensor BLOB (512mb)
   --client-query-buffer-limit <size>

@@ -18,6 +18,7 @@ afterAll(async () => {
 });
 
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
+const show = (reply: Parsed) => (reply instanceof Error ? `error: ${reply.message}` : reply);
 
 describe('connection commands', () => {
   it('PING, ECHO and unknown commands', async () => {
@@ -182,6 +183,35 @@ describe('keyspace commands', () => {
     assert.match(String(await c.call('INFO', 'commandstats')), /cmdstat_get:/);
     assert.equal(await c.call('CONFIG', 'RESETSTAT'), 'OK');
     assert.ok(!String(await c.call('INFO', 'commandstats')).includes('cmdstat_get:'), 'RESETSTAT clears commandstats');
+  });
+
+  it('maxmemory refuses commands that add data with Redis\'s OOM error (noeviction, the only policy), as redis-server 7 does', async () => {
+    const { startRedisServer } = await import('../helpers/servers');
+    const { port } = await startServer();
+    const ours = await RawClient.connect(port);
+    const theirs = await RawClient.connect(await startRedisServer());
+    const both = async (...command: Array<string | number>) => {
+      const [a, b] = await Promise.all([ours.call(...command), theirs.call(...command)]);
+      assert.deepEqual(show(a), show(b), command.join(' '));
+      return a;
+    };
+    for (const command of [['CONFIG', 'SET', 'maxmemory', '-5'], ['CONFIG', 'SET', 'maxmemory-policy', 'bogus'], ['CONFIG', 'SET', 'busy-reply-threshold', 'x'],
+      ['CONFIG', 'SET', 'lua-time-limit', '6000'], ['CONFIG', 'GET', 'busy-reply-threshold'], ['CONFIG', 'GET', 'lua-time-limit'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'], ['SET', 'kept', 'v'], ['CONFIG', 'SET', 'maxmemory', '1'],
+      ['SET', 'a', 'b'], ['RPUSH', 'l', 'x'], ['HSET', 'h', 'f', 'v'], ['GET', 'kept'], ['DEL', 'kept'], ['MULTI'], ['SET', 'c', 'd'], ['EXEC'],
+      ['CONFIG', 'SET', 'maxmemory', '0'], ['SET', 'a', 'b'], ['CONFIG', 'GET', 'maxmemory']]) {
+      await both(...command);
+    }
+    const oomCount = async (c: RawClient) => /errorstat_OOM:count=(\d+)/.exec(String(await c.call('INFO', 'errorstats')))?.[1];
+    assert.equal(await oomCount(ours), await oomCount(theirs), 'errorstats count the refusals as Redis does');
+    assert.equal(message(await ours.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru')),
+      "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - only noeviction is available: this server never evicts keys");
+    // The AI commands that add data are refused too, and reads still answer.
+    await ours.call('AI.TENSORSET', 't', 'FLOAT', 1, 'VALUES', 1);
+    assert.equal(await ours.call('CONFIG', 'SET', 'maxmemory', '1'), 'OK');
+    assert.equal(message(await ours.call('AI.TENSORSET', 'u', 'FLOAT', 1, 'VALUES', 1)), "OOM command not allowed when used memory > 'maxmemory'.");
+    assert.deepEqual(await ours.call('AI.TENSORGET', 't', 'VALUES'), ['1']);
+    await Promise.all([ours.close(), theirs.close()]);
   });
 });
 
