@@ -14,6 +14,8 @@ import { QueryBufferBudget, defaultTotalQueryBufferLimit } from '../resp/QueryBu
 import { BulkDestination, DEFAULT_LIMITS, DecoderLimits } from '../resp/RequestDecoder';
 import { getHeapStatistics } from 'node:v8';
 import { native } from '../native';
+import { ensureBackend } from '../backends/loadBackend';
+import type { Backend } from '../model/Model';
 import { parseMemorySize } from '../util/memorySize';
 import { blobDestination } from './blobDestination';
 import { DEFAULT_PERSISTENCE, parseSaveRules, Persistence, PersistenceOptions } from '../persistence/Persistence';
@@ -73,6 +75,11 @@ export interface ServerOptions {
   onShutdown?: () => void;
   /** Port of the Prometheus endpoint (`GET /metrics`) at `bind`; 0 picks a free one. Off by default. */
   metricsPort?: number;
+  /**
+   * Backends loaded while the server starts, before it accepts clients (RedisAI's module
+   * arguments `TORCH <path>` …): the first model store then waits for no library load.
+   */
+  loadBackends?: readonly Backend[];
 }
 
 /**
@@ -105,9 +112,10 @@ export class Server implements ServerInfo, ConnectionHost {
   private readonly connections = new Set<Connection>();
   private readonly listeners: net.Server[] = [];
   private nextClientId = 1;
-  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort'>> & { unixsocket?: string; busyReplyThreshold: number };
+  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort' | 'loadBackends'>> & { unixsocket?: string; busyReplyThreshold: number };
   private readonly onShutdown?: () => void;
   private readonly metricsPort?: number;
+  private readonly loadBackends: readonly Backend[];
   private metrics?: { port: number; close(): Promise<void> };
   /** Connections with replies held until the end of this loop turn (see flushAtEndOfTurn). */
   private readonly heldReplies = new Set<Connection>();
@@ -140,12 +148,17 @@ export class Server implements ServerInfo, ConnectionHost {
       : new Persistence(this.engine, { ...DEFAULT_PERSISTENCE, ...options.persistence }, this.logger);
     this.onShutdown = options.onShutdown;
     this.metricsPort = options.metricsPort;
+    this.loadBackends = options.loadBackends ?? [];
   }
 
   /** Loads what persistence kept, then starts listening; resolves with the TCP port (useful with port 0). */
   async listen(): Promise<{ port: number; unixsocket?: string }> {
     // RedisAI's CPU queue exists from start-up: INFO MODULES shows its thread before any run.
     this.engine.openQueue('CPU');
+    for (const backend of this.loadBackends) {
+      const version = await ensureBackend(backend, this.engine.settings.backendsPath, this.engine.backendTrust);
+      this.logger.notice(`Backend ${backend} loaded at start-up (version ${version})`);
+    }
     this.opsSampler.start();
     // The backends' own messages (TFLite's error details, libtorch's and ONNX Runtime's warnings)
     // come to the log, a few times a second, instead of going to stderr.

@@ -2,13 +2,14 @@ import { parseMemorySize } from '../util/memorySize';
 import { Logger } from '../observe/Logger';
 import type { ServerOptions } from './Server';
 import { parseSaveRules, SaveRule } from '../persistence/Persistence';
+import { BACKENDS, parseBackend } from '../model/Model';
 
 const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--maxmemory <bytes>] [--loglevel debug|verbose|notice|warning]
                           [--proto-max-bulk-len <size>] [--client-query-buffer-limit <size>] [--client-query-buffer-total-limit <size>]
                           [--threads-per-queue <n>] [--queue-limit <n>] [--intra-op-parallelism <n>] [--inter-op-parallelism <n>]
                           [--backendspath <dir>] [--model-chunk-size <bytes>] [--model-execution-timeout <ms>]
-                          [--backend-memory-limit <MB>] [--enable-loadbackend-any-path yes|no]
+                          [--backend-memory-limit <MB>] [--load-backends <list>] [--enable-loadbackend-any-path yes|no]
                           [--enable-tf-io-ops yes|no] [--enable-torchscript-file-ops yes|no]
                           [--dir <folder>] [--dbfilename <file>] [--save "<seconds> <changes> …"]
                           [--appendonly yes|no] [--appendfsync always|everysec|no] [--appendfilename <file>]
@@ -94,6 +95,16 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
       case '--backend-memory-limit':
         options.ai = { ...options.ai, backendMemoryLimit: integer() };
         break;
+      case '--load-backends': {
+        const names = value === 'all' ? [...BACKENDS] : value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+        const backends = names.map((n) => {
+          const backend = parseBackend(n);
+          if (backend === undefined) throw new Error(`--load-backends takes TF, TFLITE, TORCH and ONNX (comma-separated) or all, got '${n}'`);
+          return backend;
+        });
+        options.loadBackends = backends;
+        break;
+      }
       case '--enable-loadbackend-any-path':
         if (value !== 'yes' && value !== 'no') throw new Error(`--enable-loadbackend-any-path must be yes or no, got '${value}'`);
         options.ai = { ...options.ai, enableLoadbackendAnyPath: value === 'yes' };
@@ -180,6 +191,7 @@ const HELP = `${USAGE}
   --model-chunk-size <bytes>        MODELGET's chunk size (511 MiB)
   --model-execution-timeout <ms>    ONNX and TorchScript runs longer than this are stopped (5000)
   --backend-memory-limit <MB>       ONNX CPU sessions' memory together (0: none)
+  --load-backends <list>|all        backends to load while starting (TORCH,ONNX,…), not on first use (none)
   --enable-loadbackend-any-path yes|no
                                     AI.CONFIG LOADBACKEND may load from any path (no)
   --enable-tf-io-ops yes|no         TF graphs may use file-system and I/O ops (no)

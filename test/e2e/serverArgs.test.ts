@@ -73,6 +73,23 @@ describe('stormbreaker-server flags', () => {
     assert.match(help.stdout, /--metrics-port <port> +serve Prometheus metrics at GET \/metrics on this port \(off\)/);
   });
 
+  it('loads the backends --load-backends names while starting, before it accepts clients, and names a bad one', async () => {
+    const { port, stop, output } = await startServerProcess(['--load-backends', 'TORCH,ONNX', '--maxmemory', '4gb']);
+    const log = output();
+    assert.ok(log.indexOf('Backend TORCH loaded at start-up') >= 0 && log.indexOf('Backend TORCH loaded at start-up') < log.indexOf('Ready to accept connections'), log);
+    const c = await RawClient.connect(port);
+    const text = String(await c.call('INFO', 'MODULES'));
+    assert.match(text, /\r\nai_Torch_version:NA\r\n/, 'loaded with no model stored yet');
+    assert.match(text, /\r\nai_onnxruntime_version:1\.\d+/);
+    assert.deepEqual(await c.call('CONFIG', 'GET', 'maxmemory'), ['maxmemory', String(4 * 1024 ** 3)]);
+    await c.close();
+    await stop();
+    const bad = await run(process.execPath, [SERVER_BIN, '--load-backends', 'TORCH,CAFFE']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--load-backends takes TF, TFLITE, TORCH and ONNX \(comma-separated\) or all, got 'CAFFE'/);
+    assert.match((await run(process.execPath, [SERVER_BIN, '--maxmemory-policy', 'allkeys-lru'])).stderr, /only noeviction is available/);
+  });
+
   it('runs with THREADS_PER_QUEUE 2 and reports it', async () => {
     const { port, stop } = await startServerProcess(['--threads-per-queue', '2', '--intra-op-parallelism', '1']);
     const c = await RawClient.connect(port);
