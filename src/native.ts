@@ -132,6 +132,8 @@ export interface Binding {
   backendMemory(name: string): { bytes: number; allocations: number } | null;
   /** The version text of a loaded backend, or null. */
   backendVersion(name: string): string | null;
+  /** The library's own version (libtorch's, where backendVersion says RedisAI's "NA"); null if not loaded. */
+  backendLibraryVersion(name: string): string | null;
   /** Loads a model on the device's queue (never on the event loop). */
   modelCreate(backend: string, blob: Uint8Array, device: string, queue: QueueChoice, options: ModelLoadOptions): Promise<ModelHandle>;
   modelInputs(model: ModelHandle): string[];

@@ -109,6 +109,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("tensorFormatFloats", TensorFormatFloats);
   fn("loadBackend", LoadBackend);
   fn("backendVersion", BackendVersion);
+  fn("backendLibraryVersion", BackendLibraryVersion);
   fn("backendMemory", BackendMemory);
   fn("modelCreate", ModelCreate);
   fn("modelInputs", ModelInputs);

@@ -69,6 +69,12 @@ Napi::Value BackendVersion(const Napi::CallbackInfo& info) {
   return api == nullptr ? info.Env().Null() : Napi::String::New(info.Env(), api->version());
 }
 
+Napi::Value BackendLibraryVersion(const Napi::CallbackInfo& info) {
+  const SBBackendApi* api = BackendRegistry::Get(info[0].ToString().Utf8Value());
+  if (api == nullptr) return info.Env().Null();
+  return Napi::String::New(info.Env(), api->library_version != nullptr ? api->library_version() : api->version());
+}
+
 Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const SBBackendApi* api = BackendRegistry::Get(info[0].ToString().Utf8Value());

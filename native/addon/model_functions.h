@@ -11,6 +11,7 @@ Napi::Value LoadBackend(const Napi::CallbackInfo& info);
 Napi::Value BackendMemory(const Napi::CallbackInfo& info);
 // backendVersion(name) -> version text, or null when not loaded
 Napi::Value BackendVersion(const Napi::CallbackInfo& info);
+Napi::Value BackendLibraryVersion(const Napi::CallbackInfo& info);
 // modelCreate(backend, blob, device, queue: { threads, limit }, options) -> Promise<model handle>;
 // loads on the device's queue. options: { batchsize, minbatchsize, minbatchtimeout,
 // intraOpThreads, interOpThreads, executionTimeoutMs, memoryLimitBytes, inputs, outputs }

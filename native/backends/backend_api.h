@@ -120,6 +120,9 @@ typedef struct SBBackendApi {
   /* Called once, right after loading: where the backend's library messages go. NULL: the
    * backend has none to route. */
   void (*set_log)(SBLogFn log);
+  /* The library's own version when version() must say what RedisAI said instead (TORCH: "NA");
+   * NULL: version() is it. */
+  const char* (*library_version)(void);
 } SBBackendApi;
 
 /* The one symbol a backend exports: returns its table, or NULL when it cannot serve a host of

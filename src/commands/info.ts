@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_VERSION } from '../version';
+import { BACKENDS } from '../model/Model';
 import { native, QueueStats } from '../native';
 import { VerbatimReply } from '../resp/Reply';
 import { CommandContext, defineCommand } from './Command';
@@ -135,7 +136,9 @@ function aiSections({ engine }: CommandContext): string {
     `ai_main_thread_used_cpu_sys:${seconds(main.sys)}\r\nai_main_thread_used_cpu_user:${seconds(main.user)}\r\n` +
     queues.join('') +
     // Ours, after RedisAI's sections (clients index those by position).
-    `\r\n# ai_queues\r\nai_queue_limit:${s.queueLimit}\r\n` + queueStats.map(queueLines).join('')
+    `\r\n# ai_queues\r\nai_queue_limit:${s.queueLimit}\r\n` + queueStats.map(queueLines).join('') +
+    // The libraries' own versions: RedisAI's ai_Torch_version says NA above, for its clients.
+    `\r\n# ai_libraries\r\n` + BACKENDS.map((b) => native.backendLibraryVersion(b)).map((v, i) => (v === null ? '' : `ai_library_${BACKENDS[i]}_version:${v}\r\n`)).join('')
   );
 }
 

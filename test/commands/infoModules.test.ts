@@ -35,6 +35,9 @@ describe('INFO MODULES (spec §12)', () => {
     const after = chunks(String(await c.call('INFO', 'MODULES')));
     assert.deepEqual(after[5], { ai_Torch_version: 'NA' });
     assert.match(after[6].ai_queue_CPU_bthread_n1_used_cpu_total, /^\d+\.\d{6}$/);
+    // RedisAI's field says NA (its clients read that); our own last section has libtorch's version.
+    assert.deepEqual(after[after.length - 1], { ai_library_TORCH_version: after[after.length - 1].ai_library_TORCH_version });
+    assert.match(after[after.length - 1].ai_library_TORCH_version, /^1\.13\.\d+$/);
     assert.ok(!String(await c.call('INFO')).includes('ai_versions'), 'plain INFO leaves module sections out');
     await c.close();
     await stop();

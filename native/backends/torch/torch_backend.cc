@@ -7,6 +7,7 @@
 #include <torch/csrc/jit/api/compilation_unit.h>
 #include <torch/jit.h>
 #include <torch/script.h>
+#include <torch/version.h>
 #include <caffe2/serialize/inline_container.h>
 
 #include <cstring>
@@ -239,6 +240,7 @@ void ExportAll(std::vector<at::Tensor>& produced, const std::vector<at::Tensor>&
 }
 
 const char* Version() { return "NA"; }  // RedisAI's TORCH backend reports "NA" (spec §12)
+const char* LibraryVersion() { return TORCH_VERSION; }  // what INFO MODULES' own section reports
 
 // The TorchScript code inside a model archive (code/**.py) is compiled by torch::jit::load: it is
 // held to the same bounds as a script's source first. A blob that is no archive is left to
@@ -429,7 +431,7 @@ void SetLog(SBLogFn log) { sb_backend::HostLog() = log; }
 const SBBackendApi kApi = {
     SB_BACKEND_API_VERSION, "TORCH",      Version,      ModelCreate,           ModelFree, InputCount, InputName,
     OutputCount,            OutputName,   ModelRun,     ScriptCreate,          ScriptFree, ScriptCheckEntryPoint,
-    ScriptRun,              nullptr,      nullptr,      nullptr,               SetLog,
+    ScriptRun,              nullptr,      nullptr,      nullptr,               SetLog,    LibraryVersion,
 };
 
 }  // namespace
