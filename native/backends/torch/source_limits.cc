@@ -202,6 +202,10 @@ std::string CheckClassAttributes(std::string_view s, const std::string& what) {
     if (lhs.find(':') != std::string_view::npos) continue;  // annotated: name : T = value
     while (!lhs.empty() && (lhs.back() == ' ' || lhs.back() == '\t')) lhs.remove_suffix(1);
     if (lhs == "__parameters__" || lhs == "__buffers__" || lhs == "__forward_pre_hooks__" || lhs == "__forward_hooks__") continue;
+    // `__annotations__["0"] = T`: how TorchScript writes an attribute whose name is no identifier
+    // (a ModuleList's or Sequential's children); libtorch reads it as annotated (and refuses any
+    // other subscript with an error, not a crash).
+    if (lhs.rfind("__annotations__[", 0) == 0) continue;
     return what + " refused: class attribute '" + std::string(lhs) + "' at line " + std::to_string(line) +
            " has a value but no type (a damaged model archive)";
   }
