@@ -366,6 +366,35 @@ if [ $with_models -eq 1 ]; then
     fi
   fi
   if [ -f "$models/efficientnet-lite0.onnx" ]; then say efficientnet "$models/efficientnet-lite0.{pt,onnx} (ImageNet classifier)"; else say efficientnet "MISSING"; fi
+  # SSD MobileNetV2 (Open Images, 24 classes, Apache-2.0), TFLite fp16: inside the npm package
+  # @mediapipe/objectron, bytes 184-9987912 of objectron_solution_packed_assets.data (its 24 labels
+  # are bytes 0-184), as objectron_solution_packed_assets_loader.js lists them.
+  ssd="$models/ssd_mobilenetv2_oidv4_fp16.tflite"
+  SSD_SHA256=d0a5255bf8c4f5a0bc4240741a76c41d5e939f7655078f945f50ab53a9375da6
+  if [ ! -f "$ssd" ]; then
+    mkdir -p "$cache/npm" "$models"
+    tgz="$cache/npm/mediapipe-objectron-0.4.1675468480.tgz"
+    [ -f "$tgz" ] || (cd "$cache/npm" && npm pack -q @mediapipe/objectron@0.4.1675468480 >/dev/null) || true
+    if [ -f "$tgz" ]; then
+      unpacked="$(mktemp -d)"
+      tar -xzf "$tgz" -C "$unpacked" package/objectron_solution_packed_assets.data
+      data="$unpacked/package/objectron_solution_packed_assets.data"
+      tail -c +185 "$data" | head -c $((9987912 - 184)) > "$ssd.part"
+      head -c 184 "$data" > "$models/ssd_labels.txt"
+      rm -rf "$unpacked"
+      if [ "$(sha256sum "$ssd.part" | cut -d' ' -f1)" = "$SSD_SHA256" ]; then mv "$ssd.part" "$ssd"; else
+        echo "get_deps: the SSD model cut from @mediapipe/objectron does not have sha256 $SSD_SHA256" >&2; rm -f "$ssd.part"; fi
+    else
+      echo "get_deps: npm pack @mediapipe/objectron@0.4.1675468480 FAILED" >&2
+    fi
+  fi
+  # The detector's reference answers need TensorFlow's Python package (installed by --with-test-tools).
+  if [ -f "$ssd" ] && [ ! -f "$models/ssd.reference.json" ] && [ -f "$deps/python-tf/tensorflow/__init__.py" ]; then
+    PYTHONPATH="$deps/python-tf" TF_CPP_MIN_LOG_LEVEL=3 /usr/bin/python3 "$root/scripts/models/reference_ssd.py" "$ssd" "$models/ssd_labels.txt" \
+      "$models/ssd.reference.json" "$root"/test/fixtures/redisai/{dog.jpg,cat.jpg} >"$models/ssd-reference.log" 2>&1 \
+      || echo "get_deps: the SSD reference run FAILED (see $models/ssd-reference.log)" >&2
+  fi
+  if [ -f "$ssd" ]; then say ssd-detector "$ssd (Open Images detector)"; else say ssd-detector "MISSING"; fi
 fi
 
 if [ ! -f "$dlpack_dir/dlpack.h" ]; then
