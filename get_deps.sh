@@ -394,7 +394,31 @@ if [ $with_models -eq 1 ]; then
       "$models/ssd.reference.json" "$root"/test/fixtures/redisai/{dog.jpg,cat.jpg} >"$models/ssd-reference.log" 2>&1 \
       || echo "get_deps: the SSD reference run FAILED (see $models/ssd-reference.log)" >&2
   fi
+  # Its ONNX copy, made with tf2onnx (PyPI; it runs on the TF Python package, with onnx's wheel).
+  ssd_onnx="$models/ssd_mobilenetv2_oidv4.onnx"
+  if [ -f "$ssd" ] && [ ! -f "$ssd_onnx" ] && [ -f "$deps/python-tf/tensorflow/__init__.py" ]; then
+    converter="$deps/python-tf2onnx"
+    if [ ! -f "$converter/tf2onnx/__init__.py" ]; then
+      wheels="$cache/wheels"
+      mkdir -p "$wheels"
+      pyver="$(/usr/bin/python3 -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")' 2>/dev/null || echo 311)"
+      if python3 -m pip download --no-deps -q -d "$wheels" tf2onnx==1.17.0 >&2 && python3 -m pip download --no-deps -q --only-binary=:all: \
+          --python-version "$pyver" --platform manylinux2014_x86_64 -d "$wheels" onnx==1.17.0 >&2; then
+        rm -rf "$converter.part" && mkdir -p "$converter.part"
+        for w in "$wheels"/tf2onnx-1.17.0-*.whl "$wheels"/onnx-1.17.0-*.whl; do (cd "$converter.part" && python3 -m zipfile -e "$w" .); done
+        rm -rf "$converter" && mv "$converter.part" "$converter"
+      else
+        echo "get_deps: pip download tf2onnx==1.17.0 / onnx==1.17.0 FAILED (see above)" >&2
+      fi
+    fi
+    if [ -f "$converter/tf2onnx/__init__.py" ]; then
+      PYTHONPATH="$converter:$deps/python-tf" TF_CPP_MIN_LOG_LEVEL=3 /usr/bin/python3 -m tf2onnx.convert --tflite "$ssd" \
+        --output "$ssd_onnx.part" --opset 13 >"$models/ssd-onnx.log" 2>&1 && mv "$ssd_onnx.part" "$ssd_onnx" \
+        || echo "get_deps: converting the SSD detector to ONNX FAILED (see $models/ssd-onnx.log)" >&2
+    fi
+  fi
   if [ -f "$ssd" ]; then say ssd-detector "$ssd (Open Images detector)"; else say ssd-detector "MISSING"; fi
+  if [ -f "$ssd_onnx" ]; then say ssd-onnx "$ssd_onnx (its ONNX copy, by tf2onnx)"; else say ssd-onnx "MISSING (needs --with-test-tools)"; fi
 fi
 
 if [ ! -f "$dlpack_dir/dlpack.h" ]; then

@@ -1,5 +1,6 @@
 // SSD MobileNetV2 (Open Images, 24 classes), a real pretrained detector cut from npm's
-// @mediapipe/objectron by get_deps.sh --with-models, run on TFLITE between two TorchScript scripts
+// @mediapipe/objectron by get_deps.sh --with-models, run on TFLITE and on its ONNX copy (tf2onnx)
+// between two TorchScript scripts
 // (examples/scripts/ssd_detector.py): a decoded photo in, boxes out, held to the reference
 // implementation (TensorFlow's own TFLite interpreter with the same decoding, deps/models).
 import { strict as assert } from 'node:assert';
@@ -44,24 +45,25 @@ async function detectorServer(): Promise<RawClient> {
   const { port } = await startServer();
   const c = await RawClient.connect(port, { returnBuffers: true });
   closeAfterFile(() => c.close());
-  assert.equal(String(await c.call('AI.MODELSTORE', 'ssd', 'TFLITE', 'CPU', 'BLOB', file('ssd_mobilenetv2_oidv4_fp16.tflite'))), 'OK');
+  assert.equal(String(await c.call('AI.MODELSTORE', 'ssd_tflite', 'TFLITE', 'CPU', 'BLOB', file('ssd_mobilenetv2_oidv4_fp16.tflite'))), 'OK');
+  assert.equal(String(await c.call('AI.MODELSTORE', 'ssd_onnx', 'ONNX', 'CPU', 'BLOB', file('ssd_mobilenetv2_oidv4.onnx'))), 'OK');
   assert.equal(String(await c.call('AI.SCRIPTSTORE', 'ssd_steps', 'CPU', 'ENTRY_POINTS', 2, 'preprocess', 'detect', 'SOURCE', SCRIPT)), 'OK');
   return c;
 }
 
-describe('SSD MobileNetV2, a real detector, on TFLITE with TorchScript pre- and post-processing', () => {
+describe('SSD MobileNetV2, a real detector, on TFLITE and ONNX with TorchScript pre- and post-processing', () => {
   it('finds what the reference finds on each photo, in one AI.DAGEXECUTE: the dog on dog.jpg, the cat on cat.jpg', async () => {
     const c = await detectorServer();
-    for (const photo of Object.keys(REFERENCE)) {
+    for (const [photo, model] of Object.keys(REFERENCE).flatMap((p) => [[p, 'ssd_tflite'], [p, 'ssd_onnx']])) {
       const [h, w] = REFERENCE[photo].shape;
       const reply = (await c.call('AI.DAGEXECUTE', 'ROUTING', 'photo', '|>',
         'AI.TENSORSET', 'photo', 'UINT8', h, w, 3, 'BLOB', file(`${photo}.rgb`), '|>',
         'AI.SCRIPTEXECUTE', 'ssd_steps', 'preprocess', 'INPUTS', 1, 'photo', 'OUTPUTS', 1, 'x', '|>',
-        'AI.MODELEXECUTE', 'ssd', 'INPUTS', 1, 'x', 'OUTPUTS', 2, 'encodings', 'class_scores', '|>',
+        'AI.MODELEXECUTE', model, 'INPUTS', 1, 'x', 'OUTPUTS', 2, 'encodings', 'class_scores', '|>',
         'AI.SCRIPTEXECUTE', 'ssd_steps', 'detect', 'INPUTS', 2, 'encodings', 'class_scores', 'ARGS', 2, '0.5', '0.45',
         'OUTPUTS', 3, 'boxes', 'scores', 'classes', '|>',
         'AI.TENSORGET', 'boxes', 'BLOB', '|>', 'AI.TENSORGET', 'scores', 'BLOB', '|>', 'AI.TENSORGET', 'classes', 'BLOB')) as Buffer[];
-      assertAgrees(detections(reply[4], reply[5], reply[6]), photo, 'DAG');
+      assertAgrees(detections(reply[4], reply[5], reply[6]), photo, `DAG on ${model}`);
     }
     const labels = file('ssd_labels.txt').toString().split('\n');
     assert.equal(labels[REFERENCE['dog.jpg'].detections[0].class], 'Dog');
@@ -75,7 +77,7 @@ describe('SSD MobileNetV2, a real detector, on TFLITE with TorchScript pre- and 
     assert.equal(String(await c.call('AI.TENSORSET', 'photo', 'UINT8', h, w, 3, 'BLOB', file(`${photo}.rgb`))), 'OK');
     assert.equal(String(await c.call('AI.SCRIPTEXECUTE', 'ssd_steps', 'preprocess', 'INPUTS', 1, 'photo', 'OUTPUTS', 1, 'x')), 'OK');
     assert.deepEqual((await c.call('AI.TENSORGET', 'x', 'META')) as unknown[], [Buffer.from('dtype'), Buffer.from('FLOAT'), Buffer.from('shape'), [1, 300, 300, 3]]);
-    assert.equal(String(await c.call('AI.MODELEXECUTE', 'ssd', 'INPUTS', 1, 'x', 'OUTPUTS', 2, 'encodings', 'class_scores')), 'OK');
+    assert.equal(String(await c.call('AI.MODELEXECUTE', 'ssd_tflite', 'INPUTS', 1, 'x', 'OUTPUTS', 2, 'encodings', 'class_scores')), 'OK');
     assert.equal(String(await c.call('AI.SCRIPTEXECUTE', 'ssd_steps', 'detect', 'INPUTS', 2, 'encodings', 'class_scores', 'OUTPUTS', 3, 'boxes', 'scores', 'classes')), 'OK');
     const [boxes, scores, classes] = await Promise.all(['boxes', 'scores', 'classes'].map((k) => c.call('AI.TENSORGET', k, 'BLOB')));
     assertAgrees(detections(boxes as Buffer, scores as Buffer, classes as Buffer), photo, 'commands');
