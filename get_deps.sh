@@ -412,8 +412,11 @@ if [ $with_models -eq 1 ]; then
       fi
     fi
     if [ -f "$converter/tf2onnx/__init__.py" ]; then
-      PYTHONPATH="$converter:$deps/python-tf" TF_CPP_MIN_LOG_LEVEL=3 /usr/bin/python3 -m tf2onnx.convert --tflite "$ssd" \
-        --output "$ssd_onnx.part" --opset 13 >"$models/ssd-onnx.log" 2>&1 && mv "$ssd_onnx.part" "$ssd_onnx" \
+      # Then any batch size (scripts/models/ssd_onnx_batch.py), so that BATCHSIZE can batch photos.
+      { PYTHONPATH="$converter:$deps/python-tf" TF_CPP_MIN_LOG_LEVEL=3 /usr/bin/python3 -m tf2onnx.convert --tflite "$ssd" \
+          --output "$ssd_onnx.part" --opset 13 \
+        && PYTHONPATH="$converter:$deps/python-tf" /usr/bin/python3 "$root/scripts/models/ssd_onnx_batch.py" "$ssd_onnx.part" "$ssd_onnx.part" \
+        && mv "$ssd_onnx.part" "$ssd_onnx"; } >"$models/ssd-onnx.log" 2>&1 \
         || echo "get_deps: converting the SSD detector to ONNX FAILED (see $models/ssd-onnx.log)" >&2
     fi
   fi

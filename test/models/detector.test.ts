@@ -41,14 +41,14 @@ function assertAgrees(ours: Detection[], photo: string, what: string): void {
   });
 }
 
-async function detectorServer(): Promise<RawClient> {
+async function detectorServer(): Promise<RawClient & { port: number }> {
   const { port } = await startServer();
   const c = await RawClient.connect(port, { returnBuffers: true });
   closeAfterFile(() => c.close());
   assert.equal(String(await c.call('AI.MODELSTORE', 'ssd_tflite', 'TFLITE', 'CPU', 'BLOB', file('ssd_mobilenetv2_oidv4_fp16.tflite'))), 'OK');
   assert.equal(String(await c.call('AI.MODELSTORE', 'ssd_onnx', 'ONNX', 'CPU', 'BLOB', file('ssd_mobilenetv2_oidv4.onnx'))), 'OK');
   assert.equal(String(await c.call('AI.SCRIPTSTORE', 'ssd_steps', 'CPU', 'ENTRY_POINTS', 2, 'preprocess', 'detect', 'SOURCE', SCRIPT)), 'OK');
-  return c;
+  return Object.assign(c, { port });
 }
 
 describe('SSD MobileNetV2, a real detector, on TFLITE and ONNX with TorchScript pre- and post-processing', () => {
@@ -68,6 +68,31 @@ describe('SSD MobileNetV2, a real detector, on TFLITE and ONNX with TorchScript 
     const labels = file('ssd_labels.txt').toString().split('\n');
     assert.equal(labels[REFERENCE['dog.jpg'].detections[0].class], 'Dog');
     assert.equal(labels[REFERENCE['cat.jpg'].detections[0].class], 'Cat');
+  });
+
+  it('gives each of four clients its own boxes when their photos are autobatched into one ONNX run', async () => {
+    const c = await detectorServer();
+    // All four wait for each other (MINBATCHSIZE 4), so one backend call runs the four photos.
+    assert.equal(String(await c.call('AI.MODELSTORE', 'ssd_batched', 'ONNX', 'CPU', 'BATCHSIZE', 4, 'MINBATCHSIZE', 4, 'MINBATCHTIMEOUT', 10_000,
+      'BLOB', file('ssd_mobilenetv2_oidv4.onnx'))), 'OK');
+    const photos = ['dog.jpg', 'cat.jpg', 'cat.jpg', 'dog.jpg'];
+    const clients = await Promise.all(photos.map(async () => {
+      const client = await RawClient.connect(c.port, { returnBuffers: true });
+      closeAfterFile(() => client.close());
+      return client;
+    }));
+    const replies = await Promise.all(photos.map((photo, i) => {
+      const [h, w] = REFERENCE[photo].shape;
+      return clients[i].call('AI.DAGEXECUTE', 'ROUTING', 'photo', '|>',
+        'AI.TENSORSET', 'photo', 'UINT8', h, w, 3, 'BLOB', file(`${photo}.rgb`), '|>',
+        'AI.SCRIPTEXECUTE', 'ssd_steps', 'preprocess', 'INPUTS', 1, 'photo', 'OUTPUTS', 1, 'x', '|>',
+        'AI.MODELEXECUTE', 'ssd_batched', 'INPUTS', 1, 'x', 'OUTPUTS', 2, 'encodings', 'class_scores', '|>',
+        'AI.SCRIPTEXECUTE', 'ssd_steps', 'detect', 'INPUTS', 2, 'encodings', 'class_scores', 'OUTPUTS', 3, 'boxes', 'scores', 'classes', '|>',
+        'AI.TENSORGET', 'boxes', 'BLOB', '|>', 'AI.TENSORGET', 'scores', 'BLOB', '|>', 'AI.TENSORGET', 'classes', 'BLOB') as Promise<Buffer[]>;
+    }));
+    replies.forEach((reply, i) => assertAgrees(detections(reply[4], reply[5], reply[6]), photos[i], `batched client ${i}`));
+    const info = String(await c.call('INFO', 'MODULES'));
+    assert.match(info, /\r\nai_queue_CPU_batched_runs:4\r\n/, 'the four runs were one batch');
   });
 
   it('finds the same with separate commands, as RedisAI\'s launch example ran it', async () => {
