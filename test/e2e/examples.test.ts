@@ -93,3 +93,19 @@ describe('examples/detect.py (redis-py, the detector pipeline of RedisAI\'s laun
     fs.rmSync(out, { recursive: true, force: true });
   });
 });
+
+describe('examples/detect/*.mjs (Node: the embedded library, and ioredis against the server)', () => {
+  it('each finds the dog, prints it and writes the photo with its box drawn', async () => {
+    const os = await import('node:os');
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-detect-node-'));
+    for (const [example, extra] of [['library.mjs', []], ['ioredis.mjs', [String(port)]]] as const) {
+      const jpg = path.join(out, `${example}.jpg`);
+      const r = await run(process.execPath, [path.join(ROOT, 'examples', 'detect', example), path.join(FIXTURES, 'dog.jpg'), jpg, ...extra],
+        undefined, { cwd: ROOT });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Dog 0\.8\d at \[/, example);
+      assert.ok(fs.statSync(jpg).size > 10_000, `${example} wrote the picture`);
+    }
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+});
