@@ -67,7 +67,7 @@ fi
 ! want tflite || [ -n "${LIBTFLITE:-}" ] || [ -e "$deps/tflite/lib/libtensorflowlite_c.so" ] || [ -s "$cache/tfjs-tflite-node-$TFLITE_NODE_VERSION.tgz" ] \
   || plan_add "npm tfjs-tflite-node@$TFLITE_NODE_VERSION (TFLite's C API, TFLITE backend)" 5 10
 if [ $with_test_tools -eq 1 ]; then
-  has_pkg redis-server && has_pkg python3-torch || plan_add "apt-get install redis-server redis-tools python3-{redis,numpy,torch,onnx,sklearn} (test tools)" 300 1200
+  has_pkg redis-server && has_pkg python3-torch || plan_add "apt-get install redis-server redis-tools python3-{redis,numpy,torch,onnx,sklearn,pil,deprecated,six} (test tools)" 300 1200
   [ -d "$deps/python/skl2onnx" ] || plan_add "PyPI skl2onnx, onnxconverter-common (test models)" 1 5
   [ -f "$deps/python-tf/tensorflow/__init__.py" ] || plan_add "PyPI tensorflow-cpu==$TF_WHEEL_VERSION and its packages into deps/python-tf (test models)" 350 1500
 fi
@@ -279,7 +279,7 @@ ENV
 
 # --- Tools the tests and benchmarks drive (real third-party clients and a reference server) ------
 if [ $with_test_tools -eq 1 ]; then
-  apt_ensure redis-server redis-tools python3-redis python3-numpy python3-torch python3-onnx python3-sklearn || true
+  apt_ensure redis-server redis-tools python3-redis python3-numpy python3-torch python3-onnx python3-sklearn python3-pil python3-deprecated python3-six || true
   # skl2onnx (scikit-learn → ONNX-ML models made at test time) is not in Debian: its pure-Python
   # wheels come from PyPI and are unpacked into deps/python (PYTHONPATH for the tests).
   if [ ! -d "$deps/python/skl2onnx" ]; then
@@ -293,21 +293,23 @@ if [ $with_test_tools -eq 1 ]; then
   fi
   if [ -d "$deps/python/skl2onnx" ]; then say skl2onnx "$deps/python (PYTHONPATH for tests)"; else say skl2onnx "MISSING"; fi
   # SmartRedis (the largest RedisAI user; its datasets are hashes plus tensors): its binary wheel
-  # for Debian's python3, unpacked into deps/python-clients (the PYTHONPATH of the client tests).
-  if [ ! -f "$deps/python-clients/smartredis/__init__.py" ]; then
+  # for Debian's python3, and redisai-py (RedisAI's own client, pure Python), unpacked into
+  # deps/python-clients (the PYTHONPATH of the client tests and examples).
+  if [ ! -f "$deps/python-clients/smartredis/__init__.py" ] || [ ! -f "$deps/python-clients/redisai/__init__.py" ]; then
     wheels="$cache/wheels"
     mkdir -p "$wheels"
     pyver="$(/usr/bin/python3 -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")' 2>/dev/null || echo 311)"
     if python3 -m pip download --no-deps -q --only-binary=:all: --python-version "$pyver" --platform manylinux2014_x86_64 \
-        -d "$wheels" smartredis==0.6.1 >&2; then
+        -d "$wheels" smartredis==0.6.1 >&2 && python3 -m pip download --no-deps -q -d "$wheels" redisai==1.3.0 >&2; then
       rm -rf "$deps/python-clients.part" && mkdir -p "$deps/python-clients.part"
-      for w in "$wheels"/smartredis-0.6.1-*.whl; do (cd "$deps/python-clients.part" && python3 -m zipfile -e "$w" .); done
+      for w in "$wheels"/smartredis-0.6.1-*.whl "$wheels"/redisai-1.3.0-*.whl; do (cd "$deps/python-clients.part" && python3 -m zipfile -e "$w" .); done
       rm -rf "$deps/python-clients" && mv "$deps/python-clients.part" "$deps/python-clients"
     else
       echo "get_deps: pip download smartredis==0.6.1 FAILED (see above)" >&2
     fi
   fi
   if [ -f "$deps/python-clients/smartredis/__init__.py" ]; then say smartredis "$deps/python-clients (PYTHONPATH for client tests)"; else say smartredis "MISSING"; fi
+  if [ -f "$deps/python-clients/redisai/__init__.py" ]; then say redisai-py "$deps/python-clients (PYTHONPATH for client tests)"; else say redisai-py "MISSING"; fi
   # TensorFlow's Python package makes the TF and TFLite test models (a string graph, a converted
   # Keras model). It needs ~20 other PyPI packages (and a newer numpy than Debian's), so it gets
   # its own folder: deps/python-tf, the PYTHONPATH of those model builds only.

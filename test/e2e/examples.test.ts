@@ -77,15 +77,15 @@ describe('README examples', () => {
   });
 });
 
-describe('examples/detect.py (redis-py, the detector pipeline of RedisAI\'s launch example)', () => {
+describe('examples/detect.py and detect_redisai.py (redis-py and redisai-py: the detector pipeline of RedisAI\'s launch example)', () => {
   it('finds the dog and the cat, prints them and writes the photos with their boxes drawn', async () => {
     const { toolEnv } = await import('../helpers/servers');
     const os = await import('node:os');
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-detect-'));
-    for (const [photo, label] of [['dog.jpg', 'Dog 0.8'], ['cat.jpg', 'Cat 0.9']]) {
-      const png = path.join(out, `${photo}.png`);
-      const r = await run('/usr/bin/python3', [path.join(ROOT, 'examples', 'detect.py'), path.join(FIXTURES, photo), png, String(port)],
-        undefined, { cwd: ROOT, env: toolEnv() });
+    for (const [example, photo, label] of [['detect.py', 'dog.jpg', 'Dog 0.8'], ['detect.py', 'cat.jpg', 'Cat 0.9'], ['detect_redisai.py', 'dog.jpg', 'Dog 0.8']]) {
+      const png = path.join(out, `${example}-${photo}.png`);
+      const r = await run('/usr/bin/python3', [path.join(ROOT, 'examples', example), path.join(FIXTURES, photo), png, String(port)],
+        undefined, { cwd: ROOT, env: toolEnv({ PYTHONPATH: path.join(ROOT, 'deps', 'python-clients') }) });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^${label}\\d at \\[`));
       assert.ok(fs.statSync(png).size > 10_000, 'the picture was written');
