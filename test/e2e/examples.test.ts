@@ -17,6 +17,7 @@ const EXPECTED = [
   'OK\nOK\n2\n4\n6\n8\n',
   'OK\nOK\n2\n4\n6\n8\n',
   'OK\nOK\n3\n6\n9\n12\n',
+  'OK\nOK\nOK\nOK\nOK\nOK\n20\ndtype\nFLOAT\nshape\n1\n4\n',
 ];
 
 let port: number;
