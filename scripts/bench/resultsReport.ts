@@ -96,6 +96,14 @@ export function resultsMarkdown(r: ReportInput): string {
       'requests per backend call that merged two or more.', '');
     out.push(batchingMarkdown(batching), '');
   }
+  const classifier = r.summaries.find((x) => x.classifierBatching)?.classifierBatching;
+  if (classifier) {
+    out.push('## Real models: the EfficientNet-Lite0 classifier against client count (R1)', '');
+    out.push('`deps/models/efficientnet-lite0.onnx` (get_deps.sh --with-models) stored twice, plain and with `BATCHSIZE 16`; each client ' +
+      'classifies one of the fixtures\' photos (preprocessed, 1×3×224×224), closed loop, and its answer is checked against the reference ' +
+      'after every window. R2 (in the targets table) is the SSD detector pipeline in one DAGEXECUTE against the same steps in-process.', '');
+    out.push(batchingMarkdown(classifier).replace(/BATCHSIZE 32/g, 'BATCHSIZE 16'), '');
+  }
   out.push('## The runs', '');
   out.push('The load average at a start counts the previous benchmark\'s own load too; above that, a neighbour was busy.', '');
   out.push('| benchmark | started | took | machine at start |', '|---|---|---|---|');
@@ -103,7 +111,7 @@ export function resultsMarkdown(r: ReportInput): string {
   out.push('');
   out.push('## Reproduce', '');
   out.push('```sh', 'npm run bench            # every benchmark, then this file and results.svg', 
-    'npm run bench:batching   # or one of them: bench:tensors, bench:models, bench:onnx, bench:batching, bench:persistence',
+    'npm run bench:batching   # or one of them: bench:tensors, bench:models, bench:onnx, bench:batching, bench:persistence, bench:real',
     'node dist/scripts/bench/all.js --report-only   # rebuild this file from bench/.last-*.json', '```', '');
   out.push('Each benchmark prints its own detailed table (CPU per request, per-run figures) and writes ' +
     '`bench/.last-<name>.json`, which this report is built from.', '');

@@ -66,6 +66,8 @@ export interface BenchSummary {
   machine: string;
   targets: TargetRow[];
   batching?: BatchingPoint[];
+  /** The real classifier's autobatching curve (realModels). */
+  classifierBatching?: BatchingPoint[];
 }
 
 export const summaryPath = (bench: string) => path.join(BENCH_DIR, `.last-${bench}.json`);
