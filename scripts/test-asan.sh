@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run test:asan: builds the addon and backends with AddressSanitizer (build-asan/, beside the
-# normal build), then runs the native tests, the hardening tests and the fuzzers against it, with
+# normal build), then runs the native, hardening, command and real-model tests and the fuzzers against it, with
 # libasan preloaded into Node (which is not itself instrumented). A memory error stops the process
 # that made it with ASan's report on stderr, which fails its test. Leak checking is off: Node and
 # the backends' libraries keep memory until exit on purpose.
@@ -18,5 +18,5 @@ LD_PRELOAD="$(c++ -print-file-name=libasan.so)"
 export LD_PRELOAD
 # abort_on_error: the process dies at once (SIGABRT), so no test can read a damaged server as fine.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-if [ "$#" -eq 0 ]; then set -- 'test/native|test/e2e/(hardening|fuzz|execution|persistence)|test/commands'; fi
+if [ "$#" -eq 0 ]; then set -- 'test/native|test/e2e/(hardening|fuzz|execution|persistence)|test/commands|test/models'; fi
 exec node scripts/run-tests.js "$@"

@@ -375,12 +375,18 @@ export class Engine implements OpRunner {
    * @example await engine.storeModel('m', { backend: 'TORCH', device: 'CPU', blob: fs.readFileSync('model.pt') });
    */
   async storeModel(key: Key, spec: ModelSpec): Promise<void> {
-    const model = await this.loadModel(spec);
+    this.replaceSameKind(key, { kind: 'model', model: await this.loadModel(spec) });
+  }
+
+  /**
+   * Writes a loaded model or compiled script over a value of its own kind (or no value); another
+   * kind is WRONGTYPE, checked after the load, as RedisAI does (spec §0.4).
+   */
+  private replaceSameKind(key: Key, value: StoredValue & { kind: 'model' | 'script' }): void {
     const name = keyName(key);
     const existing = this.live(name);
-    // Checked after the load, as RedisAI does (spec §0.4).
-    if (existing !== undefined && existing.kind !== 'model') throw new StormbreakerError(Errors.wrongType);
-    this.write(name, { kind: 'model', model });
+    if (existing !== undefined && existing.kind !== value.kind) throw new StormbreakerError(Errors.wrongType);
+    this.write(name, value);
   }
 
   /**
@@ -572,11 +578,7 @@ export class Engine implements OpRunner {
    * @example await engine.storeScript('s', { device: 'CPU', source, entryPoints: ['bar'] });
    */
   async storeScript(key: Key, spec: ScriptSpec): Promise<void> {
-    const script = await this.compileScript(spec);
-    const name = keyName(key);
-    const existing = this.live(name);
-    if (existing !== undefined && existing.kind !== 'script') throw new StormbreakerError(Errors.wrongType);
-    this.write(name, { kind: 'script', script });
+    this.replaceSameKind(key, { kind: 'script', script: await this.compileScript(spec) });
   }
 
   /** @internal A script compiled and its entry points checked, not stored anywhere yet (RESTORE stores it). */
