@@ -3,6 +3,8 @@
 //   npm run fuzz -- --minutes 10
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { prepareFuzzTarget, runFuzzer } from '../test/fuzz/runFuzz';
 import { FUZZERS, FuzzerName } from '../test/fuzz/generators';
@@ -29,7 +31,11 @@ async function main(): Promise<void> {
       if (Date.now() >= end) break;
       const seed = (Date.now() ^ (round * 7919)) >>> 0;
       const port = await freePort();
-      const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'bin', 'stormbreaker-server.js'), '--port', String(port)], { stdio: 'ignore' });
+      // The server's output is kept: when it dies, its last words (an ASan report, a libc abort) say where.
+      const logFile = path.join(os.tmpdir(), `stormbreaker-fuzz-server-${name}-${seed}.log`);
+      const log = fs.openSync(logFile, 'w');
+      const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'bin', 'stormbreaker-server.js'), '--port', String(port)], { stdio: ['ignore', log, log] });
+      fs.closeSync(log);
       try {
         for (let i = 0; i < 100; i++) {
           const up = await new Promise<boolean>((resolve) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); resolve(true); }).on('error', () => resolve(false)));
@@ -37,7 +43,12 @@ async function main(): Promise<void> {
           await new Promise((r) => setTimeout(r, 100));
         }
         await prepareFuzzTarget(port);
-        await runFuzzer(name, seed, BATCH[name], { port, alive: () => child.exitCode === null && child.signalCode === null });
+        try {
+          await runFuzzer(name, seed, BATCH[name], { port, alive: () => child.exitCode === null && child.signalCode === null });
+        } catch (err) {
+          throw new Error(`${err instanceof Error ? err.message : String(err)}; the server's output is in ${logFile}`);
+        }
+        fs.rmSync(logFile, { force: true });
         inputs += BATCH[name];
         console.log(`${new Date().toISOString()} ${name} seed ${seed}: ${BATCH[name]} inputs, nothing found (${inputs} in all)`);
       } finally {

@@ -344,6 +344,23 @@ describe('hardening', () => {
     await stop();
   });
 
+  it('refuses a model archive whose pickle would corrupt libtorch\'s heap (found by the blob fuzzer under ASan)', async () => {
+    const { port, stop, child } = await startServerProcess();
+    const c = await RawClient.connect(port);
+    // One flipped bit in data.pkl (stored uncompressed): EMPTY_TUPLE ')' becomes MARK '(' before NEWOBJ,
+    // which then pops from an empty stack; libtorch's unpickler freed a bad pointer ("free(): invalid size").
+    const blob = Buffer.from(fixture('pt-minimal.pt'));
+    const at = blob.indexOf(Buffer.from('MyModule\nq\x00)\x81', 'latin1'));
+    assert.ok(at > 0);
+    blob[at + 11] = '('.charCodeAt(0);
+    assert.equal(message(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', blob)),
+      'model data.pkl refused: a damaged pickle (an opcode that needs 2 objects where 0 are at byte 25)');
+    assert.equal(await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt')), 'OK');
+    assert.equal(child.exitCode, null);
+    await c.close();
+    await stop();
+  });
+
   it('refuses a proto-max-bulk-len no Buffer can hold', async () => {
     const { port, stop } = await startServerProcess();
     const c = await RawClient.connect(port);

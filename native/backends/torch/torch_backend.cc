@@ -20,6 +20,7 @@
 #include "../backend_support.h"
 #include "script_extensions.h"
 #include "file_operations.h"
+#include "pickle_check.h"
 #include "run_deadline.h"
 #include "source_limits.h"
 
@@ -255,6 +256,17 @@ void CheckModelCode(std::istringstream* stream) {
   if (archive) {
     caffe2::serialize::PyTorchStreamReader& reader = *archive;
     for (const std::string& name : reader.getAllRecords()) {
+      const auto endsWith = [&](const char* tail) {
+        const size_t n = std::strlen(tail);
+        return name.size() >= n && name.compare(name.size() - n, n, tail) == 0;
+      };
+      if (endsWith(".pkl") || endsWith(".debug_pkl")) {
+        auto record = reader.getRecord(name);
+        std::string why = stormbreaker_torch::CheckPickle(
+            std::string_view(static_cast<const char*>(std::get<0>(record).get()), std::get<1>(record)), "model " + name);
+        if (!why.empty()) throw std::runtime_error(why);
+        continue;
+      }
       const bool code = name.rfind("code/", 0) == 0 && name.size() > 3 && name.compare(name.size() - 3, 3, ".py") == 0;
       if (!code) continue;
       auto record = reader.getRecord(name);
