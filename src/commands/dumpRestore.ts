@@ -25,12 +25,7 @@ export const dump = defineCommand({
 /** The value a payload describes, made real: a model loaded by its backend, a script compiled. */
 async function materialize(engine: Engine, restored: RestoredValue): Promise<StoredValue> {
   if (restored.kind === 'value') return restored.value;
-  if (restored.kind === 'model') {
-    const { spec } = restored;
-    // Node names are the backend's own, except for TF, whose are given.
-    const given = spec.backend === 'TF' ? spec : { ...spec, inputs: undefined, outputs: undefined };
-    return { kind: 'model', model: await engine.loadModel(given, { restored: true }) };
-  }
+  if (restored.kind === 'model') return { kind: 'model', model: await engine.loadModel(restored.spec, { restored: true }) };
   return { kind: 'script', script: await engine.compileScript(restored.spec) };
 }
 

@@ -1,5 +1,8 @@
-import type { SnapshotRecord } from '../persistence/snapshotReaders';
+import type { PersistedModel, PersistedScript } from '../model/Model';
+import type { StoredValue } from '../store/StoredValue';
 
-/** What a DUMP payload restores: a plain value, or a model or script still to load (as a snapshot record holds them). */
-export type RestoredValue = Exclude<SnapshotRecord, { kind: 'expiry' }> extends infer R
-  ? R extends { name: string } ? Omit<R, 'name'> : never : never;
+/** What a DUMP payload restores: a plain value, or a model or script still to load. */
+export type RestoredValue =
+  | { kind: 'value'; value: StoredValue }
+  | { kind: 'model'; spec: PersistedModel }
+  | { kind: 'script'; spec: PersistedScript };

@@ -11,7 +11,7 @@ import { Dag, DagOptions } from '../dag/Dag';
 import { PlanBuilder } from '../dag/PlanBuilder';
 import { runPlan, singleOutcome } from '../dag/runPlan';
 import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
-import { checkModelSpec, checkScriptDevice, ModelSpec, ScriptCall, ScriptSpec, StoredModel, StoredScript } from '../model/Model';
+import { checkModelSpec, checkScriptDevice, ModelSpec, PersistedModel, ScriptCall, ScriptSpec, StoredModel, StoredScript } from '../model/Model';
 import type { CallResult, OpRunner } from '../dag/OpRunner';
 import { RunStats } from './RunStats';
 import { effectOf, LogRecord } from './writeEffects';
@@ -391,10 +391,13 @@ export class Engine implements OpRunner {
 
   /**
    * @internal A model loaded by its backend, not stored anywhere yet (RESTORE stores it). A
-   * `restored` TF model may have no node names: RedisAI's first encoding did not keep them.
+   * `restored` model (a snapshot's, a DUMP payload's) keeps only TF's node names, the backend
+   * naming the others' on load; and a TF model may have none: RedisAI's first encoding kept none.
    */
-  async loadModel(spec: ModelSpec, options: { restored?: boolean } = {}): Promise<StoredModel> {
-    checkModelSpec(spec, options.restored === true);
+  async loadModel(given: ModelSpec, options: { restored?: boolean } = {}): Promise<StoredModel> {
+    const restored = options.restored === true;
+    const spec = restored && given.backend !== 'TF' ? { ...given, inputs: undefined, outputs: undefined } : given;
+    checkModelSpec(spec, restored);
     if (spec.backend === 'TF') checkTfGraph(spec.blob, this.settings.enableTfIoOps);
     await ensureBackend(spec.backend, this.settings.backendsPath, this.backendTrust);
     const handle = await backendCall(() => native.modelCreate(spec.backend, spec.blob, spec.device.toUpperCase(), this.queue, {
@@ -461,10 +464,9 @@ export class Engine implements OpRunner {
    * (MODELGET still returns it, a later snapshot keeps it) and its runs fail saying why; the
    * reason is returned.
    */
-  async restoreModel(key: Key, spec: ModelSpec & { tag: Buffer; inputs: string[]; outputs: string[] }): Promise<string | undefined> {
+  async restoreModel(key: Key, spec: PersistedModel): Promise<string | undefined> {
     try {
-      // Node names are the backend's own, except for TF, whose are given.
-      await this.storeModel(key, spec.backend === 'TF' ? spec : { ...spec, inputs: undefined, outputs: undefined });
+      this.replaceSameKind(key, { kind: 'model', model: await this.loadModel(spec, { restored: true }) });
       return undefined;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);

@@ -1,6 +1,7 @@
 // What the append-only log holds for a write: the command that, replayed, leaves the key as the
 // write left it. Every write is logged by its effect (spec §13 logs execution commands this way;
 // here every writer does, so commands, scripts, DAGs and library calls are all equally durable).
+import { writeDumpPayload } from '../dump/dumpPayload';
 import type { StoredValue } from '../store/StoredValue';
 
 /** One logged command. */
@@ -23,6 +24,9 @@ export function effectOf(name: string, value: StoredValue | null): LogRecord[] {
       return [['DEL', key], ['HSET', key, ...[...value.fields].flatMap(([f, v]) => [Buffer.from(f, 'latin1'), v])]];
     case 'model': {
       const m = value.model;
+      // A TF model without node names (restored from RedisAI's first encoding) has no AI.MODELSTORE
+      // that stores it again (TF needs INPUTS): its log record is the RESTORE of its DUMP payload.
+      if (m.backend === 'TF' && (m.inputs.length === 0 || m.outputs.length === 0)) return [['RESTORE', key, '0', writeDumpPayload(value), 'REPLACE']];
       const record: Array<Uint8Array | string> = ['AI.MODELSTORE', key, m.backend, m.device];
       if (m.tag.length > 0) record.push('TAG', m.tag);
       if (m.batchsize > 0) {

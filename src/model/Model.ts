@@ -56,6 +56,20 @@ export interface ModelSpec {
   outputs?: readonly string[];
 }
 
+/**
+ * A model as persisted (a snapshot record, a DUMP payload): everything MODELGET reports, the blob,
+ * and the node names it was stored with (TF's are its own; other backends name theirs on load).
+ */
+export type PersistedModel = ModelSpec & { tag: Buffer; inputs: string[]; outputs: string[] };
+
+/** A script as persisted. */
+export interface PersistedScript {
+  device: string;
+  tag: Buffer;
+  entryPoints: string[];
+  source: Buffer;
+}
+
 /** What a script is stored from (AI.SCRIPTSTORE's arguments). */
 export interface ScriptSpec {
   device: string;

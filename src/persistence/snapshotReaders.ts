@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { Backend, ModelSpec } from '../model/Model';
+import type { Backend, PersistedModel, PersistedScript } from '../model/Model';
 import type { StoredValue } from '../store/StoredValue';
 import { DTYPES, DType, ELEMENT_SIZE } from '../tensor/dtype';
 import { Tensor } from '../tensor/Tensor';
@@ -9,8 +9,8 @@ import { HEADER_BYTES, RecordKind, SNAPSHOT_MAGIC, SNAPSHOT_VERSION } from './sn
 /** A key read back from a snapshot. Models and scripts still need their backend to load them. */
 export type SnapshotRecord =
   | { name: string; kind: 'value'; value: StoredValue }
-  | { name: string; kind: 'model'; spec: ModelSpec & { tag: Buffer; inputs: string[]; outputs: string[] } }
-  | { name: string; kind: 'script'; spec: { device: string; tag: Buffer; entryPoints: string[]; source: Buffer } }
+  | { name: string; kind: 'model'; spec: PersistedModel }
+  | { name: string; kind: 'script'; spec: PersistedScript }
   /** When the key named by the record before it expires (Unix ms); version 2 on. */
   | { name: string; kind: 'expiry'; at: number };
 
