@@ -1,3 +1,4 @@
+import { BusyPoll, DEFAULT_BUSY_POLL_MICROS } from './BusyPoll';
 import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -73,6 +74,12 @@ export interface ServerOptions {
   persistence?: Partial<PersistenceOptions>;
   /** Called once SHUTDOWN has stopped the server (the executable exits there). */
   onShutdown?: () => void;
+  /**
+   * How long (µs) the event loop keeps polling its sockets after a request before it sleeps
+   * (BusyPoll.ts): a client or device run answering within it finds the loop awake. Default
+   * 100; 0 turns it off.
+   */
+  busyPollMicros?: number;
   /** Port of the Prometheus endpoint (`GET /metrics`) at `bind`; 0 picks a free one. Off by default. */
   metricsPort?: number;
   /**
@@ -112,18 +119,20 @@ export class Server implements ServerInfo, ConnectionHost {
   private readonly connections = new Set<Connection>();
   private readonly listeners: net.Server[] = [];
   private nextClientId = 1;
-  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort' | 'loadBackends'>> & { unixsocket?: string; busyReplyThreshold: number };
+  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort' | 'loadBackends' | 'busyPollMicros'>> & { unixsocket?: string; busyReplyThreshold: number };
   private readonly onShutdown?: () => void;
   private readonly metricsPort?: number;
   private readonly loadBackends: readonly Backend[];
   private metrics?: { port: number; close(): Promise<void> };
   /** Connections with replies held until the end of this loop turn (see flushAtEndOfTurn). */
   private readonly heldReplies = new Set<Connection>();
+  private readonly busyPoll: BusyPoll;
   private shuttingDown?: Promise<void>;
   private boundPort = 0;
 
   constructor(options: ServerOptions = {}) {
     this.engine = options.engine ?? new Engine({ ai: options.ai });
+    this.busyPoll = new BusyPoll(options.busyPollMicros ?? DEFAULT_BUSY_POLL_MICROS);
     this.logger = new Logger(options.loglevel ?? 'notice', options.logSink);
     this.table = commandTable();
     for (const extra of options.commands ?? []) this.table.set(extra.name, extra);
@@ -343,6 +352,7 @@ export class Server implements ServerInfo, ConnectionHost {
   /** Runs one request; the reply may be a promise (replies are still written in order). */
   dispatch(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
     this.stats.commandsProcessed++;
+    this.busyPoll.activity();
     const command = this.lookUp(client, args);
     if (command instanceof ErrorReply) {
       this.commandStats.rejected(this.table.get(args[0].toString('latin1').toLowerCase())?.name, command.message);
@@ -407,6 +417,7 @@ export class Server implements ServerInfo, ConnectionHost {
   }
 
   private releaseReplies(): void {
+    this.busyPoll.activity();
     try {
       this.persistence?.flushLog();
     } catch (err) {

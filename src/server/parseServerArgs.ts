@@ -3,6 +3,7 @@ import { Logger } from '../observe/Logger';
 import type { ServerOptions } from './Server';
 import { parseSaveRules, SaveRule } from '../persistence/Persistence';
 import { BACKENDS, parseBackend } from '../model/Model';
+import { MAX_BUSY_POLL_MICROS } from './BusyPoll';
 
 const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--maxmemory <bytes>] [--loglevel debug|verbose|notice|warning]
@@ -14,7 +15,7 @@ const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <po
                           [--dir <folder>] [--dbfilename <file>] [--save "<seconds> <changes> …"]
                           [--appendonly yes|no] [--appendfsync always|everysec|no] [--appendfilename <file>]
                           [--auto-aof-rewrite-percentage <n>] [--auto-aof-rewrite-min-size <size>]
-                          [--metrics-port <port>]`;
+                          [--metrics-port <port>] [--busy-poll-us <µs>]`;
 
 /** Reads redis-server style flags (`--port 6380`); throws an Error with the usage on bad input. */
 export function parseServerArgs(argv: readonly string[]): ServerOptions & { help?: boolean; version?: boolean } {
@@ -144,6 +145,12 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
       case '--auto-aof-rewrite-min-size':
         options.persistence = { ...options.persistence, autoAofRewriteMinSize: size() };
         break;
+      case '--busy-poll-us': {
+        const n = integer();
+        if (n > MAX_BUSY_POLL_MICROS) throw new Error(`--busy-poll-us needs 0 to ${MAX_BUSY_POLL_MICROS} (µs), got '${value}'`);
+        options.busyPollMicros = n;
+        break;
+      }
       case '--loglevel':
         if (!Logger.isLevel(value)) throw new Error(`--loglevel must be debug, verbose, notice or warning`);
         options.loglevel = value;
@@ -206,6 +213,9 @@ const HELP = `${USAGE}
   --auto-aof-rewrite-percentage <n> rewrite the log once it grew by this much (100)
   --auto-aof-rewrite-min-size <size>
                                     but not below this size (64mb)
-  --metrics-port <port>             serve Prometheus metrics at GET /metrics on this port (off)`;
+  --metrics-port <port>             serve Prometheus metrics at GET /metrics on this port (off)
+  --busy-poll-us <µs>               after a request the event loop polls instead of sleeping this long,
+                                    so a client's next request or a device run's end finds it awake
+                                    (100; 0: off; costs at most this much CPU per request when idle)`;
 
 export { HELP, USAGE };

@@ -32,6 +32,11 @@ describe('stormbreaker-server flags', () => {
     assert.throws(() => parseServerArgs(['--appendfsync', 'sometimes']), /--appendfsync must be always, everysec or no/);
     assert.throws(() => parseServerArgs(['--dbfilename', '../x']), /--dbfilename takes a file name, not a path/);
     assert.throws(() => parseServerArgs(['--port']), /Bad argument '--port'/);
+    assert.equal(parseServerArgs(['--busy-poll-us', '0']).busyPollMicros, 0, 'busy polling can be turned off');
+    assert.equal(parseServerArgs(['--busy-poll-us', '250']).busyPollMicros, 250);
+    assert.equal(parseServerArgs([]).busyPollMicros, undefined, 'the server\'s default (100 µs) applies');
+    assert.throws(() => parseServerArgs(['--busy-poll-us', '20000']), /--busy-poll-us needs 0 to 10000 \(µs\), got '20000'/);
+    assert.throws(() => parseServerArgs(['--busy-poll-us', 'fast']), /--busy-poll-us needs a non-negative integer, got 'fast'/);
   });
 
   it('answers --version and -v as redis-server does, and reads the safety switches', async () => {
