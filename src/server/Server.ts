@@ -1,4 +1,4 @@
-import { BusyPoll, DEFAULT_BUSY_POLL_MICROS } from './BusyPoll';
+import { DEFAULT_AWAKE_MICROS, keepLoopAwake } from '../util/keepLoopAwake';
 import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -75,9 +75,10 @@ export interface ServerOptions {
   /** Called once SHUTDOWN has stopped the server (the executable exits there). */
   onShutdown?: () => void;
   /**
-   * How long (µs) the event loop keeps polling its sockets after a request before it sleeps
-   * (BusyPoll.ts): a client or device run answering within it finds the loop awake. Default
-   * 100; 0 turns it off.
+   * How long (µs) the event loop keeps polling its sockets after a request, or a run it started,
+   * before it sleeps (util/keepLoopAwake.ts): a client or device run answering within it finds
+   * the loop awake. Default 100; 0 turns it off. Also the engine's setting when the server makes
+   * its engine.
    */
   busyPollMicros?: number;
   /** Port of the Prometheus endpoint (`GET /metrics`) at `bind`; 0 picks a free one. Off by default. */
@@ -126,13 +127,13 @@ export class Server implements ServerInfo, ConnectionHost {
   private metrics?: { port: number; close(): Promise<void> };
   /** Connections with replies held until the end of this loop turn (see flushAtEndOfTurn). */
   private readonly heldReplies = new Set<Connection>();
-  private readonly busyPoll: BusyPoll;
+  private readonly busyPollMicros: number;
   private shuttingDown?: Promise<void>;
   private boundPort = 0;
 
   constructor(options: ServerOptions = {}) {
-    this.engine = options.engine ?? new Engine({ ai: options.ai });
-    this.busyPoll = new BusyPoll(options.busyPollMicros ?? DEFAULT_BUSY_POLL_MICROS);
+    this.busyPollMicros = options.busyPollMicros ?? DEFAULT_AWAKE_MICROS;
+    this.engine = options.engine ?? new Engine({ ai: options.ai, busyPollMicros: this.busyPollMicros });
     this.logger = new Logger(options.loglevel ?? 'notice', options.logSink);
     this.table = commandTable();
     for (const extra of options.commands ?? []) this.table.set(extra.name, extra);
@@ -352,7 +353,7 @@ export class Server implements ServerInfo, ConnectionHost {
   /** Runs one request; the reply may be a promise (replies are still written in order). */
   dispatch(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
     this.stats.commandsProcessed++;
-    this.busyPoll.activity();
+    keepLoopAwake(this.busyPollMicros);
     const command = this.lookUp(client, args);
     if (command instanceof ErrorReply) {
       this.commandStats.rejected(this.table.get(args[0].toString('latin1').toLowerCase())?.name, command.message);
@@ -417,7 +418,7 @@ export class Server implements ServerInfo, ConnectionHost {
   }
 
   private releaseReplies(): void {
-    this.busyPoll.activity();
+    keepLoopAwake(this.busyPollMicros);
     try {
       this.persistence?.flushLog();
     } catch (err) {

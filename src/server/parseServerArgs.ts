@@ -3,7 +3,7 @@ import { Logger } from '../observe/Logger';
 import type { ServerOptions } from './Server';
 import { parseSaveRules, SaveRule } from '../persistence/Persistence';
 import { BACKENDS, parseBackend } from '../model/Model';
-import { MAX_BUSY_POLL_MICROS } from './BusyPoll';
+import { MAX_AWAKE_MICROS } from '../util/keepLoopAwake';
 
 const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--maxmemory <bytes>] [--loglevel debug|verbose|notice|warning]
@@ -147,7 +147,7 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
         break;
       case '--busy-poll-us': {
         const n = integer();
-        if (n > MAX_BUSY_POLL_MICROS) throw new Error(`--busy-poll-us needs 0 to ${MAX_BUSY_POLL_MICROS} (µs), got '${value}'`);
+        if (n > MAX_AWAKE_MICROS) throw new Error(`--busy-poll-us needs 0 to ${MAX_AWAKE_MICROS} (µs), got '${value}'`);
         options.busyPollMicros = n;
         break;
       }
@@ -214,8 +214,8 @@ const HELP = `${USAGE}
   --auto-aof-rewrite-min-size <size>
                                     but not below this size (64mb)
   --metrics-port <port>             serve Prometheus metrics at GET /metrics on this port (off)
-  --busy-poll-us <µs>               after a request the event loop polls instead of sleeping this long,
-                                    so a client's next request or a device run's end finds it awake
+  --busy-poll-us <µs>               after a request or a run it starts, the event loop polls this long
+                                    instead of sleeping, so a client's next request or a run's end finds it awake
                                     (100; 0: off; costs at most this much CPU per request when idle)`;
 
 export { HELP, USAGE };

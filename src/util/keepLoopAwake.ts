@@ -1,0 +1,42 @@
+/**
+ * Keeps this thread's event loop polling for I/O, instead of sleeping in the kernel, for a short
+ * window (as a device thread looks for its next run before it sleeps).
+ *
+ * Why: on these VMs an idle vCPU halts, and waking a thread parked on a halted vCPU costs
+ * 30–70 µs, several times a small request's own work. A client that sends its next request
+ * within the window, or a device run that finishes within it, then finds the loop awake. The
+ * server keeps it awake after each request (one client's PING round trip ~75 → ~24 µs), the
+ * engine after handing a run to a device thread (a tiny model's in-process `runModel` ~24 →
+ * ~9 µs: that wake-up was the "model runs slower than in-process" of bench/cpu-budget.md). Under
+ * load the loop never runs out of work, so the window costs nothing there; when traffic stops
+ * it costs at most one window of one core's time.
+ *
+ * The polling is a chain of setImmediate callbacks: while an immediate is pending, libuv polls
+ * without blocking, so every socket, timer and completion is served as it arrives and the loop
+ * stays free for everything else. One chain per thread serves every caller.
+ */
+
+/** 100 µs: a one-client round trip here is 20–50 µs, a tiny model's run 5–30 µs. */
+export const DEFAULT_AWAKE_MICROS = 100;
+
+/** The most a window may be: past a few ms, sleeping costs less than the wake-up saves. */
+export const MAX_AWAKE_MICROS = 10_000;
+
+let until = 0;
+let polling = false;
+
+function poll(): void {
+  if (performance.now() < until) setImmediate(poll);
+  else polling = false;
+}
+
+/** Something happened, or will soon: keep polling until `micros` from now (0: nothing to do). */
+export function keepLoopAwake(micros: number): void {
+  if (micros <= 0) return;
+  const end = performance.now() + micros / 1000;
+  if (end > until) until = end;
+  if (!polling) {
+    polling = true;
+    setImmediate(poll);
+  }
+}
