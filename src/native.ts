@@ -94,6 +94,8 @@ export interface QueueStats {
 
 export interface Binding {
   readonly abiVersion: number;
+  /** sched_yield(): lets any thread waiting for this core run (a polling event loop's turn). */
+  yieldCpu(): void;
   /** Where `createTensor` reads shapes from; set once, by `createTensor` below. */
   setShapeScratch(scratch: Float64Array): void;
   allocateStorage(byteLength: number, zeroed: boolean): StorageHandle;
@@ -190,7 +192,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 8) throw new Error(`addon ABI ${binding.abiVersion}, expected 8 (rebuild it)`);
+    if (binding.abiVersion !== 9) throw new Error(`addon ABI ${binding.abiVersion}, expected 9 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

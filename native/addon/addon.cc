@@ -1,6 +1,7 @@
 // Entry point of the core addon. This is the whole native surface; src/native.ts describes it
 // to TypeScript.
 #include <napi.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 #include "../core/buffer_pool.h"
@@ -71,6 +72,14 @@ Napi::Value MainThreadCpuJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Offers the calling thread's core to any other thread waiting for it, and returns at once when
+// none is: each turn of a polling event loop calls it (src/engine/keepLoopAwake.ts), so that a
+// client or backend thread sharing the core never waits for the poll to end.
+Napi::Value YieldCpuJs(const Napi::CallbackInfo& info) {
+  sched_yield();
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* state = new AddonState();
   env.SetInstanceData<AddonState>(state);
@@ -94,7 +103,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   };
   BackendRegistry::LogSink() = QueueBackendMessage;
   fn("takeBackendMessages", TakeBackendMessages);
-  exports.Set("abiVersion", Napi::Number::New(env, 8));
+  fn("yieldCpu", YieldCpuJs);
+  exports.Set("abiVersion", Napi::Number::New(env, 9));
   fn("setShapeScratch", SetShapeScratch);
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);

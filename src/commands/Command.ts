@@ -129,8 +129,44 @@ export interface Command {
   readonly readsKeys: boolean;
   /** May add data (flag denyoom): refused past maxmemory. */
   readonly denyOom: boolean;
+  /**
+   * Every key the command may read or write, for a store that fetches them all before it runs
+   * (Keyspace.load): AI commands' INPUTS, OUTPUTS, KEYS, LOAD and PERSIST as well as their model
+   * or script. `'all'` for a command over the whole keyspace (SCAN, FLUSHALL). Derived from
+   * firstKey/lastKey/keyStep unless the command's syntax needs more. Tolerant of malformed
+   * arguments: the command itself reports those.
+   */
+  keysOf(args: readonly Buffer[], client: ClientInfo, server: ServerInfo): CommandKeys;
   /** Returns the reply, or a promise of it; throws StormbreakerError for an error reply. */
   run(ctx: CommandContext, args: Buffer[]): Reply | Promise<Reply>;
+}
+
+/** What Command.keysOf answers: the keys (as sent), or every key. */
+export type CommandKeys = readonly Buffer[] | 'all';
+
+const NO_KEYS: readonly Buffer[] = [];
+
+/** keysOf of a command over the whole keyspace. */
+export const everyKey = (): CommandKeys => 'all';
+
+/** The keys at firstKey…lastKey (negative: from the end), every keyStep: Redis's legacy key spec. */
+export function keysBySpec(args: readonly Buffer[], firstKey: number, lastKey: number, keyStep: number): readonly Buffer[] {
+  if (firstKey <= 0 || keyStep <= 0) return NO_KEYS;
+  const last = lastKey < 0 ? args.length + lastKey : Math.min(lastKey, args.length - 1);
+  const keys: Buffer[] = [];
+  for (let i = firstKey; i <= last; i += keyStep) keys.push(args[i]);
+  return keys;
+}
+
+/** The `<count>` keys after the first `keyword` at or after args[from] (AI commands' INPUTS/OUTPUTS/KEYS/LOAD/PERSIST). */
+export function countedKeys(args: readonly Buffer[], keyword: string, from = 1): readonly Buffer[] {
+  for (let i = from; i < args.length - 1; i++) {
+    if (args[i].length !== keyword.length || args[i].toString('latin1').toUpperCase() !== keyword) continue;
+    const count = Number(args[i + 1].toString('latin1'));
+    if (!Number.isSafeInteger(count) || count <= 0) return NO_KEYS;
+    return args.slice(i + 2, Math.min(args.length, i + 2 + count));
+  }
+  return NO_KEYS;
 }
 
 /** Fills in the metadata most commands share. */
@@ -147,7 +183,13 @@ export function defineCommand(
     runsOnDevice: false,
     ...spec,
   };
-  return { ...command, readsKeys: command.flags.includes('readonly') && command.firstKey > 0, denyOom: command.flags.includes('denyoom') };
+  const { firstKey, lastKey, keyStep } = command;
+  return {
+    keysOf: (args: readonly Buffer[]) => keysBySpec(args, firstKey, lastKey, keyStep),
+    ...command,
+    readsKeys: command.flags.includes('readonly') && command.firstKey > 0,
+    denyOom: command.flags.includes('denyoom'),
+  };
 }
 
 /** The argument at `i` as lower-case ASCII (subcommands, options). */
@@ -160,7 +202,7 @@ export function word(args: readonly Buffer[], i: number): string {
  * RedisAI registers as first key = last key, step 1 (none when `key` is absent).
  */
 export function defineAiCommand(
-  spec: Omit<Partial<Command>, 'firstKey' | 'lastKey' | 'keyStep' | 'group'> & Pick<Command, 'name' | 'arity' | 'run' | 'summary'> & { key?: number },
+  spec: Omit<Partial<Command>, 'firstKey' | 'lastKey' | 'keyStep' | 'group' | 'readsKeys' | 'denyOom'> & Pick<Command, 'name' | 'arity' | 'run' | 'summary'> & { key?: number },
 ): Command {
   const { key, ...rest } = spec;
   return defineCommand({ ...rest, group: 'ai', firstKey: key ?? 0, lastKey: key ?? 0, keyStep: key === undefined ? 0 : 1 });

@@ -9,6 +9,7 @@ import { parseModelExecute, parseModelRun, TIMEDOUT } from './ai.modelexecute';
 import { parseScriptExecute, parseScriptRun } from './ai.scriptexecute';
 import { parseTensorGetFormat, tensorGetReply } from './ai.tensorget';
 import { defineAiCommand } from './Command';
+import { dagKeys } from './aiCommandKeys';
 import { parseSafeInteger } from '../util/redisNumbers';
 import { text, upper } from './modelArgs';
 
@@ -152,6 +153,7 @@ function dagCommand(variant: Variant, since: string, summary: string) {
     arity: -1,
     flags: variant.readOnly ? ['readonly', 'no_multi'] : ['write', 'denyoom', 'no_multi'],
     key: 3,
+    keysOf: dagKeys,
     since,
     summary,
     async run({ engine, server }, args) {

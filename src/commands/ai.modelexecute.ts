@@ -4,6 +4,7 @@ import { StormbreakerError } from '../errors';
 import { OK, SimpleString } from '../resp/Reply';
 import { defineAiCommand } from './Command';
 import { parseInteger, text, upper } from './modelArgs';
+import { modelExecuteKeys, modelRunKeys } from './aiCommandKeys';
 
 export const TIMEDOUT = new SimpleString('TIMEDOUT');
 
@@ -93,6 +94,7 @@ export const modelexecute = defineAiCommand({
   arity: -1,
   flags: ['write', 'denyoom', 'no_multi'],
   key: 4,
+  keysOf: modelExecuteKeys,
   since: '1.2.5',
   summary: 'Runs a model on tensors stored under keys',
   async run({ engine }, args) {
@@ -109,6 +111,7 @@ export const modelrun = defineAiCommand({
   arity: -1,
   flags: ['write', 'denyoom', 'no_multi'],
   key: 3,
+  keysOf: modelRunKeys,
   since: '1.0.0',
   summary: 'Runs a model (deprecated: use AI.MODELEXECUTE)',
   async run({ engine }, args) {

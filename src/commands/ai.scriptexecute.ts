@@ -6,6 +6,7 @@ import { parseSafeInteger } from '../util/redisNumbers';
 import { TIMEDOUT } from './ai.modelexecute';
 import { defineAiCommand } from './Command';
 import { parseInteger, text, upper } from './modelArgs';
+import { scriptExecuteKeys, scriptRunKeys } from './aiCommandKeys';
 
 type Scope = 'KEYS' | 'INPUTS' | 'ARGS' | 'OUTPUTS';
 const COUNT_ERROR: Record<Exclude<Scope, 'KEYS'>, string> = {
@@ -91,6 +92,7 @@ export const scriptexecute = defineAiCommand({
   arity: -1,
   flags: ['write', 'denyoom', 'no_multi'],
   key: 5,
+  keysOf: scriptExecuteKeys,
   since: '1.2.5',
   summary: 'Runs a function of a stored script',
   async run({ engine }, args) {
@@ -155,6 +157,7 @@ export const scriptrun = defineAiCommand({
   arity: -1,
   flags: ['write', 'denyoom', 'no_multi'],
   key: 4,
+  keysOf: scriptRunKeys,
   since: '1.0.0',
   summary: 'Runs a function of a stored script (deprecated: use AI.SCRIPTEXECUTE)',
   async run({ engine }, args) {

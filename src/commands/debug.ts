@@ -1,6 +1,6 @@
 import { StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';
-import { CommandContext, defineCommand, word } from './Command';
+import { CommandContext, defineCommand, everyKey, word } from './Command';
 
 // DEBUG RELOAD is what RedisAI's persistence tests (and many Redis users' tests) use to check
 // that values survive a save and a load. The rest of Redis's DEBUG is a developer's toolbox
@@ -32,6 +32,7 @@ function reload({ server }: CommandContext, args: readonly Buffer[]) {
 }
 
 export const debug = defineCommand({
+  keysOf: everyKey,
   name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '1.0.0',
   summary: 'DEBUG RELOAD: saves the snapshot and loads it back in place',
   run(ctx, args) {

@@ -4,7 +4,7 @@ import { keyBytes, keyName } from '../store/keyName';
 import { TYPE_NAME } from '../store/StoredValue';
 import { globMatch } from '../util/globMatch';
 import { parseSafeInteger } from '../util/redisNumbers';
-import { defineCommand, word } from './Command';
+import { defineCommand, everyKey, word } from './Command';
 
 // The generic keyspace commands. Each is tiny; together they are one idea: keys as a set.
 
@@ -38,7 +38,7 @@ export const dbsize = defineCommand({
 });
 
 export const keys = defineCommand({
-  name: 'keys', arity: 2, flags: ['readonly'], summary: 'Returns the keys matching a pattern',
+  name: 'keys', arity: 2, flags: ['readonly'], summary: 'Returns the keys matching a pattern', keysOf: everyKey,
   run({ engine }, args) {
     const pattern = keyName(args[1]);
     const out: Buffer[] = [];
@@ -48,7 +48,7 @@ export const keys = defineCommand({
 });
 
 export const scan = defineCommand({
-  name: 'scan', arity: -2, flags: ['readonly'], since: '2.8.0', summary: 'Iterates over the keys',
+  name: 'scan', arity: -2, flags: ['readonly'], since: '2.8.0', summary: 'Iterates over the keys', keysOf: everyKey,
   run({ engine }, args) {
     const cursor = parseSafeInteger(args[1].toString('latin1'));
     if (cursor === undefined || cursor < 0) throw new StormbreakerError('ERR invalid cursor');
@@ -96,7 +96,7 @@ export const rename = defineCommand({
 
 function flushCommand(name: string) {
   return defineCommand({
-    name, arity: -1, flags: ['write'], group: 'server', summary: 'Removes all keys',
+    name, arity: -1, flags: ['write'], group: 'server', summary: 'Removes all keys', keysOf: everyKey,
     run({ engine }, args) {
       if (args.length > 2) throw new StormbreakerError(Errors.syntax);
       if (args.length === 2 && !['sync', 'async'].includes(word(args, 1))) throw new StormbreakerError(Errors.syntax);

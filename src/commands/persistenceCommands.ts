@@ -1,6 +1,6 @@
 import { StormbreakerError } from '../errors';
 import { SimpleString } from '../resp/Reply';
-import { CommandContext, defineCommand } from './Command';
+import { CommandContext, defineCommand, everyKey } from './Command';
 import { upper } from './modelArgs';
 
 function persistence({ server }: CommandContext) {
@@ -10,6 +10,7 @@ function persistence({ server }: CommandContext) {
 
 /** SAVE: a snapshot now; the reply comes when it is on disk (other clients are served meanwhile). */
 export const save = defineCommand({
+  keysOf: everyKey,
   name: 'save', arity: 1, flags: ['admin', 'noscript'], group: 'server', summary: 'Synchronously saves the dataset to disk',
   async run(ctx) {
     await persistence(ctx).save();
@@ -18,6 +19,7 @@ export const save = defineCommand({
 });
 
 export const bgsave = defineCommand({
+  keysOf: everyKey,
   name: 'bgsave', arity: -1, flags: ['admin', 'noscript'], group: 'server', summary: 'Asynchronously saves the dataset to disk',
   run(ctx) {
     persistence(ctx).bgsave();
@@ -31,6 +33,7 @@ export const lastsave = defineCommand({
 });
 
 export const bgrewriteaof = defineCommand({
+  keysOf: everyKey,
   name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript'], group: 'server', summary: 'Asynchronously rewrites the append-only file',
   run(ctx) {
     persistence(ctx).bgrewriteaof();

@@ -54,6 +54,16 @@ function runQueued(server: ServerInfo, client: ClientInfo, queued: Buffer[][]): 
 export const exec = defineCommand({
   name: 'exec', arity: 1, flags: ['noscript', 'loading', 'stale', 'skip_slowlog'], group: 'transactions', since: '1.2.0',
   summary: 'Runs the commands of a transaction',
+  // Every key of every queued command: the transaction is one batch for the store.
+  keysOf(args, client, server) {
+    const keys: Buffer[] = [];
+    for (const queued of client.transaction?.queued ?? []) {
+      const found = server.findCommand(queued[0].toString('latin1').toLowerCase())?.keysOf(queued, client, server);
+      if (found === 'all') return 'all';
+      if (found !== undefined) keys.push(...found);
+    }
+    return keys;
+  },
   run({ client, server }) {
     const transaction = client.transaction;
     if (transaction === null) throw new StormbreakerError('ERR EXEC without MULTI');

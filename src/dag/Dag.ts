@@ -30,6 +30,8 @@ export interface DagOptions {
  */
 export class Dag {
   private readonly steps: Array<(plan: PlanBuilder) => void> = [];
+  /** The stored models and scripts the ops name, and the keys scripts may reach: with LOAD and PERSIST, the DAG's batch. */
+  private readonly keys: string[] = [];
 
   /** @internal Use `engine.dag()`. */
   constructor(private readonly engine: OpRunner, private readonly options: DagOptions = {}) {}
@@ -48,12 +50,14 @@ export class Dag {
 
   /** Runs a stored model on DAG tensors, naming its outputs. */
   modelExecute(key: Key, inputs: readonly Key[], outputs: readonly Key[]): this {
+    this.keys.push(keyName(key));
     this.steps.push((plan) => plan.addModel(key, this.engine.getModel(key), inputs, outputs));
     return this;
   }
 
   /** Calls a stored script's function on DAG tensors, naming its outputs. */
   scriptExecute(key: Key, fn: string, call: { inputs?: readonly Key[]; outputs?: readonly Key[]; keys?: readonly string[]; args?: readonly string[] } = {}): this {
+    this.keys.push(keyName(key), ...(call.keys ?? []).map(keyName));
     this.steps.push((plan) => plan.addScript(key, this.engine.getScript(key), fn, {
       inputs: call.inputs, outputs: call.outputs,
       keys: (call.keys ?? []).map((k) => Buffer.from(k)), args: (call.args ?? []).map((a) => Buffer.from(a)),
@@ -63,6 +67,11 @@ export class Dag {
 
   /** Runs the DAG. A DAG past its deadline rejects with a `TIMEDOUT` error. */
   async run(): Promise<DagResult[]> {
+    const batch = [...(this.options.load ?? []), ...(this.options.persist ?? [])].map(keyName).concat(this.keys);
+    return this.engine.batched(batch, () => this.runNow());
+  }
+
+  private async runNow(): Promise<DagResult[]> {
     const plan = new PlanBuilder();
     const loads = this.options.load ?? [];
     this.engine.getTensors(loads).forEach((tensor, i) => plan.load(keyName(loads[i]), tensor));

@@ -30,4 +30,6 @@ export interface OpRunner {
   getTensors(keys: readonly Key[]): Tensor[];
   /** Writes a plan's PERSIST keys in one commit. */
   setTensors(entries: ReadonlyArray<readonly [Key, Tensor]>): void;
+  /** Runs `body` as one batch of the store over `names` (internal names): one fetch before, one write after. */
+  batched<T>(names: readonly string[], body: () => T | Promise<T>): T | Promise<T>;
 }

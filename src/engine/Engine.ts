@@ -14,7 +14,7 @@ import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
 import { checkModelSpec, checkScriptDevice, ModelSpec, PersistedModel, ScriptCall, ScriptSpec, StoredModel, StoredScript } from '../model/Model';
 import type { CallResult, OpRunner } from '../dag/OpRunner';
 import { RunStats } from './RunStats';
-import { DEFAULT_AWAKE_MICROS, keepLoopAwake } from '../util/keepLoopAwake';
+import { DEFAULT_AWAKE_MICROS, keepLoopAwake } from './keepLoopAwake';
 import { effectOf, LogRecord } from './writeEffects';
 
 export interface EngineOptions {
@@ -24,7 +24,7 @@ export interface EngineOptions {
   ai?: Partial<AiSettings>;
   /**
    * After handing a run to a device thread, the event loop polls this long (µs) instead of
-   * sleeping, so a short run's result is taken at once (util/keepLoopAwake.ts). Default 100;
+   * sleeping, so a short run's result is taken at once (engine/keepLoopAwake.ts). Default 100;
    * 0 turns it off.
    */
   busyPollMicros?: number;
@@ -71,8 +71,15 @@ export class Engine implements OpRunner {
   /** Where backends may be loaded from: the backends path this engine was made with. */
   readonly backendTrust: BackendTrust;
   private readonly busyPollMicros: number;
+  /** Inside the synchronous part of a batch (batched): nested calls join it. */
+  private batchDepth = 0;
   /** Model and script runs handed to device threads and not yet finished. */
-  private runsInFlight = 0;
+  private inFlight = 0;
+
+  /** Model and script runs on device threads now: while there are any, nothing should keep the loop awake. */
+  get runsInFlight(): number {
+    return this.inFlight;
+  }
 
   constructor(options: EngineOptions = {}) {
     this.keyspace = options.keyspace ?? new MemoryKeyspace();
@@ -452,9 +459,36 @@ export class Engine implements OpRunner {
    * @example const [sum] = await engine.runModel('m', [a, b]);
    */
   async runModel(key: Key, inputs: readonly Tensor[], options: { timeout?: number } = {}): Promise<Tensor[]> {
-    const { outputs, status } = await this.runModelOp(keyName(key), this.getModel(key), inputs, options.timeout ?? 0);
+    const { outputs, status } = await this.batched([keyName(key)],
+      () => this.runModelOp(keyName(key), this.getModel(key), inputs, options.timeout ?? 0));
     if (status === 'TIMEDOUT') throw new StormbreakerError('TIMEDOUT');
     return outputs;
+  }
+
+  /**
+   * Runs `body` as one batch of the store (Keyspace.load and flush around it): a store that keeps
+   * the data elsewhere fetches `names` (every key the body reads or writes) in one round trip
+   * and sends its writes in one more. The embedded store needs neither: `body` just runs. What
+   * the synchronous part of `body` calls joins this batch (EXEC's commands, a script's
+   * redis.execute calls); what starts later makes batches of its own.
+   */
+  batched<T>(names: readonly string[] | 'all', body: () => T | Promise<T>): T | Promise<T> {
+    if (!this.keyspace.prefetches || this.batchDepth > 0) return body();
+    return this.runBatch(names, body);
+  }
+
+  private async runBatch<T>(names: readonly string[] | 'all', body: () => T | Promise<T>): Promise<T> {
+    await this.keyspace.load(names);
+    let result: T | Promise<T>;
+    this.batchDepth++;
+    try {
+      result = body();
+    } finally {
+      this.batchDepth--;
+    }
+    const value = await result;
+    await this.keyspace.flush(names);
+    return value;
   }
 
   /**
@@ -462,6 +496,10 @@ export class Engine implements OpRunner {
    * outputs only when the run succeeded.
    */
   async executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
+    return this.batched(names([key, ...inputKeys, ...outputKeys]), () => this.executeModelNow(key, inputKeys, outputKeys, timeout));
+  }
+
+  private async executeModelNow(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout: number): Promise<RunStatus> {
     const model = this.getModel(key);
     const plan = new PlanBuilder();
     this.getTensors(inputKeys).forEach((tensor, i) => plan.load(keyName(inputKeys[i]), tensor));
@@ -567,23 +605,23 @@ export class Engine implements OpRunner {
   private async accounted(name: string, running: () => Promise<RunResult>): Promise<CallResult> {
     const stat = this.stats.get(name);
     // A run started while none is in flight: its result will come to an idle loop, so the loop
-    // polls rather than sleeps meanwhile (util/keepLoopAwake.ts). With runs already in flight it
+    // polls rather than sleeps meanwhile (engine/keepLoopAwake.ts). With runs already in flight it
     // does not: their completions keep it busy, and a polling loop on a busy machine competes
     // with the backends' threads for the cores and is itself held up (L1's loop lag rose from
     // 1.6 to 2.7 ms with 8 MNIST runs in flight when every run kept it awake).
-    if (this.runsInFlight++ === 0) keepLoopAwake(this.busyPollMicros);
+    if (this.inFlight++ === 0) keepLoopAwake(this.busyPollMicros);
     let result;
     try {
       result = await running();
     } catch (err) {
-      this.runsInFlight--;
+      this.inFlight--;
       if (stat !== undefined) {
         this.stats.recordError(stat);
         this.stats.onRun?.(name, stat, undefined);
       }
       throw new StormbreakerError(err instanceof Error ? err.message : String(err));
     }
-    this.runsInFlight--;
+    this.inFlight--;
     if (result.timedOut) return { outputs: [], status: 'TIMEDOUT' };
     const outputs = result.outputs.map((h) => new Tensor(h));
     if (stat !== undefined) {
@@ -631,6 +669,11 @@ export class Engine implements OpRunner {
    * Outputs are written only when the call succeeded and returned one tensor per output key.
    */
   async executeScript(key: Key, fn: string, call: ScriptCall): Promise<RunStatus> {
+    const keys = [key, ...call.keys ?? [], ...call.inputs ?? [], ...call.outputs ?? []];
+    return this.batched(names(keys), () => this.executeScriptNow(key, fn, call));
+  }
+
+  private async executeScriptNow(key: Key, fn: string, call: ScriptCall): Promise<RunStatus> {
     const script = this.getScript(key);
     const plan = new PlanBuilder();
     const inputKeys = call.inputs ?? [];
@@ -653,9 +696,8 @@ export class Engine implements OpRunner {
    * @example const [sum] = await engine.runScript('s', 'bar', [a, b]);
    */
   async runScript(key: Key, fn: string, inputs: readonly Tensor[], options: { keys?: string[]; args?: string[]; timeout?: number } = {}): Promise<Tensor[]> {
-    const script = this.getScript(key);
-    const { outputs, status } = await this.runScriptOp(keyName(key), script, fn, inputs,
-      (options.keys ?? []).map((k) => Buffer.from(k)), (options.args ?? []).map((a) => Buffer.from(a)), true, options.timeout ?? 0);
+    const { outputs, status } = await this.batched(names([key, ...options.keys ?? []]), () => this.runScriptOp(keyName(key), this.getScript(key), fn, inputs,
+      (options.keys ?? []).map((k) => Buffer.from(k)), (options.args ?? []).map((a) => Buffer.from(a)), true, options.timeout ?? 0));
     if (status === 'TIMEDOUT') throw new StormbreakerError('TIMEDOUT');
     return outputs;
   }

@@ -3,7 +3,7 @@ import { Logger } from '../observe/Logger';
 import type { ServerOptions } from './Server';
 import { parseSaveRules, SaveRule } from '../persistence/Persistence';
 import { BACKENDS, parseBackend } from '../model/Model';
-import { MAX_AWAKE_MICROS } from '../util/keepLoopAwake';
+import { MAX_AWAKE_MICROS } from '../engine/keepLoopAwake';
 
 const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--maxmemory <bytes>] [--loglevel debug|verbose|notice|warning]

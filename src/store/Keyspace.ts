@@ -17,6 +17,23 @@ export interface KeyWrite {
 }
 
 export interface Keyspace {
+  /**
+   * Whether the server must call load and flush around each command. A store that keeps the data
+   * elsewhere sets it; the embedded store does not, so its commands pay nothing for the seam.
+   */
+  readonly prefetches: boolean;
+  /**
+   * Called before a command or DAG runs with every key it may read or write (Command.keysOf), or
+   * 'all'. A store that keeps the data elsewhere fetches them here, in one round trip, and
+   * returns a promise; the command then runs synchronously on what was fetched: reads (get,
+   * getMany, has, expiresAt) and writes of those keys need no further round trip.
+   */
+  load(names: readonly string[] | 'all'): Promise<void> | undefined;
+  /**
+   * Called once with the same names when that command or DAG has finished, its reply not yet
+   * sent: a remote store sends the writes it made to them, all or nothing, in one round trip.
+   */
+  flush(names: readonly string[] | 'all'): Promise<void> | undefined;
   get(name: string): StoredValue | undefined;
   /**
    * The values of all the keys one command or DAG reads, in one call: a store that keeps the

@@ -17,6 +17,17 @@ export class MemoryKeyspace implements Keyspace {
   // they stopped at), so a full SCAN costs O(n) overall instead of re-skipping on every call.
   private readonly scans = new Map<number, { iterator: IterableIterator<[string, Entry]>; first: [string, Entry] }>();
 
+  /** Everything is at hand: no load or flush around commands. */
+  readonly prefetches: boolean = false;
+
+  load(_names: readonly string[] | 'all'): Promise<void> | undefined {
+    return undefined;
+  }
+
+  flush(_names: readonly string[] | 'all'): Promise<void> | undefined {
+    return undefined;
+  }
+
   get(name: string): StoredValue | undefined {
     return this.entries.get(name)?.value;
   }

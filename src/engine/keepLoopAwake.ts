@@ -13,8 +13,11 @@
  *
  * The polling is a chain of setImmediate callbacks: while an immediate is pending, libuv polls
  * without blocking, so every socket, timer and completion is served as it arrives and the loop
- * stays free for everything else. One chain per thread serves every caller.
+ * stays free for everything else. Each turn offers the core to any other thread (sched_yield).
+ * One chain per thread serves every caller.
  */
+
+import { native } from '../native';
 
 /** 100 µs: a one-client round trip here is 20–50 µs, a tiny model's run 5–30 µs. */
 export const DEFAULT_AWAKE_MICROS = 100;
@@ -26,8 +29,15 @@ let until = 0;
 let polling = false;
 
 function poll(): void {
-  if (performance.now() < until) setImmediate(poll);
-  else polling = false;
+  if (performance.now() < until) {
+    // A loop that polled without giving way kept a client or backend thread that shares its core
+    // waiting for the end of the window: a lone MODELEXECUTE took 150 µs instead of 40 when the
+    // scheduler had put the load client on the loop's core.
+    native.yieldCpu();
+    setImmediate(poll);
+  } else {
+    polling = false;
+  }
 }
 
 /** Something happened, or will soon: keep polling until `micros` from now (0: nothing to do). */

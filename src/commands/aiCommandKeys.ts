@@ -1,0 +1,108 @@
+import { countedKeys } from './Command';
+
+// The keys AI commands name, for Command.keysOf: what a store that fetches before a command runs
+// (Keyspace.load) must fetch. Tolerant: on malformed arguments they return what they can find,
+// and the command's own parser reports the error. A word is taken for a key only where the
+// command's syntax puts a key, so that a store never fetches keywords.
+
+const isWord = (arg: Buffer, word: string): boolean =>
+  arg.length === word.length && arg.toString('latin1').toUpperCase() === word;
+
+/** AI.MODELEXECUTE <model> INPUTS <n> <key…> OUTPUTS <n> <key…> [TIMEOUT ms] */
+export function modelExecuteKeys(args: readonly Buffer[]): Buffer[] {
+  if (args.length < 2) return [];
+  const inputs = countedKeys(args, 'INPUTS', 2);
+  return [args[1], ...inputs, ...countedKeys(args, 'OUTPUTS', 4 + inputs.length)];
+}
+
+/** AI.MODELRUN <model> [TIMEOUT ms] INPUTS <key…> OUTPUTS <key…> (deprecated; uncounted lists) */
+export function modelRunKeys(args: readonly Buffer[]): Buffer[] {
+  if (args.length < 2) return [];
+  const keys = [args[1]];
+  let inList = false;
+  for (let i = 2; i < args.length; i++) {
+    if (isWord(args[i], 'INPUTS') || isWord(args[i], 'OUTPUTS')) inList = true;
+    else if (!inList && isWord(args[i], 'TIMEOUT')) i++;
+    else if (inList) keys.push(args[i]);
+  }
+  return keys;
+}
+
+/** AI.SCRIPTEXECUTE <script> <fn> [KEYS n …] [INPUTS n …] [ARGS n …] [OUTPUTS n …] [TIMEOUT ms] */
+export function scriptExecuteKeys(args: readonly Buffer[]): Buffer[] {
+  if (args.length < 2) return [];
+  const sections = scriptSections(args);
+  return [args[1], ...sections.KEYS, ...sections.INPUTS, ...sections.OUTPUTS];
+}
+
+/**
+ * A SCRIPTEXECUTE's counted sections. They come in any order inside a DAG; ARGS' values are not
+ * keys, and a value equal to a keyword could be taken for one, so each section is found by
+ * walking the counted sections from the first.
+ */
+function scriptSections(args: readonly Buffer[]): Record<'KEYS' | 'INPUTS' | 'OUTPUTS', Buffer[]> {
+  const sections = { KEYS: [] as Buffer[], INPUTS: [] as Buffer[], OUTPUTS: [] as Buffer[] };
+  let i = 3;
+  while (i < args.length - 1) {
+    const word = args[i].toString('latin1').toUpperCase();
+    const count = Number(args[i + 1].toString('latin1'));
+    if (word === 'TIMEOUT' || !Number.isSafeInteger(count) || count < 0) break;
+    const section = args.slice(i + 2, Math.min(args.length, i + 2 + count));
+    if (word === 'KEYS' || word === 'INPUTS' || word === 'OUTPUTS') sections[word].push(...section);
+    else if (word !== 'ARGS') break;
+    i += 2 + count;
+  }
+  return sections;
+}
+
+/** AI.SCRIPTRUN <script> <fn> [TIMEOUT ms] INPUTS <key…> [$ <key…>] OUTPUTS <key…> (deprecated) */
+export function scriptRunKeys(args: readonly Buffer[]): Buffer[] {
+  if (args.length < 2) return [];
+  const keys = [args[1]];
+  let inList = false;
+  for (let i = 3; i < args.length; i++) {
+    if (isWord(args[i], 'INPUTS') || isWord(args[i], 'OUTPUTS')) inList = true;
+    else if (isWord(args[i], 'TIMEOUT')) i++;
+    else if (inList && !isWord(args[i], '$')) keys.push(args[i]);
+  }
+  return keys;
+}
+
+const ARROW = '|>';
+
+/**
+ * AI.DAGEXECUTE [LOAD n …] [PERSIST n …] [ROUTING k] [TIMEOUT ms] |> op |> …: the LOAD and
+ * PERSIST keys, each op's model or script, and a script op's KEYS (which its redis.execute and
+ * redisAI.model_execute calls name). The INPUTS and OUTPUTS of ops are the DAG's own tensor
+ * names, not keys; ROUTING's key only routes (spec §6.1).
+ */
+export function dagKeys(args: readonly Buffer[]): Buffer[] {
+  const keys: Buffer[] = [];
+  let i = 1;
+  for (; i < args.length && args[i].toString('latin1') !== ARROW; i++) {
+    if (isWord(args[i], 'LOAD') || isWord(args[i], 'PERSIST')) {
+      const listed = countedKeys(args, args[i].toString('latin1').toUpperCase(), i);
+      keys.push(...listed.filter((k) => k.toString('latin1') !== ARROW));
+      i += 1 + listed.length;
+    } else if (isWord(args[i], 'ROUTING') || isWord(args[i], 'TIMEOUT')) {
+      i++;
+    }
+  }
+  let op: Buffer[] = [];
+  const opKeys = () => {
+    if (op.length < 2) return;
+    const name = op[0].toString('latin1').toUpperCase();
+    if (name === 'AI.MODELEXECUTE' || name === 'AI.MODELRUN' || name === 'AI.SCRIPTRUN') keys.push(op[1]);
+    else if (name === 'AI.SCRIPTEXECUTE') keys.push(op[1], ...scriptSections(op).KEYS);
+  };
+  for (i++; i < args.length; i++) {
+    if (args[i].toString('latin1') === ARROW) {
+      opKeys();
+      op = [];
+    } else {
+      op.push(args[i]);
+    }
+  }
+  opKeys();
+  return keys;
+}

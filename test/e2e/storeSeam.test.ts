@@ -1,0 +1,167 @@
+// The store seam a store elsewhere (a real Redis: its own issue) fills: before a command or DAG
+// runs, the server hands the store every key it names (Command.keysOf) to fetch in one round
+// trip; the command runs on what was fetched; its writes go in one more before the reply. The
+// BatchCheckingKeyspace answers each call after a real loop turn and notes any key touched that
+// no command in flight declared: a remote store would have needed a further round trip there.
+import { strict as assert } from 'node:assert';
+import { describe, it } from '@jest/globals';
+import { Engine, Tensor } from '../../src';
+import { BatchCheckingKeyspace } from '../helpers/BatchCheckingKeyspace';
+import { fixture } from '../helpers/fixtures';
+import { Parsed, RawClient } from '../helpers/RawClient';
+import { startServer } from '../helpers/servers';
+
+const SCRIPT = `def add(tensors: List[Tensor], keys: List[str], args: List[str]):
+    return tensors[0] + tensors[1]
+
+def keyed(tensors: List[Tensor], keys: List[str], args: List[str]):
+    redis.execute("SET", keys[0], args[0])
+    return tensors[0]
+
+def via_model(tensors: List[Tensor], keys: List[str], args: List[str]):
+    out = redisAI.model_execute(keys[0], [tensors[0], tensors[0]], 1)
+    return out[0]
+`;
+
+type Step = { args: Array<string | Buffer | number>; sortReply?: boolean };
+
+// Every kind of key a command can name: a model's and a script's key, INPUTS, OUTPUTS (read for
+// their type), script KEYS, DAG LOAD and PERSIST, the keys of a transaction, and commands over
+// the whole keyspace; errors that need a declared key's value (WRONGTYPE) too.
+const STEPS: Step[] = [
+  { args: ['AI.TENSORSET', 'a', 'FLOAT', 2, 2, 'VALUES', 1, 2, 3, 4] },
+  { args: ['AI.TENSORGET', 'a', 'META', 'VALUES'] },
+  { args: ['AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'TAG', 'v1', 'BLOB', fixture('pt-minimal.pt')] },
+  { args: ['AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'c'] },
+  { args: ['AI.TENSORGET', 'c', 'VALUES'] },
+  { args: ['AI.MODELRUN', 'm', 'INPUTS', 'a', 'c', 'OUTPUTS', 'c2'] },
+  { args: ['AI.SCRIPTSTORE', 's', 'CPU', 'ENTRY_POINTS', 3, 'add', 'keyed', 'via_model', 'SOURCE', SCRIPT] },
+  { args: ['AI.SCRIPTEXECUTE', 's', 'add', 'INPUTS', 2, 'a', 'c2', 'OUTPUTS', 1, 'd'] },
+  // Its redis.execute call runs inside this command's batch (the device thread waits for its
+  // answer, so it cannot wait for a fetch): the script's KEYS are what it may name.
+  { args: ['AI.SCRIPTEXECUTE', 's', 'keyed', 'KEYS', 1, 'k', 'INPUTS', 1, 'a', 'ARGS', 1, 'hello', 'OUTPUTS', 1, 'e'] },
+  { args: ['AI.SCRIPTEXECUTE', 's', 'via_model', 'KEYS', 1, 'm', 'INPUTS', 1, 'a', 'OUTPUTS', 1, 'f'] },
+  { args: ['AI.SCRIPTRUN', 's', 'add', 'INPUTS', 'a', 'f', 'OUTPUTS', 'g'] },
+  { args: ['GET', 'k'] },
+  { args: ['AI.TENSORGET', 'g', 'VALUES'] },
+  {
+    args: ['AI.DAGEXECUTE', 'LOAD', 1, 'a', 'PERSIST', 1, 'out', '|>', 'AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'x',
+      '|>', 'AI.SCRIPTEXECUTE', 's', 'add', 'INPUTS', 2, 'x', 'a', 'OUTPUTS', 1, 'out', '|>', 'AI.TENSORGET', 'out', 'VALUES'],
+  },
+  {
+    args: ['AI.DAGEXECUTE', 'ROUTING', 'a', 'LOAD', 1, 'a', '|>', 'AI.SCRIPTEXECUTE', 's', 'via_model', 'KEYS', 1, 'm', 'INPUTS', 1, 'a',
+      'OUTPUTS', 1, 'y', '|>', 'AI.TENSORGET', 'y', 'VALUES'],
+  },
+  { args: ['AI.DAGEXECUTE_RO', 'LOAD', 1, 'out', '|>', 'AI.TENSORGET', 'out', 'BLOB'] },
+  { args: ['AI.DAGRUN', 'LOAD', 1, 'a', 'PERSIST', 1, 'z', '|>', 'AI.SCRIPTRUN', 's', 'add', 'INPUTS', 'a', 'a', 'OUTPUTS', 'z', '|>', 'AI.TENSORGET', 'z', 'VALUES'] },
+  { args: ['SET', 'str', 'v'] },
+  { args: ['AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'str'] },
+  { args: ['AI.TENSORGET', 'missing', 'VALUES'] },
+  { args: ['AI.MODELEXECUTE', 'nomodel', 'INPUTS', 1, 'a', 'OUTPUTS', 1, 'q'] },
+  { args: ['MULTI'] },
+  { args: ['SET', 'x1', '1'] },
+  { args: ['AI.TENSORSET', 't2', 'FLOAT', 1, 'VALUES', 5] },
+  { args: ['INCR', 'x1'] },
+  { args: ['EXEC'] },
+  { args: ['MGET', 'x1', 'k', 'nothing'] },
+  { args: ['EXISTS', 'a', 'c', 'nothing'] },
+  { args: ['RENAME', 'c', 'c3'] },
+  { args: ['TYPE', 'c3'] },
+  { args: ['EXPIRE', 'a', 1000] },
+  { args: ['TTL', 'a'] },
+  { args: ['AI.MODELGET', 'm', 'META'] },
+  { args: ['AI.SCRIPTGET', 's', 'SOURCE'] },
+  { args: ['AI.INFO', 'm'] },
+  { args: ['DEL', 'x1', 't2', 'nothing'] },
+  { args: ['KEYS', '*'], sortReply: true },
+  { args: ['SCAN', 0, 'COUNT', 1000], sortReply: true },
+  { args: ['AI.MODELDEL', 'm'] },
+  { args: ['AI.SCRIPTDEL', 's'] },
+  { args: ['DBSIZE'] },
+  { args: ['FLUSHALL'] },
+  { args: ['DBSIZE'] },
+];
+
+/** Only what a reply says, not volatile figures (AI.INFO's durations, SCAN's key order). */
+function comparable(step: Step, reply: Parsed): unknown {
+  if (step.args[0] === 'AI.INFO' && Array.isArray(reply)) return reply.filter((_, i) => i % 2 === 0);
+  if (!step.sortReply || !Array.isArray(reply)) return reply;
+  const keys = (step.args[0] === 'SCAN' ? reply[1] : reply) as Buffer[];
+  return keys.map(String).sort();
+}
+
+describe('the store seam: one fetch and one write per command', () => {
+  it('declares every key each command reads or writes, and each command is one load and one flush, with the same replies as the embedded store', async () => {
+    const checking = new BatchCheckingKeyspace();
+    const embedded = await startServer();
+    const batched = await startServer({ engine: new Engine({ keyspace: checking }) });
+    const e = await RawClient.connect(embedded.port);
+    const b = await RawClient.connect(batched.port);
+    try {
+      for (const step of STEPS) {
+        const [loads, flushes] = [checking.loads, checking.flushes];
+        const expected = await e.call(...step.args);
+        const reply = await b.call(...step.args);
+        const what = step.args.slice(0, 3).map(String).join(' ');
+        assert.deepEqual(comparable(step, reply), comparable(step, expected), `${what}: the same reply as the embedded store`);
+        // MULTI queues without running anything: the queued commands are EXEC's batch.
+        const inTransaction = ['SET', 'AI.TENSORSET', 'INCR'].includes(String(step.args[0])) && reply === 'QUEUED';
+        const batches = inTransaction ? 0 : 1;
+        assert.equal(checking.loads - loads, batches, `${what}: ${batches} fetch(es)`);
+        assert.equal(checking.flushes - flushes, batches, `${what}: ${batches} write(s)`);
+        assert.deepEqual(checking.undeclared, [], `${what}: touched only keys it declared`);
+      }
+    } finally {
+      e.close();
+      b.close();
+    }
+  });
+
+  it('lets other clients\' commands run while one waits for its fetch, each still seeing its own writes in order', async () => {
+    const checking = new BatchCheckingKeyspace();
+    const { port } = await startServer({ engine: new Engine({ keyspace: checking }) });
+    const clients = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(port)));
+    try {
+      await Promise.all(clients.map(async (c, i) => {
+        for (let n = 1; n <= 20; n++) {
+          assert.equal(await c.call('AI.TENSORSET', `t${i}`, 'INT32', 1, 'VALUES', n), 'OK');
+          assert.deepEqual(await c.call('AI.TENSORGET', `t${i}`, 'VALUES'), [n]);
+          assert.equal(typeof await c.call('INCR', 'shared'), 'number');
+        }
+      }));
+      assert.equal(await clients[0].call('GET', 'shared'), '80', 'no increment lost while batches interleaved');
+      assert.equal(checking.loads, 4 * 20 * 3 + 1, 'one fetch per command');
+      assert.equal(checking.flushes, checking.loads, 'every fetch was followed by its write');
+      assert.deepEqual(checking.undeclared, []);
+    } finally {
+      for (const c of clients) c.close();
+    }
+  });
+
+  it('batches the library\'s calls that name keys the same way: runModel, executeModel, executeScript, runScript and a DAG', async () => {
+    const checking = new BatchCheckingKeyspace();
+    const engine = new Engine({ keyspace: checking });
+    // Set-up through the synchronous calls, which only a store with everything at hand can serve.
+    engine.setTensor('a', Tensor.fromArray([[1, 2], [3, 4]], 'FLOAT'));
+    await engine.storeModel('m', { backend: 'TORCH', device: 'CPU', blob: fixture('pt-minimal.pt') });
+    await engine.storeScript('s', { device: 'CPU', source: SCRIPT, entryPoints: ['add', 'keyed', 'via_model'] });
+    const a = engine.getTensor('a');
+    checking.undeclared.length = 0;
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['runModel', () => engine.runModel('m', [a, a])],
+      ['executeModel', () => engine.executeModel('m', ['a', 'a'], ['b'])],
+      ['executeScript', () => engine.executeScript('s', 'add', { inputs: [Buffer.from('a'), Buffer.from('b')], outputs: [Buffer.from('c')] })],
+      ['runScript', () => engine.runScript('s', 'via_model', [Tensor.fromArray([1, 2], 'FLOAT')], { keys: ['m'] })],
+      ['dag', () => engine.dag({ load: ['a'], persist: ['d'] }).modelExecute('m', ['a', 'a'], ['x']).scriptExecute('s', 'add', { inputs: ['x', 'a'], outputs: ['d'] }).run()],
+    ];
+    for (const [what, call] of calls) {
+      const [loads, flushes] = [checking.loads, checking.flushes];
+      await call();
+      assert.equal(checking.loads - loads, 1, `${what}: one fetch`);
+      assert.equal(checking.flushes - flushes, 1, `${what}: one write`);
+      assert.deepEqual(checking.undeclared, [], `${what}: touched only keys it declared`);
+    }
+    checking.undeclared.length = 0;
+    assert.deepEqual(engine.getTensor('d').toArray(), [3, 6, 9, 12], 'the DAG persisted (a + a) + a');
+  });
+});
