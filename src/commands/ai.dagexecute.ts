@@ -121,12 +121,13 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
     }
   }
   if (ops.length === 0) throw new StormbreakerError('ERR DAG is empty');
-  for (const op of ops) {
-    const problem = refusal(upper(op[0]), variant);
+  const names = ops.map((op) => upper(op[0]));
+  for (const name of names) {
+    const problem = refusal(name, variant);
     if (problem !== undefined) throw new StormbreakerError(problem);
   }
-  for (const op of ops) {
-    const name = upper(op[0]);
+  for (const [o, op] of ops.entries()) {
+    const name = names[o];
     if (name === 'AI.TENSORSET') {
       if (op.length < 4) throw new StormbreakerError("wrong number of arguments for 'AI.TENSORSET' command");
       plan.add({ kind: 'tensorset', tensor: tensorFromArgs(op, 2, maxBytes) }, [keyName(op[1])]);

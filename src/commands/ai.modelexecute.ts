@@ -3,7 +3,7 @@ import type { StoredModel } from '../model/Model';
 import { StormbreakerError } from '../errors';
 import { OK, SimpleString } from '../resp/Reply';
 import { defineAiCommand } from './Command';
-import { parseInteger, text, upper } from './modelArgs';
+import { isWord, parseInteger, text, upper } from './modelArgs';
 import { modelExecuteKeys, modelRunKeys } from './aiCommandKeys';
 
 export const TIMEDOUT = new SimpleString('TIMEDOUT');
@@ -11,7 +11,7 @@ export const TIMEDOUT = new SimpleString('TIMEDOUT');
 /** `[TIMEOUT <ms>]` at args[i…], the command's last words (spec §4.5 step 7); 0 when absent. */
 export function parseTimeoutTrailer(args: readonly Buffer[], i: number): number {
   if (i >= args.length) return 0;
-  if (upper(args[i]) !== 'TIMEOUT') throw new StormbreakerError(`Invalid argument: ${text(args[i])}`);
+  if (!isWord(args[i], 'TIMEOUT')) throw new StormbreakerError(`Invalid argument: ${text(args[i])}`);
   if (i + 1 >= args.length) throw new StormbreakerError('ERR No value provided for TIMEOUT');
   const timeout = parseInteger(args[i + 1], 'ERR Invalid value for TIMEOUT');
   if (timeout <= 0) throw new StormbreakerError('ERR Invalid value for TIMEOUT');
@@ -35,7 +35,7 @@ export function parseModelExecute(engine: Engine, args: readonly Buffer[], inDag
   const n = args.length;
   if (n < 8) throw new StormbreakerError("ERR wrong number of arguments for 'AI.MODELEXECUTE' command");
   const model = engine.getModel(args[1]);
-  if (upper(args[2]) !== 'INPUTS') throw new StormbreakerError('ERR INPUTS not specified');
+  if (!isWord(args[2], 'INPUTS')) throw new StormbreakerError('ERR INPUTS not specified');
   const inCount = parseInteger(args[3], 'ERR Invalid argument for input_count');
   if (inCount <= 0) throw new StormbreakerError('ERR Input count must be a positive integer');
   if (inCount !== model.inputs.length) {
@@ -46,7 +46,7 @@ export function parseModelExecute(engine: Engine, args: readonly Buffer[], inDag
   }
   const inputs = args.slice(4, 4 + inCount);
   let i = 4 + inCount;
-  if (upper(args[i]) !== 'OUTPUTS') throw new StormbreakerError('ERR OUTPUTS not specified');
+  if (!isWord(args[i], 'OUTPUTS')) throw new StormbreakerError('ERR OUTPUTS not specified');
   const outCount = parseInteger(args[i + 1], 'ERR Invalid argument for output_count');
   if (outCount <= 0) throw new StormbreakerError('ERR Output count must be a positive integer');
   if (outCount !== model.outputs.length) {
@@ -57,7 +57,7 @@ export function parseModelExecute(engine: Engine, args: readonly Buffer[], inDag
   }
   const outputs = args.slice(i + 2, i + 2 + outCount);
   i += 2 + outCount;
-  if (inDag && upper(args[i]) === 'TIMEOUT') throw new StormbreakerError(TIMEOUT_IN_DAG);
+  if (inDag && isWord(args[i], 'TIMEOUT')) throw new StormbreakerError(TIMEOUT_IN_DAG);
   return { key: args[1], model, inputs, outputs, timeout: parseTimeoutTrailer(args, i) };
 }
 

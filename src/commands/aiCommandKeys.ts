@@ -1,12 +1,10 @@
 import { countedKeys } from './Command';
+import { isWord } from './modelArgs';
 
 // The keys AI commands name, for Command.keysOf: what a store that fetches before a command runs
 // (Keyspace.load) must fetch. Tolerant: on malformed arguments they return what they can find,
 // and the command's own parser reports the error. A word is taken for a key only where the
 // command's syntax puts a key, so that a store never fetches keywords.
-
-const isWord = (arg: Buffer, word: string): boolean =>
-  arg.length === word.length && arg.toString('latin1').toUpperCase() === word;
 
 /** AI.MODELEXECUTE <model> INPUTS <n> <key…> OUTPUTS <n> <key…> [TIMEOUT ms] */
 export function modelExecuteKeys(args: readonly Buffer[]): Buffer[] {

@@ -1,6 +1,6 @@
 import type { ServerInfo } from './Command';
 import { Errors, StormbreakerError } from '../errors';
-import { parseDouble, parseInt64, parseSafeInteger } from '../util/redisNumbers';
+import { parseDouble, parseInt64, parseSafeInteger, plainInteger } from '../util/redisNumbers';
 
 // Small argument readers shared by the commands.
 
@@ -14,9 +14,24 @@ export function parseCount(arg: Buffer | undefined, error: string): number {
   return v;
 }
 
+/**
+ * Whether `arg` is the keyword `word` (given in upper case), compared on the bytes, ASCII
+ * case-insensitively: a run command has several keywords, and making a string of each was a
+ * measurable part of parsing one.
+ */
+export function isWord(arg: Buffer | undefined, word: string): boolean {
+  if (arg === undefined || arg.length !== word.length) return false;
+  for (let i = 0; i < word.length; i++) {
+    let c = arg[i];
+    if (c >= 97 && c <= 122) c -= 32;
+    if (c !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** A strict integer, or throws `error`. */
 export function parseInteger(arg: Buffer | undefined, error: string): number {
-  const v = arg === undefined ? undefined : parseSafeInteger(text(arg));
+  const v = arg === undefined ? undefined : plainInteger(arg) ?? parseSafeInteger(text(arg));
   if (v === undefined) throw new StormbreakerError(error);
   return v;
 }

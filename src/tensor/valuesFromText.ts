@@ -1,5 +1,5 @@
 import { StormbreakerError, TensorErrors } from '../errors';
-import { parseDouble, parseInt64 } from '../util/redisNumbers';
+import { parseDouble, parseInt64, plainDecimal, plainInteger } from '../util/redisNumbers';
 import { DType, INTEGER_RANGE } from './dtype';
 import { Tensor } from './Tensor';
 
@@ -14,7 +14,7 @@ export function tensorFromTextValues(dtype: DType, shape: readonly number[], val
   const data = tensor.data;
   if (dtype === 'FLOAT' || dtype === 'DOUBLE') {
     for (let i = 0; i < values.length; i++) {
-      const v = parseDouble(values[i].toString('latin1'));
+      const v = plainDecimal(values[i]) ?? parseDouble(values[i].toString('latin1'));
       if (v === undefined) throw new StormbreakerError(TensorErrors.invalidValue);
       data[i] = v;
     }
@@ -27,7 +27,7 @@ export function tensorFromTextValues(dtype: DType, shape: readonly number[], val
   } else {
     const [min, max] = INTEGER_RANGE[dtype]!;
     for (let i = 0; i < values.length; i++) {
-      const v = parseInt64(values[i].toString('latin1'));
+      const v = plainInteger(values[i]) ?? parseInt64(values[i].toString('latin1'));
       if (typeof v !== 'number' || v < min || v > max) throw new StormbreakerError(TensorErrors.invalidValue);
       data[i] = v;
     }
