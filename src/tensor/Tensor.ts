@@ -46,7 +46,7 @@ function checkShape(shape: readonly number[], allowEmpty = false): number {
 }
 
 /** Bytes up to which a tensor made from bytes keeps them in a Buffer until native code needs them. */
-const PENDING_LIMIT = 4096;
+export const PENDING_LIMIT = 4096;
 
 function made(result: TensorHandle | BlobCheck, dtype: DType, shape: readonly number[]): Tensor {
   if (typeof result !== 'number') return new Tensor(result, dtype, shape);

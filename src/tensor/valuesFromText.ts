@@ -1,7 +1,7 @@
 import { StormbreakerError, TensorErrors } from '../errors';
 import { parseDouble, parseInt64, plainDecimal, plainInteger } from '../util/redisNumbers';
-import { DType, INTEGER_RANGE } from './dtype';
-import { Tensor } from './Tensor';
+import { DType, ELEMENT_SIZE, INTEGER_RANGE, TypedArray, VIEW_OF } from './dtype';
+import { PENDING_LIMIT, Tensor } from './Tensor';
 
 /**
  * Builds a tensor from the text values of `AI.TENSORSET … VALUES` (spec §2 step 6): doubles by
@@ -10,8 +10,19 @@ import { Tensor } from './Tensor';
  */
 export function tensorFromTextValues(dtype: DType, shape: readonly number[], values: readonly Buffer[]): Tensor {
   if (dtype === 'STRING') return Tensor.fromStrings(shape, values);
-  const tensor = Tensor.alloc(dtype, shape);
-  const data = tensor.data;
+  // A small tensor is filled in JS memory and keeps it until native code needs it (as fromBlob
+  // does), instead of native memory seen through an external ArrayBuffer that GC must finalize:
+  // a DAG's `AI.TENSORSET … VALUES` cost a native allocation, a finalizer and a view each.
+  const byteLength = values.length * ELEMENT_SIZE[dtype];
+  const small = byteLength <= PENDING_LIMIT && dtype !== 'BOOL';
+  const tensor = small ? undefined : Tensor.alloc(dtype, shape);
+  const memory = small ? new ArrayBuffer(byteLength) : undefined;
+  const data = tensor?.data ?? new VIEW_OF[dtype](memory!, 0, values.length);
+  fill(dtype, data, values);
+  return tensor ?? new Tensor(null, dtype, shape, Buffer.from(memory!));
+}
+
+function fill(dtype: DType, data: TypedArray, values: readonly Buffer[]): void {
   if (dtype === 'FLOAT' || dtype === 'DOUBLE') {
     for (let i = 0; i < values.length; i++) {
       const v = plainDecimal(values[i]) ?? parseDouble(values[i].toString('latin1'));
@@ -32,5 +43,4 @@ export function tensorFromTextValues(dtype: DType, shape: readonly number[], val
       data[i] = v;
     }
   }
-  return tensor;
 }
