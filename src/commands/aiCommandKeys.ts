@@ -14,14 +14,24 @@ export function modelExecuteKeys(args: readonly Buffer[]): Buffer[] {
 }
 
 /** AI.MODELRUN <model> [TIMEOUT ms] INPUTS <key…> OUTPUTS <key…> (deprecated; uncounted lists) */
-export function modelRunKeys(args: readonly Buffer[]): Buffer[] {
+export const modelRunKeys = (args: readonly Buffer[]): Buffer[] => uncountedListKeys(args, 2, false);
+
+/** AI.SCRIPTRUN <script> <fn> [TIMEOUT ms] INPUTS <key…> [$ <key…>] OUTPUTS <key…> (deprecated) */
+export const scriptRunKeys = (args: readonly Buffer[]): Buffer[] => uncountedListKeys(args, 3, true);
+
+/**
+ * The deprecated run commands' keys: the model or script, and the words after INPUTS and OUTPUTS.
+ * TIMEOUT <ms> comes before the lists (a SCRIPTRUN may also put it between them); `$` marks the
+ * variadic part of a script's inputs.
+ */
+function uncountedListKeys(args: readonly Buffer[], from: number, script: boolean): Buffer[] {
   if (args.length < 2) return [];
   const keys = [args[1]];
   let inList = false;
-  for (let i = 2; i < args.length; i++) {
+  for (let i = from; i < args.length; i++) {
     if (isWord(args[i], 'INPUTS') || isWord(args[i], 'OUTPUTS')) inList = true;
-    else if (!inList && isWord(args[i], 'TIMEOUT')) i++;
-    else if (inList) keys.push(args[i]);
+    else if ((script || !inList) && isWord(args[i], 'TIMEOUT')) i++;
+    else if (inList && !(script && isWord(args[i], '$'))) keys.push(args[i]);
   }
   return keys;
 }
@@ -51,19 +61,6 @@ function scriptSections(args: readonly Buffer[]): Record<'KEYS' | 'INPUTS' | 'OU
     i += 2 + count;
   }
   return sections;
-}
-
-/** AI.SCRIPTRUN <script> <fn> [TIMEOUT ms] INPUTS <key…> [$ <key…>] OUTPUTS <key…> (deprecated) */
-export function scriptRunKeys(args: readonly Buffer[]): Buffer[] {
-  if (args.length < 2) return [];
-  const keys = [args[1]];
-  let inList = false;
-  for (let i = 3; i < args.length; i++) {
-    if (isWord(args[i], 'INPUTS') || isWord(args[i], 'OUTPUTS')) inList = true;
-    else if (isWord(args[i], 'TIMEOUT')) i++;
-    else if (inList && !isWord(args[i], '$')) keys.push(args[i]);
-  }
-  return keys;
 }
 
 const ARROW = '|>';
