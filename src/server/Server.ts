@@ -1,5 +1,3 @@
-import { DEFAULT_AWAKE_MICROS, keepLoopAwake } from '../engine/keepLoopAwake';
-import { keyName } from '../store/keyName';
 import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -10,6 +8,8 @@ import type { ClientInfo, Command, CommandContext, ConfigParameter, ServerInfo }
 import { AuthErrors } from '../commands/auth';
 import type { AiSettings } from '../engine/AiSettings';
 import { Engine } from '../engine/Engine';
+import { DEFAULT_AWAKE_MICROS, keepLoopAwake } from '../engine/keepLoopAwake';
+import { keyName } from '../store/keyName';
 import { Errors, StormbreakerError } from '../errors';
 import { ErrorReply, Reply } from '../resp/Reply';
 import { QueryBufferBudget, defaultTotalQueryBufferLimit } from '../resp/QueryBufferBudget';
