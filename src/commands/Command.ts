@@ -158,16 +158,6 @@ export function keysBySpec(args: readonly Buffer[], firstKey: number, lastKey: n
   return keys;
 }
 
-/** The `<count>` keys after the first `keyword` at or after args[from] (AI commands' INPUTS/OUTPUTS/KEYS/LOAD/PERSIST). */
-export function countedKeys(args: readonly Buffer[], keyword: string, from = 1): readonly Buffer[] {
-  for (let i = from; i < args.length - 1; i++) {
-    if (args[i].length !== keyword.length || args[i].toString('latin1').toUpperCase() !== keyword) continue;
-    const count = Number(args[i + 1].toString('latin1'));
-    if (!Number.isSafeInteger(count) || count <= 0) return NO_KEYS;
-    return args.slice(i + 2, Math.min(args.length, i + 2 + count));
-  }
-  return NO_KEYS;
-}
 
 /** Fills in the metadata most commands share. */
 export function defineCommand(

@@ -1,10 +1,20 @@
-import { countedKeys } from './Command';
 import { isWord } from './modelArgs';
 
 // The keys AI commands name, for Command.keysOf: what a store that fetches before a command runs
 // (Keyspace.load) must fetch. Tolerant: on malformed arguments they return what they can find,
 // and the command's own parser reports the error. A word is taken for a key only where the
 // command's syntax puts a key, so that a store never fetches keywords.
+
+/** The `<count>` keys after the first `keyword` at or after args[from] (AI commands' INPUTS/OUTPUTS/KEYS/LOAD/PERSIST). */
+function countedKeys(args: readonly Buffer[], keyword: string, from = 1): Buffer[] {
+  for (let i = from; i < args.length - 1; i++) {
+    if (!isWord(args[i], keyword)) continue;
+    const count = Number(args[i + 1].toString('latin1'));
+    if (!Number.isSafeInteger(count) || count <= 0) return [];
+    return args.slice(i + 2, Math.min(args.length, i + 2 + count));
+  }
+  return [];
+}
 
 /** AI.MODELEXECUTE <model> INPUTS <n> <key…> OUTPUTS <n> <key…> [TIMEOUT ms] */
 export function modelExecuteKeys(args: readonly Buffer[]): Buffer[] {

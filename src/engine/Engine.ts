@@ -486,9 +486,13 @@ export class Engine implements OpRunner {
     } finally {
       this.batchDepth--;
     }
-    const value = await result;
-    await this.keyspace.flush(names);
-    return value;
+    // Flushed whether the body succeeded or not: what it wrote before failing must still go out,
+    // and the store's batch must end.
+    try {
+      return await result;
+    } finally {
+      await this.keyspace.flush(names);
+    }
   }
 
   /**

@@ -161,6 +161,11 @@ describe('the store seam: one fetch and one write per command', () => {
       assert.equal(checking.flushes - flushes, 1, `${what}: one write`);
       assert.deepEqual(checking.undeclared, [], `${what}: touched only keys it declared`);
     }
+    // A call that fails still ends its batch: the store gets its flush, and nothing is left declared.
+    const [loads, flushes] = [checking.loads, checking.flushes];
+    await assert.rejects(engine.executeModel('nomodel', ['a'], ['q']), { message: 'ERR model key is empty' });
+    assert.equal(checking.loads - loads, 1, 'the failing call fetched once');
+    assert.equal(checking.flushes - flushes, 1, 'and still flushed');
     checking.undeclared.length = 0;
     assert.deepEqual(engine.getTensor('d').toArray(), [3, 6, 9, 12], 'the DAG persisted (a + a) + a');
   });
