@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   // The executable always keeps its data where --dir says (the working directory by default):
   // a snapshot found there is loaded; nothing is written unless --save rules, --appendonly yes,
   // SAVE/BGSAVE or SHUTDOWN SAVE ask for it.
-  const server = createServer({ ...options, persistence: options.persistence ?? {}, onShutdown: () => process.exit(0) });
+  // With --store the data and its durability are Redis's: nothing is kept on disk here.
+  const persistence = options.store !== undefined ? undefined : options.persistence ?? {};
+  const server = createServer({ ...options, persistence, onShutdown: () => process.exit(0) });
   const log = server.logger;
   let where;
   try {
@@ -36,9 +38,13 @@ async function main(): Promise<void> {
   }
   log.notice(`Stormbreaker ${PACKAGE_VERSION} (Redis protocol ${VERSION}, RedisAI commands), pid ${process.pid}`);
   for (const [backend, found] of Object.entries(backendsFound())) log.notice(`Backend ${backend}: ${found}`);
-  const persistence = server.persistence!.options;
-  log.notice(`Store: embedded in-memory keyspace; snapshots ${persistence.dir}/${persistence.dbfilename}` +
-    (persistence.appendonly ? `, append-only log ${persistence.dir}/${persistence.appendfilename} (fsync ${persistence.appendfsync})` : ''));
+  if (server.store !== undefined) {
+    log.notice(`Store: ${server.store.describe()} (this node keeps no data; commands that are not AI.* go there)`);
+  } else {
+    const kept = server.persistence!.options;
+    log.notice(`Store: embedded in-memory keyspace; snapshots ${kept.dir}/${kept.dbfilename}` +
+      (kept.appendonly ? `, append-only log ${kept.dir}/${kept.appendfilename} (fsync ${kept.appendfsync})` : ''));
+  }
   if (options.port !== -1) log.notice(`Ready to accept connections tcp on ${options.bind ?? '127.0.0.1'}:${where.port}`);
   if (where.unixsocket) log.notice(`Ready to accept connections unix on ${where.unixsocket}`);
   const stop = (signal: string) => {

@@ -86,6 +86,8 @@ export interface ServerInfo {
   findCommand(name: string): Command | undefined;
   /** Largest tensor a client may make (proto-max-bulk-len). */
   maxBulkLength(): number;
+  /** The data lives in Redis (--store): CLUSTER answers as one shard owning every slot. */
+  readonly storeBacked: boolean;
   /** Snapshots and the append-only log; null when the server keeps nothing on disk. */
   readonly persistence: Persistence | null;
   /** Runs one command as this client (EXEC's queued commands); the reply may be a promise. */
@@ -137,6 +139,11 @@ export interface Command {
    * arguments: the command itself reports those.
    */
   keysOf(args: readonly Buffer[], client: ClientInfo, server: ServerInfo): CommandKeys;
+  /**
+   * It needs only what its keys are, not their data (AI.TENSORGET … META): a store that keeps the
+   * data elsewhere then moves no blob (Keyspace.load's metaOnly).
+   */
+  readsOnlyMeta?(args: readonly Buffer[]): boolean;
   /** Returns the reply, or a promise of it; throws StormbreakerError for an error reply. */
   run(ctx: CommandContext, args: Buffer[]): Reply | Promise<Reply>;
 }

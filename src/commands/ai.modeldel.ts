@@ -10,6 +10,7 @@ export const modeldel = defineAiCommand({
   key: 1,
   since: '1.2.0',
   summary: 'Deletes a model',
+  readsOnlyMeta: () => true,
   run({ engine }, args) {
     if (args.length !== 2) throw new StormbreakerError(Errors.wrongArity('ai.modeldel'));
     engine.getModel(args[1]);

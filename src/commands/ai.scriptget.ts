@@ -28,6 +28,7 @@ export const scriptdel = defineAiCommand({
   key: 1,
   since: '1.0.0',
   summary: 'Deletes a script',
+  readsOnlyMeta: () => true,
   run({ engine }, args) {
     if (args.length !== 2) throw new StormbreakerError(Errors.wrongArity('ai.scriptdel'));
     engine.getScript(args[1]);

@@ -44,6 +44,15 @@ export const tensorget = defineAiCommand({
   key: 1,
   since: '1.2.0',
   summary: 'Returns a tensor',
+  readsOnlyMeta(args) {
+    if (args.length < 3) return false;
+    try {
+      const format = parseTensorGetFormat(args.slice(2));
+      return !format.blob && !format.values;
+    } catch {
+      return false; // the command reports it
+    }
+  },
   run({ engine }, args) {
     if (args.length < 2 || args.length > 4) throw new StormbreakerError(Errors.wrongArity('ai.tensorget'));
     const tensor = engine.getTensor(args[1]);

@@ -14,6 +14,7 @@ import { tensorget } from './ai.tensorget';
 import { tensorset } from './ai.tensorset';
 import { auth } from './auth';
 import { client } from './client';
+import { cluster } from './cluster';
 import type { Command } from './Command';
 import { command } from './commandInfo';
 import { config } from './config';
@@ -49,7 +50,7 @@ export function commandTable(): Map<string, Command> {
     dagexecute, dagexecuteRo, dagrun, dagrunRo,
     scriptstore, scriptset, scriptget, scriptdel, scriptexecute, scriptrun, scriptscan,
     ping, echo, quit, hello, auth, select, client, command, info, config,
-    multi, exec, discard, watch, unwatch, moduleCommand,
+    multi, exec, discard, watch, unwatch, moduleCommand, cluster,
     dbsize, del, unlink, exists, type, keys, scan, rename, flushdb, flushall,
     get, set, setnx, getset, getdel, append, strlen, mset, msetnx, mget, incr, decr, incrby, decrby,
     lpush, rpush, lpop, rpop, llen, lrange, lindex, lset, lrem, ltrim, hset, hmset, hsetnx, hget, hmget, hexists, hstrlen, hincrby, hdel, hlen, hkeys, hvals, hgetall,

@@ -24,7 +24,7 @@ Engine.libraryScriptHost = (engine) => {
     config: [], requirePassword: () => '', clients: () => [], commands: () => table.values(),
     findCommand: (name) => table.get(name),
     maxBulkLength: () => DEFAULT_LIMITS.maxBulkLength,
-    persistence: null,
+    persistence: null, storeBacked: false,
     logWarning: () => undefined,
     logNotice: () => undefined,
     runAs: () => { throw new StormbreakerError('ERR EXEC is not available to scripts'); },

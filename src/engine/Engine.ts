@@ -2,10 +2,10 @@ import { BackendTrust, ensureBackend } from '../backends/loadBackend';
 import { checkTfGraph } from '../backends/tfGraphOps';
 import { Errors, StormbreakerError } from '../errors';
 import { native, QueueChoice, RunResult, ScriptHostHandler } from '../native';
-import type { Keyspace } from '../store/Keyspace';
+import type { Keyspace, LoadOptions } from '../store/Keyspace';
 import { Key, keyName, keyText } from '../store/keyName';
 import { MemoryKeyspace } from '../store/MemoryKeyspace';
-import { StoredValue, TYPE_NAME } from '../store/StoredValue';
+import { StoredValue, typeName } from '../store/StoredValue';
 import { Tensor } from '../tensor/Tensor';
 import { Dag, DagOptions } from '../dag/Dag';
 import { PlanBuilder } from '../dag/PlanBuilder';
@@ -347,7 +347,7 @@ export class Engine implements OpRunner {
   /** `TYPE` of a key: 'none', 'string', 'AI_TENSOR', … */
   type(key: Key): string {
     const value = this.live(keyName(key));
-    return value === undefined ? 'none' : TYPE_NAME[value.kind];
+    return value === undefined ? 'none' : typeName(value);
   }
 
   /** Renames a key, replacing the destination. */
@@ -472,13 +472,13 @@ export class Engine implements OpRunner {
    * the synchronous part of `body` calls joins this batch (EXEC's commands, a script's
    * redis.execute calls); what starts later makes batches of its own.
    */
-  batched<T>(names: readonly string[] | 'all', body: () => T | Promise<T>): T | Promise<T> {
+  batched<T>(names: readonly string[] | 'all', body: () => T | Promise<T>, options?: LoadOptions): T | Promise<T> {
     if (!this.keyspace.prefetches || this.batchDepth > 0) return body();
-    return this.runBatch(names, body);
+    return this.runBatch(names, body, options);
   }
 
-  private async runBatch<T>(names: readonly string[] | 'all', body: () => T | Promise<T>): Promise<T> {
-    await this.keyspace.load(names);
+  private async runBatch<T>(names: readonly string[] | 'all', body: () => T | Promise<T>, options?: LoadOptions): Promise<T> {
+    await this.keyspace.load(names, options);
     let result: T | Promise<T>;
     this.batchDepth++;
     try {

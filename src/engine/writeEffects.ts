@@ -48,5 +48,7 @@ export function effectOf(name: string, value: StoredValue | null): LogRecord[] {
         ? [['AI.SCRIPTSTORE', key, s.device, ...tag, 'ENTRY_POINTS', String(s.entryPoints.length), ...s.entryPoints, 'SOURCE', s.source]]
         : [['AI.SCRIPTSET', key, s.device, ...tag, 'SOURCE', s.source]];
     }
+    case 'redis':
+      return []; // only a Redis-backed store holds one, and it keeps no log
   }
 }

@@ -75,6 +75,7 @@ export async function syncFolder(file: string): Promise<void> {
 }
 
 async function writeRecord(out: ChecksummedOutput, name: string, value: StoredValue): Promise<void> {
+  if (value.kind === 'redis') return; // only a Redis-backed store holds one, and it keeps no snapshot
   await out.write(Buffer.from([RecordKind[value.kind]]));
   await out.str(Buffer.from(name, 'latin1'));
   switch (value.kind) {

@@ -32,6 +32,8 @@ import { OpsSampler } from '../observe/OpsSampler';
 import { Monitors } from '../observe/Monitors';
 import { LatencyMonitor } from '../observe/LatencyMonitor';
 import { VERSION } from '../version';
+import { STORE_NO_PERSISTENCE, StoreMode, StoreSettings } from './StoreMode';
+import { META_ONLY, runsHere } from './StoreForwarder';
 
 /** Options of a server; each mirrors a redis-server setting of the same name. */
 export interface ServerOptions {
@@ -89,7 +91,13 @@ export interface ServerOptions {
    * arguments `TORCH <path>` …): the first model store then waits for no library load.
    */
   loadBackends?: readonly Backend[];
+  /**
+   * Keep no data here: tensors, models and scripts live in this Redis (standalone, Sentinel or
+   * Cluster), commands that are not AI.* go to it, and any number of nodes may share it.
+   */
+  store?: StoreSettings;
 }
+
 
 /**
  * A RESP server speaking RedisAI's commands over TCP and/or a unix socket.
@@ -121,7 +129,7 @@ export class Server implements ServerInfo, ConnectionHost {
   private readonly connections = new Set<Connection>();
   private readonly listeners: net.Server[] = [];
   private nextClientId = 1;
-  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort' | 'loadBackends' | 'busyPollMicros'>> & { unixsocket?: string; busyReplyThreshold: number };
+  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort' | 'loadBackends' | 'busyPollMicros' | 'store'>> & { unixsocket?: string; busyReplyThreshold: number };
   private readonly onShutdown?: () => void;
   private readonly metricsPort?: number;
   private readonly loadBackends: readonly Backend[];
@@ -131,10 +139,21 @@ export class Server implements ServerInfo, ConnectionHost {
   private readonly busyPollMicros: number;
   private shuttingDown?: Promise<void>;
   private boundPort = 0;
+  /** Set when the data lives in Redis (--store). */
+  readonly store?: StoreMode;
+
+  get storeBacked(): boolean {
+    return this.store !== undefined;
+  }
 
   constructor(options: ServerOptions = {}) {
     this.busyPollMicros = options.busyPollMicros ?? DEFAULT_AWAKE_MICROS;
-    this.engine = options.engine ?? new Engine({ ai: options.ai, busyPollMicros: this.busyPollMicros });
+    if (options.store !== undefined) {
+      if (options.engine !== undefined) throw new Error('a server with a store makes its own engine: pass store or engine, not both');
+      if (options.persistence !== undefined) throw new Error(STORE_NO_PERSISTENCE);
+      this.store = new StoreMode(options.store, { ai: options.ai, busyPollMicros: this.busyPollMicros });
+    }
+    this.engine = this.store?.engine ?? options.engine ?? new Engine({ ai: options.ai, busyPollMicros: this.busyPollMicros });
     this.logger = new Logger(options.loglevel ?? 'notice', options.logSink);
     this.table = commandTable();
     for (const extra of options.commands ?? []) this.table.set(extra.name, extra);
@@ -164,6 +183,7 @@ export class Server implements ServerInfo, ConnectionHost {
 
   /** Loads what persistence kept, then starts listening; resolves with the TCP port (useful with port 0). */
   async listen(): Promise<{ port: number; unixsocket?: string }> {
+    await this.store?.connection.connect();
     // RedisAI's CPU queue exists from start-up: INFO MODULES shows its thread before any run.
     this.engine.openQueue('CPU');
     for (const backend of this.loadBackends) {
@@ -251,6 +271,7 @@ export class Server implements ServerInfo, ConnectionHost {
     for (const c of this.connections) c.destroy();
     await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
     this.listeners.length = 0;
+    await this.store?.connection.close();
   }
 
   get port(): number {
@@ -298,6 +319,8 @@ export class Server implements ServerInfo, ConnectionHost {
 
   /** What dispatch refuses before running a command: unknown, not authenticated, wrong arity; else null. */
   refusal(client: ClientInfo, args: Buffer[]): ErrorReply | null {
+    // With a store, a command this node does not run is Redis's to check.
+    if (this.store !== undefined && client.authenticated && !runsHere(this.table.get(args[0].toString('latin1').toLowerCase()))) return null;
     const found = this.lookUp(client, args);
     if (!(found instanceof ErrorReply)) return null;
     // Counted as Redis counts a command refused while queuing (rejected_calls, errorstats).
@@ -366,6 +389,10 @@ export class Server implements ServerInfo, ConnectionHost {
   dispatch(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
     this.stats.commandsProcessed++;
     this.keepAwake();
+    if (this.store !== undefined && client.authenticated) {
+      const forwarded = this.store.route(client, args, this.table.get(args[0].toString('latin1').toLowerCase()), (name) => this.table.get(name));
+      if (forwarded !== undefined) return forwarded;
+    }
     const command = this.lookUp(client, args);
     if (command instanceof ErrorReply) {
       this.commandStats.rejected(this.table.get(args[0].toString('latin1').toLowerCase())?.name, command.message);
@@ -380,7 +407,8 @@ export class Server implements ServerInfo, ConnectionHost {
     const keys = command.keysOf(args, client, this);
     const names = keys === 'all' ? 'all' : keys.map(keyName);
     try {
-      const result = this.engine.batched(names, () => this.runCommand(command, client, args));
+      const metaOnly = META_ONLY.has(command.name) || command.readsOnlyMeta?.(args) === true;
+      const result = this.engine.batched(names, () => this.runCommand(command, client, args), { metaOnly });
       return result instanceof Promise ? result.catch((err: unknown) => this.errorReply(err)) : result;
     } catch (err) {
       return this.errorReply(err);

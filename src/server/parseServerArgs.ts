@@ -4,6 +4,8 @@ import type { ServerOptions } from './Server';
 import { parseSaveRules, SaveRule } from '../persistence/Persistence';
 import { BACKENDS, parseBackend } from '../model/Model';
 import { MAX_AWAKE_MICROS } from '../engine/keepLoopAwake';
+import { parseStoreUrl } from '../store/redis/storeUrl';
+import { STORE_NO_PERSISTENCE } from './StoreMode';
 
 const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <port>] [--bind <address>] [--unixsocket <path>]
                           [--requirepass <password>] [--maxclients <n>] [--maxmemory <bytes>] [--loglevel debug|verbose|notice|warning]
@@ -15,7 +17,9 @@ const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <po
                           [--dir <folder>] [--dbfilename <file>] [--save "<seconds> <changes> …"]
                           [--appendonly yes|no] [--appendfsync always|everysec|no] [--appendfilename <file>]
                           [--auto-aof-rewrite-percentage <n>] [--auto-aof-rewrite-min-size <size>]
-                          [--metrics-port <port>] [--busy-poll-us <µs>]`;
+                          [--metrics-port <port>] [--busy-poll-us <µs>]
+                          [--store <redis URL>] [--redis-wait <replicas> [<timeout ms>]] [--store-inline-model <size>]
+                          [--store-model-chunk <size>] [--store-command-timeout <ms>]`;
 
 /** Reads redis-server style flags (`--port 6380`); throws an Error with the usage on bad input. */
 export function parseServerArgs(argv: readonly string[]): ServerOptions & { help?: boolean; version?: boolean } {
@@ -155,9 +159,41 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
         if (!Logger.isLevel(value)) throw new Error(`--loglevel must be debug, verbose, notice or warning`);
         options.loglevel = value;
         break;
+      case '--store':
+        parseStoreUrl(value); // says what is wrong now, not at the first connection
+        options.store = { ...options.store, url: value };
+        break;
+      case '--redis-wait': {
+        // Redis's WAIT numreplicas [timeout]: the timeout is optional.
+        const replicas = integer();
+        let timeout = 1000;
+        const next = argv[i + 1];
+        if (next !== undefined && /^\d+$/.test(next)) {
+          timeout = Number(next);
+          i++;
+        }
+        options.store = { url: '', ...options.store, waitReplicas: replicas, waitTimeoutMs: timeout };
+        break;
+      }
+      case '--store-inline-model':
+        options.store = { url: '', ...options.store, inlineModelBytes: value === '0' ? 0 : size() };
+        break;
+      case '--store-model-chunk':
+        options.store = { url: '', ...options.store, modelChunkBytes: size() };
+        break;
+      case '--store-command-timeout': {
+        const n = integer();
+        if (n < 1) throw new Error(`--store-command-timeout needs a positive number of ms, got '${value}'`);
+        options.store = { url: '', ...options.store, commandTimeoutMs: n };
+        break;
+      }
       default:
         throw new Error(`Unknown option '${flag}'\n${USAGE}`);
     }
+  }
+  if (options.store !== undefined) {
+    if (options.store.url === '') throw new Error('--redis-wait and the --store-… settings need --store <redis URL>');
+    if (options.persistence !== undefined) throw new Error(STORE_NO_PERSISTENCE);
   }
   return options;
 }
@@ -216,6 +252,16 @@ const HELP = `${USAGE}
   --metrics-port <port>             serve Prometheus metrics at GET /metrics on this port (off)
   --busy-poll-us <µs>               after a request or a run it starts, the event loop polls this long
                                     instead of sleeping, so a client's next request or a run's end finds it awake
-                                    (100; 0: off; costs at most this much CPU per request when idle)`;
+                                    (100; 0: off; costs at most this much CPU per request when idle)
+  --store <url>                     keep no data here: tensors, models and scripts live in this Redis, and
+                                    commands that are not AI.* go to it; any number of nodes may share it.
+                                    redis://[user:password@]host:port[/db], rediss://… (TLS),
+                                    redis+sentinel://host:port,host:port/mastername, redis+cluster://host:port,…
+                                    (none: the embedded store)
+  --redis-wait <n> [<timeout ms>]   with --store, every acknowledged write has reached n replicas (WAIT);
+                                    a short WAIT is an error that says the write may or may not be applied (0)
+  --store-inline-model <size>       with --store, model blobs up to this size stay in the model's hash (4mb)
+  --store-model-chunk <size>        with --store, larger blobs go in chunk keys of this size (64mb)
+  --store-command-timeout <ms>      with --store, how long one command to Redis may take (10000)`;
 
 export { HELP, USAGE };

@@ -16,6 +16,15 @@ export interface KeyWrite {
   readonly value: StoredValue | null;
 }
 
+/** What a command needs of the keys it loads. */
+export interface LoadOptions {
+  /**
+   * Only what they are (kind, a tensor's dtype and shape), not their data: AI.TENSORGET META,
+   * DEL, TYPE. A remote store then moves no blob.
+   */
+  readonly metaOnly?: boolean;
+}
+
 export interface Keyspace {
   /**
    * Whether the server must call load and flush around each command. A store that keeps the data
@@ -28,7 +37,7 @@ export interface Keyspace {
    * returns a promise; the command then runs synchronously on what was fetched: reads (get,
    * getMany, has, expiresAt) and writes of those keys need no further round trip.
    */
-  load(names: readonly string[] | 'all'): Promise<void> | undefined;
+  load(names: readonly string[] | 'all', options?: LoadOptions): Promise<void> | undefined;
   /**
    * Called once with the same names when that command or DAG has finished, its reply not yet
    * sent: a remote store sends the writes it made to them, all or nothing, in one round trip.

@@ -31,5 +31,7 @@ function valueBytes(value: StoredValue): number {
       return value.model.blob.length + value.model.tag.length;
     case 'script':
       return value.script.source.length + value.script.tag.length;
+    case 'redis':
+      return 0;
   }
 }
