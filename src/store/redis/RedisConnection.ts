@@ -134,7 +134,12 @@ export class RedisConnection {
     return this.withRetry(retry, async () => {
       const typed = this.client.withTypeMapping(TYPE_MAPPING);
       const multi = this.url.kind === 'cluster' ? typed.multi(routeKey) : typed.multi();
-      for (const command of commands) multi.addCommand(command as RedisArg[]);
+      for (const command of commands) {
+        // The three clients' MULTIs take their routing arguments differently.
+        if (this.url.kind === 'cluster') multi.addCommand(routeKey, false, command as RedisArg[]);
+        else if (this.url.kind === 'sentinel') multi.addCommand(false, command as RedisArg[]);
+        else multi.addCommand(command as RedisArg[]);
+      }
       try {
         return await multi.execAsPipeline() as unknown[];
       } catch (err) {

@@ -1,0 +1,48 @@
+// --store redis+sentinel://…/mymaster: nodes find the primary through real sentinels (started
+// here) and follow a failover: after kill -9 of the primary they serve again, with every write
+// acknowledged under --redis-wait 1 on the promoted replica.
+import { strict as assert } from 'node:assert';
+import { describe, it } from '@jest/globals';
+import { fixture } from '../helpers/fixtures';
+import { RawClient } from '../helpers/RawClient';
+import { ask, startSentinelGroup, waitUntil } from '../helpers/redisTopologies';
+import { startServer } from '../helpers/servers';
+
+describe('nodes on a Sentinel-managed Redis (--store redis+sentinel://)', () => {
+  it('serves again within 10 s after kill -9 of the primary under load, losing no write acknowledged with --redis-wait', async () => {
+    const { primary, replicas, url } = await startSentinelGroup();
+    const settings = { url, waitReplicas: 1, waitTimeoutMs: 1000, commandTimeoutMs: 1000 };
+    const fleet = [await startServer({ store: settings }), await startServer({ store: settings })];
+    const clients = await Promise.all(fleet.map((n) => RawClient.connect(n.port)));
+    assert.equal(await clients[0].call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt')), 'OK');
+    assert.equal(await ask(primary.port, 'HGET', 'm', 'stormbreaker'), 'model', 'the model is on the primary');
+    const acknowledged = new Map<string, number>();
+    let killedAt = 0;
+    const servedAgain = [0, 0];
+    let stop = false;
+    const load = clients.map(async (client, c) => {
+      for (let i = 0; !stop; i++) {
+        const key = `n${c}-${i}`;
+        const started = Date.now();
+        const set = await client.call('AI.TENSORSET', key, 'INT32', 1, 'VALUES', i);
+        const run = set === 'OK' ? await client.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, key, key, 'OUTPUTS', 1, `${key}:out`) : set;
+        if (set === 'OK') acknowledged.set(key, i);
+        if (run === 'OK') acknowledged.set(`${key}:out`, 2 * i);
+        if (killedAt > 0 && started > killedAt && run === 'OK' && servedAgain[c] === 0) servedAgain[c] = Date.now() - killedAt;
+      }
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(acknowledged.size > 0, 'the load ran before the kill');
+    primary.kill();
+    killedAt = Date.now();
+    await waitUntil('both nodes serve again', async () => servedAgain.every((t) => t > 0), 30_000);
+    stop = true;
+    await Promise.all(load);
+    for (const t of servedAgain) assert.ok(t <= 10_000, `served again ${t} ms after the kill`);
+    const roles = await Promise.all(replicas.map(async (r) => /role:master/.test(String(await ask(r.port, 'INFO', 'replication')))));
+    assert.deepEqual(roles.filter(Boolean).length, 1, 'a replica was promoted');
+    for (const [key, value] of acknowledged) {
+      assert.deepEqual(await clients[1].call('AI.TENSORGET', key, 'VALUES'), [value], `${key} was acknowledged`);
+    }
+  }, 120_000);
+});
