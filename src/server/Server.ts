@@ -99,6 +99,11 @@ export interface ServerOptions {
 }
 
 
+/** What INFO commandstats and SLOWLOG know of a command this server forwards without having it. */
+function forwardedCommand(name: string): Command {
+  return { name, flags: [] } as unknown as Command;
+}
+
 /**
  * A RESP server speaking RedisAI's commands over TCP and/or a unix socket.
  *
@@ -390,8 +395,19 @@ export class Server implements ServerInfo, ConnectionHost {
     this.stats.commandsProcessed++;
     this.keepAwake();
     if (this.store !== undefined && client.authenticated) {
-      const forwarded = this.store.route(client, args, this.table.get(args[0].toString('latin1').toLowerCase()), (name) => this.table.get(name));
-      if (forwarded !== undefined) return forwarded;
+      const known = this.table.get(args[0].toString('latin1').toLowerCase());
+      const started = performance.now();
+      const forwarded = this.store.route(client, args, known, (name) => this.table.get(name));
+      if (forwarded !== undefined) {
+        // Redis runs it; MONITOR, INFO commandstats and SLOWLOG still see it here, as they would there.
+        if (this.monitors.active) this.monitors.feed(client, known?.name ?? args[0].toString('latin1').toLowerCase(), args);
+        client.lastCommand = known?.name ?? args[0].toString('latin1').toLowerCase();
+        client.lastCommandAt = Date.now();
+        const command = known ?? forwardedCommand(client.lastCommand);
+        return forwarded instanceof Promise
+          ? forwarded.then((reply) => this.finished(command, client, args, started, reply))
+          : this.finished(command, client, args, started, forwarded);
+      }
     }
     const command = this.lookUp(client, args);
     if (command instanceof ErrorReply) {
@@ -405,6 +421,8 @@ export class Server implements ServerInfo, ConnectionHost {
     // A store that keeps the data elsewhere: what the command names is fetched in one round trip,
     // it runs on that, and its writes go in one more, before the reply (Engine.batched).
     const keys = command.keysOf(args, client, this);
+    // Nothing to fetch or write (PING, CLIENT, HELLO): it runs at once.
+    if (keys !== 'all' && keys.length === 0) return this.runCommand(command, client, args);
     const names = keys === 'all' ? 'all' : keys.map(keyName);
     try {
       const metaOnly = META_ONLY.has(command.name) || command.readsOnlyMeta?.(args) === true;

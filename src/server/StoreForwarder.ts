@@ -12,7 +12,7 @@ import type { RedisArg, RedisConnection } from '../store/redis/RedisConnection';
 const RUN_HERE = new Set([
   'ping', 'echo', 'hello', 'auth', 'client', 'quit', 'reset', 'select', 'command', 'info', 'config', 'monitor',
   'slowlog', 'latency', 'cluster', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'shutdown', 'module', 'readonly', 'readwrite',
-  'asking', 'del', 'unlink', 'type', 'debug', 'memory', 'time',
+  'asking', 'del', 'unlink', 'type', 'debug',
 ]);
 
 /** Commands that run here and need only what their keys are, not their values. */

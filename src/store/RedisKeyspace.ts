@@ -320,7 +320,7 @@ export class RedisKeyspace implements Keyspace {
           for (const chunk of chunks) {
             await this.connection.send(['SET', chunk.key, chunk.bytes, 'PX', String(CHUNK_TTL_MS)], chunk.key, false, true);
             uploaded.push(chunk.key);
-            add(chunk.key, '', 'persist', []);
+            add(chunk.key, 'present', 'persist', []);
           }
           add(name, 'model', 'hash', fields);
           cacheAfter.push(() => this.models.set(name, { version, value }));

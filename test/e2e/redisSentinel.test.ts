@@ -7,11 +7,13 @@ import { fixture } from '../helpers/fixtures';
 import { RawClient } from '../helpers/RawClient';
 import { ask, startSentinelGroup, waitUntil } from '../helpers/redisTopologies';
 import { startServer } from '../helpers/servers';
+import { multiOutputModel } from '../helpers/torchModels';
 
 describe('nodes on a Sentinel-managed Redis (--store redis+sentinel://)', () => {
   it('serves again within 10 s after kill -9 of the primary under load, losing no write acknowledged with --redis-wait', async () => {
     const { primary, replicas, url } = await startSentinelGroup();
-    const settings = { url, waitReplicas: 1, waitTimeoutMs: 1000, commandTimeoutMs: 1000 };
+    // A small inline limit: the model is in chunk keys, which a failover must not leave behind or lose.
+    const settings = { url, waitReplicas: 1, waitTimeoutMs: 1000, commandTimeoutMs: 1000, inlineModelBytes: 100, modelChunkBytes: 400 };
     const fleet = [await startServer({ store: settings }), await startServer({ store: settings })];
     const clients = await Promise.all(fleet.map((n) => RawClient.connect(n.port)));
     assert.equal(await clients[0].call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt')), 'OK');
@@ -31,18 +33,36 @@ describe('nodes on a Sentinel-managed Redis (--store redis+sentinel://)', () => 
         if (killedAt > 0 && started > killedAt && run === 'OK' && servedAgain[c] === 0) servedAgain[c] = Date.now() - killedAt;
       }
     });
+    // Meanwhile node A stores the model again and again (new chunks, old ones deleted).
+    const restores = (async () => {
+      const again = await RawClient.connect(fleet[0].port);
+      while (!stop) {
+        await again.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
     await new Promise((r) => setTimeout(r, 1000));
     assert.ok(acknowledged.size > 0, 'the load ran before the kill');
     primary.kill();
     killedAt = Date.now();
     await waitUntil('both nodes serve again', async () => servedAgain.every((t) => t > 0), 30_000);
     stop = true;
-    await Promise.all(load);
+    await Promise.all([...load, restores]);
     for (const t of servedAgain) assert.ok(t <= 10_000, `served again ${t} ms after the kill`);
     const roles = await Promise.all(replicas.map(async (r) => /role:master/.test(String(await ask(r.port, 'INFO', 'replication')))));
     assert.deepEqual(roles.filter(Boolean).length, 1, 'a replica was promoted');
     for (const [key, value] of acknowledged) {
       assert.deepEqual(await clients[1].call('AI.TENSORGET', key, 'VALUES'), [value], `${key} was acknowledged`);
     }
+    // The chunks in Redis are exactly the stored version's, none temporary.
+    const model = await clients[0].call('HGETALL', 'm') as string[];
+    const field = (name: string) => model[model.indexOf(name) + 1];
+    const chunks = (await clients[0].call('KEYS', 'stormbreaker:chunk:*') as string[]).sort();
+    assert.deepEqual(chunks, Array.from({ length: Number(field('chunks')) }, (_, i) => `${field('chunkprefix')}${i}`).sort());
+    for (const key of chunks) assert.equal(await clients[0].call('PTTL', key), -1);
+    // A model stored through A after the failover is what B runs next.
+    assert.equal(await clients[0].call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', await multiOutputModel()), 'OK');
+    assert.equal(await clients[1].call('AI.MODELEXECUTE', 'm', 'INPUTS', 1, 'n0-0', 'OUTPUTS', 3, 'd', 's', 'p'), 'OK');
+    assert.deepEqual(await clients[1].call('AI.TENSORGET', 'd', 'VALUES'), [0]);
   }, 120_000);
 });

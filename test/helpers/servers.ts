@@ -12,6 +12,11 @@ export { ROOT };
 export const SERVER_BIN = path.join(ROOT, 'dist', 'src', 'bin', 'stormbreaker-server.js');
 /** An in-process server on a free port, with logging silenced. */
 export async function startServer(options: ServerOptions = {}): Promise<{ server: Server; port: number }> {
+  // STORMBREAKER_TEST_STORE=redis runs the command tests on a node whose data lives in a fresh
+  // real redis-server (--store), instead of the embedded store (scripts/run-tests.js does both).
+  if (process.env.STORMBREAKER_TEST_STORE === 'redis' && options.engine === undefined && options.persistence === undefined && options.store === undefined) {
+    options = { ...options, store: { url: `redis://127.0.0.1:${await startRedisServer()}` } };
+  }
   const server = createServer({ port: 0, logSink: () => undefined, ...options });
   const { port } = await server.listen();
   closeAfterFile(() => server.close());

@@ -170,11 +170,19 @@ export class RedisConnection {
     return (await this.client.nodeClient(this.client.masters[index])).sendCommand(args, options).catch(storeError);
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     try {
       await (this.client.close ?? this.client.quit).call(this.client);
     } catch {
-      this.client.destroy?.();
+      try {
+        this.client.destroy?.();
+      } catch {
+        // already gone
+      }
     }
   }
 }

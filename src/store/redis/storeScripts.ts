@@ -47,7 +47,8 @@ return out
 /**
  * KEYS: the keys written; ARGV: the count of writes, then per write its key's index in KEYS, its
  * guard, its op and the count of its arguments, then those. A guard ('tensor', 'model',
- * 'script') is the kind the key must still hold, if anything: every guard is checked before
+ * 'script') is the kind the key must still hold, if anything; 'present': the key must exist (a
+ * chunk uploaded before, which a failover could have lost). Every guard is checked before
  * anything is written, so a WRONGTYPE leaves every key as it was. Ops: 'del'; 'hash' (replace
  * with these fields); 'string' (SET); 'list' (replace with these items); 'persist' (a chunk key
  * uploaded with a time to live becomes permanent). Replacing or deleting a chunked model deletes
@@ -62,7 +63,11 @@ for w = 1, tonumber(ARGV[1]) do
   at = at + 4 + count
 end
 for _, w in ipairs(writes) do
-  if w[2] ~= '' then
+  if w[2] == 'present' then
+    if redis.call('EXISTS', w[1]) == 0 then
+      return redis.error_reply('ERR a chunk of the model was lost before the model was stored (a failover?): nothing was written, store it again')
+    end
+  elseif w[2] ~= '' then
     local t = redis.call('TYPE', w[1]).ok
     if t ~= 'none' and (t ~= 'hash' or redis.call('HGET', w[1], 'stormbreaker') ~= w[2]) then
       return redis.error_reply('WRONGTYPE Operation against a key holding the wrong kind of value')
