@@ -15,7 +15,7 @@ import { BENCH_DIR, BenchSummary, readSummary, summaryPath } from './summary';
 
 // In the order of docs/performance-targets.md's targets, then P1 (persistence), which is not among them.
 // Each is dist/scripts/bench/<name>.js.
-const BENCHES = ['tensors', 'models', 'onnx', 'batching', 'persistence', 'realModels'];
+const BENCHES = ['tensors', 'models', 'onnx', 'batching', 'persistence', 'realModels', 'store'];
 const RESULTS_MD = path.join(BENCH_DIR, 'results.md');
 const RESULTS_SVG = path.join(BENCH_DIR, 'results.svg');
 

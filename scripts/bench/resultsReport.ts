@@ -87,7 +87,10 @@ export function resultsMarkdown(r: ReportInput): string {
     'for P1, our throughput with the append-only log (appendfsync everysec) over ours without it, divided by the same ratio ' +
     'of redis-server: P1 is not in docs/performance-targets.md, and is judged here as the log costing us at most a little more than it costs ' +
     'Redis; its 1 MiB row is reported without a target, as with the log both servers spend it on the disk and on log rewrites). ' +
-    'E1 and the event-loop rows of L1 are judged on an absolute figure.', '');
+    'E1 and the event-loop rows of L1 are judged on an absolute figure. ' +
+    'S1 (PERFORMANCE.md\'s "Redis store" row) is the hop of a --store node, its p50 minus the embedded node\'s, over one redis-server GET ' +
+    'round trip of the same size (p50, same run) times the round trips the node makes to Redis for that request (one fetch; MODELEXECUTE ' +
+    'also one write).', '');
   out.push(targetsMarkdown(rows), '');
   if (batching) {
     out.push('## Autobatching (B1): the MNIST CNN against client count', '');

@@ -80,8 +80,8 @@ export class RedisKeyspace implements Keyspace {
     const metaOnly = options.metaOnly === true;
     const values = new Map<string, StoredValue | undefined>();
     await Promise.all([...bySlot.values()].map(async (group) => {
-      const replies = await this.loadScript.run(this.connection, group, [metaOnly ? 'm' : 'f']) as unknown[][];
-      await Promise.all(group.map(async (name, i) => values.set(name, await this.decode(name, replies[i], metaOnly))));
+      const { replies, blobs } = await this.read(group, metaOnly);
+      await Promise.all(group.map(async (name, i) => values.set(name, await this.decode(name, replies[i], blobs?.[i] ?? null, metaOnly))));
     }));
     if (this.connection.clustered) checkOneSlot(unique, values);
     for (const name of unique) {
@@ -206,8 +206,25 @@ export class RedisKeyspace implements Keyspace {
     return groups;
   }
 
+  /**
+   * One slot's keys as the load script sees them and, unless only their kinds are needed, each
+   * one's `blob` field (a tensor's data), in one MULTI: one moment of the store, one round trip.
+   */
+  private async read(group: readonly string[], metaOnly: boolean): Promise<{ replies: unknown[][]; blobs?: unknown[] }> {
+    const mode = metaOnly ? 'm' : 'f';
+    const blobReads = metaOnly ? [] : group.map((name) => ['HGET', name, 'blob']);
+    const transaction = async (script: RedisArg[]) => {
+      const replies = await this.connection.pipeline([['MULTI'], script, ...blobReads, ['EXEC']], group[0], true);
+      return replies[replies.length - 1] as unknown[];
+    };
+    let exec = await transaction(this.loadScript.evalsha(group, [mode]));
+    if (isNoScript(exec[0])) exec = await transaction(this.loadScript.eval(group, [mode]));
+    if (exec[0] instanceof Error) throw new StormbreakerError(exec[0].message);
+    return { replies: exec[0] as unknown[][], blobs: metaOnly ? undefined : exec.slice(1) };
+  }
+
   /** One key's reply of the load script as a value; a model or script at a version not loaded here is fetched and loaded. */
-  private async decode(name: string, reply: unknown[], metaOnly: boolean): Promise<StoredValue | undefined> {
+  private async decode(name: string, reply: unknown[], blob: unknown, metaOnly: boolean): Promise<StoredValue | undefined> {
     const kind = String(reply[0]);
     switch (kind) {
       case 'none':
@@ -225,8 +242,8 @@ export class RedisKeyspace implements Keyspace {
         return { kind: 'hash', fields };
       }
       case 'tensor': {
-        const [, format, dtype, shape, blob] = reply as Array<Buffer | null>;
-        return { kind: 'tensor', tensor: tensorFrom(format, dtype, shape, blob, !metaOnly) };
+        const [, format, dtype, shape] = reply as Array<Buffer | null>;
+        return { kind: 'tensor', tensor: tensorFrom(format, dtype, shape, Buffer.isBuffer(blob) ? blob : null, !metaOnly) };
       }
       case 'model':
         return this.model(name, String(reply[2]), metaOnly);

@@ -79,7 +79,7 @@ describe('a node whose data lives in a real redis-server (--store redis://)', ()
     assert.equal(model.get('tag')!.toString(), 'v1');
     assert.equal(model.get('size')!.toString(), String(blob.length));
     assert.match(model.get('digest')!.toString(), /^[0-9a-f]{64}$/);
-    assert.deepEqual(model.get('blob'), blob, 'a small model is inline');
+    assert.deepEqual(model.get('inlineblob'), blob, 'a small model is inline');
     const firstVersion = model.get('version')!.toString();
     await node.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'TAG', 'v1', 'BLOB', blob);
     assert.notEqual((await hashOf(redis, 'm')).get('version')!.toString(), firstVersion, 'every store makes a new version');
@@ -126,7 +126,7 @@ describe('a node whose data lives in a real redis-server (--store redis://)', ()
     const chunks = async () => ((await redis.call('KEYS', 'stormbreaker:chunk:*')) as Buffer[]).map(String).sort();
     assert.equal(await a.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', blob), 'OK');
     const model = await hashOf(redis, 'm');
-    assert.equal(model.has('blob'), false);
+    assert.equal(model.has('inlineblob'), false);
     const count = Math.ceil(blob.length / 500);
     assert.equal(model.get('chunks')!.toString(), String(count));
     const first = await chunks();

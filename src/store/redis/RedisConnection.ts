@@ -3,6 +3,7 @@
 // reconnects, Sentinel's +switch-master and the cluster's MOVED/ASK for single commands; what is
 // ours is routing by key, fan-out to every primary, and in-order pipelines on one connection.
 import { createClient, createCluster, createSentinel, ErrorReply as RedisErrorReply, RESP_TYPES } from '@redis/client';
+import calculateSlot from 'cluster-key-slot';
 import { StormbreakerError } from '../../errors';
 import type { StoreUrl } from './storeUrl';
 
@@ -30,7 +31,7 @@ export interface ConnectionOptions {
 }
 
 // Errors after which the same command may succeed shortly: the cluster or a primary is changing.
-const TRANSIENT = /^(CLUSTERDOWN|TRYAGAIN|READONLY|LOADING|MASTERDOWN|MOVED|ASK)\b/;
+const TRANSIENT = /^(CLUSTERDOWN|TRYAGAIN|READONLY|LOADING|MASTERDOWN|MOVED|ASK|EXECABORT)\b/;
 
 // node-redis's generic client types are deep; this file is the one place that touches them.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -131,15 +132,11 @@ export class RedisConnection {
    * come between them (MULTI … EXEC, a write and its WAIT). Each reply, or the error it was.
    */
   async pipeline(commands: ReadonlyArray<readonly RedisArg[]>, routeKey?: RedisArg, retry = false): Promise<unknown[]> {
-    return this.withRetry(retry, async () => {
-      const typed = this.client.withTypeMapping(TYPE_MAPPING);
-      const multi = this.url.kind === 'cluster' ? typed.multi(routeKey) : typed.multi();
-      for (const command of commands) {
-        // The three clients' MULTIs take their routing arguments differently.
-        if (this.url.kind === 'cluster') multi.addCommand(routeKey, false, command as RedisArg[]);
-        else if (this.url.kind === 'sentinel') multi.addCommand(false, command as RedisArg[]);
-        else multi.addCommand(command as RedisArg[]);
-      }
+    // On the node's own client: the cluster's and the Sentinel client's pipelines drop the type
+    // mapping (node-redis 5.12), and a MULTI inside must not share its connection's turn.
+    const onClient = async (client: AnyClient): Promise<unknown[]> => {
+      const multi = client.withTypeMapping(TYPE_MAPPING).multi();
+      for (const command of commands) multi.addCommand(command as RedisArg[]);
       try {
         return await multi.execAsPipeline() as unknown[];
       } catch (err) {
@@ -148,7 +145,27 @@ export class RedisConnection {
         if (Array.isArray(replies)) return replies;
         throw err;
       }
+    };
+    return this.withRetry(retry, () => this.timed((async () => {
+      if (this.url.kind === 'cluster') {
+        const slot = routeKey === undefined ? 0 : calculateSlot(routeKey);
+        return onClient(await this.client.nodeClient(this.client.getSlotMaster(slot)));
+      }
+      if (this.url.kind === 'sentinel') return this.client._execute(false, onClient);
+      return onClient(this.client);
+    })()));
+  }
+
+  /**
+   * A pipeline fails after commandTimeoutMs as a single command does (node-redis times only
+   * those): a pipeline to a primary that died waits in its client's offline queue otherwise.
+   */
+  private timed<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no reply within ${this.options.commandTimeoutMs} ms`)), this.options.commandTimeoutMs);
     });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** The same command on every primary (KEYS, DBSIZE, FLUSHALL on a cluster), replies in order. */
@@ -175,14 +192,11 @@ export class RedisConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // destroy, not close: close waits for commands in flight, which a dead store never answers.
     try {
-      await (this.client.close ?? this.client.quit).call(this.client);
+      await this.client.destroy?.();
     } catch {
-      try {
-        this.client.destroy?.();
-      } catch {
-        // already gone
-      }
+      // already gone
     }
   }
 }

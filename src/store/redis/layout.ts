@@ -3,7 +3,7 @@
 //   tensor  stormbreaker=tensor format=1 dtype=FLOAT shape="2 3" blob=<the exact TENSORGET BLOB bytes>
 //   model   stormbreaker=model format=1 backend device tag batchsize minbatchsize minbatchtimeout
 //           inputs outputs (JSON arrays of names) size digest (sha256 of the blob, hex) version
-//           (fresh on every store) and blob=<bytes> up to the inline size, else chunks=<n> and
+//           (fresh on every store) and inlineblob=<bytes> up to the inline size, else chunks=<n> and
 //           chunkprefix=<p>: the blob is the strings <p>0 … <p>n-1, in the model key's own slot
 //   script  stormbreaker=script format=1 device tag entrypoints (JSON) source digest version
 // Strings, lists and hashes (from scripts' redis.execute) are plain Redis values.
@@ -71,7 +71,7 @@ export function modelFields(model: StoredModel, version: string, inlineBytes: nu
   ];
   const chunks: Array<{ key: string; bytes: Buffer }> = [];
   if (model.blob.byteLength <= inlineBytes) {
-    fields.push('blob', model.blob);
+    fields.push('inlineblob', model.blob);
   } else {
     const prefix = chunkPrefix(slot, version);
     for (let at = 0, i = 0; at < model.blob.byteLength; at += chunkBytes, i++) {
@@ -92,7 +92,7 @@ export function modelFrom(fields: Map<string, Buffer>, chunkBytes?: readonly Buf
   };
   const backend = parseBackend(text('backend'));
   if (backend === undefined) throw corrupt('model', 'its backend');
-  const blob = chunkBytes === undefined ? fields.get('blob') : Buffer.concat(chunkBytes);
+  const blob = chunkBytes === undefined ? fields.get('inlineblob') : Buffer.concat(chunkBytes);
   if (blob === undefined || blob.byteLength !== Number(text('size')) || digestOf(blob) !== text('digest')) throw corrupt('model', 'a blob that does not match its digest');
   const names = (name: string) => JSON.parse(text(name)) as string[];
   const spec: PersistedModel = {
