@@ -25,7 +25,7 @@ export interface RedisKeyspaceOptions {
 
 export const CROSSSLOT = 'ERR CROSSSLOT Keys in request don\'t hash to the same slot';
 const NOT_LOADED = 'ERR internal error: a command touched a key it did not declare (Command.keysOf)';
-const WHOLE_KEYSPACE = 'ERR a node started with --store does not hold the keyspace: this command goes to Redis';
+const WHOLE_KEYSPACE = 'ERR this command needs the whole keyspace, which a node started with --store does not hold (the data is in Redis)';
 // A chunk is uploaded with a time to live and made permanent by the write that uses it: one left
 // by a node that died between the two goes away by itself.
 const CHUNK_TTL_MS = 3_600_000;
