@@ -34,6 +34,8 @@ export const type = defineCommand({
 
 export const dbsize = defineCommand({
   name: 'dbsize', arity: 1, flags: ['readonly', 'fast'], group: 'server', summary: 'Returns the number of keys',
+  // It counts the whole keyspace, which a store elsewhere must be asked for.
+  keysOf: everyKey,
   run: ({ engine }) => engine.size,
 });
 
