@@ -45,9 +45,16 @@ export interface ScriptHostHandler {
   modelExecute(key: Buffer): ModelHandle;
 }
 
+/**
+ * A run's tensor as it crosses to or from a device thread: a handle, or a small numeric tensor as
+ * [dtype code, shape, bytes] (no handle, so nothing for the garbage collector to finalize; see
+ * native/addon/run_tensors.h).
+ */
+export type RunTensor = TensorHandle | readonly [code: number, shape: readonly number[], bytes: Uint8Array];
+
 /** What a model or script run returns. */
 export interface RunResult {
-  outputs: TensorHandle[];
+  outputs: RunTensor[];
   /** The backend call's own duration. */
   micros: number;
   /** The run waited in its queue past its TIMEOUT and was dropped unexecuted. */
@@ -147,7 +154,7 @@ export interface Binding {
    * queued after `timeoutMs` (0: no limit) is dropped unexecuted and resolves `timedOut`.
    */
   modelRun(
-    model: ModelHandle, device: string, queue: QueueChoice, inputs: readonly TensorHandle[], timeoutMs: number,
+    model: ModelHandle, device: string, queue: QueueChoice, inputs: readonly RunTensor[], timeoutMs: number,
   ): Promise<RunResult>;
   /** Compiles a script on the device's queue. */
   scriptCreate(backend: string, source: string, device: string, queue: QueueChoice): Promise<ScriptHandle>;
@@ -160,7 +167,7 @@ export interface Binding {
    */
   scriptRun(
     script: ScriptHandle, device: string, queue: QueueChoice, fn: string, entry: boolean,
-    inputs: readonly TensorHandle[], keys: readonly Buffer[], args: readonly Buffer[], wantOutputs: boolean, timeoutMs: number,
+    inputs: readonly RunTensor[], keys: readonly Buffer[], args: readonly Buffer[], wantOutputs: boolean, timeoutMs: number,
     host: ScriptHostHandler | null, executionTimeoutMs: number,
   ): Promise<RunResult>;
   formatDouble(value: number): string;
@@ -192,7 +199,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 9) throw new Error(`addon ABI ${binding.abiVersion}, expected 9 (rebuild it)`);
+    if (binding.abiVersion !== 10) throw new Error(`addon ABI ${binding.abiVersion}, expected 10 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -83,28 +83,14 @@ Napi::Value YieldCpuJs(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* state = new AddonState();
   env.SetInstanceData<AddonState>(state);
-  // Never freed: device threads may hold it after this environment is gone (see addon_state.h).
-  state->channel = new CompletionChannel();
-  state->channel->tsfn = Napi::ThreadSafeFunction::New(
-      env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "stormbreaker-completions", 0, 1);
-  state->channel->tsfn.Unref(env);
-  // Registered after the thread-safe function, so it runs before that is torn down (cleanup
-  // hooks run in reverse order).
-  napi_add_env_cleanup_hook(
-      env,
-      [](void* arg) {
-        auto* channel = static_cast<CompletionChannel*>(arg);
-        std::lock_guard<std::mutex> lock(channel->mutex);
-        channel->open = false;
-      },
-      state->channel);
+  OpenCompletionChannel(env, *state);
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, f, name));
   };
   BackendRegistry::LogSink() = QueueBackendMessage;
   fn("takeBackendMessages", TakeBackendMessages);
   fn("yieldCpu", YieldCpuJs);
-  exports.Set("abiVersion", Napi::Number::New(env, 9));
+  exports.Set("abiVersion", Napi::Number::New(env, 10));
   fn("setShapeScratch", SetShapeScratch);
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);

@@ -4,19 +4,30 @@
 #include <napi.h>
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
 
 namespace stormbreaker {
 
-// The way back from device threads to one JS environment. Device threads may still finish work
-// after that environment is gone (a Worker terminated with runs in flight), so they never touch
-// AddonState, only this, which is never freed; once the environment's cleanup hook has closed
-// it, results are dropped instead of calling into a thread-safe function that no longer exists.
+using JsJob = std::function<void(Napi::Env)>;
+
+// The way back from device threads to one JS environment: a queue of jobs, and a thread-safe
+// function called only to wake the JS thread when the queue was idle. A wake-up runs the jobs
+// queued before it (at most kJobsPerTurn); what is left, or came meanwhile, runs from a
+// setImmediate, so timers and sockets get a turn between batches. Calling the thread-safe
+// function once per job let Node run up to 1,000 of them per loop turn, and tiny runs that end
+// within one job's continuation kept a turn going for milliseconds (the L1 loop-lag benchmark).
+// Device threads may still finish work after the environment is gone (a Worker terminated with
+// runs in flight), so they never touch AddonState, only this, which is never freed; once the
+// environment's cleanup hook has closed it, results are dropped instead of queued.
 struct CompletionChannel {
   std::mutex mutex;
   bool open = true;
+  std::deque<JsJob*> jobs;
+  // A wake-up or a setImmediate is on its way: new jobs need not ask for another.
+  bool draining = false;
   Napi::ThreadSafeFunction tsfn;  // referenced only while work is in flight
 };
 
@@ -30,7 +41,16 @@ struct AddonState {
   // referenced only while work is in flight, so an idle addon never keeps the process alive.
   CompletionChannel* channel = nullptr;
   int inFlight = 0;
+  // Where small run outputs' bytes go (run_tensors.cc), and how much of it is used.
+  Napi::Reference<Napi::ArrayBuffer> outputSlab;
+  size_t outputSlabUsed = 0;
+  // setImmediate, and the function it calls to run the jobs left for the next turn.
+  Napi::FunctionReference setImmediate;
+  Napi::FunctionReference drainJobs;
 };
+
+// Makes the channel of `env`; called once by the addon's Init.
+void OpenCompletionChannel(Napi::Env env, AddonState& state);
 
 inline AddonState& StateOf(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
 

@@ -2,6 +2,8 @@
 
 #include "../exec/device_queue.h"
 
+#include <vector>
+
 namespace stormbreaker {
 
 QueueChoice QueueChoiceFrom(Napi::Value value) {
@@ -28,34 +30,105 @@ DeviceQueue* QueueOrThrow(Napi::Env env, const std::string& device, int threads)
   return queue;
 }
 
-void BeginAsync(Napi::Env env) {
-  AddonState& state = StateOf(env);
-  if (state.inFlight++ == 0) state.channel->tsfn.Ref(env);
-}
-
 namespace {
 
+// Enough to keep device threads' results flowing, few enough that a loop turn stays well under a
+// millisecond even when each job's continuation starts another run.
+constexpr size_t kJobsPerTurn = 64;
+
+// On the JS thread: the jobs queued before now, up to kJobsPerTurn. Each runs in the callback
+// scope of the wake-up or setImmediate that called this, so promise reactions run after it.
+void RunJobs(Napi::Env env) {
+  AddonState& state = StateOf(env);
+  CompletionChannel* channel = state.channel;
+  std::vector<JsJob*> batch;
+  {
+    std::lock_guard<std::mutex> lock(channel->mutex);
+    while (!channel->jobs.empty() && batch.size() < kJobsPerTurn) {
+      batch.push_back(channel->jobs.front());
+      channel->jobs.pop_front();
+    }
+  }
+  // A job that throws must not strand the others (their promises would never settle): the first
+  // error is thrown once all have run, as the uncaught exception it would have been.
+  Napi::Value failure;
+  for (JsJob* job : batch) {
+    try {
+      (*job)(env);
+    } catch (const Napi::Error& e) {
+      if (failure.IsEmpty()) failure = e.Value();
+    }
+    delete job;
+  }
+  bool more;
+  {
+    std::lock_guard<std::mutex> lock(channel->mutex);
+    more = !channel->jobs.empty();
+    if (!more) channel->draining = false;  // the next job wakes us again
+  }
+  // What is left (or came while these ran) waits for the next turn, after timers and sockets.
+  if (more) state.setImmediate.Call({state.drainJobs.Value()});
+  if (!failure.IsEmpty()) throw Napi::Error(env, failure);
+}
+
+Napi::Value DrainJobsJs(const Napi::CallbackInfo& info) {
+  RunJobs(info.Env());
+  return info.Env().Undefined();
+}
+
 // Queues `job` for the JS thread unless the channel has closed; false then. A job that cannot be
-// sent is leaked on purpose: what it holds (N-API references, promises) may only be released on
+// queued is leaked on purpose: what it holds (N-API references, promises) may only be released on
 // a JS thread that no longer exists, and this happens once, when a Worker is terminated.
-template <typename Callback>
-bool Send(CompletionChannel* channel, std::function<void(Napi::Env)>* job, Callback callback) {
+bool Send(CompletionChannel* channel, JsJob* job) {
   std::lock_guard<std::mutex> lock(channel->mutex);
-  napi_status status = channel->open ? channel->tsfn.NonBlockingCall(job, callback) : napi_closing;
+  if (!channel->open) return false;
+  channel->jobs.push_back(job);
+  if (channel->draining) return true;
+  channel->draining = true;
+  napi_status status = channel->tsfn.NonBlockingCall([](Napi::Env env, Napi::Function) { RunJobs(env); });
   return status == napi_ok;
 }
 
 }  // namespace
 
+void OpenCompletionChannel(Napi::Env env, AddonState& state) {
+  // Never freed: device threads may hold it after this environment is gone (see addon_state.h).
+  state.channel = new CompletionChannel();
+  state.channel->tsfn = Napi::ThreadSafeFunction::New(
+      env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "stormbreaker-completions", 0, 1);
+  state.channel->tsfn.Unref(env);
+  state.setImmediate = Napi::Persistent(env.Global().Get("setImmediate").As<Napi::Function>());
+  state.drainJobs = Napi::Persistent(Napi::Function::New(env, DrainJobsJs, "drainStormbreakerJobs"));
+  // Registered after the thread-safe function, so it runs before that is torn down (cleanup
+  // hooks run in reverse order).
+  napi_add_env_cleanup_hook(
+      env,
+      [](void* arg) {
+        auto* channel = static_cast<CompletionChannel*>(arg);
+        std::lock_guard<std::mutex> lock(channel->mutex);
+        channel->open = false;
+      },
+      state.channel);
+}
+
+void BeginAsync(Napi::Env env) {
+  AddonState& state = StateOf(env);
+  if (state.inFlight++ == 0) state.channel->tsfn.Ref(env);
+}
+
 void FinishAsync(CompletionChannel* channel, std::function<void(Napi::Env)> finish) {
   // Closed (the environment is gone): nobody is left to tell.
-  Send(channel, new std::function<void(Napi::Env)>(std::move(finish)),
-       [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* done) {
-         (*done)(env);
-         delete done;
-         AddonState& state = StateOf(env);
-         if (--state.inFlight == 0) state.channel->tsfn.Unref(env);
-       });
+  Send(channel, new JsJob([finish = std::move(finish)](Napi::Env env) {
+    // Counted out even when `finish` throws, or the process would be kept alive for ever.
+    struct Finished {
+      Napi::Env env;
+      ~Finished() {
+        AddonState& state = StateOf(env);
+        if (--state.inFlight == 0) state.channel->tsfn.Unref(env);
+      }
+    } finished{env};
+    finish(env);
+  }));
 }
 
 bool WaitForJs(CompletionChannel* channel, const std::function<bool(std::chrono::milliseconds)>& ready) {
@@ -68,11 +141,7 @@ bool WaitForJs(CompletionChannel* channel, const std::function<bool(std::chrono:
 }
 
 bool CallOnJsThread(CompletionChannel* channel, std::function<void(Napi::Env)> call) {
-  return Send(channel, new std::function<void(Napi::Env)>(std::move(call)),
-              [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* run) {
-                (*run)(env);
-                delete run;
-              });
+  return Send(channel, new JsJob(std::move(call)));
 }
 
 }  // namespace stormbreaker

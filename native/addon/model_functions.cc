@@ -10,6 +10,7 @@
 #include "../exec/model.h"
 #include "../exec/model_request.h"
 #include "addon_state.h"
+#include "run_tensors.h"
 #include "settle_run.h"
 #include "handles.h"
 
@@ -171,15 +172,11 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   auto run = std::make_shared<ModelRequest>();
-  Napi::Array inputs = info[3].As<Napi::Array>();
-  for (uint32_t i = 0; i < inputs.Length(); i++) {
-    Tensor* t = TensorFrom(env, inputs.Get(i));
-    if (t == nullptr) return env.Undefined();
-    run->inputs.push_back(t);
-  }
   QueueChoice choice = QueueChoiceFrom(info[2]);
   DeviceQueue* queue = QueueOrThrow(env, info[1].ToString().Utf8Value(), choice.threads);
   if (queue == nullptr) return env.Undefined();
+  // Each input with a reference of its own for the device thread, dropped when the result is back.
+  if (!TakeRunInputs(env, info[3].As<Napi::Array>(), &run->inputs)) return env.Undefined();
   run->model = model;
   // TIMEOUT is a queue-wait deadline (spec 10.3): a run that waited longer is dropped unexecuted.
   run->timeoutMs = info[4].IsNumber() ? info[4].As<Napi::Number>().Int64Value() : 0;
@@ -196,8 +193,6 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
       SettleRun(env, *deferred, self->outcome);
     });
   };
-  // References for the device thread; dropped when the result is back on the JS thread.
-  for (Tensor* t : run->inputs) t->Retain();
   model->Retain();
   if (!queue->PushRun(run, choice.limit)) {
     for (Tensor* t : run->inputs) t->Release();

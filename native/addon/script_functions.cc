@@ -9,6 +9,7 @@
 #include "../exec/device_queue.h"
 #include "../exec/script.h"
 #include "addon_state.h"
+#include "run_tensors.h"
 #include "settle_run.h"
 #include "../exec/backend_call.h"
 #include "handles.h"
@@ -91,16 +92,11 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
   };
   auto work = std::make_shared<Work>(env);
   if (info[10].IsObject()) work->host = std::make_unique<ScriptHost>(env, info[10].As<Napi::Object>());
-  Napi::Array inputs = info[5].As<Napi::Array>();
-  for (uint32_t i = 0; i < inputs.Length(); i++) {
-    Tensor* t = TensorFrom(env, inputs.Get(i));
-    if (t == nullptr) return env.Undefined();
-    work->inputs.push_back(t);
-  }
   QueueChoice choice = QueueChoiceFrom(info[2]);
   DeviceQueue* queue = QueueOrThrow(env, info[1].ToString().Utf8Value(), choice.threads);
   if (queue == nullptr) return env.Undefined();
-  for (Tensor* t : work->inputs) t->Retain();
+  // Each input with a reference of its own for the device thread, dropped when the result is back.
+  if (!TakeRunInputs(env, info[5].As<Napi::Array>(), &work->inputs)) return env.Undefined();
   script->Retain();
   work->script = script;
   work->fn = info[3].ToString().Utf8Value();

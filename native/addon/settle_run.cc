@@ -1,6 +1,7 @@
 #include "settle_run.h"
 
 #include "handles.h"
+#include "run_tensors.h"
 
 namespace stormbreaker {
 
@@ -11,8 +12,8 @@ void SettleRun(Napi::Env env, Napi::Promise::Deferred& deferred, RunOutcome& out
     return;
   }
   Napi::Array outputs = Napi::Array::New(env, outcome.outputs.size());
-  for (size_t i = 0; i < outcome.outputs.size(); i++) outputs.Set(static_cast<uint32_t>(i), TensorHandle(env, outcome.outputs[i]));
-  outcome.outputs.clear();  // the handles own them now
+  for (size_t i = 0; i < outcome.outputs.size(); i++) outputs.Set(static_cast<uint32_t>(i), RunOutput(env, outcome.outputs[i]));
+  outcome.outputs.clear();  // the handles own them now, or they were released as bytes
   Napi::Object result = Napi::Object::New(env);
   result.Set("outputs", outputs);
   result.Set("micros", Napi::Number::New(env, static_cast<double>(outcome.micros)));

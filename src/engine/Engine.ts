@@ -571,14 +571,14 @@ export class Engine implements OpRunner {
   runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number): Promise<CallResult> {
     const handle = this.loadedModel(name, model);
     return this.accounted(name, () => native.modelRun(handle, model.device.toUpperCase(), this.queue,
-      inputs.map((t) => t.handle), timeout));
+      inputs.map((t) => t.runInput), timeout));
   }
 
   /** One script call on its device queue, with its statistics recorded under `name` (OpRunner). */
   runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
     args: readonly Buffer[], wantOutputs: boolean, timeout: number): Promise<CallResult> {
     return this.accounted(name, () => native.scriptRun(script.handle, script.device.toUpperCase(), this.queue,
-      fn, script.entryPoints.includes(fn), inputs.map((t) => t.handle), keys, args, wantOutputs, timeout, this.scriptHost(),
+      fn, script.entryPoints.includes(fn), inputs.map((t) => t.runInput), keys, args, wantOutputs, timeout, this.scriptHost(),
       this.settings.modelExecutionTimeout));
   }
 
@@ -627,7 +627,7 @@ export class Engine implements OpRunner {
     }
     this.inFlight--;
     if (result.timedOut) return { outputs: [], status: 'TIMEDOUT' };
-    const outputs = result.outputs.map((h) => new Tensor(h));
+    const outputs = result.outputs.map(Tensor.fromRun);
     if (stat !== undefined) {
       this.stats.recordSuccess(stat, result.micros, outputs[0]?.shape[0] ?? 0);
       this.stats.onRun?.(name, stat, result.micros);

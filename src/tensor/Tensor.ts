@@ -1,4 +1,4 @@
-import { BlobCheck, createTensor, native, SourceKind, StorageHandle, TensorHandle } from '../native';
+import { BlobCheck, createTensor, native, RunTensor, SourceKind, StorageHandle, TensorHandle } from '../native';
 import { StormbreakerError, TensorErrors } from '../errors';
 import {
   DType, DTYPES, dtypeCode, dtypeOf, dtypeOfTypedArray, ELEMENT_SIZE, INTEGER_RANGE, TypedArray, VIEW_OF,
@@ -105,6 +105,23 @@ export class Tensor {
       this.pendingBytes = undefined;
     }
     return this.nativeHandle;
+  }
+
+  /**
+   * @internal This tensor as a run's input: a small one still held as bytes crosses as bytes
+   * (native/addon/run_tensors.h), anything else as its handle.
+   */
+  get runInput(): RunTensor {
+    const bytes = this.pendingBytes;
+    // A BOOL output kept as bytes goes as a handle: the native side takes no unchecked BOOL bytes.
+    return bytes !== undefined && this.dtype !== 'BOOL' ? [dtypeCode(this.dtype), this.shape, bytes] : this.handle;
+  }
+
+  /** @internal A run's output: a small one comes back as bytes and stays so until native code needs it. */
+  static fromRun(output: RunTensor): Tensor {
+    if (!Array.isArray(output)) return new Tensor(output as TensorHandle);
+    const [code, shape, bytes] = output as readonly [number, readonly number[], Uint8Array];
+    return new Tensor(null, dtypeOf(code), shape, bytes);
   }
 
   /** @internal The wire BLOB for reading only (replies, snapshots, the log), without making the native tensor. */

@@ -1,0 +1,27 @@
+// How a run's tensors cross between JS and a device thread. A small numeric tensor crosses as
+// bytes, [dtypeCode, shape, bytes], not as a handle: a handle is an External whose finalizer the
+// garbage collector must run, and at ~90K tiny runs a second those finalizers ran in bursts of
+// thousands after each scavenge, holding the event loop for milliseconds (the L1 loop-lag
+// benchmark). JS keeps such tensors as bytes anyway (Tensor.ts, PENDING_LIMIT).
+#pragma once
+#include <napi.h>
+
+#include <vector>
+
+#include "../core/tensor.h"
+
+namespace stormbreaker {
+
+// Largest tensor that crosses as bytes; Tensor.ts's PENDING_LIMIT is the same.
+constexpr size_t kInlineTensorBytes = 4096;
+
+// The tensors of a run's inputs, each with a reference of its own for the run: from a handle, or
+// copied from [dtypeCode, shape, bytes]. False (with a JS error thrown, nothing held) on a bad one.
+bool TakeRunInputs(Napi::Env env, Napi::Array inputs, std::vector<Tensor*>* out);
+
+// A run's output for JS, adopting the reference: [dtypeCode, shape, Buffer] for a small numeric
+// or BOOL tensor with no empty dimension that has its storage to itself (released here), else a
+// handle (a batched run's rows stay views of its one output).
+Napi::Value RunOutput(Napi::Env env, Tensor* tensor);
+
+}  // namespace stormbreaker

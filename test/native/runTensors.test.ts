@@ -1,0 +1,72 @@
+// A run's small tensors cross to and from the device thread as bytes, larger ones and strings as
+// handles (native/addon/run_tensors.h): both ways must give back exactly what went in.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, it } from '@jest/globals';
+import { Engine, Tensor } from '../../src';
+import { native } from '../../src/native';
+
+const IDENTITY = 'def same(x):\n    return x\n\ndef none_of(x):\n    return x[0:0]\n';
+
+describe('run tensors between JS and a device thread', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = new Engine();
+    await engine.storeScript('id', { device: 'CPU', source: IDENTITY, entryPoints: [] });
+  });
+
+  it('gives back every dtype TorchScript holds, small (bytes) and large (handles), unchanged', async () => {
+    const cases: Array<[string, Tensor]> = [
+      ['FLOAT', Tensor.from(new Float32Array([1.5, -2, 3.25]), [3])],
+      ['DOUBLE', Tensor.from(new Float64Array([Math.PI, -0]), [1, 2])],
+      ['INT8', Tensor.from(new Int8Array([-128, 127]), [2])],
+      ['INT16', Tensor.from(new Int16Array([-32768, 32767]), [2])],
+      ['INT32', Tensor.from(new Int32Array([-(2 ** 31), 2 ** 31 - 1]), [2])],
+      ['INT64', Tensor.from(new BigInt64Array([-(2n ** 63n), 2n ** 63n - 1n]), [2])],
+      ['UINT8', Tensor.from(new Uint8Array([0, 255]), [2])],
+      ['BOOL', Tensor.from(Buffer.from([1, 0, 1]), [3], 'BOOL')],
+      ['over the inline limit', Tensor.from(new Float32Array(4096).map((_, i) => i), [4, 1024])],
+    ];
+    for (const [what, input] of cases) {
+      const [output] = await engine.runScript('id', 'same', [input]);
+      assert.equal(output.dtype, input.dtype, what);
+      assert.deepEqual(output.shape, input.shape, what);
+      assert.deepEqual(Buffer.from(output.bytes), Buffer.from(input.bytes), what);
+    }
+    const [empty] = await engine.runScript('id', 'none_of', [Tensor.from(new Float32Array(8), [2, 4])]);
+    assert.deepEqual([empty.dtype, empty.shape, empty.byteLength], ['FLOAT', [0, 4], 0], 'an empty output');
+  });
+
+  it('outputs that came back as bytes stay distinct tensors when many runs end together', async () => {
+    const inputs = Array.from({ length: 200 }, (_, i) => Tensor.from(new Float32Array([i, i + 0.5]), [2]));
+    const outputs = await Promise.all(inputs.map((t) => engine.runScript('id', 'same', [t])));
+    outputs.forEach(([y], i) => assert.deepEqual(Array.from(y.data as Float32Array), [i, i + 0.5]));
+  });
+
+  it('refuses a malformed inline input with a TypeError, holding nothing', async () => {
+    const blob = fs.readFileSync(path.join(__dirname, '../fixtures/redisai/pt-minimal.pt'));
+    await native.loadBackend('TORCH', null);
+    const queue = { threads: 1, limit: 0 };
+    const model = await native.modelCreate('TORCH', blob, 'CPU', queue, {
+      batchsize: 0, minbatchsize: 0, minbatchtimeout: 0, intraOpThreads: 0, interOpThreads: 0, executionTimeoutMs: 0,
+      memoryLimitBytes: 0, inputs: [], outputs: [],
+    });
+    const good: [number, number[], Uint8Array] = [0, [2], new Uint8Array(new Float32Array([1, 2]).buffer)];
+    const bad: unknown[] = [
+      [0, [3], new Uint8Array(8)], // bytes shorter than the shape
+      [0, [2 ** 40, 2 ** 40], new Uint8Array(8)], // a product that would overflow
+      [0, [1.5], new Uint8Array(4)], // not a whole dimension
+      [8, [1], new Uint8Array(1)], // BOOL never crosses as bytes
+      [99, [1], new Uint8Array(4)], // no such dtype
+      [0, [1]], // too short
+    ];
+    for (const input of bad) {
+      const attempt = async () => native.modelRun(model, 'CPU', queue, [good, input as never], 0);
+      await assert.rejects(attempt, /a run input is a tensor handle or \[dtypeCode, shape, bytes\]/, JSON.stringify(input));
+    }
+    const result = await native.modelRun(model, 'CPU', queue, [good, good], 0);
+    const [sum] = result.outputs.map(Tensor.fromRun);
+    assert.deepEqual(Array.from(sum.data as Float32Array), [2, 4], 'the model still runs');
+  });
+});
