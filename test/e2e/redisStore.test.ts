@@ -2,12 +2,15 @@
 // (started here) in the documented layout, any number of nodes share them, and the commands that
 // are not AI.* are Redis's own.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from '@jest/globals';
 import Redis from 'ioredis';
 import { comparable, STEPS } from '../helpers/commandCorpus';
 import { fixture } from '../helpers/fixtures';
 import { RawClient } from '../helpers/RawClient';
-import { startRedisServer, startServer } from '../helpers/servers';
+import { run, startRedisServer, startServer } from '../helpers/servers';
 import { multiOutputModel } from '../helpers/torchModels';
 import { createServer } from '../../src/server/Server';
 import { STORE_NO_PERSISTENCE } from '../../src/server/StoreMode';
@@ -147,6 +150,38 @@ describe('a node whose data lives in a real redis-server (--store redis://)', ()
     assert.equal(await a.call('AI.MODELSTORE', 'm2', 'TORCH', 'CPU', 'BLOB', blob), 'OK');
     assert.equal(await b.call('DEL', 'm2'), 1);
     assert.deepEqual(await chunks(), []);
+  });
+
+  it('stores a model over 512 MB (Redis\'s largest string) through one node and runs it on another', async () => {
+    // 150M FLOATs (600 MB) that y = W[idx] reads back: W[i] = i mod 1000. Default chunk size (64 MiB).
+    const file = path.join(os.tmpdir(), `stormbreaker-600mb-${process.pid}.onnx`);
+    const made = await run('/usr/bin/python3', ['-c', `
+import sys, numpy as np
+from onnx import helper, TensorProto, numpy_helper
+w = np.tile(np.arange(1000, dtype=np.float32), 150000)
+graph = helper.make_graph([helper.make_node('Gather', ['W', 'idx'], ['y'], axis=0)], 'big',
+    [helper.make_tensor_value_info('idx', TensorProto.INT64, [None])],
+    [helper.make_tensor_value_info('y', TensorProto.FLOAT, [None])], [numpy_helper.from_array(w, 'W')])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
+model.ir_version = 8
+open(sys.argv[1], 'wb').write(model.SerializeToString())
+`, file]);
+    assert.equal(made.code, 0, made.stderr);
+    const blob = fs.readFileSync(file);
+    fs.rmSync(file);
+    assert.ok(blob.length > 512 * 1024 * 1024);
+    const { redis, clients: [a, b] } = await fleet(2);
+    // A client sends it in two BLOB arguments, each under the 512 MB bulk limit.
+    const half = blob.length >> 1;
+    assert.equal(await a.call('AI.MODELSTORE', 'big', 'ONNX', 'CPU', 'BLOB', blob.subarray(0, half), blob.subarray(half)), 'OK');
+    const model = await hashOf(redis, 'big');
+    assert.equal(model.get('size')!.toString(), String(blob.length));
+    assert.equal(model.get('chunks')!.toString(), String(Math.ceil(blob.length / (64 * 1024 * 1024))));
+    await b.call('AI.TENSORSET', 'idx', 'INT64', 3, 'VALUES', 0, 1999, 149_999_999);
+    assert.equal(await b.call('AI.MODELEXECUTE', 'big', 'INPUTS', 1, 'idx', 'OUTPUTS', 1, 'y'), 'OK');
+    assert.deepEqual(await b.call('AI.TENSORGET', 'y', 'VALUES'), ['0', '999', '999']);
+    assert.equal(await b.call('AI.MODELDEL', 'big'), 'OK');
+    assert.deepEqual(await redis.call('KEYS', 'stormbreaker:chunk:*'), [], 'no chunk left behind');
   });
 
   it('writes a command\'s outputs all or nothing: a WRONGTYPE output leaves the others untouched', async () => {
