@@ -7,8 +7,9 @@ import { Engine } from '../engine/Engine';
 import { ErrorReply, Reply } from '../resp/Reply';
 import { RedisKeyspace } from '../store/RedisKeyspace';
 import { RedisConnection } from '../store/redis/RedisConnection';
+import { scanAiValues } from '../store/redis/scanAiValues';
 import { parseStoreUrl, StoreUrl } from '../store/redis/storeUrl';
-import { runsHere, StoreForwarder } from './StoreForwarder';
+import { asReply, runsHere, StoreForwarder } from './StoreForwarder';
 
 /** `--store` and the settings that go with it. */
 export interface StoreSettings {
@@ -29,6 +30,9 @@ export interface StoreSettings {
 
 /** Why a server with a store keeps nothing on disk itself. */
 export const STORE_NO_PERSISTENCE = 'with --store the data and its durability are Redis\'s: --save, --appendonly, --dir, --dbfilename and the other persistence settings do not apply (use --redis-wait for replicas)';
+
+/** The listing commands that must see the whole store, not what this node has loaded. */
+const SCANS = new Map<string, 'model' | 'script'>([['ai._modelscan', 'model'], ['ai._scriptscan', 'script']]);
 
 const NO_WATCH = 'ERR WATCH is not supported by a node started with --store: Redis keeps the data, use WATCH there';
 
@@ -79,6 +83,11 @@ export class StoreMode {
         return this.forwarder.transaction(queued, routeKeyOf(queued[0], found[0]));
       }
       return undefined;
+    }
+    const scanned = command === undefined ? undefined : SCANS.get(command.name);
+    // Outside a transaction, and well formed (else the command's own arity error, from here).
+    if (scanned !== undefined && client.transaction === null && args.length === 1) {
+      return scanAiValues(this.connection, scanned).then((rows) => rows as Reply, (err) => asReply(err instanceof Error ? err : new Error(String(err))));
     }
     if (runsHere(command)) return undefined;
     return this.forwarder.forward(args, command, command === undefined ? args.slice(1, 2) : keysOf(command, args, client));

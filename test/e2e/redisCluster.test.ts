@@ -48,6 +48,11 @@ describe('nodes on a real Redis Cluster (--store redis+cluster://)', () => {
       cursor = next;
     } while (cursor !== '0');
     assert.equal(seen.size, total);
+    // Models on several primaries: _MODELSCAN lists them all, from a node that loaded none of them.
+    for (const key of ['m2', 'm3', 'm4', 'm5']) assert.equal(await node.call('AI.MODELSTORE', key, 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt')), 'OK');
+    const { port: other } = await startServer({ store: { url, commandTimeoutMs: 2000 } });
+    const listed = (await (await RawClient.connect(other)).call('AI._MODELSCAN') as string[][]).map(([key]) => key).sort();
+    assert.deepEqual(listed, ['m', 'm2', 'm3', 'm4', 'm5']);
     assert.equal(await node.call('FLUSHALL'), 'OK');
     assert.equal(await node.call('DBSIZE'), 0);
   }, 90_000);

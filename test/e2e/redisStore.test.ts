@@ -123,6 +123,21 @@ describe('a node whose data lives in a real redis-server (--store redis://)', ()
     assert.equal(text(await b.call('AI.MODELEXECUTE', 'm', 'INPUTS', 1, 'x', 'OUTPUTS', 1, 'z')), 'ERR model key is empty');
   });
 
+  it('lists with AI._MODELSCAN and AI._SCRIPTSCAN what the whole store holds, not what one node loaded', async () => {
+    const { redis, clients: [a, b] } = await fleet(2);
+    assert.equal(await a.call('AI.MODELSTORE', 'm1', 'TORCH', 'CPU', 'TAG', 'v1', 'BLOB', fixture('pt-minimal.pt')), 'OK');
+    assert.equal(await a.call('AI.MODELSTORE', 'm2', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt')), 'OK');
+    assert.equal(await a.call('AI.SCRIPTSTORE', 's', 'CPU', 'TAG', 'st', 'ENTRY_POINTS', 1, 'bar', 'SOURCE', 'def bar(tensors: List[Tensor], keys: List[str], args: List[str]):\n    return tensors[0]\n'), 'OK');
+    await a.call('AI.TENSORSET', 't', 'FLOAT', 1, 'VALUES', 1);
+    await redis.call('HSET', 'plain', 'f', 'v');
+    const sorted = (rows: unknown) => (rows as string[][]).map(([k, t]) => `${k}:${t}`).sort();
+    assert.deepEqual(sorted(await b.call('AI._MODELSCAN')), ['m1:v1', 'm2:'], 'node B never loaded them');
+    assert.deepEqual(sorted(await b.call('AI._SCRIPTSCAN')), ['s:st']);
+    await a.call('AI.MODELDEL', 'm1');
+    assert.deepEqual(sorted(await b.call('AI._MODELSCAN')), ['m2:']);
+    assert.equal(text(await b.call('AI._MODELSCAN', 'x')), "ERR wrong number of arguments for 'ai._modelscan' command");
+  });
+
   it('keeps a large model in chunk keys of its own slot, reads it on another node, and leaves no chunk behind', async () => {
     const { redis, clients: [a, b], nodes } = await fleet(2, { inlineModelBytes: 100, modelChunkBytes: 500 });
     const blob = fixture('pt-minimal.pt');
