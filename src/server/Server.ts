@@ -8,7 +8,7 @@ import type { ClientInfo, Command, CommandContext, ConfigParameter, ServerInfo }
 import { AuthErrors } from '../commands/auth';
 import type { AiSettings } from '../engine/AiSettings';
 import { Engine } from '../engine/Engine';
-import { DEFAULT_AWAKE_MICROS, keepLoopAwake } from '../engine/keepLoopAwake';
+import { DEFAULT_AWAKE_MICROS, keepLoopAwake, standDown } from '../engine/keepLoopAwake';
 import { keyName } from '../store/keyName';
 import { Errors, StormbreakerError } from '../errors';
 import { ErrorReply, Reply } from '../resp/Reply';
@@ -98,6 +98,11 @@ export interface ServerOptions {
   store?: StoreSettings;
 }
 
+
+/** Two clients' requests this close together: several are sending (Server.keepAwake). */
+const CONCURRENT_WINDOW_MS = 1;
+/** How long the loop then sleeps when idle instead of polling; any lone request after it polls again. */
+const STAND_DOWN_MS = 5;
 
 /** What INFO commandstats and SLOWLOG know of a command this server forwards without having it. */
 function forwardedCommand(name: string): Command {
@@ -384,16 +389,30 @@ export class Server implements ServerInfo, ConnectionHost {
    * client's next request, or the result of the run it starts, then finds it awake. Not while
    * runs are on device threads: their results keep the loop busy, and a polling loop would take
    * the backends' cores (EfficientNet at 32 clients fell from 177 to 114 runs/s when every
-   * request kept it awake).
+   * request kept it awake). Nor while several clients are sending: a request from another
+   * client than the last, within a window of it, stands the polling down for a while.
    */
   private keepAwake(): void {
     if (this.engine.runsInFlight === 0) keepLoopAwake(this.busyPollMicros);
   }
 
+  /** A request from `client`: polling stands down when another client sent one just before. */
+  private noteRequest(client: ClientInfo): void {
+    const now = performance.now();
+    const concurrent = client.id !== this.lastRequester && now - this.lastRequestAt < CONCURRENT_WINDOW_MS;
+    this.lastRequester = client.id;
+    this.lastRequestAt = now;
+    if (concurrent) standDown(STAND_DOWN_MS);
+    else this.keepAwake();
+  }
+
+  private lastRequester = -1;
+  private lastRequestAt = 0;
+
   /** Runs one request; the reply may be a promise (replies are still written in order). */
   dispatch(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
     this.stats.commandsProcessed++;
-    this.keepAwake();
+    this.noteRequest(client);
     if (this.store !== undefined && client.authenticated) {
       const known = this.table.get(args[0].toString('latin1').toLowerCase());
       const started = performance.now();
