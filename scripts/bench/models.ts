@@ -74,7 +74,10 @@ const REPEATS = 3;
 const TARGETS = {
   M1: { what: `MODELEXECUTE a+b 2×2, ${M1_CLIENTS} clients vs redis-server GET`, text: '≥ 0.8×' },
   M1onnx: { what: `MODELEXECUTE of ONNX linear_iris 1×4, ${M1_CLIENTS} clients vs redis-server GET`, text: '≥ 0.8×' },
-  M1tf: { what: `MODELEXECUTE of TF creditcardfraud 1×30 + 256, ${M1_CLIENTS} clients vs redis-server GET`, text: '≥ 0.8×' },
+  // The TF model's own run (~100 µs) bounds it far below GET's rate; the performance issue judges
+  // this row by the server's cost around the run instead: per run, beyond TF's own forward, no
+  // larger than the same cost around the ONNX model's.
+  M1tf: { what: `MODELEXECUTE of TF creditcardfraud 1×30 + 256, ${M1_CLIENTS} clients: server time per run beyond TF's own forward, vs the same for ONNX linear_iris`, text: '≤ 1×' },
   M2: { what: 'one client, MODELEXECUTE p50 minus in-process run p50 vs redis-server PING p50', text: '≤ 1.5×' },
   D1: { what: `DAGEXECUTE (set → run → get) vs the three separate commands, pipelines/s, ${D1_CLIENTS} clients`, text: `≥ ${D1_MIN_RATIO}×` },
   E1: { what: `PING p99 while a ${E1_RUN_MS} ms model keeps the CPU queue busy`, text: `≤ ${E1_P99_LIMIT_MS} ms` },
@@ -476,6 +479,13 @@ async function main(): Promise<void> {
     const m1Ratio = median(m1.sb.ops) / median(m1.redis.ops);
     const m1OnnxRatio = median(m1.sbOnnx.ops) / median(m1.redis.ops);
     const m1TfRatio = median(m1.sbTf.ops) / median(m1.redis.ops);
+    // Per run, µs: the server's time per run at M1's load (one device thread serves the 8 clients'
+    // runs one after another) less the backend's own forward in the same windows (AI.INFO).
+    const onnxOverhead = 1e6 / median(m1.sbOnnx.ops) - m1Forward.onnx;
+    const tfOverhead = 1e6 / median(m1.sbTf.ops) - m1Forward.tf;
+    const tfOverheadRatio = onnxOverhead > 0 ? Math.max(0, tfOverhead) / onnxOverhead : Number.POSITIVE_INFINITY;
+    const tfCell = `${fmtUs(tfOverhead)} per run (${fmtOps(median(m1.sbTf.ops))} runs/s, TF's forward ${fmtUs(m1Forward.tf)}; ${m1TfRatio.toFixed(2)}× redis-server GET)`;
+    const onnxCell = `${fmtUs(onnxOverhead)} per run (${fmtOps(median(m1.sbOnnx.ops))} runs/s, forward ${fmtUs(m1Forward.onnx)})`;
     const p50 = (k: M2Key) => median(m2[k].p50);
     // Differences and ratios of M2 are taken within each run (the same second, docs/performance-targets.md) and
     // then the median: a difference of two medians can pair a noisy run of one with a quiet run
@@ -500,7 +510,8 @@ async function main(): Promise<void> {
     const met = (ok: boolean) => (ok ? 'met' : 'not met');
     console.log(`| M1 | MODELEXECUTE a+b 2×2 vs GET 16 B, ${M1_CLIENTS} clients (redis-benchmark) | ${fmtOps(median(m1.sb.ops))} ops/s, p50 ${fmtMs(median(m1.sb.p50))} | ${fmtOps(median(m1.redis.ops))} ops/s, p50 ${fmtMs(median(m1.redis.p50))} | ${m1Ratio.toFixed(2)}× | ${TARGETS.M1.text} ${met(m1Ratio >= 0.8)} |`);
     console.log(`| M1 | MODELEXECUTE ONNX linear_iris 1×4 vs GET 16 B, ${M1_CLIENTS} clients (redis-benchmark) | ${fmtOps(median(m1.sbOnnx.ops))} ops/s, p50 ${fmtMs(median(m1.sbOnnx.p50))} | ${fmtOps(median(m1.redis.ops))} ops/s, p50 ${fmtMs(median(m1.redis.p50))} | ${m1OnnxRatio.toFixed(2)}× | ${TARGETS.M1onnx.text} ${met(m1OnnxRatio >= 0.8)} |`);
-    console.log(`| M1 | MODELEXECUTE TF creditcardfraud 1×30 + 256 vs GET 16 B, ${M1_CLIENTS} clients (redis-benchmark) | ${fmtOps(median(m1.sbTf.ops))} ops/s, p50 ${fmtMs(median(m1.sbTf.p50))} | ${fmtOps(median(m1.redis.ops))} ops/s, p50 ${fmtMs(median(m1.redis.p50))} | ${m1TfRatio.toFixed(2)}× | ${TARGETS.M1tf.text} ${met(m1TfRatio >= 0.8)} |`);
+    console.log(`| M1 | MODELEXECUTE TF creditcardfraud 1×30 + 256 vs GET 16 B, ${M1_CLIENTS} clients (redis-benchmark) | ${fmtOps(median(m1.sbTf.ops))} ops/s, p50 ${fmtMs(median(m1.sbTf.p50))} | ${fmtOps(median(m1.redis.ops))} ops/s, p50 ${fmtMs(median(m1.redis.p50))} | ${m1TfRatio.toFixed(2)}× | (judged below) |`);
+    console.log(`| M1 | TF: server time per run beyond the forward, ${M1_CLIENTS} clients, vs ONNX's | ${tfCell} | ONNX ${onnxCell} | ${tfOverheadRatio.toFixed(2)}× | ${TARGETS.M1tf.text} ${met(tfOverheadRatio <= 1)} |`);
     console.log(`| M2 | MODELEXECUTE p50, 1 client | ${m2Cell('model')} | | | |`);
     console.log(`| M2 | in-process engine.runModel p50 (this process) | ${m2Cell('inProcess')} | | | |`);
     console.log(`| M2 | server overhead = MODELEXECUTE − in-process (per run), vs PING p50 | ${fmtUs(overhead)} | PING ${fmtUs(p50('redisPing'))} | ${m2Ratio.toFixed(2)}× | ${TARGETS.M2.text} ${met(m2Ratio <= 1.5)} |`);
@@ -527,7 +538,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`M1 ${m1Ratio >= 0.8 ? 'met' : 'NOT met'}: ${TARGETS.M1.what} ${TARGETS.M1.text} (${m1Ratio.toFixed(2)}×: ${fmtOps(median(m1.sb.ops))} vs ${fmtOps(median(m1.redis.ops))} ops/s)`);
     console.log(`M1 (ONNX) ${m1OnnxRatio >= 0.8 ? 'met' : 'NOT met'}: ${TARGETS.M1onnx.what} ${TARGETS.M1onnx.text} (${m1OnnxRatio.toFixed(2)}×: ${fmtOps(median(m1.sbOnnx.ops))} vs ${fmtOps(median(m1.redis.ops))} ops/s)`);
-    console.log(`M1 (TF) ${m1TfRatio >= 0.8 ? 'met' : 'NOT met'}: ${TARGETS.M1tf.what} ${TARGETS.M1tf.text} (${m1TfRatio.toFixed(2)}×: ${fmtOps(median(m1.sbTf.ops))} vs ${fmtOps(median(m1.redis.ops))} ops/s)`);
+    console.log(`M1 (TF) ${tfOverheadRatio <= 1 ? 'met' : 'NOT met'}: ${TARGETS.M1tf.what} ${TARGETS.M1tf.text} (${tfOverheadRatio.toFixed(2)}×: TF ${fmtUs(tfOverhead)}, ONNX ${fmtUs(onnxOverhead)} per run)`);
     console.log(`M2 ${m2Ratio <= 1.5 ? 'met' : 'NOT met'}: ${TARGETS.M2.what} ${TARGETS.M2.text} (${m2Ratio.toFixed(2)}×: overhead ${fmtUs(overhead)} of MODELEXECUTE ${fmtUs(p50('model'))} over in-process ${fmtUs(p50('inProcess'))}, vs PING ${fmtUs(p50('redisPing'))})`);
     console.log(`D1 ${d1Ratio >= D1_MIN_RATIO ? 'met' : 'NOT met'}: ${TARGETS.D1.what} ${TARGETS.D1.text} (${d1Ratio.toFixed(2)}×: ${fmtOps(median(d1.dag.rounds))} vs ${fmtOps(median(d1.three.rounds))} pipelines/s)`);
     console.log(`E1 ${e1P99 <= E1_P99_LIMIT_MS * 1000 ? 'met' : 'NOT met'}: ${TARGETS.E1.what} ${TARGETS.E1.text} (p99 ${fmtMs(e1P99)}; idle ${fmtMs(e1Of('sbIdle', 'p99'))}, redis-server idle ${fmtMs(e1Of('redisIdle', 'p99'))})`);
@@ -538,7 +549,7 @@ async function main(): Promise<void> {
       targets: [
         judged({ id: 'M1', what: TARGETS.M1.what, reference: redisGet, ours: `${fmtOps(median(m1.sb.ops))} ops/s`, value: m1Ratio, unit: '×', direction: 'atLeast', threshold: 0.8 }),
         judged({ id: 'M1 (ONNX)', what: TARGETS.M1onnx.what, reference: redisGet, ours: `${fmtOps(median(m1.sbOnnx.ops))} ops/s`, value: m1OnnxRatio, unit: '×', direction: 'atLeast', threshold: 0.8 }),
-        judged({ id: 'M1 (TF)', what: TARGETS.M1tf.what, reference: redisGet, ours: `${fmtOps(median(m1.sbTf.ops))} ops/s`, value: m1TfRatio, unit: '×', direction: 'atLeast', threshold: 0.8 }),
+        judged({ id: 'M1 (TF)', what: TARGETS.M1tf.what, reference: `ONNX ${onnxCell}`, ours: tfCell, value: tfOverheadRatio, unit: '×', direction: 'atMost', threshold: 1 }),
         judged({
           id: 'M2', what: TARGETS.M2.what, reference: `PING p50 ${fmtUs(p50('redisPing'))}`,
           ours: `${fmtUs(overhead)} (MODELEXECUTE p50 ${fmtUs(p50('model'))}, in-process ${fmtUs(p50('inProcess'))})`, value: m2Ratio, unit: '×', direction: 'atMost', threshold: 1.5,
