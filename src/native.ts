@@ -130,8 +130,8 @@ export interface Binding {
   tensorDataAlignment(tensor: TensorHandle): number;
   /** The tensor's whole storage (no copy); the tensor occupies [byteOffset, byteOffset + byteLength). */
   tensorArrayBuffer(tensor: TensorHandle): ArrayBuffer;
-  /** `%.17g` text of each element of a FLOAT or DOUBLE tensor. */
-  tensorFormatFloats(tensor: TensorHandle): string[];
+  /** `%.17g` text of each FLOAT (or DOUBLE, `isDouble`) element of `bytes` (any alignment). */
+  formatFloats(bytes: Uint8Array, isDouble: boolean): string[];
   /**
    * Loads a backend library (`path`, or the one beside the addon) on a thread of its own, and
    * resolves with its version text.
@@ -199,7 +199,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 10) throw new Error(`addon ABI ${binding.abiVersion}, expected 10 (rebuild it)`);
+    if (binding.abiVersion !== 11) throw new Error(`addon ABI ${binding.abiVersion}, expected 11 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -90,7 +90,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   BackendRegistry::LogSink() = QueueBackendMessage;
   fn("takeBackendMessages", TakeBackendMessages);
   fn("yieldCpu", YieldCpuJs);
-  exports.Set("abiVersion", Napi::Number::New(env, 10));
+  exports.Set("abiVersion", Napi::Number::New(env, 11));
   fn("setShapeScratch", SetShapeScratch);
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);
@@ -102,7 +102,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("tensorByteLength", TensorByteLength);
   fn("tensorDataAlignment", TensorDataAlignment);
   fn("tensorArrayBuffer", TensorArrayBuffer);
-  fn("tensorFormatFloats", TensorFormatFloats);
+  fn("formatFloats", FormatFloats);
   fn("loadBackend", LoadBackend);
   fn("backendVersion", BackendVersion);
   fn("backendLibraryVersion", BackendLibraryVersion);

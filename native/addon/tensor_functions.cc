@@ -198,19 +198,26 @@ Napi::Value TensorArrayBuffer(const Napi::CallbackInfo& info) {
   return ExternalArrayBuffer(info.Env(), tensor->storage());
 }
 
-Napi::Value TensorFormatFloats(const Napi::CallbackInfo& info) {
-  TENSOR_ARG
+Napi::Value FormatFloats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t n = tensor->elementCount();
-  Napi::Array out = Napi::Array::New(env, static_cast<size_t>(n));
-  if (tensor->dtype() == DType::Float) {
-    const float* values = reinterpret_cast<const float*>(tensor->data());
-    for (int64_t i = 0; i < n; i++) out.Set(static_cast<uint32_t>(i), FormatDouble(static_cast<double>(values[i])));
-  } else if (tensor->dtype() == DType::Double) {
-    const double* values = reinterpret_cast<const double*>(tensor->data());
-    for (int64_t i = 0; i < n; i++) out.Set(static_cast<uint32_t>(i), FormatDouble(values[i]));
-  } else {
-    return Fail(env, "tensorFormatFloats: not a FLOAT or DOUBLE tensor");
+  if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsBoolean()) return Fail(env, "formatFloats(bytes, isDouble)");
+  Napi::TypedArray array = info[0].As<Napi::TypedArray>();
+  const char* bytes = static_cast<const char*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  bool isDouble = info[1].As<Napi::Boolean>().Value();
+  size_t size = isDouble ? sizeof(double) : sizeof(float);
+  if (array.ByteLength() % size != 0) return Fail(env, "formatFloats: not a whole number of elements");
+  size_t n = array.ByteLength() / size;
+  Napi::Array out = Napi::Array::New(env, n);
+  for (size_t i = 0; i < n; i++) {
+    double value;
+    if (isDouble) {
+      std::memcpy(&value, bytes + i * size, size);
+    } else {
+      float f;
+      std::memcpy(&f, bytes + i * size, size);
+      value = static_cast<double>(f);
+    }
+    out.Set(static_cast<uint32_t>(i), FormatDouble(value));
   }
   return out;
 }

@@ -26,7 +26,8 @@ Napi::Value TensorByteLength(const Napi::CallbackInfo& info);
 Napi::Value TensorDataAlignment(const Napi::CallbackInfo& info);
 // tensorArrayBuffer(tensor) -> ArrayBuffer over the tensor's whole storage (no copy)
 Napi::Value TensorArrayBuffer(const Napi::CallbackInfo& info);
-// tensorFormatFloats(tensor) -> "%.17g" text of every element of a FLOAT or DOUBLE tensor
-Napi::Value TensorFormatFloats(const Napi::CallbackInfo& info);
+// formatFloats(bytes, isDouble): `%.17g` text of each FLOAT (or DOUBLE) in `bytes`, which need not
+// be aligned; for a tensor still held as bytes in JS, which then needs no native copy.
+Napi::Value FormatFloats(const Napi::CallbackInfo& info);
 
 }  // namespace stormbreaker

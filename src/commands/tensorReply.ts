@@ -1,20 +1,33 @@
 import { native } from '../native';
 import { DoubleReply, Reply } from '../resp/Reply';
+import { ELEMENT_SIZE, VIEW_OF } from '../tensor/dtype';
 import { exactNumber, Tensor } from '../tensor/Tensor';
 
-/** The elements of a tensor as spec §1.1 replies them: doubles (`%.17g`), integers, bulk strings. */
+/**
+ * The elements of a tensor as spec §1.1 replies them: doubles (`%.17g`), integers, bulk strings.
+ * Read from the tensor's bytes as they are: a small tensor still held in JS (a run's output, a
+ * VALUES TENSORSET) is not first copied into native memory that GC must then finalize.
+ */
 export function tensorValuesReply(tensor: Tensor): Reply[] {
   switch (tensor.dtype) {
     case 'FLOAT':
     case 'DOUBLE':
-      return native.tensorFormatFloats(tensor.handle).map((text) => new DoubleReply(text));
+      return native.formatFloats(tensor.wireBytes, tensor.dtype === 'DOUBLE').map((text) => new DoubleReply(text));
     case 'STRING':
       return tensor.stringBytes();
     case 'INT64':
-      return Array.from(tensor.data as BigInt64Array, exactNumber);
+      return Array.from(elementsOf(tensor) as BigInt64Array, exactNumber);
     default:
-      return Array.from(tensor.data as Exclude<typeof tensor.data, BigInt64Array>);
+      return Array.from(elementsOf(tensor) as Exclude<ReturnType<typeof elementsOf>, BigInt64Array>);
   }
+}
+
+/** A numeric tensor's elements for reading, over its bytes (copied when they are not aligned for the type). */
+function elementsOf(tensor: Tensor) {
+  const bytes = tensor.wireBytes;
+  const size = ELEMENT_SIZE[tensor.dtype];
+  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  return new VIEW_OF[tensor.dtype](aligned.buffer as ArrayBuffer, aligned.byteOffset, aligned.byteLength / size);
 }
 
 /** `"dtype", <name>, "shape", [dims]`: the META part of a TENSORGET reply. */

@@ -82,6 +82,25 @@ describe('AI.TENSORSET / AI.TENSORGET round trips (spec §2-§3)', () => {
     }
   });
 
+  it('replies VALUES of a BLOB tensor wherever its bytes fell in the request (any alignment)', async () => {
+    // Keys of 1 to 8 characters move the BLOB's first byte through every offset modulo 8.
+    const cases: Array<[string, Buffer, unknown[]]> = [
+      ['FLOAT', Buffer.from(new Float32Array([0.1, -3]).buffer), ['0.10000000149011612', '-3']],
+      ['DOUBLE', Buffer.from(new Float64Array([0.1, 1e300]).buffer), ['0.10000000000000001', '1.0000000000000001e+300']],
+      ['INT16', Buffer.from(new Int16Array([-2, 300]).buffer), [-2, 300]],
+      ['INT32', Buffer.from(new Int32Array([-7, 70000]).buffer), [-7, 70000]],
+      ['INT64', Buffer.from(new BigInt64Array([-5n, 2n ** 40n]).buffer), [-5, 2 ** 40]],
+      ['UINT16', Buffer.from(new Uint16Array([1, 65535]).buffer), [1, 65535]],
+    ];
+    for (const [dtype, blob, values] of cases) {
+      for (let length = 1; length <= 8; length++) {
+        const key = 'k'.repeat(length);
+        assert.equal(await client.call('AI.TENSORSET', key, dtype, 2, 'BLOB', blob), 'OK');
+        assert.deepEqual(await client.call('AI.TENSORGET', key, 'VALUES'), values, `${dtype}, key of ${length}`);
+      }
+    }
+  });
+
   it('replies integer elements as RESP integers, exactly for INT64 extremes', async () => {
     const raw = await RawClient.connect(server.tcpPort);
     const reply = await raw.raw('AI.TENSORGET v_INT64 VALUES\r\n', 49);
