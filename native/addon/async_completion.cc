@@ -2,6 +2,7 @@
 
 #include "../exec/device_queue.h"
 
+#include <exception>
 #include <vector>
 
 namespace stormbreaker {
@@ -57,6 +58,8 @@ void RunJobs(Napi::Env env) {
       (*job)(env);
     } catch (const Napi::Error& e) {
       if (failure.IsEmpty()) failure = e.Value();
+    } catch (const std::exception& e) {
+      if (failure.IsEmpty()) failure = Napi::Error::New(env, e.what()).Value();
     }
     delete job;
   }
@@ -66,8 +69,21 @@ void RunJobs(Napi::Env env) {
     more = !channel->jobs.empty();
     if (!more) channel->draining = false;  // the next job wakes us again
   }
-  // What is left (or came while these ran) waits for the next turn, after timers and sockets.
-  if (more) state.setImmediate.Call({state.drainJobs.Value()});
+  // What is left (or came while these ran) waits for the next turn, after timers and sockets;
+  // through the thread-safe function if setImmediate cannot be called (the environment is
+  // shutting down), so the queue is never left marked as draining with nobody coming.
+  if (more) {
+    bool scheduled = false;
+    try {
+      state.setImmediate.Call({state.drainJobs.Value()});
+      scheduled = true;
+    } catch (const Napi::Error&) {
+    }
+    if (!scheduled) {
+      std::lock_guard<std::mutex> lock(channel->mutex);
+      if (channel->tsfn.NonBlockingCall([](Napi::Env env, Napi::Function) { RunJobs(env); }) != napi_ok) channel->draining = false;
+    }
+  }
   if (!failure.IsEmpty()) throw Napi::Error(env, failure);
 }
 
@@ -86,7 +102,11 @@ bool Send(CompletionChannel* channel, JsJob* job) {
   if (channel->draining) return true;
   channel->draining = true;
   napi_status status = channel->tsfn.NonBlockingCall([](Napi::Env env, Napi::Function) { RunJobs(env); });
-  return status == napi_ok;
+  if (status == napi_ok) return true;
+  // Not queued after all: the caller treats the job as never sent (and may free what it holds).
+  channel->jobs.pop_back();
+  channel->draining = false;
+  return false;
 }
 
 }  // namespace

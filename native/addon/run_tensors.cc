@@ -24,20 +24,22 @@ Tensor* InlineTensor(Napi::Env env, Napi::Array spec) {
   auto dtype = static_cast<DType>(code);
   if (dtype == DType::String || dtype == DType::Bool) return fail();  // JS keeps neither as bytes
   Napi::Array dims = shapeValue.As<Napi::Array>();
+  // The rules of createTensor's shapes (tensor_functions.cc ReadShape): at most kMaxRunRank dims,
+  // each a whole number, their product bounded at every step.
+  if (dims.Length() > kMaxRunRank) return fail();
   std::vector<int64_t> shape(dims.Length());
-  // Bounded as it goes, so no shape can overflow the product checked against the bytes below.
-  double count = 1;
+  __int128 count = 1;
   for (uint32_t i = 0; i < dims.Length(); i++) {
     Napi::Value d = dims.Get(i);
     if (!d.IsNumber()) return fail();
     double n = d.As<Napi::Number>().DoubleValue();
     if (!(n >= 0) || n > 9007199254740991.0 || n != static_cast<double>(static_cast<int64_t>(n))) return fail();
     shape[i] = static_cast<int64_t>(n);
-    count = count * n > kInlineTensorBytes ? kInlineTensorBytes + 1.0 : count * n;
+    count *= shape[i];
+    if (count > static_cast<__int128>(kInlineTensorBytes)) return fail();
   }
   Napi::Uint8Array bytes = bytesValue.As<Napi::Uint8Array>();
-  if (count > kInlineTensorBytes || bytes.ByteLength() > kInlineTensorBytes ||
-      bytes.ByteLength() != static_cast<size_t>(count) * ElementSize(dtype)) return fail();
+  if (bytes.ByteLength() != static_cast<size_t>(count) * ElementSize(dtype)) return fail();
   Storage* storage = Storage::Allocate(bytes.ByteLength());
   std::memcpy(storage->data(), bytes.Data(), bytes.ByteLength());
   Tensor* tensor = Tensor::Create(dtype, std::move(shape), storage, 0, bytes.ByteLength());
@@ -47,8 +49,10 @@ Tensor* InlineTensor(Napi::Env env, Napi::Array spec) {
 
 // Output bytes go into a shared ArrayBuffer, each a Uint8Array view of its part, as Node pools
 // small Buffers: one ArrayBuffer per kSlabBytes of outputs instead of one per output (a backing
-// store per output made tiny runs 2 µs slower and cut their throughput by a fifth).
-constexpr size_t kSlabBytes = 16 * 1024;
+// store per output made tiny runs 2 µs slower and cut their throughput by a fifth). Like Node's
+// pool (whose size this is), a kept output keeps its slab alive: at most 8 KiB for a tensor of a
+// few bytes, as a small TENSORSET BLOB's Buffer.from copy already does.
+constexpr size_t kSlabBytes = 8 * 1024;
 
 Napi::Value SlabCopy(Napi::Env env, const char* data, size_t length) {
   AddonState& state = StateOf(env);
@@ -88,8 +92,11 @@ bool TakeRunInputs(Napi::Env env, Napi::Array inputs, std::vector<Tensor*>* out)
 Napi::Value RunOutput(Napi::Env env, Tensor* tensor) {
   // A part of a larger storage (a request's rows of a batched run's output) stays a view of it.
   bool whole = tensor->byteOffset() == 0 && tensor->byteLength() == tensor->storage()->size();
-  bool small = whole && tensor->dtype() != DType::String && tensor->byteLength() <= kInlineTensorBytes &&
-               tensor->elementCount() > 0;
+  // STRING and BOOL stay handles: JS passes neither back as bytes (a BOOL's bytes would need
+  // checking again), and neither does a shape of more dims than createTensor takes.
+  bool small = whole && tensor->dtype() != DType::String && tensor->dtype() != DType::Bool &&
+               tensor->byteLength() <= kInlineTensorBytes && tensor->elementCount() > 0 &&
+               tensor->shape().size() <= kMaxRunRank;
   if (!small) return TensorHandle(env, tensor);
   Napi::Array shape = Napi::Array::New(env, tensor->shape().size());
   for (size_t i = 0; i < tensor->shape().size(); i++) shape.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(tensor->shape()[i])));

@@ -14,14 +14,16 @@ namespace stormbreaker {
 
 // Largest tensor that crosses as bytes; Tensor.ts's PENDING_LIMIT is the same.
 constexpr size_t kInlineTensorBytes = 4096;
+// Most dims of a tensor that crosses as bytes: createTensor's shape scratch (src/native.ts).
+constexpr size_t kMaxRunRank = 64;
 
 // The tensors of a run's inputs, each with a reference of its own for the run: from a handle, or
 // copied from [dtypeCode, shape, bytes]. False (with a JS error thrown, nothing held) on a bad one.
 bool TakeRunInputs(Napi::Env env, Napi::Array inputs, std::vector<Tensor*>* out);
 
 // A run's output for JS, adopting the reference: [dtypeCode, shape, Buffer] for a small numeric
-// or BOOL tensor with no empty dimension that has its storage to itself (released here), else a
-// handle (a batched run's rows stay views of its one output).
+// (not BOOL) tensor with no empty dimension that has its storage to itself (released here), else
+// a handle (a batched run's rows stay views of its one output).
 Napi::Value RunOutput(Napi::Env env, Tensor* tensor);
 
 }  // namespace stormbreaker

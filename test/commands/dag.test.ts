@@ -87,8 +87,8 @@ describe('AI.DAGEXECUTE (spec §6, transcripts)', () => {
   it('runs ops of different devices at the same time (both start before either ends)', async () => {
     await c.call('DEL', 'events');
     assert.deepEqual(await dag('LOAD', 1, 'a',
-      '|>', 'AI.SCRIPTEXECUTE', 's', 'mark', 'KEYS', 1, 'events', 'INPUTS', 1, 'a', 'ARGS', 2, 'cpu0', 300, 'OUTPUTS', 1, 'o0',
-      '|>', 'AI.SCRIPTEXECUTE', 's1', 'mark', 'KEYS', 1, 'events', 'INPUTS', 1, 'a', 'ARGS', 2, 'cpu1', 300, 'OUTPUTS', 1, 'o1'), ['OK', 'OK']);
+      '|>', 'AI.SCRIPTEXECUTE', 's', 'mark', 'KEYS', 1, 'events', 'INPUTS', 1, 'a', 'ARGS', 2, 'cpu0', 120, 'OUTPUTS', 1, 'o0',
+      '|>', 'AI.SCRIPTEXECUTE', 's1', 'mark', 'KEYS', 1, 'events', 'INPUTS', 1, 'a', 'ARGS', 2, 'cpu1', 120, 'OUTPUTS', 1, 'o1'), ['OK', 'OK']);
     const events = (await c.call('LRANGE', 'events', 0, -1)) as string[];
     assert.deepEqual(events.slice(0, 2).sort(), ['start:cpu0', 'start:cpu1']);
     assert.deepEqual(events.slice(2).sort(), ['end:cpu0', 'end:cpu1']);

@@ -38,6 +38,14 @@ describe('run tensors between JS and a device thread', () => {
     assert.deepEqual([empty.dtype, empty.shape, empty.byteLength], ['FLOAT', [0, 4], 0], 'an empty output');
   });
 
+  it('a BOOL output (a handle) feeds another run', async () => {
+    await engine.storeScript('b', { device: 'CPU', source: 'def positive(x):\n    return x > 0\n\ndef invert(b):\n    return ~b\n', entryPoints: [] });
+    const [mask] = await engine.runScript('b', 'positive', [Tensor.from(new Float32Array([1, -1, 2]), [3])]);
+    assert.equal(mask.dtype, 'BOOL');
+    const [inverted] = await engine.runScript('b', 'invert', [mask]);
+    assert.deepEqual(Array.from(inverted.bytes), [0, 1, 0]);
+  });
+
   it('outputs that came back as bytes stay distinct tensors when many runs end together', async () => {
     const inputs = Array.from({ length: 200 }, (_, i) => Tensor.from(new Float32Array([i, i + 0.5]), [2]));
     const outputs = await Promise.all(inputs.map((t) => engine.runScript('id', 'same', [t])));
@@ -56,6 +64,8 @@ describe('run tensors between JS and a device thread', () => {
     const bad: unknown[] = [
       [0, [3], new Uint8Array(8)], // bytes shorter than the shape
       [0, [2 ** 40, 2 ** 40], new Uint8Array(8)], // a product that would overflow
+      [0, [2 ** 52, 2 ** 52, 0], new Uint8Array(0)], // one even if a later dim is 0
+      [0, new Array(65).fill(1), new Uint8Array(4)], // more dims than a tensor may have
       [0, [1.5], new Uint8Array(4)], // not a whole dimension
       [8, [1], new Uint8Array(1)], // BOOL never crosses as bytes
       [99, [1], new Uint8Array(4)], // no such dtype

@@ -10,6 +10,8 @@ const PAGE = '1000';
 /** [key, tag] of every value of `kind` ('model' or 'script') in the store, in SCAN's order. */
 export async function scanAiValues(connection: RedisConnection, kind: 'model' | 'script'): Promise<Array<[Buffer, Buffer]>> {
   const found: Array<[Buffer, Buffer]> = [];
+  // SCAN may return a key more than once.
+  const seen = new Set<string>();
   for (let primary = 0; primary < connection.primaryCount; primary++) {
     let cursor = '0';
     do {
@@ -19,10 +21,19 @@ export async function scanAiValues(connection: RedisConnection, kind: 'model' | 
       const fields = await connection.pipeline(keys.map((key) => ['HMGET', key, MARKER, 'tag']), keys[0]);
       keys.forEach((key, i) => {
         const reply = fields[i];
-        // A key deleted, or made another type, since SCAN listed it is simply not one of them.
+        if (reply instanceof Error) {
+          // A key made another type since SCAN listed it is simply not one of them; any other
+          // error (MOVED in a resharding, a primary gone) would silently drop models: it is the reply.
+          if (reply.message.startsWith('WRONGTYPE')) return;
+          throw reply;
+        }
         if (!Array.isArray(reply)) return;
         const [marker, tag] = reply as Array<Buffer | null>;
-        if (marker?.toString('latin1') === kind) found.push([key, tag ?? Buffer.alloc(0)]);
+        const name = key.toString('latin1');
+        if (marker?.toString('latin1') === kind && !seen.has(name)) {
+          seen.add(name);
+          found.push([key, tag ?? Buffer.alloc(0)]);
+        }
       });
     } while (cursor !== '0');
   }
