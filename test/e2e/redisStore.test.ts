@@ -10,7 +10,7 @@ import Redis from 'ioredis';
 import { comparable, STEPS } from '../helpers/commandCorpus';
 import { fixture } from '../helpers/fixtures';
 import { RawClient } from '../helpers/RawClient';
-import { run, startRedisServer, startServer } from '../helpers/servers';
+import { freePort, run, startRedisServer, startServer } from '../helpers/servers';
 import { multiOutputModel } from '../helpers/torchModels';
 import { createServer } from '../../src/server/Server';
 import { STORE_NO_PERSISTENCE } from '../../src/server/StoreMode';
@@ -284,6 +284,20 @@ open(sys.argv[1], 'wb').write(model.SerializeToString())
     const reply = text(await node.call('AI.TENSORSET', 't', 'FLOAT', 1, 'VALUES', 1));
     assert.equal(reply, 'ERR the write reached the primary but only 0 of 1 replicas acknowledged it within 50 ms: it may or may not have been applied');
     assert.equal(await redis.call('EXISTS', 't'), 1, 'here it was applied: the primary has it');
+  });
+
+  it('logs in to a Redis that requires a password, and refuses to start with a wrong one or with no Redis there', async () => {
+    const redisPort = await startRedisServer(['--requirepass', 'p@ss:word']);
+    const { port } = await startServer({ store: { url: `redis://:p%40ss%3Aword@127.0.0.1:${redisPort}` } });
+    const node = await RawClient.connect(port);
+    assert.equal(await node.call('AI.TENSORSET', 't', 'FLOAT', 1, 'VALUES', 7), 'OK');
+    assert.deepEqual(await node.call('AI.TENSORGET', 't', 'VALUES'), ['7']);
+    assert.equal(await node.call('HGET', 't', 'dtype'), 'FLOAT', 'forwarded commands use the same login');
+    await assert.rejects(startServer({ store: { url: `redis://:wrong@127.0.0.1:${redisPort}` } }), /WRONGPASS invalid username-password pair/);
+    // Nothing listening: the node gives up after the failover deadline rather than waiting for ever.
+    const nobody = await freePort();
+    await assert.rejects(startServer({ store: { url: `redis://127.0.0.1:${nobody}`, failoverDeadlineMs: 500 } }),
+      new RegExp(`^Error: cannot reach the store at 127\\.0\\.0\\.1:${nobody}: connect ECONNREFUSED`));
   });
 
   it('refuses its own persistence settings: durability is Redis\'s', () => {

@@ -104,9 +104,9 @@ export function run(command: string, args: string[], input?: string | Buffer,
  * A real redis-server 7 (Debian's) on a free port, with no persistence, killed when the test file
  * ends; resolves with its port once it answers. For comparing replies with Redis's own.
  */
-export async function startRedisServer(): Promise<number> {
+export async function startRedisServer(extraArgs: readonly string[] = []): Promise<number> {
   const port = await freePort();
-  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', env: toolEnv() });
+  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore', env: toolEnv() });
   closeAfterFile(() => child.kill('SIGKILL'));
   for (let i = 0; i < 100; i++) {
     const c = await RawClient.connect(port).catch(() => undefined);

@@ -30,6 +30,9 @@ export interface ConnectionOptions {
   readonly failoverDeadlineMs: number;
 }
 
+// Replies to a login that no retry will change.
+const LOGIN_REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password|without any password configured/i;
+
 // Errors after which the same command may succeed shortly: the cluster or a primary is changing.
 const TRANSIENT = /^(CLUSTERDOWN|TRYAGAIN|READONLY|LOADING|MASTERDOWN|MOVED|ASK|EXECABORT)\b/;
 
@@ -81,12 +84,32 @@ export class RedisConnection {
     return new RedisConnection(url, client, options);
   }
 
-  /** Connects; rejects with why when the store cannot be reached. */
+  /**
+   * Connects; rejects with why when the store cannot be reached. node-redis retries a failed
+   * connection for ever (as it must through a failover later), so a node started with a wrong
+   * password, or against a Redis that is not there, would wait silently: a refused login fails at
+   * once, anything else once failoverDeadlineMs has passed without a connection.
+   */
   async connect(): Promise<void> {
+    let lastError: unknown;
+    let timer: NodeJS.Timeout | undefined;
+    let onError: (err: unknown) => void = () => undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      onError = (err) => {
+        lastError = err;
+        if (err instanceof Error && LOGIN_REFUSED.test(err.message)) reject(err);
+      };
+      timer = setTimeout(() => reject(lastError ?? new Error(`no connection within ${this.options.failoverDeadlineMs} ms`)), this.options.failoverDeadlineMs);
+    });
+    this.client.on('error', onError);
     try {
-      await this.client.connect();
+      await Promise.race([this.client.connect(), gaveUp]);
     } catch (err) {
+      await this.close();
       throw new Error(`cannot reach the store at ${this.url.nodes.map((n) => `${n.host}:${n.port}`).join(',')}: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      clearTimeout(timer);
+      this.client.off('error', onError);
     }
   }
 
