@@ -21,6 +21,8 @@ describe('nodes on a Sentinel-managed Redis (--store redis+sentinel://)', () => 
     const acknowledged = new Map<string, number>();
     let killedAt = 0;
     const servedAgain = [0, 0];
+    // What each node answered after the kill, first time each: a failure says where the time went.
+    const afterKill = new Map<string, number>();
     let stop = false;
     const load = clients.map(async (client, c) => {
       for (let i = 0; !stop; i++) {
@@ -31,6 +33,8 @@ describe('nodes on a Sentinel-managed Redis (--store redis+sentinel://)', () => 
         if (set === 'OK') acknowledged.set(key, i);
         if (run === 'OK') acknowledged.set(`${key}:out`, 2 * i);
         if (killedAt > 0 && started > killedAt && run === 'OK' && servedAgain[c] === 0) servedAgain[c] = Date.now() - killedAt;
+        const answered = `node ${c}: ${String(set).slice(0, 80)} / ${String(run).slice(0, 80)}`;
+        if (killedAt > 0 && !afterKill.has(answered)) afterKill.set(answered, Date.now() - killedAt);
       }
     });
     // Meanwhile node A stores the model again and again (new chunks, old ones deleted).
@@ -45,10 +49,13 @@ describe('nodes on a Sentinel-managed Redis (--store redis+sentinel://)', () => 
     assert.ok(acknowledged.size > 0, 'the load ran before the kill');
     primary.kill();
     killedAt = Date.now();
-    await waitUntil('both nodes serve again', async () => servedAgain.every((t) => t > 0), 30_000);
+    const timeline = () => [...afterKill].map(([answer, t]) => `${t} ms ${answer}`).join('; ');
+    await waitUntil('both nodes serve again', async () => servedAgain.every((t) => t > 0), 30_000).catch((err) => {
+      throw new Error(`${err.message}; after the kill: ${timeline()}`);
+    });
     stop = true;
     await Promise.all([...load, restores]);
-    for (const t of servedAgain) assert.ok(t <= 10_000, `served again ${t} ms after the kill`);
+    for (const t of servedAgain) assert.ok(t <= 10_000, `served again ${t} ms after the kill; after the kill: ${timeline()}`);
     const roles = await Promise.all(replicas.map(async (r) => /role:master/.test(String(await ask(r.port, 'INFO', 'replication')))));
     assert.deepEqual(roles.filter(Boolean).length, 1, 'a replica was promoted');
     for (const [key, value] of acknowledged) {
