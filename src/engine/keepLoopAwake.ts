@@ -7,9 +7,10 @@
  * within the window, or a device run that finishes within it, then finds the loop awake. The
  * server keeps it awake after each request (one client's PING round trip ~75 → ~24 µs), the
  * engine after handing a run to a device thread (a tiny model's in-process `runModel` ~24 →
- * ~9 µs: that wake-up was the "model runs slower than in-process" of bench/cpu-budget.md). Under
- * load the loop never runs out of work, so the window costs nothing there; when traffic stops
- * it costs at most one window of one core's time.
+ * ~9 µs: that wake-up was the "model runs slower than in-process" of bench/cpu-budget.md). When
+ * traffic stops it costs at most one window of one core's time. With several clients sending,
+ * the loop still runs dry between their requests and the poll took a core from the device thread
+ * and the clients, so the server stands it down then (standDown below).
  *
  * The polling is a chain of setImmediate callbacks: while an immediate is pending, libuv polls
  * without blocking, so every socket, timer and completion is served as it arrives and the loop

@@ -99,7 +99,7 @@ export interface ServerOptions {
 }
 
 
-/** Two clients' requests this close together: several are sending (Server.keepAwake). */
+/** Two clients' requests this close together: several are sending (Server.noteRequest). */
 const CONCURRENT_WINDOW_MS = 1;
 /** How long the loop then sleeps when idle instead of polling; any lone request after it polls again. */
 const STAND_DOWN_MS = 5;

@@ -113,7 +113,8 @@ export class Tensor {
    */
   get runInput(): RunTensor {
     const bytes = this.pendingBytes;
-    // A BOOL output kept as bytes goes as a handle: the native side takes no unchecked BOOL bytes.
+    // BOOL never crosses as bytes (the native side would have to check every byte again); no BOOL
+    // tensor is kept as bytes today, this keeps it so if one ever is.
     return bytes !== undefined && this.dtype !== 'BOOL' ? [dtypeCode(this.dtype), this.shape, bytes] : this.handle;
   }
 
