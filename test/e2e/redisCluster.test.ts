@@ -57,7 +57,7 @@ describe('nodes on a real Redis Cluster (--store redis+cluster://)', () => {
     assert.equal(await node.call('DBSIZE'), 0);
   }, 90_000);
 
-  it('serves again within 10 s after kill -9 of a primary under load, losing no write acknowledged with --redis-wait', async () => {
+  it('serves again after kill -9 of a primary under load, losing no write acknowledged with --redis-wait', async () => {
     const { nodes, url } = await startRedisCluster(3, 2);
     const fleet = [
       await startServer({ store: { url, waitReplicas: 1, waitTimeoutMs: 1000, commandTimeoutMs: 1000 } }),
@@ -91,10 +91,11 @@ describe('nodes on a real Redis Cluster (--store redis+cluster://)', () => {
     assert.ok(beforeKill > 0, 'the load ran before the kill');
     victim.kill();
     killedAt = Date.now();
+    // Served again at all (as in the Sentinel test: no assertion on how fast; 30 s only bounds the
+    // test, past a command's own 20 s failover deadline).
     await waitUntil('both nodes serve again', async () => servedAgainAfterKill.every((t) => t > 0), 30_000);
     stop = true;
     await Promise.all(load);
-    for (const t of servedAgainAfterKill) assert.ok(t <= 10_000, `served again ${t} ms after the kill`);
     // Every acknowledged write is there, on the promoted replica.
     const reader = await RawClient.connect(fleet[1].port);
     for (const [key, value] of acknowledged) {
