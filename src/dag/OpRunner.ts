@@ -28,8 +28,8 @@ export interface OpRunner {
   recordError(name: string): void;
   /** Reads the tensors a DAG loads, in one call. */
   getTensors(keys: readonly Key[]): Tensor[];
-  /** Writes a plan's PERSIST keys in one commit. */
-  setTensors(entries: ReadonlyArray<readonly [Key, Tensor]>): void;
+  /** Writes a plan's PERSIST keys (internal names) in one commit. */
+  setTensorsAt(entries: ReadonlyArray<readonly [string, Tensor]>): void;
   /** Runs `body` as one batch of the store over `names` (internal names): one fetch before, one write after. */
   batched<T>(names: readonly string[], body: () => T | Promise<T>): T | Promise<T>;
 }

@@ -36,7 +36,6 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
   let failed = false;
   let timedOut = false;
   const results: Array<Promise<OpResult>> = [];
-  const deviceTail = new Map<string, Promise<unknown>>();
 
   // Ops' results once known: a source whose op has finished (or a loaded tensor) is read without
   // a promise turn. Every MODELEXECUTE and SCRIPTEXECUTE is a one-op plan of loaded inputs, and
@@ -80,22 +79,26 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
     }
   };
 
-  for (const [i, op] of plan.ops.entries()) {
-    const device = deviceOf(op);
-    const result = run(op, deviceTail.get(device)).then((r) => (done[i] = r));
-    results.push(result);
-    deviceTail.set(device, result);
+  let settled: OpResult[];
+  if (plan.ops.length === 1) {
+    // Every MODELEXECUTE and SCRIPTEXECUTE: one op, nothing to order it after.
+    settled = [await run(plan.ops[0], undefined)];
+  } else {
+    const deviceTail = new Map<string, Promise<unknown>>();
+    for (const [i, op] of plan.ops.entries()) {
+      const device = deviceOf(op);
+      const result = run(op, deviceTail.get(device)).then((r) => (done[i] = r));
+      results.push(result);
+      deviceTail.set(device, result);
+    }
+    settled = await Promise.all(results);
   }
-  const settled = results.length === 1 ? [await results[0]] : await Promise.all(results);
   if (timedOut) return { timedOut, results: settled };
   if (failed || settled.some((r) => r.status !== 'ok')) return { timedOut, results: settled };
   try {
     // Every PERSIST key in one commit: a store elsewhere writes them all or none, in one round trip.
-    const entries: Array<[Buffer, Tensor]> = [];
-    for (const { key, source } of plan.persist) {
-      entries.push([Buffer.from(key, 'latin1'), (source.from === 'load' ? source.tensor : outputOf(settled[source.op], source))!]);
-    }
-    engine.setTensors(entries);
+    engine.setTensorsAt(plan.persist.map(({ key, source }) =>
+      [key, (source.from === 'load' ? source.tensor : outputOf(settled[source.op], source))!] as const));
   } catch (err) {
     return { timedOut, results: settled, persistError: err instanceof Error ? err.message : String(err) };
   }

@@ -287,10 +287,20 @@ export class Engine implements OpRunner {
 
   /** Stores tensors (a DAG's PERSIST keys, an execution's outputs) in one commit; a key holding another kind of value is WRONGTYPE, and then nothing is written. */
   setTensors(entries: ReadonlyArray<readonly [Key, Tensor]>): void {
-    if (entries.length === 1) return this.setTensor(entries[0][0], entries[0][1]);
-    const names = entries.map(([key]) => keyName(key));
-    if (names.map((n) => this.live(n)).some((v) => v !== undefined && v.kind !== 'tensor')) throw new StormbreakerError(Errors.wrongType);
-    this.writeAll(entries.map(([, tensor], i) => ({ name: names[i], value: { kind: 'tensor', tensor } as StoredValue })));
+    this.setTensorsAt(entries.map(([key, tensor]) => [keyName(key), tensor] as const));
+  }
+
+  /** @internal setTensors by internal names (a plan's PERSIST keys, already names). */
+  setTensorsAt(entries: ReadonlyArray<readonly [string, Tensor]>): void {
+    if (entries.length === 1) {
+      const [name, tensor] = entries[0];
+      const existing = this.live(name);
+      if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
+      this.write(name, { kind: 'tensor', tensor });
+      return;
+    }
+    if (entries.map(([name]) => this.live(name)).some((v) => v !== undefined && v.kind !== 'tensor')) throw new StormbreakerError(Errors.wrongType);
+    this.writeAll(entries.map(([name, tensor]) => ({ name, value: { kind: 'tensor', tensor } as StoredValue })));
   }
 
   /** The tensors at `keys`, read in one call; a missing key or another kind is an error, as on the wire. */
@@ -500,6 +510,7 @@ export class Engine implements OpRunner {
    * outputs only when the run succeeded.
    */
   async executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
+    if (!this.keyspace.prefetches) return this.executeModelNow(key, inputKeys, outputKeys, timeout);
     return this.batched(names([key, ...inputKeys, ...outputKeys]), () => this.executeModelNow(key, inputKeys, outputKeys, timeout));
   }
 
@@ -673,6 +684,7 @@ export class Engine implements OpRunner {
    * Outputs are written only when the call succeeded and returned one tensor per output key.
    */
   async executeScript(key: Key, fn: string, call: ScriptCall): Promise<RunStatus> {
+    if (!this.keyspace.prefetches) return this.executeScriptNow(key, fn, call);
     const keys = [key, ...call.keys ?? [], ...call.inputs ?? [], ...call.outputs ?? []];
     return this.batched(names(keys), () => this.executeScriptNow(key, fn, call));
   }
