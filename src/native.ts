@@ -46,20 +46,19 @@ export interface ScriptHostHandler {
 }
 
 /**
- * A run's tensor as it crosses to or from a device thread: a handle, or a small numeric tensor as
- * [dtype code, shape, bytes] (no handle, so nothing for the garbage collector to finalize; see
- * native/addon/run_tensors.h).
+ * A run's tensor as it crosses to or from a device thread: a handle, or a small numeric tensor's
+ * bytes, its dtype and shape beside them as doubles `[dtypeCode, rank, dim…]`: an input's in
+ * `runScratch` (Tensor.runInputs writes them), an output's in its ArrayBuffer right after its
+ * bytes (Tensor.fromRun reads them). No handle, so nothing for the garbage collector to finalize;
+ * see native/addon/run_tensors.h.
  */
-export type RunTensor = TensorHandle | readonly [code: number, shape: readonly number[], bytes: Uint8Array];
+export type RunTensor = TensorHandle | Uint8Array;
 
-/** What a model or script run returns. */
-export interface RunResult {
-  outputs: RunTensor[];
-  /** The backend call's own duration. */
-  micros: number;
-  /** The run waited in its queue past its TIMEOUT and was dropped unexecuted. */
-  timedOut: boolean;
-}
+/**
+ * What a model or script run returns: the backend call's own duration in µs, then the outputs;
+ * `[-1]` when the run waited in its queue past its TIMEOUT and was dropped unexecuted.
+ */
+export type RunResult = readonly [micros: number, ...outputs: RunTensor[]];
 
 /** Which queue a request goes to: `threads` if the queue is new, and how many may wait in it (0: no bound). */
 export interface QueueChoice {
@@ -105,6 +104,8 @@ export interface Binding {
   yieldCpu(): void;
   /** Where `createTensor` reads shapes from; set once, by `createTensor` below. */
   setShapeScratch(scratch: Float64Array): void;
+  /** Where runs read their byte inputs' dtypes and shapes from; set once, with `runScratch` below. */
+  setRunScratch(scratch: Float64Array): void;
   allocateStorage(byteLength: number, zeroed: boolean): StorageHandle;
   /** An ArrayBuffer over the storage (no copy); it keeps the memory alive while reachable. */
   storageArrayBuffer(storage: StorageHandle): ArrayBuffer;
@@ -199,7 +200,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 11) throw new Error(`addon ABI ${binding.abiVersion}, expected 11 (rebuild it)`);
+    if (binding.abiVersion !== 12) throw new Error(`addon ABI ${binding.abiVersion}, expected 12 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -223,6 +224,14 @@ export const ADDON_FOLDER = path.dirname(loaded.file);
 // Shapes cross into C++ through one Float64Array both sides hold: far cheaper than a JS array.
 const shapeScratch = new Float64Array(64);
 native.setShapeScratch(shapeScratch);
+
+/**
+ * Run inputs kept as bytes cross with their dtype and shape in this Float64Array (RunTensor),
+ * written just before the run call, one header after another in input order. Room for a few
+ * hundred small inputs; an input that does not fit crosses as its handle instead.
+ */
+export const runScratch = new Float64Array(1024);
+native.setRunScratch(runScratch);
 
 /** Creates a native tensor (see `Binding.createTensor`); at most 64 dimensions. */
 export function createTensor(

@@ -11,6 +11,7 @@
 #include "backend_messages.h"
 #include "addon_state.h"
 #include "model_functions.h"
+#include "run_tensors.h"
 #include "script_functions.h"
 #include "tensor_functions.h"
 
@@ -90,8 +91,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   BackendRegistry::LogSink() = QueueBackendMessage;
   fn("takeBackendMessages", TakeBackendMessages);
   fn("yieldCpu", YieldCpuJs);
-  exports.Set("abiVersion", Napi::Number::New(env, 11));
+  exports.Set("abiVersion", Napi::Number::New(env, 12));
   fn("setShapeScratch", SetShapeScratch);
+  fn("setRunScratch", SetRunScratch);
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);
   fn("discardStorage", DiscardStorage);

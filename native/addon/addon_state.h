@@ -41,6 +41,11 @@ struct AddonState {
   // referenced only while work is in flight, so an idle addon never keeps the process alive.
   CompletionChannel* channel = nullptr;
   int inFlight = 0;
+  // JS writes the dtype and shape of a run's byte inputs into this Float64Array before the run
+  // call (run_tensors.h): reading it is far cheaper than N-API calls per element of JS arrays.
+  Napi::Reference<Napi::Float64Array> runScratchArray;
+  const double* runScratch = nullptr;
+  size_t runScratchCapacity = 0;
   // Where small run outputs' bytes go (run_tensors.cc), and how much of it is used.
   Napi::Reference<Napi::ArrayBuffer> outputSlab;
   size_t outputSlabUsed = 0;

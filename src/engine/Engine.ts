@@ -1,7 +1,7 @@
 import { BackendTrust, ensureBackend } from '../backends/loadBackend';
 import { checkTfGraph } from '../backends/tfGraphOps';
 import { Errors, StormbreakerError } from '../errors';
-import { native, QueueChoice, RunResult, ScriptHostHandler } from '../native';
+import { native, QueueChoice, RunResult, RunTensor, ScriptHostHandler } from '../native';
 import type { Keyspace, LoadOptions } from '../store/Keyspace';
 import { Key, keyName, keyText } from '../store/keyName';
 import { MemoryKeyspace } from '../store/MemoryKeyspace';
@@ -581,16 +581,21 @@ export class Engine implements OpRunner {
   /** One model run on its device queue, with its statistics recorded under `name` (OpRunner). */
   runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number): Promise<CallResult> {
     const handle = this.loadedModel(name, model);
-    return this.accounted(name, () => native.modelRun(handle, model.device.toUpperCase(), this.queue,
-      inputs.map((t) => t.runInput), timeout));
+    return this.accounted(name, () => native.modelRun(handle, model.device.toUpperCase(), this.queue, Tensor.runInputs(inputs), timeout));
   }
 
   /** One script call on its device queue, with its statistics recorded under `name` (OpRunner). */
   runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
     args: readonly Buffer[], wantOutputs: boolean, timeout: number): Promise<CallResult> {
-    return this.accounted(name, () => native.scriptRun(script.handle, script.device.toUpperCase(), this.queue,
-      fn, script.entryPoints.includes(fn), inputs.map((t) => t.runInput), keys, args, wantOutputs, timeout, this.scriptHost(),
-      this.settings.modelExecutionTimeout));
+    return this.accounted(name, () => {
+      const host = this.scriptHost();
+      const device = script.device.toUpperCase();
+      const entryPoint = script.entryPoints.includes(fn);
+      const executionTimeout = this.settings.modelExecutionTimeout;
+      const scratchInputs = Tensor.runInputs(inputs); // last: nothing else may write the run scratch before the call
+      return native.scriptRun(script.handle, device, this.queue, fn, entryPoint, scratchInputs, keys, args, wantOutputs, timeout, host,
+        executionTimeout);
+    });
   }
 
   /**
@@ -637,11 +642,13 @@ export class Engine implements OpRunner {
       throw new StormbreakerError(err instanceof Error ? err.message : String(err));
     }
     this.inFlight--;
-    if (result.timedOut) return { outputs: [], status: 'TIMEDOUT' };
-    const outputs = result.outputs.map(Tensor.fromRun);
+    const micros = result[0] as number;
+    if (micros < 0) return { outputs: [], status: 'TIMEDOUT' };
+    const outputs = new Array<Tensor>(result.length - 1);
+    for (let i = 0; i < outputs.length; i++) outputs[i] = Tensor.fromRun(result[i + 1] as RunTensor);
     if (stat !== undefined) {
-      this.stats.recordSuccess(stat, result.micros, outputs[0]?.shape[0] ?? 0);
-      this.stats.onRun?.(name, stat, result.micros);
+      this.stats.recordSuccess(stat, micros, outputs[0]?.shape[0] ?? 0);
+      this.stats.onRun?.(name, stat, micros);
     }
     return { outputs, status: 'OK' };
   }

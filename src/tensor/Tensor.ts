@@ -1,4 +1,4 @@
-import { BlobCheck, createTensor, native, RunTensor, SourceKind, StorageHandle, TensorHandle } from '../native';
+import { BlobCheck, createTensor, native, RunTensor, runScratch, SourceKind, StorageHandle, TensorHandle } from '../native';
 import { StormbreakerError, TensorErrors } from '../errors';
 import {
   DType, DTYPES, dtypeCode, dtypeOf, dtypeOfTypedArray, ELEMENT_SIZE, INTEGER_RANGE, TypedArray, VIEW_OF,
@@ -47,6 +47,18 @@ function checkShape(shape: readonly number[], allowEmpty = false): number {
 
 /** Bytes up to which a tensor made from bytes keeps them in a Buffer until native code needs them. */
 export const PENDING_LIMIT = 4096;
+
+// Run outputs share slabs of a few KiB (native/addon/run_tensors.cc): one Float64Array per slab
+// reads the headers of all its outputs, which come back in order, slab after slab.
+let lastSlab: ArrayBuffer | undefined;
+let lastSlabHeaders = new Float64Array(0);
+function slabHeaders(slab: ArrayBuffer): Float64Array {
+  if (slab !== lastSlab) {
+    lastSlab = slab;
+    lastSlabHeaders = new Float64Array(slab, 0, slab.byteLength >>> 3);
+  }
+  return lastSlabHeaders;
+}
 
 function made(result: TensorHandle | BlobCheck, dtype: DType, shape: readonly number[]): Tensor {
   if (typeof result !== 'number') return new Tensor(result, dtype, shape);
@@ -108,21 +120,34 @@ export class Tensor {
   }
 
   /**
-   * @internal This tensor as a run's input: a small one still held as bytes crosses as bytes
-   * (native/addon/run_tensors.h), anything else as its handle.
+   * @internal `tensors` as a run's inputs: a small one still held as bytes crosses as its bytes,
+   * its dtype and shape written to the run scratch (RunTensor); anything else as its handle.
+   * Call it as the run call's last-evaluated argument: the scratch is shared.
    */
-  get runInput(): RunTensor {
-    const bytes = this.pendingBytes;
-    // BOOL never crosses as bytes (the native side would have to check every byte again); no BOOL
-    // tensor is kept as bytes today, this keeps it so if one ever is.
-    return bytes !== undefined && this.dtype !== 'BOOL' ? [dtypeCode(this.dtype), this.shape, bytes] : this.handle;
+  static runInputs(tensors: readonly Tensor[]): RunTensor[] {
+    let at = 0;
+    return tensors.map((t) => {
+      const bytes = t.pendingBytes;
+      // BOOL never crosses as bytes (the native side would have to check every byte again); no
+      // BOOL tensor is kept as bytes today, this keeps it so if one ever is.
+      if (bytes === undefined || t.dtype === 'BOOL' || at + 2 + t.shape.length > runScratch.length) return t.handle;
+      runScratch[at++] = dtypeCode(t.dtype);
+      runScratch[at++] = t.shape.length;
+      for (const d of t.shape) runScratch[at++] = d;
+      return bytes;
+    });
   }
 
   /** @internal A run's output: a small one comes back as bytes and stays so until native code needs it. */
   static fromRun(output: RunTensor): Tensor {
-    if (!Array.isArray(output)) return new Tensor(output as TensorHandle);
-    const [code, shape, bytes] = output as readonly [number, readonly number[], Uint8Array];
-    return new Tensor(null, dtypeOf(code), shape, bytes);
+    if (!(output instanceof Uint8Array)) return new Tensor(output);
+    // Its header follows its bytes, at the next multiple of 8 (RunTensor).
+    const header = slabHeaders(output.buffer as ArrayBuffer);
+    const at = (output.byteOffset + output.byteLength + 7) >>> 3;
+    const rank = header[at + 1];
+    const shape = new Array<number>(rank);
+    for (let i = 0; i < rank; i++) shape[i] = header[at + 2 + i];
+    return new Tensor(null, dtypeOf(header[at]), shape, output);
   }
 
   /** @internal The wire BLOB for reading only (replies, snapshots, the log), without making the native tensor. */

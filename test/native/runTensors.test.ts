@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, it } from '@jest/globals';
 import { Engine, Tensor } from '../../src';
-import { native } from '../../src/native';
+import { native, RunTensor, runScratch } from '../../src/native';
 
 const IDENTITY = 'def same(x):\n    return x\n\ndef none_of(x):\n    return x[0:0]\n';
 
@@ -60,23 +60,32 @@ describe('run tensors between JS and a device thread', () => {
       batchsize: 0, minbatchsize: 0, minbatchtimeout: 0, intraOpThreads: 0, interOpThreads: 0, executionTimeoutMs: 0,
       memoryLimitBytes: 0, inputs: [], outputs: [],
     });
-    const good: [number, number[], Uint8Array] = [0, [2], new Uint8Array(new Float32Array([1, 2]).buffer)];
-    const bad: unknown[] = [
-      [0, [3], new Uint8Array(8)], // bytes shorter than the shape
-      [0, [2 ** 40, 2 ** 40], new Uint8Array(8)], // a product that would overflow
-      [0, [2 ** 52, 2 ** 52, 0], new Uint8Array(0)], // one even if a later dim is 0
-      [0, new Array(65).fill(1), new Uint8Array(4)], // more dims than a tensor may have
-      [0, [1.5], new Uint8Array(4)], // not a whole dimension
-      [8, [1], new Uint8Array(1)], // BOOL never crosses as bytes
-      [99, [1], new Uint8Array(4)], // no such dtype
-      [0, [1]], // too short
+    // A byte input's header ([dtypeCode, rank, dim…]) is the next one in the run scratch.
+    const good = new Uint8Array(new Float32Array([1, 2]).buffer);
+    const GOOD_HEADER = [0, 1, 2];
+    const REFUSED = /a run input is a tensor handle, or bytes with their dtype and shape in the run scratch/;
+    const bad: Array<[string, number[], Uint8Array]> = [
+      ['bytes shorter than the shape', [0, 1, 3], new Uint8Array(8)],
+      ['a product that would overflow', [0, 2, 2 ** 40, 2 ** 40], new Uint8Array(8)],
+      ['one even if a later dim is 0', [0, 3, 2 ** 52, 2 ** 52, 0], new Uint8Array(0)],
+      ['more dims than a tensor may have', [0, 65, ...new Array(65).fill(1)], new Uint8Array(4)],
+      ['not a whole dimension', [0, 1, 1.5], new Uint8Array(4)],
+      ['not a whole rank', [0, 1.5, 1], new Uint8Array(4)],
+      ['BOOL never crosses as bytes', [8, 1, 1], new Uint8Array(1)],
+      ['no such dtype', [99, 1, 1], new Uint8Array(4)],
     ];
-    for (const input of bad) {
-      const attempt = async () => native.modelRun(model, 'CPU', queue, [good, input as never], 0);
-      await assert.rejects(attempt, /a run input is a tensor handle or \[dtypeCode, shape, bytes\]/, JSON.stringify(input));
+    for (const [what, header, bytes] of bad) {
+      runScratch.set([...GOOD_HEADER, ...header], 0);
+      const attempt = async () => native.modelRun(model, 'CPU', queue, [good, bytes], 0);
+      await assert.rejects(attempt, REFUSED, what);
     }
+    // More byte inputs than the scratch has headers for: the one past its end is refused.
+    const fitting = Math.floor(runScratch.length / GOOD_HEADER.length);
+    for (let i = 0; i < fitting; i++) runScratch.set(GOOD_HEADER, i * GOOD_HEADER.length);
+    await assert.rejects(async () => native.modelRun(model, 'CPU', queue, new Array(fitting + 1).fill(good), 0), REFUSED, 'past the scratch');
+    runScratch.set([...GOOD_HEADER, ...GOOD_HEADER], 0);
     const result = await native.modelRun(model, 'CPU', queue, [good, good], 0);
-    const [sum] = result.outputs.map(Tensor.fromRun);
+    const [sum] = result.slice(1).map((output) => Tensor.fromRun(output as RunTensor));
     assert.deepEqual(Array.from(sum.data as Float32Array), [2, 4], 'the model still runs');
   });
 });
