@@ -35,7 +35,8 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
   const deadline = plan.timeout > 0 ? Date.now() + plan.timeout : 0;
   let failed = false;
   let timedOut = false;
-  const results: Array<Promise<OpResult>> = [];
+  // Each op's result, or its promise while it runs (a tensorset's is known at once).
+  const results: Array<OpResult | Promise<OpResult>> = [];
 
   // Ops' results once known: a source whose op has finished (or a loaded tensor) is read without
   // a promise turn. Every MODELEXECUTE and SCRIPTEXECUTE is a one-op plan of loaded inputs, and
@@ -45,14 +46,15 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
   const resolve = (source: TensorSource): Tensor | undefined | Promise<Tensor | undefined> => {
     if (source.from === 'load') return source.tensor;
     const known = done[source.op];
-    return known !== undefined ? outputOf(known, source) : results[source.op].then((result) => outputOf(result, source));
+    return known !== undefined ? outputOf(known, source) : (results[source.op] as Promise<OpResult>).then((result) => outputOf(result, source));
   };
 
   const run = async (op: PlanOp, before: Promise<unknown> | undefined): Promise<OpResult> => {
     if (before !== undefined) await before;
     if (op.kind === 'tensorset') return { status: 'ok', outputs: [op.tensor] };
     if (op.kind === 'tensorget') {
-      const tensor = await resolve(op.source);
+      const source = resolve(op.source);
+      const tensor = source instanceof Promise ? await source : source;
       return tensor === undefined ? NA : { status: 'ok', outputs: [tensor] };
     }
     const sources = op.inputs.map(resolve);
@@ -84,12 +86,20 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
     // Every MODELEXECUTE and SCRIPTEXECUTE: one op, nothing to order it after.
     settled = [await run(plan.ops[0], undefined)];
   } else {
-    const deviceTail = new Map<string, Promise<unknown>>();
+    // The last op of each device so far: the next one there waits for it, unless it is done.
+    const deviceTail = new Map<string, number>();
     for (const [i, op] of plan.ops.entries()) {
+      if (op.kind === 'tensorset') {
+        // Its tensor was made with the plan: done now, and nothing on its device need wait for
+        // it (what came before it there is what comes after it waits for).
+        results.push((done[i] = { status: 'ok', outputs: [op.tensor] }));
+        continue;
+      }
       const device = deviceOf(op);
-      const result = run(op, deviceTail.get(device)).then((r) => (done[i] = r));
-      results.push(result);
-      deviceTail.set(device, result);
+      const last = deviceTail.get(device);
+      const before = last !== undefined && done[last] === undefined ? results[last] as Promise<OpResult> : undefined;
+      results.push(run(op, before).then((r) => (done[i] = r)));
+      deviceTail.set(device, i);
     }
     settled = await Promise.all(results);
   }
