@@ -131,8 +131,8 @@ export interface Binding {
   tensorDataAlignment(tensor: TensorHandle): number;
   /** The tensor's whole storage (no copy); the tensor occupies [byteOffset, byteOffset + byteLength). */
   tensorArrayBuffer(tensor: TensorHandle): ArrayBuffer;
-  /** `%.17g` text of each FLOAT (or DOUBLE, `isDouble`) element of `bytes` (any alignment). */
-  formatFloats(bytes: Uint8Array, isDouble: boolean): string[];
+  /** `%.17g` text of each FLOAT (or DOUBLE, `isDouble`) element of `bytes` (any alignment), separated by single spaces. */
+  formatFloats(bytes: Uint8Array, isDouble: boolean): string;
   /**
    * Loads a backend library (`path`, or the one beside the addon) on a thread of its own, and
    * resolves with its version text.

@@ -12,7 +12,11 @@ export function tensorValuesReply(tensor: Tensor): Reply[] {
   switch (tensor.dtype) {
     case 'FLOAT':
     case 'DOUBLE':
-      return native.formatFloats(tensor.wireBytes, tensor.dtype === 'DOUBLE').map((text) => new DoubleReply(text));
+    {
+      const bytes = tensor.wireBytes;
+      if (bytes.byteLength === 0) return [];
+      return native.formatFloats(bytes, tensor.dtype === 'DOUBLE').split(' ').map((text) => new DoubleReply(text));
+    }
     case 'STRING':
       return tensor.stringBytes();
     case 'INT64':
