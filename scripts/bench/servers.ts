@@ -49,6 +49,12 @@ export function startRedis(port: number, extraArgs: readonly string[] = []): Pro
   return whenReady('redis-server', child, port);
 }
 
+/** The Node `net` floor for T1's exchange (nodeNetFloor.ts): a server that answers without parsing. */
+export function startNodeNetFloor(port: number): Promise<RunningServer> {
+  const child = spawnTracked(process.execPath, [path.join(__dirname, 'nodeNetFloor.js'), String(port)]);
+  return whenReady('node-net floor', child, port);
+}
+
 /** Distinct free ports: all listeners stay open until every port is known, so none repeats. */
 export async function freePorts(count: number): Promise<number[]> {
   const listeners = await Promise.all(

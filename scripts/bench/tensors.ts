@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { encodeCommand, request } from './resp';
 import { runLoad } from './loadClient';
 import { redisBenchmark } from './redisBenchmark';
-import { freePorts, RunningServer, startRedis, startStormbreaker } from './servers';
+import { freePorts, RunningServer, startNodeNetFloor, startRedis, startStormbreaker } from './servers';
 import { judged, machineNote, TargetRow, writeSummary } from './summary';
 import { runBench } from './runBench';
 
@@ -33,14 +33,15 @@ for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 31 + 7) & 0xff;
 const SMALL_KEY = 'bench:small';
 const BIG_KEY = 'bench:big';
 
-type Kind = 'stormbreaker' | 'redis';
+// 'floor': nodeNetFloor.ts, sent our commands, for the T1 workloads only.
+type Kind = 'stormbreaker' | 'redis' | 'floor';
 
 /** The write for one side: a tensor for us, a plain string of the same bytes for redis-server. */
 function setCommand(kind: Kind, key: string, blob: Buffer): Array<string | Buffer> {
-  return kind === 'stormbreaker' ? ['AI.TENSORSET', key, 'FLOAT', '1', String(blob.length / 4), 'BLOB', blob] : ['SET', key, blob];
+  return kind !== 'redis' ? ['AI.TENSORSET', key, 'FLOAT', '1', String(blob.length / 4), 'BLOB', blob] : ['SET', key, blob];
 }
 function getCommand(kind: Kind, key: string): string[] {
-  return kind === 'stormbreaker' ? ['AI.TENSORGET', key, 'BLOB'] : ['GET', key];
+  return kind !== 'redis' ? ['AI.TENSORGET', key, 'BLOB'] : ['GET', key];
 }
 const asArgv = (args: Array<string | Buffer>) => args.map((a) => (Buffer.isBuffer(a) ? a.toString('latin1') : a));
 
@@ -49,6 +50,8 @@ interface Workload {
   label: string;
   /** Bytes of payload per operation, when GB/s is worth printing. */
   bytes?: number;
+  /** Also measured on the Node net floor (unpipelined small requests only: nodeNetFloor.ts). */
+  floor?: boolean;
   /** One measurement: ops/s, and the client's CPU % when the client is ours. */
   run(kind: Kind, port: number, warmup: boolean): Promise<{ ops: number; clientCpu?: number }>;
 }
@@ -59,7 +62,7 @@ const smallRun = (command: (k: Kind) => Array<string | Buffer>, pipeline: number
       .then((ops) => ({ ops }));
 
 const bigRun = (command: (k: Kind) => Array<string | Buffer>) => {
-  const encoded = { stormbreaker: encodeCommand(command('stormbreaker')), redis: encodeCommand(command('redis')) };
+  const encoded = { stormbreaker: encodeCommand(command('stormbreaker')), redis: encodeCommand(command('redis')), floor: encodeCommand(command('floor')) };
   return async (kind: Kind, port: number, warmup: boolean) => {
     const r = await runLoad({ port, command: encoded[kind], connections: CLIENTS, durationMs: warmup ? 1000 : BIG_WINDOW_MS });
     return { ops: r.opsPerSecond, clientCpu: r.clientCpu };
@@ -70,8 +73,8 @@ const bigRun = (command: (k: Kind) => Array<string | Buffer>) => {
 // reads it. __rand_int__ keys would make redis-server grow a keyspace while measuring, and would
 // need a preloaded keyspace for the reads; one key keeps both sides doing identical work.
 const WORKLOADS: Workload[] = [
-  { id: 'T1', label: 'TENSORSET 1×30 FLOAT vs SET 120 B, 50 clients', run: smallRun((k) => setCommand(k, SMALL_KEY, SMALL), 1, SMALL_REQUESTS, 20_000) },
-  { id: 'T1', label: 'TENSORGET BLOB vs GET 120 B, 50 clients', run: smallRun((k) => getCommand(k, SMALL_KEY), 1, SMALL_REQUESTS, 20_000) },
+  { id: 'T1', label: 'TENSORSET 1×30 FLOAT vs SET 120 B, 50 clients', floor: true, run: smallRun((k) => setCommand(k, SMALL_KEY, SMALL), 1, SMALL_REQUESTS, 20_000) },
+  { id: 'T1', label: 'TENSORGET BLOB vs GET 120 B, 50 clients', floor: true, run: smallRun((k) => getCommand(k, SMALL_KEY), 1, SMALL_REQUESTS, 20_000) },
   { id: 'T2', label: 'TENSORSET 1×262144 FLOAT vs SET 1 MiB, 50 clients', bytes: BIG.length, run: bigRun((k) => setCommand(k, BIG_KEY, BIG)) },
   { id: 'T2', label: 'TENSORGET BLOB vs GET 1 MiB, 50 clients', bytes: BIG.length, run: bigRun((k) => getCommand(k, BIG_KEY)) },
   { id: 'T3', label: `TENSORSET vs SET 120 B, 50 clients, pipeline ${PIPELINE}`, run: smallRun((k) => setCommand(k, SMALL_KEY, SMALL), PIPELINE, PIPELINED_REQUESTS, 100_000) },
@@ -116,25 +119,28 @@ async function main(): Promise<void> {
   console.log(`# Tensor benchmark (T1–T3)\n`);
   console.log(`node ${process.version}, ${redisVersion.split(' ').slice(0, 3).join(' ')}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 
-  const [sbPort, redisPort] = await freePorts(2);
+  const [sbPort, redisPort, floorPort] = await freePorts(3);
   // Started one after the other so a failure names the server that failed.
   const sides: Side[] = [
     { kind: 'stormbreaker', server: await startStormbreaker(sbPort) },
     { kind: 'redis', server: await startRedis(redisPort) },
   ];
-  console.log(`stormbreaker pid ${sides[0].server.pid} on port ${sbPort}; redis-server pid ${sides[1].server.pid} on port ${redisPort}`);
+  const floor: Side = { kind: 'floor', server: await startNodeNetFloor(floorPort) };
+  console.log(`stormbreaker pid ${sides[0].server.pid} on port ${sbPort}; redis-server pid ${sides[1].server.pid} on port ${redisPort}; node-net floor pid ${floor.server.pid} on port ${floorPort}`);
+  const sidesOf = (w: Workload) => (w.floor ? [...sides, floor] : sides);
 
   for (const side of sides) await verify(side);
   console.log('correctness check passed: both sides return the exact bytes set (120 B and 1 MiB)');
 
   // One warm-up pass: JIT-compiles our server's hot paths and the load client, fills allocator pools.
-  for (const w of WORKLOADS) for (const { kind, server } of sides) await w.run(kind, server.port, true);
+  for (const w of WORKLOADS) for (const { kind, server } of sidesOf(w)) await w.run(kind, server.port, true);
   console.log('warm-up done\n');
 
-  const results = WORKLOADS.map(() => ({ stormbreaker: [] as number[], redis: [] as number[], cpu: { stormbreaker: [] as number[], redis: [] as number[] } }));
+  const results = WORKLOADS.map(() => ({ stormbreaker: [] as number[], redis: [] as number[], floor: [] as number[],
+    cpu: { stormbreaker: [] as number[], redis: [] as number[], floor: [] as number[] } }));
   for (const [i, w] of WORKLOADS.entries()) {
     for (let rep = 0; rep < REPEATS; rep++) {
-      const order = rep % 2 === 0 ? sides : [...sides].reverse();
+      const order = rep % 2 === 0 ? sidesOf(w) : [...sidesOf(w)].reverse();
       for (const { kind, server } of order) {
         // Server CPU over the run, as % of one core: near 100% for our single-threaded server
         // means it is CPU-bound, well below means the client or the network path limits.
@@ -169,10 +175,25 @@ async function main(): Promise<void> {
     console.log(`| ${w.id} | ${w.label} | ${fmtRate(sb, w.bytes)} | ${fmtRate(rd, w.bytes)} | ${ratio.toFixed(2)}× | ≥ ${target.toFixed(1)}× ${ratio >= target ? 'met' : 'not met'} |`);
     return ratio;
   });
+  // What a Node net server can reach at all for the same exchange, in the same minutes: the part
+  // of T1's gap that belongs to Node's socket machinery rather than to our command layer.
+  for (const [i, w] of WORKLOADS.entries()) {
+    if (!w.floor) continue;
+    const fl = median(results[i].floor);
+    const rd = median(results[i].redis);
+    const sb = median(results[i].stormbreaker);
+    rows.push({
+      id: `${w.id} floor`, what: `${w.label.split(' ')[0]}'s exchange on Node's net streams, no command layer (scripts/bench/nodeNetFloor.ts): the most any server on them reaches`,
+      reference: `${fmtOpsPerSecond(rd, w.bytes)} redis-server`, ours: `${fmtOpsPerSecond(fl, w.bytes)} (stormbreaker ${(sb / fl).toFixed(2)}× of it)`,
+      value: fl / rd, unit: '×', direction: 'atLeast', threshold: TARGETS[w.id].ratio, met: false, informational: true,
+    });
+    console.log(`| ${w.id} floor | ${w.label.split(' ')[0]} on a bare Node net server | ${fmtOps(fl)} | ${fmtOps(rd)} | ${(fl / rd).toFixed(2)}× | (stormbreaker ${(sb / fl).toFixed(2)}× of it) |`);
+  }
 
   console.log('\nServer CPU, median % of one core (stormbreaker / redis-server):');
   for (const [i, w] of WORKLOADS.entries()) {
-    console.log(`  ${w.id} ${w.label}: ${median(results[i].cpu.stormbreaker).toFixed(0)}% / ${median(results[i].cpu.redis).toFixed(0)}%`);
+    const floorCpu = w.floor ? ` (node-net floor ${median(results[i].cpu.floor).toFixed(0)}%)` : '';
+    console.log(`  ${w.id} ${w.label}: ${median(results[i].cpu.stormbreaker).toFixed(0)}% / ${median(results[i].cpu.redis).toFixed(0)}%${floorCpu}`);
   }
 
   console.log('');
