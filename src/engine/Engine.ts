@@ -292,13 +292,7 @@ export class Engine implements OpRunner {
 
   /** @internal setTensors by internal names (a plan's PERSIST keys, already names). */
   setTensorsAt(entries: ReadonlyArray<readonly [string, Tensor]>): void {
-    if (entries.length === 1) {
-      const [name, tensor] = entries[0];
-      const existing = this.live(name);
-      if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
-      this.write(name, { kind: 'tensor', tensor });
-      return;
-    }
+    if (entries.length === 1) return this.setTensorAt(entries[0][0], entries[0][1]);
     if (entries.map(([name]) => this.live(name)).some((v) => v !== undefined && v.kind !== 'tensor')) throw new StormbreakerError(Errors.wrongType);
     this.writeAll(entries.map(([name, tensor]) => ({ name, value: { kind: 'tensor', tensor } as StoredValue })));
   }
@@ -315,7 +309,10 @@ export class Engine implements OpRunner {
 
   /** Stores a tensor, replacing a tensor already there; another kind of value is WRONGTYPE. */
   setTensor(key: Key, tensor: Tensor): void {
-    const name = keyName(key);
+    this.setTensorAt(keyName(key), tensor);
+  }
+
+  private setTensorAt(name: string, tensor: Tensor): void {
     const existing = this.live(name);
     if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
     this.write(name, { kind: 'tensor', tensor });

@@ -22,6 +22,9 @@ def legacy(a: Tensor, rest: List[Tensor]):
 
 def odd(a: Tensor, b: int):
     return a
+
+def none_of(tensors: List[Tensor], keys: List[str], args: List[str]):
+    return tensors[0][0:0]
 `;
 
 let server: Server;
@@ -146,6 +149,16 @@ describe('script command errors (spec §14, verbatim)', () => {
     assert.equal(message(await run('$', 'INPUTS', 'a')), 'ERR Encountered a variable size list of tensors outside of input section');
     assert.equal(message(await run('INPUTS', '$', 'a', '$', 'a')), 'ERR Already encountered a variable size list of tensors');
     assert.equal(message(await run('stray', 'INPUTS', 'a')), 'ERR Unrecongnized parameter to SCRIPTRUN');
+  });
+
+  it('an empty FLOAT or DOUBLE output replies VALUES as an empty array, META with its 0 dim', async () => {
+    assert.equal(await c.call('AI.SCRIPTSTORE', 'empty', 'CPU', 'ENTRY_POINTS', 1, 'none_of', 'SOURCE', SOURCE), 'OK');
+    assert.equal(await c.call('AI.TENSORSET', 'd', 'DOUBLE', 2, 1, 'VALUES', 0.5, -1), 'OK');
+    for (const input of ['a', 'd']) {
+      assert.equal(await c.call('AI.SCRIPTEXECUTE', 'empty', 'none_of', 'INPUTS', 1, input, 'OUTPUTS', 1, 'e'), 'OK');
+      const dims = input === 'a' ? [0, 2] : [0, 1];
+      assert.deepEqual(await c.call('AI.TENSORGET', 'e', 'META', 'VALUES'), ['dtype', input === 'a' ? 'FLOAT' : 'DOUBLE', 'shape', dims, 'values', []]);
+    }
   });
 
   it('AI.SCRIPTDEL deletes the script and its statistics', async () => {
