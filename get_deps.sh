@@ -55,6 +55,10 @@ disk_mb=0
 plan_add() { plan+=("$1"); plan_mb=$((plan_mb + $2)); disk_mb=$((disk_mb + $3)); }
 has_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 [ -f "$deps/dlpack/include/dlpack/dlpack.h" ] || has_pkg libdlpack-dev || plan_add "apt-get install libdlpack-dev (the DLPack header)" 1 1
+# libuv's header for the socket layer: Node's own (include/node beside its executable) when it has one.
+node_include="$(dirname "$(dirname "$(command -v node)")")/include/node"
+[ $runtime_only -eq 1 ] || [ -f "$node_include/uv.h" ] || [ -f /usr/include/node/uv.h ] || [ -f /usr/include/uv.h ] \
+  || plan_add "apt-get install libuv1-dev (libuv's header: this Node has none beside it)" 1 1
 ! want torch || [ -n "${LIBTORCH:-}" ] || has_pkg libtorch-dev || plan_add "apt-get install libtorch-dev libopenblas0-pthread (libtorch 1.13, TORCH backend; system-wide)" 250 1100
 if want onnx && [ -z "${ONNXRUNTIME_DIR:-}" ]; then
   [ -e "$deps/onnxruntime/lib/libonnxruntime.so.1" ] || [ -s "$cache/onnxruntime-node-$ORT_NODE_VERSION.tgz" ] \
@@ -135,6 +139,16 @@ if [ -f "$dlpack_dir/dlpack.h" ]; then
   say dlpack "$dlpack_dir/dlpack.h (v$(grep -m1 -oE 'DLPACK_VERSION [0-9]+' "$dlpack_dir/dlpack.h" | awk '{print $2}'))"
 else
   say dlpack "MISSING"
+fi
+
+# --- libuv header (Node's own, else Debian libuv1-dev) -------------------------------------------
+if [ -f "$node_include/uv.h" ]; then
+  say libuv "$node_include/uv.h (Node's)"
+elif [ -f /usr/include/node/uv.h ]; then
+  say libuv "/usr/include/node/uv.h (Node's)"
+elif [ $runtime_only -eq 0 ]; then
+  [ -f /usr/include/uv.h ] || apt_ensure libuv1-dev || true
+  if [ -f /usr/include/uv.h ]; then say libuv "/usr/include/uv.h"; else say libuv "MISSING"; fi
 fi
 
 # --- libtorch (TORCH backend) ---------------------------------------------------------------------

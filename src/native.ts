@@ -181,6 +181,30 @@ export interface Binding {
   mainThreadCpu(): { user: number; sys: number };
   /** The messages backends' libraries sent since the last call, as [backend, line] (backend '' for the addon's own). */
   takeBackendMessages(): Array<[string, string]>;
+
+  // The server's sockets on libuv without Node's streams (native/addon/socket_layer.h,
+  // src/server/NativeSockets.ts). Listeners and connections are numbered by the addon.
+  /**
+   * Sets the layer's three callbacks. onBatch gets one turn's reads: `records` holds
+   * [kind, connection, offset, length] per event, kind 1 bytes read (a view of `bytes`), 2 the
+   * peer ended, 3 drained, 4 a read failed.
+   */
+  socketsInit(
+    onBatch: (bytes: Buffer, records: Int32Array) => void,
+    onAccept: (listener: number, connection: number, remoteAddress?: string, remotePort?: number, localAddress?: string, localPort?: number) => void,
+    onClose: (connection: number) => void,
+  ): void;
+  /** Listens on an IP address (not a host name); returns [listener, bound port]. Throws Node's `listen E…` errors. */
+  socketsListenTcp(host: string, port: number): [number, number];
+  socketsListenPipe(path: string): number;
+  socketsCloseListener(listener: number): void;
+  /** Writes the chunks in order (one writev); false once more than 16 KiB waits (a drain event follows). */
+  socketsWrite(connection: number, chunks: Uint8Array[]): boolean;
+  socketsPause(connection: number): void;
+  socketsResume(connection: number): void;
+  /** Closes once what was written is out. */
+  socketsEnd(connection: number): void;
+  socketsDestroy(connection: number): void;
 }
 
 
@@ -200,7 +224,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 12) throw new Error(`addon ABI ${binding.abiVersion}, expected 12 (rebuild it)`);
+    if (binding.abiVersion !== 13) throw new Error(`addon ABI ${binding.abiVersion}, expected 13 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

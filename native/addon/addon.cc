@@ -13,6 +13,7 @@
 #include "model_functions.h"
 #include "run_tensors.h"
 #include "script_functions.h"
+#include "socket_layer.h"
 #include "tensor_functions.h"
 
 namespace stormbreaker {
@@ -91,7 +92,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   BackendRegistry::LogSink() = QueueBackendMessage;
   fn("takeBackendMessages", TakeBackendMessages);
   fn("yieldCpu", YieldCpuJs);
-  exports.Set("abiVersion", Napi::Number::New(env, 12));
+  exports.Set("abiVersion", Napi::Number::New(env, 13));
   fn("setShapeScratch", SetShapeScratch);
   fn("setRunScratch", SetRunScratch);
   fn("allocateStorage", AllocateStorage);
@@ -122,6 +123,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("poolStats", PoolStatsJs);
   fn("queueStats", QueueStatsJs);
   fn("mainThreadCpu", MainThreadCpuJs);
+  RegisterSocketLayer(env, exports);
   return exports;
 }
 

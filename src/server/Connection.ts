@@ -1,5 +1,5 @@
-import type { Socket } from 'node:net';
 import type { ClientInfo } from '../commands/Command';
+import type { ClientSocket, SocketEvents } from './ClientSocket';
 import { OutputBuffer } from '../resp/OutputBuffer';
 import { TRANSACTION_CONTROL } from '../commands/transactions';
 import { ErrorReply, Reply, SimpleString } from '../resp/Reply';
@@ -42,7 +42,7 @@ interface PendingReply {
  * One client connection: decodes its requests, runs them through the server, and writes the
  * replies strictly in request order, even when a later command finishes before an earlier one.
  */
-export class Connection implements ClientInfo {
+export class Connection implements ClientInfo, SocketEvents {
   name = '';
   protocol: Protocol = 2;
   authenticated: boolean;
@@ -59,7 +59,7 @@ export class Connection implements ClientInfo {
   private readonly pending: PendingReply[] = [];
   private closeRequested = false;
   private protocolFailed = false;
-  private closed = false;
+  private socketClosed = false;
   // Like a blocked Redis client: while a command runs asynchronously (a model on its device
   // queue), this client's later requests wait, so each one sees the effects of those before it.
   private blocked = false;
@@ -71,7 +71,7 @@ export class Connection implements ClientInfo {
 
   constructor(
     readonly id: number,
-    private readonly socket: Socket,
+    private readonly socket: ClientSocket,
     private readonly server: ConnectionHost,
   ) {
     this.authenticated = server.requirePassword() === '';
@@ -79,24 +79,24 @@ export class Connection implements ClientInfo {
     this.localAddress = socket.localAddress !== undefined ? `${socket.localAddress}:${socket.localPort}` : '/unixsocket:0';
     this.decoder = new RequestDecoder(server.decoderLimits(), server.blobDestination, server.queryBufferBudget);
     this.decoder.authenticated = this.authenticated;
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => {
-      this.pausedForOutput = false;
-      this.updateReading();
-    });
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => {
-      this.closed = true;
-      const cut = this.decoder.unfinished;
-      if (cut !== undefined) {
-        server.logger.notice(`Client ${this.address} closed in the middle of a request: ${cut.received} of ${cut.announced} arguments received` +
-          (cut.bulkBytes > 0 ? `, and ${cut.bulkBytes} bytes of the next` : ''));
-      }
-      // An upload cut off mid-request gives its memory back to the budget of all clients.
-      this.decoder.release();
-      server.forget(this);
-    });
+    socket.attach(this);
+  }
+
+  drained(): void {
+    this.pausedForOutput = false;
+    this.updateReading();
+  }
+
+  closed(): void {
+    this.socketClosed = true;
+    const cut = this.decoder.unfinished;
+    if (cut !== undefined) {
+      this.server.logger.notice(`Client ${this.address} closed in the middle of a request: ${cut.received} of ${cut.announced} arguments received` +
+        (cut.bulkBytes > 0 ? `, and ${cut.bulkBytes} bytes of the next` : ''));
+    }
+    // An upload cut off mid-request gives its memory back to the budget of all clients.
+    this.decoder.release();
+    this.server.forget(this);
   }
 
   transaction: { queued: Buffer[][]; failed: boolean } | null = null;
@@ -111,12 +111,12 @@ export class Connection implements ClientInfo {
   }
 
   push(line: string): void {
-    if (this.closed || this.closeRequested) return;
+    if (this.socketClosed || this.closeRequested) return;
     this.queue(new SimpleString(line));
     this.flush();
   }
 
-  private onData(chunk: Buffer): void {
+  received(chunk: Buffer): void {
     if (this.closeRequested || this.protocolFailed) return;
     try {
       this.decoder.push(chunk, (args) => this.execute(args));
@@ -188,7 +188,7 @@ export class Connection implements ClientInfo {
   /** Runs the requests that waited for a blocking command, until the next one blocks. */
   private unblock(): void {
     this.blocked = false;
-    while (!this.blocked && this.waiting.length > 0 && !this.closed && !this.closeRequested) {
+    while (!this.blocked && this.waiting.length > 0 && !this.socketClosed && !this.closeRequested) {
       const next = this.waiting.shift()!;
       if (next instanceof ProtocolError) this.fail(next);
       else this.execute(next);
@@ -216,22 +216,14 @@ export class Connection implements ClientInfo {
   }
 
   private flush(): void {
-    if (!this.closed) this.server.flushAtEndOfTurn(this);
+    if (!this.socketClosed) this.server.flushAtEndOfTurn(this);
   }
 
   /** Writes the replies queued so far (the server calls it at the end of the loop turn). */
   flushNow(): void {
-    if (this.closed) return;
+    if (this.socketClosed) return;
     if (!this.out.empty) {
-      const chunks = this.out.take();
-      let writable = true;
-      if (chunks.length === 1) {
-        writable = this.socket.write(chunks[0]);
-      } else {
-        this.socket.cork();
-        for (const c of chunks) writable = this.socket.write(c);
-        this.socket.uncork();
-      }
+      const writable = this.socket.write(this.out.take());
       // A client that does not read its replies stops being read until it does (bounded memory).
       if (!writable && !this.pausedForOutput) {
         this.pausedForOutput = true;
@@ -239,7 +231,7 @@ export class Connection implements ClientInfo {
       }
     }
     // Like Redis, close fully once the last reply is written (not half-open).
-    if (this.closeRequested && this.pending.length === 0) this.socket.end(() => this.socket.destroy());
+    if (this.closeRequested && this.pending.length === 0) this.socket.end();
   }
 
   /** Closes the connection at once (server shutdown). */

@@ -24,6 +24,8 @@ import { DEFAULT_PERSISTENCE, parseSaveRules, Persistence, PersistenceOptions } 
 import { replayEmptyTensorEffect } from '../persistence/emptyTensorEffect';
 import { makeScriptHost } from '../commands/scriptHost';
 import { Connection, ConnectionHost } from './Connection';
+import { ClientSocket, NodeClientSocket } from './ClientSocket';
+import { atEndOfBatch, listenTcp, listenUnix, NativeListener } from './NativeSockets';
 import { Logger, LogLevel } from '../observe/Logger';
 import { CommandStats } from '../observe/CommandStats';
 import { startMetricsEndpoint } from './MetricsEndpoint';
@@ -96,6 +98,11 @@ export interface ServerOptions {
    * Cluster), commands that are not AI.* go to it, and any number of nodes may share it.
    */
   store?: StoreSettings;
+  /**
+   * Which layer carries the client sockets: 'native' (the default: the addon reads and writes
+   * them on Node's loop without its streams, NativeSockets.ts) or 'node' (Node's `net`).
+   */
+  sockets?: 'native' | 'node';
 }
 
 
@@ -138,8 +145,10 @@ export class Server implements ServerInfo, ConnectionHost {
   private readonly table: Map<string, Command>;
   private readonly connections = new Set<Connection>();
   private readonly listeners: net.Server[] = [];
+  private readonly nativeListeners: NativeListener[] = [];
+  private readonly socketLayer: 'native' | 'node';
   private nextClientId = 1;
-  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort' | 'loadBackends' | 'busyPollMicros' | 'store'>> & { unixsocket?: string; busyReplyThreshold: number };
+  private options: Required<Omit<ServerOptions, 'engine' | 'unixsocket' | 'logSink' | 'commands' | 'ai' | 'persistence' | 'onShutdown' | 'metricsPort' | 'loadBackends' | 'busyPollMicros' | 'store' | 'sockets'>> & { unixsocket?: string; busyReplyThreshold: number };
   private readonly onShutdown?: () => void;
   private readonly metricsPort?: number;
   private readonly loadBackends: readonly Backend[];
@@ -158,6 +167,7 @@ export class Server implements ServerInfo, ConnectionHost {
 
   constructor(options: ServerOptions = {}) {
     this.busyPollMicros = options.busyPollMicros ?? DEFAULT_AWAKE_MICROS;
+    this.socketLayer = options.sockets ?? 'native';
     if (options.store !== undefined) {
       if (options.engine !== undefined) throw new Error('a server with a store makes its own engine: pass store or engine, not both');
       if (options.persistence !== undefined) throw new Error(STORE_NO_PERSISTENCE);
@@ -206,7 +216,19 @@ export class Server implements ServerInfo, ConnectionHost {
     this.backendMessages = setInterval(() => this.logBackendMessages(), 250);
     this.backendMessages.unref();
     await this.persistence?.start((argv) => this.replay(argv));
-    if (this.options.port >= 0) {
+    if (this.socketLayer === 'native') {
+      if (this.options.port >= 0) {
+        const tcp = await listenTcp(this.options.bind, this.options.port, (socket) => this.accept(socket));
+        this.nativeListeners.push(tcp);
+        this.boundPort = tcp.port;
+      }
+      if (this.options.unixsocket !== undefined) {
+        const path = this.options.unixsocket;
+        if (fs.existsSync(path)) fs.unlinkSync(path);
+        this.nativeListeners.push(listenUnix(path, (socket) => this.accept(socket)));
+      }
+    }
+    if (this.socketLayer === 'node' && this.options.port >= 0) {
       const tcp = this.makeListener();
       await new Promise<void>((resolve, reject) => {
         tcp.once('error', reject);
@@ -214,7 +236,7 @@ export class Server implements ServerInfo, ConnectionHost {
       });
       this.boundPort = (tcp.address() as net.AddressInfo).port;
     }
-    if (this.options.unixsocket !== undefined) {
+    if (this.socketLayer === 'node' && this.options.unixsocket !== undefined) {
       const path = this.options.unixsocket;
       if (fs.existsSync(path)) fs.unlinkSync(path);
       const unix = this.makeListener();
@@ -279,6 +301,8 @@ export class Server implements ServerInfo, ConnectionHost {
     await this.metrics?.close();
     this.metrics = undefined;
     for (const c of this.connections) c.destroy();
+    for (const l of this.nativeListeners) l.close();
+    this.nativeListeners.length = 0;
     await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
     this.listeners.length = 0;
     await this.store?.connection.close();
@@ -504,11 +528,15 @@ export class Server implements ServerInfo, ConnectionHost {
    * in one write (and one fsync under `always`) before any reply goes out.
    */
   flushAtEndOfTurn(connection: Connection): void {
-    if (this.heldReplies.size === 0) setImmediate(() => this.releaseReplies());
+    // Reads that came in a native batch are answered when the batch ends (the same turn).
+    if (this.heldReplies.size === 0 && !atEndOfBatch(this.releaseHeldReplies)) setImmediate(this.releaseHeldReplies);
     this.heldReplies.add(connection);
   }
 
+  private readonly releaseHeldReplies = (): void => this.releaseReplies();
+
   private releaseReplies(): void {
+    if (this.heldReplies.size === 0) return;
     this.keepAwake();
     try {
       this.persistence?.flushLog();
@@ -535,19 +563,19 @@ export class Server implements ServerInfo, ConnectionHost {
   }
 
   private makeListener(): net.Server {
-    const listener = net.createServer((socket) => this.accept(socket));
+    const listener = net.createServer((socket) => this.accept(new NodeClientSocket(socket)));
     listener.on('error', (err) => this.logger.warning(`listener error: ${err.message}`));
     this.listeners.push(listener);
     return listener;
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: ClientSocket): void {
     this.stats.connectionsReceived++;
     if (this.connections.size >= this.options.maxclients) {
       this.stats.rejectedConnections++;
-      socket.on('error', () => socket.destroy());
-      // Close fully once the error is written: a socket nobody reads would never see the peer's FIN.
-      socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
+      // Closed fully once the error is written: a socket nobody reads would never see the peer's FIN.
+      socket.write([MAX_CLIENTS_REPLY]);
+      socket.end();
       return;
     }
     const connection = new Connection(this.nextClientId++, socket, this);
@@ -687,6 +715,8 @@ export class Server implements ServerInfo, ConnectionHost {
     ];
   }
 }
+
+const MAX_CLIENTS_REPLY = Buffer.from('-ERR max number of clients reached\r\n');
 
 const MAX_BULK_LENGTH = Math.min(buffer.constants.MAX_LENGTH, 4 * 1024 ** 3);
 

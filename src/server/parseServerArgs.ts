@@ -17,7 +17,7 @@ const USAGE = `Usage: stormbreaker-server [-v|--version] [-h|--help] [--port <po
                           [--dir <folder>] [--dbfilename <file>] [--save "<seconds> <changes> …"]
                           [--appendonly yes|no] [--appendfsync always|everysec|no] [--appendfilename <file>]
                           [--auto-aof-rewrite-percentage <n>] [--auto-aof-rewrite-min-size <size>]
-                          [--metrics-port <port>] [--busy-poll-us <µs>]
+                          [--metrics-port <port>] [--busy-poll-us <µs>] [--sockets native|node]
                           [--store <redis URL>] [--redis-wait <replicas> [<timeout ms>]] [--store-inline-model <size>]
                           [--store-model-chunk <size>] [--store-command-timeout <ms>]`;
 
@@ -155,6 +155,10 @@ export function parseServerArgs(argv: readonly string[]): ServerOptions & { help
         options.busyPollMicros = n;
         break;
       }
+      case '--sockets':
+        if (value !== 'native' && value !== 'node') throw new Error(`--sockets must be native or node, got '${value}'`);
+        options.sockets = value;
+        break;
       case '--loglevel':
         if (!Logger.isLevel(value)) throw new Error(`--loglevel must be debug, verbose, notice or warning`);
         options.loglevel = value;
@@ -253,6 +257,8 @@ const HELP = `${USAGE}
   --busy-poll-us <µs>               after a request or a run it starts, the event loop polls this long
                                     instead of sleeping, so a client's next request or a run's end finds it awake
                                     (100; 0: off; costs at most this much CPU per request when idle)
+  --sockets native|node             what carries client sockets: the addon's own layer on Node's loop, or
+                                    Node's net streams (native)
   --store <url>                     keep no data here: tensors, models and scripts live in this Redis, and
                                     commands that are not AI.* go to it; any number of nodes may share it.
                                     redis://[user:password@]host:port[/db], rediss://… (TLS),
