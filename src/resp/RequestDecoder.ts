@@ -105,6 +105,9 @@ export class RequestDecoder {
     }
     let pos = 0;
     const end = buf.length;
+    // The limits may change (CONFIG SET) between reads, not within one: read once per read.
+    const maxBulkLength = this.limits.maxBulkLength;
+    const maxQueryBuffer = this.limits.maxQueryBuffer;
     while (pos < end) {
       if (this.skip > 0) {
         const n = Math.min(this.skip, end - pos);
@@ -160,7 +163,7 @@ export class RequestDecoder {
       const lineEnd = this.findLineEnd(buf, pos);
       if (lineEnd < 0) break;
       const length = parseLength(buf, pos + 1, lineEnd);
-      if (length === undefined || length < 0 || length > this.limits.maxBulkLength) {
+      if (length === undefined || length < 0 || length > maxBulkLength) {
         throw new ProtocolError('ERR Protocol error: invalid bulk length');
       }
       if (!this.authenticated && length > UNAUTHENTICATED_MAX_BULK) {
@@ -169,7 +172,7 @@ export class RequestDecoder {
       // Each argument also costs its header and a Buffer object: count those too, so a flood of
       // empty arguments cannot grow memory without reaching the limit.
       const charge = length + ARGUMENT_OVERHEAD;
-      if (this.requestBytes + charge > this.limits.maxQueryBuffer) {
+      if (this.requestBytes + charge > maxQueryBuffer) {
         // Redis closes such a client without a reply (it only logs).
         throw new ProtocolError('ERR Protocol error: query buffer limit reached', false);
       }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { commandTable } from '../commands';
+import { CommandIndex } from '../commands/CommandIndex';
 import { internalClient } from '../commands/Command';
 import type { ClientInfo, Command, CommandContext, ConfigParameter, ServerInfo } from '../commands/Command';
 import { AuthErrors } from '../commands/auth';
@@ -143,6 +144,8 @@ export class Server implements ServerInfo, ConnectionHost {
   readonly persistence: Persistence | null;
 
   private readonly table: Map<string, Command>;
+  /** The table, looked up by the bytes a request typed. */
+  private readonly index: CommandIndex;
   private readonly connections = new Set<Connection>();
   private readonly listeners: net.Server[] = [];
   private readonly nativeListeners: NativeListener[] = [];
@@ -177,6 +180,7 @@ export class Server implements ServerInfo, ConnectionHost {
     this.logger = new Logger(options.loglevel ?? 'notice', options.logSink);
     this.table = commandTable();
     for (const extra of options.commands ?? []) this.table.set(extra.name, extra);
+    this.index = new CommandIndex(this.table);
     this.options = {
       port: options.port ?? 6379,
       bind: options.bind ?? '127.0.0.1',
@@ -354,19 +358,18 @@ export class Server implements ServerInfo, ConnectionHost {
   /** What dispatch refuses before running a command: unknown, not authenticated, wrong arity; else null. */
   refusal(client: ClientInfo, args: Buffer[]): ErrorReply | null {
     // With a store, a command this node does not run is Redis's to check.
-    if (this.store !== undefined && client.authenticated && !runsHere(this.table.get(args[0].toString('latin1').toLowerCase()))) return null;
+    if (this.store !== undefined && client.authenticated && !runsHere(this.index.find(args[0]))) return null;
     const found = this.lookUp(client, args);
     if (!(found instanceof ErrorReply)) return null;
     // Counted as Redis counts a command refused while queuing (rejected_calls, errorstats).
-    this.commandStats.rejected(this.table.get(args[0].toString('latin1').toLowerCase())?.name, found.message);
+    this.commandStats.rejected(this.index.find(args[0])?.name, found.message);
     return found;
   }
 
   /** The command a request names, or why it may not run. */
   private lookUp(client: ClientInfo, args: Buffer[]): Command | ErrorReply {
-    const typed = args[0].toString('latin1');
-    const command = this.table.get(typed.toLowerCase());
-    if (command === undefined) return new ErrorReply(unknownCommand(typed, args));
+    const command = this.index.find(args[0]);
+    if (command === undefined) return new ErrorReply(unknownCommand(args[0].toString('latin1'), args));
     if (!client.authenticated && !command.flags.includes('noauth')) return new ErrorReply(AuthErrors.noAuth);
     if ((command.arity > 0 && args.length !== command.arity) || (command.arity < 0 && args.length < -command.arity)) {
       return new ErrorReply(Errors.wrongArity(command.name));
@@ -421,8 +424,7 @@ export class Server implements ServerInfo, ConnectionHost {
   }
 
   /** A request from `client`: polling stands down when another client sent one just before. */
-  private noteRequest(client: ClientInfo): void {
-    const now = performance.now();
+  private noteRequest(client: ClientInfo, now: number): void {
     const concurrent = client.id !== this.lastRequester && now - this.lastRequestAt < CONCURRENT_WINDOW_MS;
     this.lastRequester = client.id;
     this.lastRequestAt = now;
@@ -436,9 +438,11 @@ export class Server implements ServerInfo, ConnectionHost {
   /** Runs one request; the reply may be a promise (replies are still written in order). */
   dispatch(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
     this.stats.commandsProcessed++;
-    this.noteRequest(client);
+    // One clock read serves the polling decision, the command's start and its client's idle time.
+    const now = performance.now();
+    this.noteRequest(client, now);
     if (this.store !== undefined && client.authenticated) {
-      const known = this.table.get(args[0].toString('latin1').toLowerCase());
+      const known = this.index.find(args[0]);
       const started = performance.now();
       const forwarded = this.store.route(client, args, known, (name) => this.table.get(name));
       if (forwarded !== undefined) {
@@ -454,13 +458,13 @@ export class Server implements ServerInfo, ConnectionHost {
     }
     const command = this.lookUp(client, args);
     if (command instanceof ErrorReply) {
-      this.commandStats.rejected(this.table.get(args[0].toString('latin1').toLowerCase())?.name, command.message);
+      this.commandStats.rejected(this.index.find(args[0])?.name, command.message);
       return command;
     }
     client.lastCommand = command.name;
-    client.lastCommandAt = Date.now();
+    client.lastCommandAt = performance.timeOrigin + now;
     if (this.monitors.active && !command.flags.includes('admin')) this.monitors.feed(client, command.name, args);
-    if (!this.engine.keyspace.prefetches) return this.runCommand(command, client, args);
+    if (!this.engine.keyspace.prefetches) return this.runCommand(command, client, args, now);
     // A store that keeps the data elsewhere: what the command names is fetched in one round trip,
     // it runs on that, and its writes go in one more, before the reply (Engine.batched).
     const keys = command.keysOf(args, client, this);
@@ -476,9 +480,8 @@ export class Server implements ServerInfo, ConnectionHost {
     }
   }
 
-  private runCommand(command: Command, client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
+  private runCommand(command: Command, client: ClientInfo, args: Buffer[], started = performance.now()): Reply | Promise<Reply> {
     const ctx: CommandContext = { engine: this.engine, client, server: this };
-    const started = performance.now();
     // Whatever the command writes reaches the append-only log through the engine's write path.
     try {
       let result: Reply | Promise<Reply>;
