@@ -1,5 +1,6 @@
 import { Errors, StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';
+import { keyName } from '../store/keyName';
 import { tensorFromArgs } from '../tensor/tensorFromArgs';
 import { defineAiCommand } from './Command';
 
@@ -13,9 +14,11 @@ export const tensorset = defineAiCommand({
   summary: 'Stores a tensor',
   run({ engine, server }, args) {
     if (args.length < 4) throw new StormbreakerError(Errors.wrongArity('ai.tensorset'));
-    const existing = engine.get(args[1]);
+    // The key's name once, for the kind check (before parsing, as RedisAI opens the key first) and the write.
+    const name = keyName(args[1]);
+    const existing = engine.valueAt(name);
     if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
-    engine.setTensor(args[1], tensorFromArgs(args, 2, server.maxBulkLength()));
+    engine.setTensorsAt([[name, tensorFromArgs(args, 2, server.maxBulkLength())]]);
     return OK;
   },
 });

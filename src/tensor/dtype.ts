@@ -39,6 +39,21 @@ export function parseDType(text: string): DType | undefined {
   }
 }
 
+/** parseDType on the bytes of an argument, compared in place (no string per TENSORSET). */
+export function parseDTypeBytes(bytes: Uint8Array): DType | undefined {
+  for (const name of DTYPES) {
+    if (bytes.length !== name.length) continue;
+    let i = 0;
+    for (; i < name.length; i++) {
+      let c = bytes[i];
+      if (c >= 97 && c <= 122) c -= 32;
+      if (c !== name.charCodeAt(i)) break;
+    }
+    if (i === name.length) return name;
+  }
+  return undefined;
+}
+
 /** Bytes per element (STRING: 0, variable length). */
 export const ELEMENT_SIZE: Readonly<Record<DType, number>> = {
   FLOAT: 4, DOUBLE: 8, INT8: 1, INT16: 2, INT32: 4, INT64: 8, UINT8: 1, UINT16: 2, BOOL: 1, STRING: 0,

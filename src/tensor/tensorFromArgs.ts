@@ -1,6 +1,6 @@
 import { StormbreakerError, TensorErrors } from '../errors';
 import { parseSafeInteger } from '../util/redisNumbers';
-import { ELEMENT_SIZE, parseDType } from './dtype';
+import { ELEMENT_SIZE, parseDTypeBytes } from './dtype';
 import { Tensor } from './Tensor';
 import { tensorFromTextValues } from './valuesFromText';
 
@@ -10,7 +10,7 @@ import { tensorFromTextValues } from './valuesFromText';
  * BLOB is already bounded by proto-max-bulk-len).
  */
 export function tensorFromArgs(args: readonly Buffer[], start: number, maxBytes: number): Tensor {
-  const dtype = parseDType(args[start].toString('latin1'));
+  const dtype = parseDTypeBytes(args[start]);
   if (dtype === undefined) throw new StormbreakerError(TensorErrors.invalidDType);
   const shape: number[] = [];
   let count = 1;
@@ -19,13 +19,9 @@ export function tensorFromArgs(args: readonly Buffer[], start: number, maxBytes:
   for (; i < args.length; i++) {
     let dim = plainPositiveInteger(args[i]);
     if (dim === undefined) {
-      const token = args[i].toString('latin1');
-      const upper = token.length <= 6 ? token.toUpperCase() : '';
-      if (upper === 'BLOB' || upper === 'VALUES') {
-        format = upper;
-        break;
-      }
-      dim = parseSafeInteger(token);
+      format = isWord(args[i], 'BLOB') ? 'BLOB' : isWord(args[i], 'VALUES') ? 'VALUES' : '';
+      if (format !== '') break;
+      dim = parseSafeInteger(args[i].toString('latin1'));
       if (dim === undefined || dim <= 0) throw new StormbreakerError(TensorErrors.invalidShape);
     }
     shape.push(dim);
@@ -52,6 +48,17 @@ export function tensorFromArgs(args: readonly Buffer[], start: number, maxBytes:
  * A dim written the common way (1 to 15 digits, no leading zero) read straight from its bytes, or
  * undefined for anything else, which then takes the full text path (keywords, Redis's number rules).
  */
+/** Whether `arg` is `word` (upper case), ASCII case-insensitively, compared on the bytes. */
+function isWord(arg: Uint8Array, word: string): boolean {
+  if (arg.length !== word.length) return false;
+  for (let i = 0; i < word.length; i++) {
+    let c = arg[i];
+    if (c >= 97 && c <= 122) c -= 32;
+    if (c !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 function plainPositiveInteger(arg: Buffer): number | undefined {
   const n = arg.length;
   if (n === 0 || n > 15 || arg[0] < 49 || arg[0] > 57) return undefined;
