@@ -11,7 +11,7 @@ import { parseTensorGetFormat, tensorGetReply } from './ai.tensorget';
 import { defineAiCommand } from './Command';
 import { dagKeys } from './aiCommandKeys';
 import { parseSafeInteger } from '../util/redisNumbers';
-import { text, upper } from './modelArgs';
+import { isWord, text, upper } from './modelArgs';
 
 const NA = new SimpleString('NA');
 const ARROW = '|>';
@@ -42,6 +42,17 @@ function keyList(args: readonly Buffer[], i: number, what: 'LOAD' | 'PERSIST'): 
     keys.push(args[j]);
   }
   return [keys, i + 2 + count];
+}
+
+/** The DAG's own keywords before its first op. */
+const KEYWORDS = ['LOAD', 'PERSIST', 'ROUTING', 'TIMEOUT'] as const;
+/** The ops a DAG may name, as refusal() knows them. */
+const OPS = ['AI.TENSORSET', 'AI.TENSORGET', 'AI.MODELEXECUTE', 'AI.SCRIPTEXECUTE', 'AI.MODELRUN', 'AI.SCRIPTRUN'] as const;
+
+/** Which of `words` `arg` is (compared on its bytes, case-insensitively), or its upper-case text. */
+function wordOf<W extends string>(arg: Buffer, words: readonly W[]): W | string {
+  for (const word of words) if (isWord(arg, word)) return word;
+  return upper(arg);
 }
 
 /** Which ops each variant allows (spec §6.1, §6.3): an error text for a refused op name. */
@@ -78,7 +89,7 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
   const seen = new Set<string>();
   let i = 1;
   while (i < n && !isArrow(args[i])) {
-    const token = upper(args[i]);
+    const token = wordOf(args[i], KEYWORDS);
     if (seen.has(token)) throw new StormbreakerError(`ERR Invalid DAG command. Unexpected argument:  ${text(args[i])}`);
     if (token === 'LOAD') {
       const [keys, next] = keyList(args, i, 'LOAD');
@@ -121,7 +132,7 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
     }
   }
   if (ops.length === 0) throw new StormbreakerError('ERR DAG is empty');
-  const names = ops.map((op) => upper(op[0]));
+  const names = ops.map((op) => wordOf(op[0], OPS));
   for (const name of names) {
     const problem = refusal(name, variant);
     if (problem !== undefined) throw new StormbreakerError(problem);
