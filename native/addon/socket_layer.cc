@@ -254,6 +254,8 @@ void OnWritten(uv_write_t* req, int status) {
   Stream* s = w->stream;
   s->queuedWrites--;
   s->queuedBytes -= w->bytes;
+  // Cancelled while the environment goes away: its references may no longer be deleted.
+  if (s->layer->gone) w->chunks.SuppressDestruct();
   delete w;
   if (s->closing) return;
   if (status < 0) {
