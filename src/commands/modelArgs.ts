@@ -2,6 +2,9 @@ import type { ServerInfo } from './Command';
 import { Errors, StormbreakerError } from '../errors';
 import { parseDouble, parseInt64, parseSafeInteger, plainInteger } from '../util/redisNumbers';
 
+// Keywords compared on the bytes, shared with the tensor parsers.
+export { isWord } from '../util/asciiWord';
+
 // Small argument readers shared by the commands.
 
 export const upper = (arg: Buffer | undefined): string => (arg === undefined ? '' : arg.toString('latin1').toUpperCase());
@@ -12,21 +15,6 @@ export function parseCount(arg: Buffer | undefined, error: string): number {
   const v = arg === undefined ? undefined : parseDouble(text(arg));
   if (v === undefined || v < 0 || !Number.isSafeInteger(v)) throw new StormbreakerError(error);
   return v;
-}
-
-/**
- * Whether `arg` is the keyword `word` (given in upper case), compared on the bytes, ASCII
- * case-insensitively: a run command has several keywords, and making a string of each was a
- * measurable part of parsing one.
- */
-export function isWord(arg: Buffer | undefined, word: string): boolean {
-  if (arg === undefined || arg.length !== word.length) return false;
-  for (let i = 0; i < word.length; i++) {
-    let c = arg[i];
-    if (c >= 97 && c <= 122) c -= 32;
-    if (c !== word.charCodeAt(i)) return false;
-  }
-  return true;
 }
 
 /** A strict integer, or throws `error`. */

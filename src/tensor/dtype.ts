@@ -1,4 +1,5 @@
 // The tensor element types (spec §1.1), their native codes and their JS views.
+import { isWord } from '../util/asciiWord';
 
 /** Names of the element types, as the wire protocol spells them. */
 export type DType = 'FLOAT' | 'DOUBLE' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'UINT8' | 'UINT16' | 'BOOL' | 'STRING';
@@ -41,16 +42,7 @@ export function parseDType(text: string): DType | undefined {
 
 /** parseDType on the bytes of an argument, compared in place (no string per TENSORSET). */
 export function parseDTypeBytes(bytes: Uint8Array): DType | undefined {
-  for (const name of DTYPES) {
-    if (bytes.length !== name.length) continue;
-    let i = 0;
-    for (; i < name.length; i++) {
-      let c = bytes[i];
-      if (c >= 97 && c <= 122) c -= 32;
-      if (c !== name.charCodeAt(i)) break;
-    }
-    if (i === name.length) return name;
-  }
+  for (const name of DTYPES) if (isWord(bytes, name)) return name;
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import { StormbreakerError, TensorErrors } from '../errors';
+import { isWord } from '../util/asciiWord';
 import { parseSafeInteger } from '../util/redisNumbers';
 import { ELEMENT_SIZE, parseDTypeBytes } from './dtype';
 import { Tensor } from './Tensor';
@@ -48,17 +49,6 @@ export function tensorFromArgs(args: readonly Buffer[], start: number, maxBytes:
  * A dim written the common way (1 to 15 digits, no leading zero) read straight from its bytes, or
  * undefined for anything else, which then takes the full text path (keywords, Redis's number rules).
  */
-/** Whether `arg` is `word` (upper case), ASCII case-insensitively, compared on the bytes. */
-function isWord(arg: Uint8Array, word: string): boolean {
-  if (arg.length !== word.length) return false;
-  for (let i = 0; i < word.length; i++) {
-    let c = arg[i];
-    if (c >= 97 && c <= 122) c -= 32;
-    if (c !== word.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
 function plainPositiveInteger(arg: Buffer): number | undefined {
   const n = arg.length;
   if (n === 0 || n > 15 || arg[0] < 49 || arg[0] > 57) return undefined;

@@ -69,7 +69,7 @@ describe.each(['native', 'node'] as const)('client sockets on the %s layer', (so
   it('refuses to listen on a port in use, with the error of the address', async () => {
     const { server, port } = await startServer({ sockets });
     const second = createServer({ port, sockets, logSink: () => undefined });
-    await assert.rejects(second.listen(), /EADDRINUSE/);
+    await assert.rejects(second.listen(), { code: 'EADDRINUSE', message: `listen EADDRINUSE: address already in use 127.0.0.1:${port}` });
     await second.close();
     // The first still serves.
     const c = await RawClient.connect(port);
