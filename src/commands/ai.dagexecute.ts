@@ -11,7 +11,8 @@ import { parseTensorGetFormat, tensorGetReply } from './ai.tensorget';
 import { defineAiCommand } from './Command';
 import { dagKeys } from './aiCommandKeys';
 import { parseSafeInteger } from '../util/redisNumbers';
-import { isWord, text, upper } from './modelArgs';
+import { isWord } from '../util/asciiWord';
+import { text, upper } from './modelArgs';
 
 const NA = new SimpleString('NA');
 const ARROW = '|>';

@@ -3,7 +3,8 @@ import type { StoredModel } from '../model/Model';
 import { StormbreakerError } from '../errors';
 import { OK, SimpleString } from '../resp/Reply';
 import { defineAiCommand } from './Command';
-import { isWord, parseInteger, text, upper } from './modelArgs';
+import { isWord } from '../util/asciiWord';
+import { parseInteger, text, upper } from './modelArgs';
 import { modelExecuteKeys, modelRunKeys } from './aiCommandKeys';
 
 export const TIMEDOUT = new SimpleString('TIMEDOUT');

@@ -2,7 +2,7 @@ import { Errors, StormbreakerError, TensorErrors } from '../errors';
 import type { Reply } from '../resp/Reply';
 import type { Tensor } from '../tensor/Tensor';
 import { defineAiCommand } from './Command';
-import { isWord } from './modelArgs';
+import { isWord } from '../util/asciiWord';
 import { tensorMetaReply, tensorValuesReply } from './tensorReply';
 
 /** Which parts of a tensor a TENSORGET asks for. */

@@ -1,4 +1,4 @@
-import { isWord } from './modelArgs';
+import { isWord } from '../util/asciiWord';
 
 // The keys AI commands name, for Command.keysOf: what a store that fetches before a command runs
 // (Keyspace.load) must fetch. Tolerant: on malformed arguments they return what they can find,

@@ -2,9 +2,6 @@ import type { ServerInfo } from './Command';
 import { Errors, StormbreakerError } from '../errors';
 import { parseDouble, parseInt64, parseSafeInteger, plainInteger } from '../util/redisNumbers';
 
-// Keywords compared on the bytes, shared with the tensor parsers.
-export { isWord } from '../util/asciiWord';
-
 // Small argument readers shared by the commands.
 
 export const upper = (arg: Buffer | undefined): string => (arg === undefined ? '' : arg.toString('latin1').toUpperCase());

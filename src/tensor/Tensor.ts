@@ -370,4 +370,3 @@ function checkedElement(dtype: DType, value: TensorValue): number | bigint {
   return v;
 }
 
-export { DTYPES };

@@ -12,7 +12,8 @@ import calculateSlot from 'cluster-key-slot';
 import { StormbreakerError } from '../../errors';
 import type { PersistedModel, PersistedScript, StoredModel, StoredScript } from '../../model/Model';
 import { parseBackend } from '../../model/Model';
-import { DTYPES, Tensor } from '../../tensor/Tensor';
+import { DTYPES } from '../../tensor/dtype';
+import { Tensor } from '../../tensor/Tensor';
 import type { DType } from '../../tensor/dtype';
 import type { RedisArg } from './RedisConnection';
 
