@@ -2,6 +2,7 @@
 // lower layers never reach up (the engine and the DAG layer know nothing of commands, servers or
 // persistence; persistence knows nothing of commands).
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from '@jest/globals';
 import madge from 'madge';
@@ -52,5 +53,26 @@ describe('the import graph of src/', () => {
     };
     for (const folder of edges.keys()) if (!state.has(folder)) visit(folder, []);
     assert.deepEqual(cycles, []);
+  });
+
+  it('exports plain values from every module but the package index: a getter (what a re-export compiles to) puts the exports object in dictionary mode', () => {
+    // Every call into such a module (`modelArgs.text(...)`) was then a generic property load in
+    // V8's optimized code, on every request that used it (bench/cpu-budget.md, 2026-12-02).
+    const withGetters: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== 'bin') walk(file); // the server's entry point starts a server when loaded
+        } else if (file.endsWith('.ts') && !file.endsWith('.d.ts') && file !== path.join(ROOT, 'src', 'index.ts')) {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const exported = require(file) as object;
+          const getters = Object.entries(Object.getOwnPropertyDescriptors(exported)).filter(([, d]) => d.get !== undefined).map(([name]) => name);
+          if (getters.length > 0) withGetters.push(`${path.relative(ROOT, file)}: ${getters.join(', ')}`);
+        }
+      }
+    };
+    walk(path.join(ROOT, 'src'));
+    assert.deepEqual(withGetters, []);
   });
 });
