@@ -105,6 +105,11 @@ export class RequestDecoder {
     }
     let pos = 0;
     const end = buf.length;
+    // Arguments are views of the chunk made from its memory: Buffer.from(arrayBuffer, offset,
+    // length) costs ~45 ns where subarray costs 60-75 (it reads the chunk's `buffer`, a call into
+    // C++, and `byteOffset`, which V8 does not inline, for every view).
+    const memory = buf.buffer;
+    const base = buf.byteOffset;
     // The limits may change (CONFIG SET) between reads, not within one: read once per read.
     const maxBulkLength = this.limits.maxBulkLength;
     const maxQueryBuffer = this.limits.maxQueryBuffer;
@@ -186,7 +191,7 @@ export class RequestDecoder {
         this.skip = 2;
         this.completeIfDone(onRequest);
       } else if (pos + length <= end) {
-        this.args.push(buf.subarray(pos, pos + length));
+        this.args.push(Buffer.from(memory, base + pos, length));
         pos += length;
         this.skip = 2;
         this.completeIfDone(onRequest);

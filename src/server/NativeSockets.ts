@@ -64,14 +64,16 @@ function onBatch(bytes: Buffer, records: Int32Array): void {
   // Connections whose client ended its side: ours ends once this batch's replies are written
   // (as a Node socket does without allowHalfOpen).
   let ended: NativeClientSocket[] | null = null;
+  // Each read is a view of the batch's bytes, made from its memory (see RequestDecoder.push).
+  const memory = bytes.buffer;
+  const base = bytes.byteOffset;
   try {
     for (let i = 0; i < records.length; i += 4) {
       const socket = sockets.get(records[i + 1]);
       if (socket === undefined || socket.events === null) continue;
       switch (records[i]) {
         case DATA: {
-          const offset = records[i + 2];
-          socket.events.received(bytes.subarray(offset, offset + records[i + 3]));
+          socket.events.received(Buffer.from(memory, base + records[i + 2], records[i + 3]));
           break;
         }
         case DRAIN:
