@@ -1,5 +1,6 @@
 import { PlanBuilder } from '../dag/PlanBuilder';
-import { runPlan } from '../dag/runPlan';
+import { PlanResult, runPlan } from '../dag/runPlan';
+import type { Plan } from '../dag/Plan';
 import type { Engine } from '../engine/Engine';
 import { StormbreakerError } from '../errors';
 import { ErrorReply, OK, Reply, SimpleString } from '../resp/Reply';
@@ -159,6 +160,19 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
   return plan.build(timeout);
 }
 
+/** A DAG's reply: one entry per op (OK, its tensor, NA, or its error), or TIMEDOUT. */
+function dagReply(plan: Plan, outcome: PlanResult): Reply {
+  if (outcome.timedOut) return TIMEDOUT;
+  const reply: Reply[] = outcome.results.map((result, i): Reply => {
+    const op = plan.ops[i];
+    if (result.status === 'na') return NA;
+    if (result.status === 'error') return new ErrorReply(result.message);
+    return op.kind === 'tensorget' ? tensorGetReply(result.outputs[0], op.format) : OK;
+  });
+  if (outcome.persistError !== undefined) reply.push(new ErrorReply(outcome.persistError));
+  return reply;
+}
+
 function dagCommand(variant: Variant, since: string, summary: string) {
   return defineAiCommand({
     name: variant.name.toLowerCase(),
@@ -169,18 +183,9 @@ function dagCommand(variant: Variant, since: string, summary: string) {
     keysOf: dagKeys,
     since,
     summary,
-    async run({ engine, server }, args) {
+    run({ engine, server }, args) {
       const plan = parseDag(engine, args, variant, server.maxBulkLength());
-      const outcome = await runPlan(engine, plan);
-      if (outcome.timedOut) return TIMEDOUT;
-      const reply: Reply[] = outcome.results.map((result, i): Reply => {
-        const op = plan.ops[i];
-        if (result.status === 'na') return NA;
-        if (result.status === 'error') return new ErrorReply(result.message);
-        return op.kind === 'tensorget' ? tensorGetReply(result.outputs[0], op.format) : OK;
-      });
-      if (outcome.persistError !== undefined) reply.push(new ErrorReply(outcome.persistError));
-      return reply;
+      return runPlan(engine, plan).then((outcome) => dagReply(plan, outcome));
     },
   });
 }

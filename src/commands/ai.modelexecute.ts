@@ -20,6 +20,9 @@ export function parseTimeoutTrailer(args: readonly Buffer[], i: number): number 
   return timeout;
 }
 
+/** A run's status as the run commands reply it. */
+const statusReply = (status: 'OK' | 'TIMEDOUT') => (status === 'OK' ? OK : TIMEDOUT);
+
 /** A model call as a command or a DAG op names it. */
 export interface ModelCall {
   readonly key: Buffer;
@@ -98,10 +101,9 @@ export const modelexecute = defineAiCommand({
   keysOf: modelExecuteKeys,
   since: '1.2.5',
   summary: 'Runs a model on tensors stored under keys',
-  async run({ engine }, args) {
+  run({ engine }, args) {
     const call = parseModelExecute(engine, args);
-    const status = await engine.executeModel(call.key, call.inputs, call.outputs, call.timeout);
-    return status === 'OK' ? OK : TIMEDOUT;
+    return engine.runModelCall(call.key, call.model, call.inputs, call.outputs, call.timeout).then(statusReply);
   },
 });
 
@@ -115,9 +117,8 @@ export const modelrun = defineAiCommand({
   keysOf: modelRunKeys,
   since: '1.0.0',
   summary: 'Runs a model (deprecated: use AI.MODELEXECUTE)',
-  async run({ engine }, args) {
+  run({ engine }, args) {
     const call = parseModelRun(engine, args);
-    const status = await engine.executeModel(call.key, call.inputs, call.outputs, call.timeout);
-    return status === 'OK' ? OK : TIMEDOUT;
+    return engine.runModelCall(call.key, call.model, call.inputs, call.outputs, call.timeout).then(statusReply);
   },
 });

@@ -1,7 +1,7 @@
 import type { OpRunner } from './OpRunner';
 import { Errors, StormbreakerError } from '../errors';
 import type { Tensor } from '../tensor/Tensor';
-import { deviceOf, Plan, PlanOp, TensorSource } from './Plan';
+import { deviceOf, Plan, PlanOp, TensorGetOp, TensorSetOp, TensorSource } from './Plan';
 
 /** What one op came to. */
 export type OpResult =
@@ -49,6 +49,13 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
     return known !== undefined ? outputOf(known, source) : (results[source.op] as Promise<OpResult>).then((result) => outputOf(result, source));
   };
 
+  /** A tensor op whose source has been settled: its result, at once. */
+  const tensorOpNow = (op: TensorSetOp | TensorGetOp): OpResult => {
+    if (op.kind === 'tensorset') return { status: 'ok', outputs: [op.tensor] };
+    const tensor = resolve(op.source) as Tensor | undefined;
+    return tensor === undefined ? NA : { status: 'ok', outputs: [tensor] };
+  };
+
   const run = async (op: PlanOp, before: Promise<unknown> | undefined): Promise<OpResult> => {
     if (before !== undefined) await before;
     if (op.kind === 'tensorset') return { status: 'ok', outputs: [op.tensor] };
@@ -85,6 +92,17 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
   if (plan.ops.length === 1) {
     // Every MODELEXECUTE and SCRIPTEXECUTE: one op, nothing to order it after.
     settled = [await run(plan.ops[0], undefined)];
+  } else if (onOneDevice(plan.ops)) {
+    // The usual DAG: every op on one device queue, so each waits for the one before it, and
+    // running them in plan order one at a time is what the ordering below comes to, without a
+    // promise, a closure and a map entry per op (~10% of the event loop's time per D1 DAG). A
+    // tensor op's inputs are all known by its turn: it is answered at once, not through a promise.
+    settled = [];
+    for (let i = 0; i < plan.ops.length; i++) {
+      const op = plan.ops[i];
+      const result = op.kind === 'model' || op.kind === 'script' ? await run(op, undefined) : tensorOpNow(op);
+      settled.push((done[i] = result));
+    }
   } else {
     // The last op of each device so far: the next one there waits for it, unless it is done.
     const deviceTail = new Map<string, number>();
@@ -113,6 +131,18 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
     return { timedOut, results: settled, persistError: err instanceof Error ? err.message : String(err) };
   }
   return { timedOut, results: settled };
+}
+
+/** Whether every op that runs (all but TENSORSETs, which are done when parsed) runs on the same device queue. */
+function onOneDevice(ops: readonly PlanOp[]): boolean {
+  let device: string | undefined;
+  for (const op of ops) {
+    if (op.kind === 'tensorset') continue;
+    const here = deviceOf(op);
+    if (device === undefined) device = here;
+    else if (here !== device) return false;
+  }
+  return true;
 }
 
 /** A model must give at least, and a script exactly, as many tensors as the op names. */

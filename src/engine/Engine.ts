@@ -507,17 +507,22 @@ export class Engine implements OpRunner {
    * outputs only when the run succeeded.
    */
   async executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
-    if (!this.keyspace.prefetches) return this.executeModelNow(key, inputKeys, outputKeys, timeout);
-    return this.batched(names([key, ...inputKeys, ...outputKeys]), () => this.executeModelNow(key, inputKeys, outputKeys, timeout));
+    if (!this.keyspace.prefetches) return this.runModelCall(key, this.getModel(key), inputKeys, outputKeys, timeout);
+    return this.batched(names([key, ...inputKeys, ...outputKeys]), () => this.runModelCall(key, this.getModel(key), inputKeys, outputKeys, timeout));
   }
 
-  private async executeModelNow(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout: number): Promise<RunStatus> {
-    const model = this.getModel(key);
+  /**
+   * @internal executeModel for a model already read (AI.MODELEXECUTE's parser reads it), called
+   * where the keys are at hand (a store that fetches them has, in the server's batch around the
+   * command). Bad input throws at once, where executeModel rejects; the run's promise is the
+   * plan's, with no async layer of its own (each was a microtask turn per run).
+   */
+  runModelCall(key: Key, model: StoredModel, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout: number): Promise<RunStatus> {
     const plan = new PlanBuilder();
     this.getTensors(inputKeys).forEach((tensor, i) => plan.load(keyName(inputKeys[i]), tensor));
     plan.addModel(key, model, inputKeys, outputKeys);
     plan.persist(names(outputKeys));
-    return singleOutcome(await runPlan(this, plan.build(timeout)));
+    return runPlan(this, plan.build(timeout)).then(singleOutcome);
   }
 
   /**
