@@ -3,6 +3,7 @@
 // RPC ops open connections. A stored graph with such an op is refused unless the server allows
 // it (--enable-tf-io-ops yes). The GraphDef is walked here, before TensorFlow sees it: its nodes
 // and the nodes of every function in its library (functions can be called from nodes).
+import { Buffer } from 'node:buffer';
 import { StormbreakerError } from '../errors';
 
 /**

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Errors, StormbreakerError } from '../errors';
 import { isValidDevice, parseBackend } from '../model/Model';
 import { OK } from '../resp/Reply';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { StormbreakerError } from '../errors';
 import { checkScriptDevice } from '../model/Model';
 import { OK } from '../resp/Reply';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { StormbreakerError } from '../errors';
 import { slotOf } from '../store/redis/layout';

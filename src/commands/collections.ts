@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Errors, StormbreakerError } from '../errors';
 import type { Engine } from '../engine/Engine';
 import { MapReply, OK, Reply } from '../resp/Reply';

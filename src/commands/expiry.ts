@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Engine } from '../engine/Engine';
 import { StormbreakerError } from '../errors';
 import { defineCommand, word } from './Command';

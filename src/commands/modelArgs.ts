@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { ServerInfo } from './Command';
 import { Errors, StormbreakerError } from '../errors';
 import { parseDouble, parseInt64, parseSafeInteger, plainInteger } from '../util/redisNumbers';

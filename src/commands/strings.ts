@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Engine } from '../engine/Engine';
 import { Errors, StormbreakerError } from '../errors';
 import { OK } from '../resp/Reply';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Key } from '../store/keyName';
 import type { OpRunner } from './OpRunner';
 import { StormbreakerError } from '../errors';

@@ -2,6 +2,7 @@
 // integer-encoded or LZF-compressed) and, for module values, the typed opcodes RedisModule_Save*
 // writes. Every read is bounds-checked; damaged data throws DumpFormatError, which RESTORE
 // answers with Redis's `ERR Bad data format`.
+import { Buffer } from 'node:buffer';
 import { lzfDecompress } from './lzf';
 
 export class DumpFormatError extends Error {}

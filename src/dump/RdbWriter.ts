@@ -1,5 +1,6 @@
 // Writes the RDB encoding of DUMP payloads (see RdbReader): lengths, raw strings and module
 // values' typed opcodes. Strings are never compressed; every Redis reads raw strings.
+import { Buffer } from 'node:buffer';
 import { ModuleOpcode } from './RdbReader';
 
 export class RdbWriter {

@@ -3,6 +3,7 @@
 // RedisAI on Redis 6 or 7 wrote (strings, lists and hashes in every encoding Redis 6 and 7 save,
 // and RedisAI's tensors, models and scripts in each encoding version it ever wrote); writing uses
 // RDB version 9 and the simplest encodings, which Redis 6 and 7 (with RedisAI) both restore.
+import { Buffer } from 'node:buffer';
 import type { StoredValue } from '../store/StoredValue';
 import { crc64 } from './crc64';
 import { listpackEntries, ziplistEntries } from './packedLists';

@@ -3,6 +3,7 @@
 // written uncompressed, which every Redis reads.
 
 /** Expands LZF `input` into exactly `length` bytes; undefined when the data is damaged. */
+import { Buffer } from 'node:buffer';
 export function lzfDecompress(input: Uint8Array, length: number): Buffer | undefined {
   const out = Buffer.allocUnsafe(length);
   let i = 0;

@@ -1,6 +1,7 @@
 // The two compact encodings Redis keeps small lists and hashes in, and saves as one string in
 // DUMP payloads: the ziplist (Redis ≤ 6.2) and the listpack (Redis 7). Both yield their entries
 // as byte strings; integers are given as their decimal text, as Redis's own readers do.
+import { Buffer } from 'node:buffer';
 import { DumpFormatError } from './RdbReader';
 
 function fail(what: string, at: number): never {

@@ -16,6 +16,7 @@
 //
 // U = LoadUnsigned, S = LoadSigned (the same bytes), B = a string (LoadStringBuffer / LoadString).
 // Tensor data is the TENSORGET BLOB layout; a STRING tensor's is its elements, each ending in NUL.
+import { Buffer } from 'node:buffer';
 import type { Backend } from '../model/Model';
 import type { StoredValue } from '../store/StoredValue';
 import { DType, ELEMENT_SIZE } from '../tensor/dtype';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { BackendTrust, ensureBackend } from '../backends/loadBackend';
 import { checkTfGraph } from '../backends/tfGraphOps';
 import { Errors, StormbreakerError } from '../errors';

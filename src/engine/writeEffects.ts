@@ -1,6 +1,7 @@
 // What the append-only log holds for a write: the command that, replayed, leaves the key as the
 // write left it. Every write is logged by its effect (spec §13 logs execution commands this way;
 // here every writer does, so commands, scripts, DAGs and library calls are all equally durable).
+import { Buffer } from 'node:buffer';
 import { writeDumpPayload } from '../dump/dumpPayload';
 import type { StoredValue } from '../store/StoredValue';
 

@@ -3,6 +3,7 @@
 // reply (the run included), as RedisAI's blocked commands do, so a slow model shows up here.
 
 /** Redis's limits on what one entry keeps of a command (SLOWLOG_ENTRY_MAX_ARGC / _STRING). */
+import { Buffer } from 'node:buffer';
 const MAX_ARGS = 32;
 const MAX_ARG_BYTES = 128;
 

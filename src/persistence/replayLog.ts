@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import * as fs from 'node:fs';
 import { CorruptFileError } from './FileReader';
 import { SNAPSHOT_MAGIC } from './snapshotFormat';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { OutputBuffer } from '../resp/OutputBuffer';
 
 // eslint-disable-next-line no-control-regex

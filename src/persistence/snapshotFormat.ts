@@ -21,6 +21,7 @@
 //
 // A new version gets its own reader (snapshotReaders.ts); old files keep loading.
 
+import { Buffer } from 'node:buffer';
 export const SNAPSHOT_MAGIC = Buffer.from('STORMBRK', 'latin1');
 export const SNAPSHOT_VERSION = 2;
 export const HEADER_BYTES = 8 + 4 + 8;

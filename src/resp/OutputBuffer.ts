@@ -2,6 +2,7 @@
 // large byte arrays (tensor BLOBs) are passed through as their own chunk, so they are written
 // from tensor memory without a copy.
 
+import { Buffer } from 'node:buffer';
 const CHUNK_SIZE = 16 * 1024;
 /** At or above this size a byte array is written as its own chunk instead of being copied. */
 export const PASS_THROUGH_SIZE = 16 * 1024;

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { OutputBuffer } from './OutputBuffer';
 import { DoubleReply, ErrorReply, MapReply, NullArray, Reply, SimpleString, VerbatimReply } from './Reply';
 

@@ -2,6 +2,7 @@
 // "double quotes" understand \n \r \t \b \a \\ \" and \xHH; 'single quotes' understand \'.
 // A closing quote must be followed by a space or the end. Returns undefined on unbalanced quotes.
 
+import { Buffer } from 'node:buffer';
 const ESCAPES: Record<string, number> = { n: 10, r: 13, t: 9, b: 8, a: 7 };
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
 const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);

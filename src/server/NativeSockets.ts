@@ -4,6 +4,7 @@
 // replies they made are written (one writev per connection) before the call returns, the way
 // Redis writes its replies in beforeSleep (Server.flushAtEndOfTurn asks for that through
 // atEndOfBatch). One layer per JS environment serves every server in it.
+import { Buffer } from 'node:buffer';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import { native } from '../native';

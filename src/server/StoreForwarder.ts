@@ -3,6 +3,7 @@
 // commands, connection and server commands about this node, and the few Redis commands that
 // must see AI values as this node does (DEL and UNLINK delete a chunked model's chunks, TYPE
 // names AI types).
+import { Buffer } from 'node:buffer';
 import type { Command } from '../commands/Command';
 import { StormbreakerError } from '../errors';
 import { ErrorReply, Reply, SimpleString } from '../resp/Reply';

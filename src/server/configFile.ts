@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import * as fs from 'node:fs';
 import { splitInlineArgs } from '../resp/splitInlineArgs';
 import { parseServerArgs } from './parseServerArgs';

@@ -1,5 +1,6 @@
 // The keyspace of a node started with --store: nothing is kept here but what the commands in
 // flight loaded (Keyspace.load) and the models and scripts this node has loaded, by version.
+import { Buffer } from 'node:buffer';
 import { StormbreakerError } from '../errors';
 import type { PersistedModel, PersistedScript, StoredModel, StoredScript } from '../model/Model';
 import type { Keyspace, KeyWrite, ScanPage } from './Keyspace';

@@ -2,6 +2,7 @@
 // Map can index them and every byte round-trips.
 
 /** A key as a library user passes it: text (UTF-8) or raw bytes. */
+import { Buffer } from 'node:buffer';
 export type Key = string | Uint8Array;
 
 /** The internal name of a key given as bytes (from the wire) or as text (UTF-8, from the library). */

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { BlobCheck, createTensor, native, RunTensor, runScratch, SourceKind, StorageHandle, TensorHandle } from '../native';
 import { StormbreakerError, TensorErrors } from '../errors';
 import {

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { StormbreakerError, TensorErrors } from '../errors';
 import { parseDouble, parseInt64, plainDecimal, plainInteger } from '../util/redisNumbers';
 import { DType, ELEMENT_SIZE, INTEGER_RANGE, TypedArray, VIEW_OF } from './dtype';

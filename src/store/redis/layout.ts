@@ -7,6 +7,7 @@
 //           chunkprefix=<p>: the blob is the strings <p>0 … <p>n-1, in the model key's own slot
 //   script  stormbreaker=script format=1 device tag entrypoints (JSON) source digest version
 // Strings, lists and hashes (from scripts' redis.execute) are plain Redis values.
+import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
 import { StormbreakerError } from '../../errors';

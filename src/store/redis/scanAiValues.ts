@@ -2,6 +2,7 @@
 // whole fleet are the hashes in Redis whose marker field names that kind, not the ones this node
 // happens to have loaded. Found with SCAN … TYPE hash on every primary, a page at a time, and one
 // pipelined HMGET per page (the keys of a page live on the primary that listed them).
+import { Buffer } from 'node:buffer';
 import { MARKER } from './layout';
 import type { RedisConnection } from './RedisConnection';
 
