@@ -75,4 +75,22 @@ describe('the import graph of src/', () => {
     walk(path.join(ROOT, 'src'));
     assert.deepEqual(withGetters, []);
   });
+
+  it('takes Buffer from node:buffer wherever it is used as a value: the global one is an accessor on globalThis, a getter call per use', () => {
+    const bare: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (file.endsWith('.ts')) {
+          const text = fs.readFileSync(file, 'utf8');
+          const usesValue = /\bBuffer\.[a-zA-Z]+\(|instanceof Buffer\b/.test(text);
+          if (usesValue && !/^import \{[^}]*\bBuffer\b[^}]*\} from 'node:buffer';$/m.test(text)) bare.push(path.relative(ROOT, file));
+        }
+      }
+    };
+    walk(path.join(ROOT, 'src'));
+    assert.deepEqual(bare, []);
+  });
 });
+
