@@ -151,12 +151,11 @@ export interface Binding {
   /** Per output, the names of its columns when the backend knows them (ONNX ZipMap classes), else null. */
   modelOutputLabels(model: ModelHandle): Array<string[] | null>;
   /**
-   * Runs a model on the device's queue; `micros` is the backend's own run time. A run still
-   * queued after `timeoutMs` (0: no limit) is dropped unexecuted and resolves `timedOut`.
+   * Runs a model on the queue of the device it was loaded for; `micros` is the backend's own run
+   * time. Past `queueLimit` runs waiting there (0: no bound) it is refused; a run still queued
+   * after `timeoutMs` (0: no limit) is dropped unexecuted and resolves `timedOut`.
    */
-  modelRun(
-    model: ModelHandle, device: string, queue: QueueChoice, inputs: readonly RunTensor[], timeoutMs: number,
-  ): Promise<RunResult>;
+  modelRun(model: ModelHandle, queueLimit: number, inputs: readonly RunTensor[], timeoutMs: number): Promise<RunResult>;
   /** Compiles a script on the device's queue. */
   scriptCreate(backend: string, source: string, device: string, queue: QueueChoice): Promise<ScriptHandle>;
   /** Null when `fn` is an entry point `(List[Tensor], List[str], List[str])`; otherwise why not. */
@@ -224,7 +223,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 13) throw new Error(`addon ABI ${binding.abiVersion}, expected 13 (rebuild it)`);
+    if (binding.abiVersion !== 14) throw new Error(`addon ABI ${binding.abiVersion}, expected 14 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

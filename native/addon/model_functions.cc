@@ -123,16 +123,16 @@ Napi::Value ModelCreate(const Napi::CallbackInfo& info) {
   if (queue == nullptr) return env.Undefined();
 
   CompletionChannel* channel = StateOf(env).channel;
-  auto job = [work, api, channel] {
+  auto job = [work, api, channel, queue] {
     int rc = api->model_create(work->blob.data(), work->blob.size(), &work->options, &work->model, &work->error);
-    FinishAsync(channel, [work, api, rc](Napi::Env env) {
+    FinishAsync(channel, [work, api, rc, queue](Napi::Env env) {
       work->blob.clear();
       work->blob.shrink_to_fit();
       if (rc != 0) {
         work->deferred.Reject(Napi::Error::New(env, work->error.message).Value());
         return;
       }
-      auto* model = new Model(api, work->model, work->batching);
+      auto* model = new Model(api, work->model, work->batching, queue);
       work->deferred.Resolve(Napi::External<Model>::New(env, model, [](Napi::Env, Model* m) { m->Release(); }));
     });
   };
@@ -167,19 +167,21 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Model* model = ModelFrom(env, info[0]);
   if (model == nullptr) return env.Undefined();
-  if (!info[1].IsString() || !info[3].IsArray()) {
-    Napi::TypeError::New(env, "modelRun(model, device, queue, inputs, timeoutMs)").ThrowAsJavaScriptException();
+  if (!info[1].IsNumber() || !info[2].IsArray()) {
+    Napi::TypeError::New(env, "modelRun(model, queueLimit, inputs, timeoutMs)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  // The model's own queue, found when it was made: reading a device string and a queue object
+  // per run was ~2% of the event loop's time per MODELEXECUTE.
+  DeviceQueue* queue = model->queue();
+  const double limit = info[1].As<Napi::Number>().DoubleValue();
   auto run = std::make_shared<ModelRequest>();
-  QueueChoice choice = QueueChoiceFrom(info[2]);
-  DeviceQueue* queue = QueueOrThrow(env, info[1].ToString().Utf8Value(), choice.threads);
-  if (queue == nullptr) return env.Undefined();
   // Each input with a reference of its own for the device thread, dropped when the result is back.
-  if (!TakeRunInputs(env, info[3].As<Napi::Array>(), &run->inputs)) return env.Undefined();
+  if (!TakeRunInputs(env, info[2].As<Napi::Array>(), &run->inputs)) return env.Undefined();
   run->model = model;
   // TIMEOUT is a queue-wait deadline (spec 10.3): a run that waited longer is dropped unexecuted.
-  run->timeoutMs = info[4].IsNumber() ? info[4].As<Napi::Number>().Int64Value() : 0;
+  run->timeoutMs = info[3].IsNumber() ? info[3].As<Napi::Number>().Int64Value() : 0;
+  const size_t queueLimit = limit > 0 ? static_cast<size_t>(limit) : 0;
   auto deferred = std::make_shared<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env));
   CompletionChannel* channel = StateOf(env).channel;
   // The ModelRequest and the closure reference each other until `done` runs once: the cycle is
@@ -194,11 +196,11 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
     });
   };
   model->Retain();
-  if (!queue->PushRun(run, choice.limit)) {
+  if (!queue->PushRun(run, queueLimit)) {
     for (Tensor* t : run->inputs) t->Release();
     model->Release();
     run->done = nullptr;
-    return ThrowQueueFull(env, *queue, choice.limit);
+    return ThrowQueueFull(env, *queue, queueLimit);
   }
   BeginAsync(env);
   return deferred->Promise();

@@ -10,6 +10,8 @@
 
 namespace stormbreaker {
 
+class DeviceQueue;
+
 // Autobatching settings of a stored model (spec §10.2); all zero: never batched.
 struct BatchPolicy {
   int64_t batchsize = 0;
@@ -19,8 +21,8 @@ struct BatchPolicy {
 
 class Model {
  public:
-  // Adopts `model`, which `api` made.
-  Model(const SBBackendApi* api, SBModel* model, BatchPolicy batching);
+  // Adopts `model`, which `api` made on `queue`'s device; its runs go to that queue.
+  Model(const SBBackendApi* api, SBModel* model, BatchPolicy batching, DeviceQueue* queue);
   void Retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Release() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
@@ -32,6 +34,9 @@ class Model {
   const std::vector<std::string>& inputs() const { return inputs_; }
   const std::vector<std::string>& outputs() const { return outputs_; }
   const BatchPolicy& batching() const { return batching_; }
+  // Found once, when the model was made: a run does not name its device again (queues live as
+  // long as the process).
+  DeviceQueue* queue() const { return queue_; }
   // Per output, the names of its columns when the backend knows them (else empty).
   const std::vector<std::vector<std::string>>& outputLabels() const { return outputLabels_; }
 
@@ -46,11 +51,12 @@ class Model {
   std::vector<std::string> inputs_;
   std::vector<std::string> outputs_;
   BatchPolicy batching_;
+  DeviceQueue* queue_;
   std::vector<std::vector<std::string>> outputLabels_;
 };
 
-inline Model::Model(const SBBackendApi* api, SBModel* model, BatchPolicy batching)
-    : api_(api), model_(model), batching_(batching) {
+inline Model::Model(const SBBackendApi* api, SBModel* model, BatchPolicy batching, DeviceQueue* queue)
+    : api_(api), model_(model), batching_(batching), queue_(queue) {
   for (size_t i = 0; i < api->model_input_count(model); i++) inputs_.push_back(api->model_input_name(model, i));
   for (size_t i = 0; i < api->model_output_count(model); i++) {
     outputs_.push_back(api->model_output_name(model, i));

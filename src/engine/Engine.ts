@@ -584,7 +584,7 @@ export class Engine implements OpRunner {
   /** One model run on its device queue, with its statistics recorded under `name` (OpRunner). */
   runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number): Promise<CallResult> {
     const handle = this.loadedModel(name, model);
-    return this.accounted(name, () => native.modelRun(handle, model.device.toUpperCase(), this.queue, Tensor.runInputs(inputs), timeout));
+    return this.accounted(name, () => native.modelRun(handle, this.queue.limit, Tensor.runInputs(inputs), timeout));
   }
 
   /** One script call on its device queue, with its statistics recorded under `name` (OpRunner). */

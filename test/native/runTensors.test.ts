@@ -76,15 +76,15 @@ describe('run tensors between JS and a device thread', () => {
     ];
     for (const [what, header, bytes] of bad) {
       runScratch.set([...GOOD_HEADER, ...header], 0);
-      const attempt = async () => native.modelRun(model, 'CPU', queue, [good, bytes], 0);
+      const attempt = async () => native.modelRun(model, queue.limit, [good, bytes], 0);
       await assert.rejects(attempt, REFUSED, what);
     }
     // More byte inputs than the scratch has headers for: the one past its end is refused.
     const fitting = Math.floor(runScratch.length / GOOD_HEADER.length);
     for (let i = 0; i < fitting; i++) runScratch.set(GOOD_HEADER, i * GOOD_HEADER.length);
-    await assert.rejects(async () => native.modelRun(model, 'CPU', queue, new Array(fitting + 1).fill(good), 0), REFUSED, 'past the scratch');
+    await assert.rejects(async () => native.modelRun(model, queue.limit, new Array(fitting + 1).fill(good), 0), REFUSED, 'past the scratch');
     runScratch.set([...GOOD_HEADER, ...GOOD_HEADER], 0);
-    const result = await native.modelRun(model, 'CPU', queue, [good, good], 0);
+    const result = await native.modelRun(model, queue.limit, [good, good], 0);
     const [sum] = result.slice(1).map((output) => Tensor.fromRun(output as RunTensor));
     assert.deepEqual(Array.from(sum.data as Float32Array), [2, 4], 'the model still runs');
   });
