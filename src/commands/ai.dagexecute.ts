@@ -86,7 +86,7 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
       : `ERR missing arguments for '${variant.name}' command`);
   }
   const plan = new PlanBuilder();
-  let persist: Buffer[] = [];
+  let persist: string[] = [];
   let timeout = 0;
   const seen = new Set<string>();
   let i = 1;
@@ -100,8 +100,8 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
     } else if (token === 'PERSIST') {
       if (variant.readOnly) throw new StormbreakerError('ERR PERSIST cannot be specified in a read-only DAG');
       const [keys, next] = keyList(args, i, 'PERSIST');
-      if (new Set(keys.map(keyName)).size !== keys.length) throw new StormbreakerError('ERR PERSIST keys must be unique');
-      persist = keys;
+      persist = keys.map(keyName);
+      if (new Set(persist).size !== persist.length) throw new StormbreakerError('ERR PERSIST keys must be unique');
       i = next;
     } else if (token === 'ROUTING') {
       if (i + 1 >= n || isArrow(args[i + 1])) throw new StormbreakerError('ERR Missing ROUTING value');
@@ -123,16 +123,16 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
   }
   // Split the rest into ops: each `|>` starts one, which runs until the next.
   const ops: Buffer[][] = [];
+  let opStart = -1;
   for (; i < n; i++) {
-    if (isArrow(args[i])) {
-      if (i + 1 >= n || isArrow(args[i + 1])) {
-        throw new StormbreakerError(`ERR Invalid DAG command. Unexpected argument:  ${ARROW}`);
-      }
-      ops.push([]);
-    } else {
-      ops[ops.length - 1].push(args[i]);
+    if (!isArrow(args[i])) continue;
+    if (i + 1 >= n || isArrow(args[i + 1])) {
+      throw new StormbreakerError(`ERR Invalid DAG command. Unexpected argument:  ${ARROW}`);
     }
+    if (opStart >= 0) ops.push(args.slice(opStart, i));
+    opStart = i + 1;
   }
+  if (opStart >= 0) ops.push(args.slice(opStart, n));
   if (ops.length === 0) throw new StormbreakerError('ERR DAG is empty');
   const names = ops.map((op) => wordOf(op[0], OPS));
   for (const name of names) {
@@ -156,7 +156,7 @@ function parseDag(engine: Engine, args: readonly Buffer[], variant: Variant, max
       plan.addScript(call.key, engine.getScript(call.key), call.fn, call);
     }
   }
-  plan.persist(persist.map(keyName));
+  plan.persist(persist);
   return plan.build(timeout);
 }
 
