@@ -491,6 +491,8 @@ export class Engine implements OpRunner {
     this.batchDepth++;
     try {
       result = body();
+    } catch (err) {
+      result = Promise.reject(err); // a body that throws at once (bad input) still ends the batch below
     } finally {
       this.batchDepth--;
     }
