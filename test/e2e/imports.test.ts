@@ -55,42 +55,43 @@ describe('the import graph of src/', () => {
     assert.deepEqual(cycles, []);
   });
 
-  it('exports plain values from every module but the package index: a getter (what a re-export compiles to) puts the exports object in dictionary mode', () => {
-    // Every call into such a module (`modelArgs.text(...)`) was then a generic property load in
-    // V8's optimized code, on every request that used it (bench/cpu-budget.md, 2026-12-02).
-    const withGetters: string[] = [];
+  /** Every TypeScript source under src/ (not declarations), skipping the folders named. */
+  const sources = (skip: readonly string[] = []): string[] => {
+    const files: string[] = [];
     const walk = (dir: string): void => {
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
         const file = path.join(dir, entry.name);
         if (entry.isDirectory()) {
-          if (entry.name !== 'bin') walk(file); // the server's entry point starts a server when loaded
-        } else if (file.endsWith('.ts') && !file.endsWith('.d.ts') && file !== path.join(ROOT, 'src', 'index.ts')) {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const exported = require(file) as object;
-          const getters = Object.entries(Object.getOwnPropertyDescriptors(exported)).filter(([, d]) => d.get !== undefined).map(([name]) => name);
-          if (getters.length > 0) withGetters.push(`${path.relative(ROOT, file)}: ${getters.join(', ')}`);
+          if (!skip.includes(entry.name)) walk(file);
+        } else if (file.endsWith('.ts') && !file.endsWith('.d.ts')) {
+          files.push(file);
         }
       }
     };
     walk(path.join(ROOT, 'src'));
+    return files;
+  };
+
+  it('exports plain values from every module but the package index: a getter (what a re-export compiles to) puts the exports object in dictionary mode', () => {
+    // Every call into such a module (`modelArgs.text(...)`) was then a generic property load in
+    // V8's optimized code, on every request that used it (bench/cpu-budget.md, 2026-12-02).
+    const withGetters: string[] = [];
+    // bin/: the server's entry point starts a server when loaded.
+    for (const file of sources(['bin']).filter((f) => f !== path.join(ROOT, 'src', 'index.ts'))) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const exported = require(file) as object;
+      const getters = Object.entries(Object.getOwnPropertyDescriptors(exported)).filter(([, d]) => d.get !== undefined).map(([name]) => name);
+      if (getters.length > 0) withGetters.push(`${path.relative(ROOT, file)}: ${getters.join(', ')}`);
+    }
     assert.deepEqual(withGetters, []);
   });
 
   it('takes Buffer from node:buffer wherever it is used as a value: the global one is an accessor on globalThis, a getter call per use', () => {
-    const bare: string[] = [];
-    const walk = (dir: string): void => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const file = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(file);
-        else if (file.endsWith('.ts')) {
-          const text = fs.readFileSync(file, 'utf8');
-          const usesValue = /\bBuffer\.[a-zA-Z]+\(|instanceof Buffer\b/.test(text);
-          if (usesValue && !/^import \{[^}]*\bBuffer\b[^}]*\} from 'node:buffer';$/m.test(text)) bare.push(path.relative(ROOT, file));
-        }
-      }
-    };
-    walk(path.join(ROOT, 'src'));
-    assert.deepEqual(bare, []);
+    const bare = sources().filter((file) => {
+      const text = fs.readFileSync(file, 'utf8');
+      const usesValue = /\bBuffer\.[a-zA-Z]+\(|instanceof Buffer\b/.test(text);
+      return usesValue && !/^import \{[^}]*\bBuffer\b[^}]*\} from 'node:buffer';$/m.test(text);
+    });
+    assert.deepEqual(bare.map((file) => path.relative(ROOT, file)), []);
   });
 });
-
