@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { encodeCommand as encode } from './resp';
 
 type Kind = 'set' | 'get' | 'exec' | 'dag';
 const KINDS: readonly Kind[] = ['set', 'get', 'exec', 'dag'];
@@ -19,15 +20,6 @@ const CLIENTS: Record<Kind, number> = { set: 50, get: 50, exec: 8, dag: 8 };
 /** Requests per round: about a second each on this machine. */
 const REQUESTS: Record<Kind, number> = { set: 300_000, get: 300_000, exec: 80_000, dag: 50_000 };
 const ROOT = path.resolve(__dirname, '../../..');
-
-function encode(args: ReadonlyArray<string | number | Buffer>): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const a of args) {
-    const b = Buffer.isBuffer(a) ? a : Buffer.from(String(a));
-    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
-  }
-  return Buffer.concat(parts);
-}
 
 const BLOB = Buffer.alloc(120, 65);
 const V = ['1', '2', '3', '4'];
