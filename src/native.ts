@@ -199,6 +199,11 @@ export interface Binding {
   socketsCloseListener(listener: number): void;
   /** Writes the chunks in order (one writev); false once more than 16 KiB waits (a drain event follows). */
   socketsWrite(connection: number, chunks: Uint8Array[]): boolean;
+  /**
+   * The connection's next reads fill `view` (at most to its end: FILLED events) before they go to
+   * the batch's bytes again; without a view, cancels. The view's memory must stay where it is.
+   */
+  socketsReadInto(connection: number, view?: Uint8Array): void;
   socketsPause(connection: number): void;
   socketsResume(connection: number): void;
   /** Closes once what was written is out. */
@@ -223,7 +228,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 14) throw new Error(`addon ABI ${binding.abiVersion}, expected 14 (rebuild it)`);
+    if (binding.abiVersion !== 15) throw new Error(`addon ABI ${binding.abiVersion}, expected 15 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -92,7 +92,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   BackendRegistry::LogSink() = QueueBackendMessage;
   fn("takeBackendMessages", TakeBackendMessages);
   fn("yieldCpu", YieldCpuJs);
-  exports.Set("abiVersion", Napi::Number::New(env, 14));
+  exports.Set("abiVersion", Napi::Number::New(env, 15));
   fn("setShapeScratch", SetShapeScratch);
   fn("setRunScratch", SetRunScratch);
   fn("allocateStorage", AllocateStorage);

@@ -18,12 +18,14 @@ constexpr size_t kReadSize = 64 * 1024;
 constexpr size_t kHighWater = 16 * 1024;
 // A turn's read buffer is kept for the next turn up to this size, and given back above it.
 constexpr size_t kKeptReadCapacity = 256 * 1024;
+// The most one read into a fill target asks for (uv_buf_t's length is 32-bit).
+constexpr size_t kFillReadMax = size_t(1) << 30;
 // A read this large (an upload) goes to JS at once, with what came before it, instead of at the
 // end of the poll phase: its bytes are still in the cache when JS copies them to where they go
 // (1 MiB TENSORSETs at 50 clients ran at ~70% of Node's rate when every read waited for the turn).
 constexpr size_t kDeliverAtOnce = 16 * 1024;
 
-enum Kind : int32_t { kData = 1, kEnd = 2, kDrain = 3, kReadError = 4 };
+enum Kind : int32_t { kData = 1, kEnd = 2, kDrain = 3, kReadError = 4, kFilled = 5 };
 
 struct Layer;
 
@@ -50,6 +52,14 @@ struct Stream {
   bool owesDrain = false;
   int queuedWrites = 0;
   size_t queuedBytes = 0;
+  // Where the next reads go instead of the turn's buffer (socketsReadInto): the rest of a large
+  // bulk string, read straight into the memory it will stay in (a tensor's storage), which
+  // spares a copy into JS memory and one more out of it per byte, and the short-lived JS buffers
+  // that made V8 collect the whole heap every 64 MB of uploads.
+  char* fillAt = nullptr;
+  size_t fillLeft = 0;
+  // Keeps that memory alive until it is filled or the connection closes.
+  Napi::Reference<Napi::Value> fillTarget;
 };
 
 struct Layer {
@@ -104,6 +114,8 @@ void Record(Layer* layer, Kind kind, int32_t id, size_t offset, size_t length) {
 void OnClosed(uv_handle_t* handle) {
   Stream* s = static_cast<Stream*>(handle->data);
   Layer* layer = s->layer;
+  // The environment may be gone (its references with it).
+  if (layer->gone) s->fillTarget.SuppressDestruct();
   const int32_t id = s->id;
   const bool announced = s->announced;
   layer->streams.erase(id);
@@ -137,7 +149,13 @@ void Shutdown(Stream* s) {
 }
 
 void OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
-  Layer* layer = static_cast<Stream*>(handle->data)->layer;
+  Stream* s = static_cast<Stream*>(handle->data);
+  if (s->fillLeft > 0) {
+    // No more than the bulk's rest, so that what follows it comes through the turn's buffer.
+    *buf = uv_buf_init(s->fillAt, static_cast<unsigned int>(s->fillLeft < kFillReadMax ? s->fillLeft : kFillReadMax));
+    return;
+  }
+  Layer* layer = s->layer;
   if (layer->capacity - layer->size < kReadSize) {
     size_t grown = layer->capacity * 2 < layer->size + kReadSize ? layer->size + kReadSize : layer->capacity * 2;
     char* moved = static_cast<char*>(std::realloc(layer->bytes, grown));
@@ -152,9 +170,21 @@ void OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
   *buf = uv_buf_init(layer->bytes + layer->size, static_cast<unsigned int>(kReadSize));
 }
 
-void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   Stream* s = static_cast<Stream*>(stream->data);
   Layer* layer = s->layer;
+  if (nread > 0 && s->fillLeft > 0 && buf->base == s->fillAt) {
+    s->fillAt += nread;
+    s->fillLeft -= static_cast<size_t>(nread);
+    Record(layer, kFilled, s->id, 0, static_cast<size_t>(nread));
+    if (s->fillLeft == 0) {
+      s->fillAt = nullptr;
+      s->fillTarget.Reset();
+      // The bulk is whole: its request can run in this turn's batch, after what came before it.
+      Deliver(layer);
+    }
+    return;
+  }
   if (nread > 0) {
     Record(layer, kData, s->id, layer->size, static_cast<size_t>(nread));
     layer->size += static_cast<size_t>(nread);
@@ -408,6 +438,23 @@ Napi::Value SocketsWrite(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, false);
 }
 
+Napi::Value SocketsReadInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Stream* s = ConnectionOf(info);
+  if (s == nullptr || s->closing) return env.Undefined();
+  s->fillAt = nullptr;
+  s->fillLeft = 0;
+  s->fillTarget.Reset();
+  if (info.Length() < 2 || !info[1].IsTypedArray()) return env.Undefined();
+  Napi::TypedArray view = info[1].As<Napi::TypedArray>();
+  if (view.ByteLength() == 0) return env.Undefined();
+  Napi::ArrayBuffer memory = view.ArrayBuffer();
+  s->fillAt = static_cast<char*>(memory.Data()) + view.ByteOffset();
+  s->fillLeft = view.ByteLength();
+  s->fillTarget = Napi::Persistent(static_cast<Napi::Value>(view));
+  return env.Undefined();
+}
+
 Napi::Value SocketsPause(const Napi::CallbackInfo& info) {
   Stream* s = ConnectionOf(info);
   if (s != nullptr && s->reading && !s->closing) {
@@ -475,6 +522,7 @@ void RegisterSocketLayer(Napi::Env env, Napi::Object exports) {
   fn("socketsListenPipe", SocketsListenPipe);
   fn("socketsCloseListener", SocketsCloseListener);
   fn("socketsWrite", SocketsWrite);
+  fn("socketsReadInto", SocketsReadInto);
   fn("socketsPause", SocketsPause);
   fn("socketsResume", SocketsResume);
   fn("socketsEnd", SocketsEnd);

@@ -14,7 +14,8 @@ namespace stormbreaker {
 //   socketsInit(onBatch, onAccept, onClose)
 //     onBatch(bytes: Buffer, records: Int32Array): records hold [kind, connection, offset, length]
 //       per event, in order: kind 1 = bytes read (a view of `bytes`), 2 = the peer ended (EOF),
-//       3 = drained (writes that had queued are all out), 4 = a read failed.
+//       3 = drained (writes that had queued are all out), 4 = a read failed, 5 = `length` bytes
+//       were read into the connection's fill target (socketsReadInto; offset unused).
 //     onAccept(listener, connection, remoteAddress, remotePort, localAddress, localPort): a new
 //       connection, already being read (its first bytes come in a later batch).
 //     onClose(connection): its handle is closed; no event for it follows.
@@ -22,6 +23,9 @@ namespace stormbreaker {
 //   socketsCloseListener(listener)
 //   socketsWrite(connection, chunks: Uint8Array[]) -> false once more than 16 KiB waits (then a
 //     drain event follows when it is out)
+//   socketsReadInto(connection, view?: Uint8Array): the connection's next reads fill `view` (the
+//     rest of a large bulk string), no more than it holds, before reads go to the turn's buffer
+//     again; without a view, cancels. JS must not touch those bytes until they are reported.
 //   socketsPause(connection), socketsResume(connection): stop and start reading
 //   socketsEnd(connection): close once what was written is out; socketsDestroy(connection): now
 void RegisterSocketLayer(Napi::Env env, Napi::Object exports);

@@ -126,12 +126,7 @@ export class RequestDecoder {
         buf.copy(this.bulk, this.bulkFilled, pos, pos + n);
         this.bulkFilled += n;
         pos += n;
-        if (this.bulkFilled === this.bulk.length) {
-          this.args.push(this.bulk);
-          this.bulk = undefined;
-          this.skip = 2;
-          this.completeIfDone(onRequest);
-        }
+        if (this.bulkFilled === this.bulk.length) this.bulkComplete(onRequest);
         continue;
       }
       if (this.argsExpected === 0) {
@@ -210,6 +205,35 @@ export class RequestDecoder {
   private lineTooLong(first: number): string {
     if (this.argsExpected > 0) return 'ERR Protocol error: too big bulk count string';
     return first === 42 ? 'ERR Protocol error: too big mbulk count string' : 'ERR Protocol error: too big inline request';
+  }
+
+  /** Bytes of the bulk string being assembled that have not arrived yet (0 when there is none). */
+  get bulkRemaining(): number {
+    return this.bulk === undefined ? 0 : this.bulk.length - this.bulkFilled;
+  }
+
+  /**
+   * Where the rest of the bulk string being assembled goes, for a socket to read straight into;
+   * what it reads there is then reported with `filled`, and the bytes after the bulk with `push`.
+   */
+  bulkRest(): Buffer | undefined {
+    return this.bulk === undefined || this.bulkFilled === this.bulk.length ? undefined : this.bulk.subarray(this.bulkFilled);
+  }
+
+  /** `length` bytes of the bulk string arrived in the view `bulkRest` gave; calls `onRequest` if that completed a request. */
+  filled(length: number, onRequest: (args: Buffer[]) => void): void {
+    if (this.bulk === undefined || length > this.bulk.length - this.bulkFilled) {
+      throw new ProtocolError('ERR Protocol error: bytes read past the bulk string');
+    }
+    this.bulkFilled += length;
+    if (this.bulkFilled === this.bulk.length) this.bulkComplete(onRequest);
+  }
+
+  private bulkComplete(onRequest: (args: Buffer[]) => void): void {
+    this.args.push(this.bulk!);
+    this.bulk = undefined;
+    this.skip = 2;
+    this.completeIfDone(onRequest);
   }
 
   /** How far an unfinished request got (its arguments received of those announced), if there is one. */

@@ -4,6 +4,8 @@ import type { Socket } from 'node:net';
 export interface SocketEvents {
   /** Bytes read from the client (a view the connection may keep). */
   received(chunk: Buffer): void;
+  /** `length` more bytes were read into the view `readIntoNext` last asked for. */
+  filled(length: number): void;
   /** Everything written has gone out after a write said to wait. */
   drained(): void;
   /** The socket is closed, by either side; nothing follows. */
@@ -24,6 +26,13 @@ export interface ClientSocket {
   attach(events: SocketEvents): void;
   /** Writes the chunks in order; false when the client is behind on reading (`drained` follows). */
   write(chunks: Uint8Array[]): boolean;
+  /**
+   * Once the reads handed over so far have all been handled, asks `target` where the next ones go:
+   * the view it returns is filled (at most to its end, reported by `filled`) before reads come
+   * through `received` again. For the rest of a large bulk string, read straight into the memory
+   * it will stay in. A layer without it (Node's streams) delivers everything through `received`.
+   */
+  readIntoNext?(target: () => Uint8Array | undefined): void;
   /** Stops reading (`resume` starts again). */
   pause(): void;
   resume(): void;

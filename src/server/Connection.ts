@@ -118,8 +118,28 @@ export class Connection implements ClientInfo, SocketEvents {
 
   received(chunk: Buffer): void {
     if (this.closeRequested || this.protocolFailed) return;
+    this.decode(chunk);
+  }
+
+  filled(length: number): void {
+    if (this.closeRequested || this.protocolFailed) return;
+    this.decode(length);
+  }
+
+  private readonly onRequest = (args: Buffer[]): void => this.execute(args);
+
+  /** The rest of a large bulk string is read straight into where it goes, past this size. */
+  private static readonly READ_INTO_MIN = 16 * 1024;
+
+  private readonly fillTarget = (): Uint8Array | undefined =>
+    this.closeRequested || this.protocolFailed || this.socketClosed ? undefined : this.decoder.bulkRest();
+
+  /** Feeds the decoder a chunk read, or the count of bytes read straight into its bulk string. */
+  private decode(input: Buffer | number): void {
     try {
-      this.decoder.push(chunk, (args) => this.execute(args));
+      if (typeof input === 'number') this.decoder.filled(input, this.onRequest);
+      else this.decoder.push(input, this.onRequest);
+      if (this.decoder.bulkRemaining >= Connection.READ_INTO_MIN) this.socket.readIntoNext?.(this.fillTarget);
     } catch (err) {
       // Whatever goes wrong with one client's bytes ends that connection, never the server.
       const failure = err instanceof ProtocolError ? err : new ProtocolError(`ERR ${(err as Error).message ?? String(err)}`);

@@ -14,6 +14,7 @@ const DATA = 1;
 const END = 2;
 const DRAIN = 3;
 const READ_FAILED = 4;
+const FILLED = 5;
 
 class NativeClientSocket implements ClientSocket {
   events: SocketEvents | null = null;
@@ -32,6 +33,20 @@ class NativeClientSocket implements ClientSocket {
 
   write(chunks: Uint8Array[]): boolean {
     return native.socketsWrite(this.id, chunks);
+  }
+
+  private fillAsked = false;
+
+  readIntoNext(target: () => Uint8Array | undefined): void {
+    if (this.fillAsked) return;
+    this.fillAsked = true;
+    // At the batch's end: a later read of this connection in the same batch moves the target on.
+    const apply = () => {
+      this.fillAsked = false;
+      const view = target();
+      if (view !== undefined) native.socketsReadInto(this.id, view);
+    };
+    if (!atEndOfBatch(apply)) apply();
   }
 
   pause(): void {
@@ -77,6 +92,9 @@ function onBatch(bytes: Buffer, records: Int32Array): void {
           socket.events.received(Buffer.from(memory, base + records[i + 2], records[i + 3]));
           break;
         }
+        case FILLED:
+          socket.events.filled(records[i + 3]);
+          break;
         case DRAIN:
           socket.events.drained();
           break;

@@ -89,6 +89,61 @@ describe.each(['native', 'node'] as const)('client sockets on the %s layer', (so
     await server.close();
   });
 
+  it('reads large bulk strings byte for byte however they are cut, pipelined with what follows them', async () => {
+    // The native layer reads the rest of a large bulk straight into where it goes (a tensor's
+    // storage, a Buffer): where the reads stop and the next request's bytes begin must not matter.
+    const { server, port } = await startServer({ sockets });
+    const pattern = (n: number, seed: number) => {
+      const b = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
+      return b;
+    };
+    const big = pattern(MIB, 7);
+    const mid = pattern(200_003, 11);
+    const small = pattern(70_001, 13);
+    const requests = Buffer.concat([
+      encodeCommand(['AI.TENSORSET', 'a', 'UINT8', String(big.length), 'BLOB', big]),
+      encodeCommand(['SET', 's', mid]),
+      encodeCommand(['AI.TENSORSET', 'b', 'UINT8', String(small.length), 'BLOB', small]),
+      encodeCommand(['AI.TENSORGET', 'a', 'BLOB']),
+      encodeCommand(['GET', 's']),
+      encodeCommand(['AI.TENSORGET', 'b', 'BLOB']),
+    ]);
+    const bulk = (b: Buffer) => Buffer.concat([Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n')]);
+    const expected = Buffer.concat([Buffer.from('+OK\r\n+OK\r\n+OK\r\n'), bulk(big), bulk(mid), bulk(small)]);
+    // Once in one write, once cut into pieces of awkward sizes with pauses between them.
+    for (const cuts of [[requests.length], [1, 7, 3000, 65_537, 100_003, 1, 16_383, 250_000, 2]]) {
+      const c = await rawSocket(port);
+      let at = 0;
+      for (let i = 0; at < requests.length; i++) {
+        const n = i < cuts.length ? cuts[i] : 99_991;
+        c.socket.write(requests.subarray(at, at + n));
+        at += n;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      for (let i = 0; i < 500 && c.received().length < expected.length; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(c.received().length, expected.length);
+      assert.ok(c.received().equals(expected), `replies differ (cut into ${cuts.length} pieces)`);
+      c.socket.destroy();
+    }
+    await server.close();
+  });
+
+  it('serves on after a client closes in the middle of a large upload', async () => {
+    const { server, port } = await startServer({ sockets });
+    const upload = encodeCommand(['AI.TENSORSET', 'cut', 'UINT8', String(MIB), 'BLOB', Buffer.alloc(MIB, 5)]);
+    const c = await rawSocket(port);
+    c.socket.write(upload.subarray(0, 300_000));
+    await new Promise((r) => setTimeout(r, 50));
+    c.socket.destroy();
+    await c.closed;
+    const other = await RawClient.connect(port);
+    assert.equal(await other.call('EXISTS', 'cut'), 0);
+    assert.equal(await other.call('AI.TENSORSET', 'cut', 'UINT8', '3', 'VALUES', '1', '2', '3'), 'OK');
+    await other.close();
+    await server.close();
+  });
+
   it('reads a request split across many small writes, and many requests in one write', async () => {
     const { server, port } = await startServer({ sockets });
     const c = await rawSocket(port);
