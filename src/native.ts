@@ -107,10 +107,20 @@ export interface Binding {
   /** Where runs read their byte inputs' dtypes and shapes from; set once, with `runScratch` below. */
   setRunScratch(scratch: Float64Array): void;
   allocateStorage(byteLength: number, zeroed: boolean): StorageHandle;
-  /** An ArrayBuffer over the storage (no copy); it keeps the memory alive while reachable. */
+  /**
+   * An ArrayBuffer over the storage (no copy). It holds no reference of its own: the handle does,
+   * so whoever keeps the buffer must keep the handle reachable from it (Tensor.ts's ownerOf).
+   */
   storageArrayBuffer(storage: StorageHandle): ArrayBuffer;
   /** Detaches `buffer` (the storage's ArrayBuffer) and frees the storage's memory now; for memory nobody will read again. */
   discardStorage(storage: StorageHandle, buffer: ArrayBuffer): void;
+  /** Detaches `buffer` and gives the handle's reference back now; a tensor made from the storage keeps the memory. */
+  releaseStorage(storage: StorageHandle, buffer: ArrayBuffer): void;
+  /**
+   * Gives the tensor's memory back now when nothing but this handle holds the tensor (no run,
+   * no DLPack consumer): true, and the handle is refused from then on; false, and nothing done.
+   */
+  tensorRelease(tensor: TensorHandle): boolean;
   /**
    * Makes a tensor of `dtype` and `shape` over [byteOffset, byteOffset + byteLength) of `source`.
    * Returns a BlobCheck code instead when the bytes do not fit the dtype and shape.

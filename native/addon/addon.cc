@@ -98,6 +98,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("allocateStorage", AllocateStorage);
   fn("storageArrayBuffer", StorageArrayBuffer);
   fn("discardStorage", DiscardStorage);
+  fn("releaseStorage", ReleaseStorage);
+  fn("tensorRelease", TensorRelease);
   fn("createTensor", CreateTensor);
   fn("tensorDType", TensorDType);
   fn("tensorShape", TensorShape);

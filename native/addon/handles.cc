@@ -3,11 +3,10 @@
 namespace stormbreaker {
 
 Napi::Value TensorHandle(Napi::Env env, Tensor* tensor) {
-  return Napi::External<Tensor>::New(env, tensor, [](Napi::Env, Tensor* t) { t->Release(); });
-}
-
-Napi::Value StorageHandle(Napi::Env env, Storage* storage) {
-  return Napi::External<Storage>::New(env, storage, [](Napi::Env, Storage* s) { s->Release(); });
+  return Napi::External<Tensor>::New(env, tensor, [](Napi::Env finalizeEnv, Tensor* t) {
+    if (int64_t bytes = t->TakeHostAccounted()) Napi::MemoryManagement::AdjustExternalMemory(finalizeEnv, -bytes);
+    t->Release();
+  });
 }
 
 std::vector<std::string> StringList(Napi::Value value) {

@@ -13,8 +13,8 @@
 namespace stormbreaker {
 
 // Adopts one reference on the object.
+// (A tensor's handle gives back what its tensor told the JS engine, SetHostAccounted, when it goes.)
 Napi::Value TensorHandle(Napi::Env env, Tensor* tensor);
-Napi::Value StorageHandle(Napi::Env env, Storage* storage);
 
 // The object behind a handle, or nullptr (with a JS TypeError thrown) when it is not one. Every
 // core type handed out as a handle starts with a magic number its IsValid() checks.
@@ -29,7 +29,6 @@ T* HandleFrom(Napi::Env env, Napi::Value value, const char* what) {
 }
 
 inline Tensor* TensorFrom(Napi::Env env, Napi::Value value) { return HandleFrom<Tensor>(env, value, "tensor"); }
-inline Storage* StorageFrom(Napi::Env env, Napi::Value value) { return HandleFrom<Storage>(env, value, "storage"); }
 
 // The items of a JS array as byte strings (Buffers as they are, anything else as UTF-8 text).
 std::vector<std::string> StringList(Napi::Value value);

@@ -3,10 +3,12 @@
 #include <cstring>
 #include <limits>
 
+#include "../core/buffer_pool.h"
 #include "../core/format_double.h"
 #include "addon_state.h"
 #include "external_buffer.h"
 #include "handles.h"
+#include "upload_hold.h"
 
 namespace stormbreaker {
 namespace {
@@ -69,22 +71,50 @@ Napi::Value AllocateStorage(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value StorageArrayBuffer(const Napi::CallbackInfo& info) {
-  Storage* storage = StorageFrom(info.Env(), info[0]);
-  if (storage == nullptr) return info.Env().Undefined();
-  return ExternalArrayBuffer(info.Env(), storage);
-}
-
-Napi::Value DiscardStorage(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Storage* storage = StorageFrom(env, info[0]);
-  if (storage == nullptr || !info[1].IsArrayBuffer()) return Fail(env, "discardStorage(storage, arrayBuffer)");
-  // Detached first, so no JS view can reach the memory once it is given back.
-  Napi::ArrayBuffer buffer = info[1].As<Napi::ArrayBuffer>();
-  if (buffer.ByteLength() > 0) {
-    if (!buffer.IsDetached()) buffer.Detach();
-    storage->DiscardMemory();
+  if (storage == nullptr) return env.Undefined();
+  // An empty storage may have no memory at all (a null pointer): V8 would treat that external
+  // buffer as detached.
+  if (storage->size() == 0) return Napi::ArrayBuffer::New(env, 0);
+  // No reference of its own: the handle's hold keeps the memory (src/tensor/Tensor.ts maps this
+  // buffer to its handle for as long as the buffer lives), and whoever gives the hold back
+  // detaches the buffer first.
+  return Napi::ArrayBuffer::New(env, storage->data(), storage->size());
+}
+
+namespace {
+
+// The storage handle and its ArrayBuffer of discardStorage and releaseStorage: the buffer is
+// detached, so that no JS view reaches the memory once the hold is given back.
+UploadHold* DetachUpload(const Napi::CallbackInfo& info, const char* usage) {
+  Napi::Env env = info.Env();
+  UploadHold* hold = HoldFrom(env, info[0]);
+  if (hold == nullptr) return nullptr;
+  if (!info[1].IsArrayBuffer()) {
+    Fail(env, usage);
+    return nullptr;
   }
-  return env.Undefined();
+  Napi::ArrayBuffer buffer = info[1].As<Napi::ArrayBuffer>();
+  if (buffer.ByteLength() > 0 && !buffer.IsDetached()) buffer.Detach();
+  return hold;
+}
+
+}  // namespace
+
+Napi::Value DiscardStorage(const Napi::CallbackInfo& info) {
+  UploadHold* hold = DetachUpload(info, "discardStorage(storage, arrayBuffer)");
+  if (hold != nullptr && hold->storage != nullptr) {
+    hold->storage->DiscardMemory();
+    DropHold(info.Env(), hold);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value ReleaseStorage(const Napi::CallbackInfo& info) {
+  UploadHold* hold = DetachUpload(info, "releaseStorage(storage, arrayBuffer)");
+  if (hold != nullptr) DropHold(info.Env(), hold);
+  return info.Env().Undefined();
 }
 
 Napi::Value CreateTensor(const Napi::CallbackInfo& info) {
@@ -153,7 +183,24 @@ Napi::Value CreateTensor(const Napi::CallbackInfo& info) {
   }
   Tensor* tensor = Tensor::Create(dtype, std::move(shape), storage, byteOffset, byteLength);
   storage->Release();  // the tensor holds its own reference now
+  if (kind == SourceKind::Storage && byteLength >= kPoolMinSize) {
+    // The upload's memory is the tensor's now: the JS engine hears of it from the tensor, whose
+    // handle outlives the upload's hold (which the request's end gives back).
+    Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(byteLength));
+    tensor->SetHostAccounted(static_cast<int64_t>(byteLength));
+  }
   return TensorHandle(env, tensor);
+}
+
+Napi::Value TensorRelease(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsExternal()) return Fail(env, "tensorRelease(tensor)");
+  auto* tensor = static_cast<Tensor*>(info[0].As<Napi::External<void>>().Data());
+  // Checked by hand rather than with TensorFrom: a tensor already released is not an error here.
+  if (tensor == nullptr || !tensor->IsValid()) return Napi::Boolean::New(env, false);
+  if (!tensor->ReleaseStorageIfSole()) return Napi::Boolean::New(env, false);
+  if (int64_t bytes = tensor->TakeHostAccounted()) Napi::MemoryManagement::AdjustExternalMemory(env, -bytes);
+  return Napi::Boolean::New(env, true);
 }
 
 #define TENSOR_ARG                                          \

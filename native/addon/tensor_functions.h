@@ -9,11 +9,17 @@ namespace stormbreaker {
 Napi::Value SetShapeScratch(const Napi::CallbackInfo& info);
 // allocateStorage(byteLength, zeroed) -> storage handle
 Napi::Value AllocateStorage(const Napi::CallbackInfo& info);
-// storageArrayBuffer(storage) -> ArrayBuffer over it (no copy)
+// storageArrayBuffer(storage) -> ArrayBuffer over it (no copy), valid while the handle holds it
 Napi::Value StorageArrayBuffer(const Napi::CallbackInfo& info);
 // discardStorage(storage, arrayBuffer): detaches the ArrayBuffer over the storage and gives its
 // memory back now (an upload that will never complete)
 Napi::Value DiscardStorage(const Napi::CallbackInfo& info);
+// releaseStorage(storage, arrayBuffer): detaches the ArrayBuffer and gives the handle's hold back
+// now (the request that filled it is done); a tensor made from the storage keeps its own
+Napi::Value ReleaseStorage(const Napi::CallbackInfo& info);
+// tensorRelease(tensor) -> true when the tensor's memory was given back now (nothing else held
+// the tensor: the handle is unusable from then on), false when it stays for the collector
+Napi::Value TensorRelease(const Napi::CallbackInfo& info);
 // createTensor(dtype, ndim, sourceKind, source, byteOffset, byteLength) -> tensor handle, or a
 // BlobCheck code (number) when the bytes do not fit the dtype and shape. The shape is read from
 // the first `ndim` elements of the shape scratch.

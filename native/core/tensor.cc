@@ -71,7 +71,18 @@ Tensor::Tensor(DType dtype, std::vector<int64_t> shape, Storage* storage, size_t
   managed_.deleter = [](DLManagedTensor* self) { static_cast<Tensor*>(self->manager_ctx)->Release(); };
 }
 
-Tensor::~Tensor() { storage_->Release(); }
+Tensor::~Tensor() {
+  if (storage_ != nullptr) storage_->Release();
+}
+
+bool Tensor::ReleaseStorageIfSole() {
+  // Only the thread that owns the handle calls this; any other holder took its reference from
+  // that thread first (a run request, a DLPack consumer), so a count of one cannot be racing.
+  if (refs_.load(std::memory_order_acquire) != 1 || storage_ == nullptr) return false;
+  storage_->Release();
+  storage_ = nullptr;
+  return true;
+}
 
 void Tensor::Release() {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;

@@ -27,7 +27,7 @@ class Tensor {
  public:
   // Lets the addon check that an opaque handle it is given really is a Tensor.
   static constexpr uint32_t kMagic = 0x54454e53;  // "TENS"
-  bool IsValid() const { return magic_ == kMagic; }
+  bool IsValid() const { return magic_ == kMagic && storage_ != nullptr; }
 
   // Creates a tensor over [byteOffset, byteOffset + byteLength) of `storage`, taking its own
   // reference. STRING data must already have passed CheckBlob.
@@ -36,6 +36,21 @@ class Tensor {
 
   void Retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Release();
+
+  // Gives the storage back now when this is the tensor's only reference (a stored tensor the
+  // store dropped, that nothing else reached): its memory returns to the pool at once instead
+  // of when the garbage collector finds the handle. The tensor is then no longer valid (a
+  // handle on it is refused). False, and nothing done, when anything else holds the tensor.
+  bool ReleaseStorageIfSole();
+
+  // Bytes of this tensor's memory the JS engine was told about (its handle tells it again when
+  // it goes): taken, so that it is given back once.
+  void SetHostAccounted(int64_t bytes) { hostAccounted_ = bytes; }
+  int64_t TakeHostAccounted() {
+    int64_t bytes = hostAccounted_;
+    hostAccounted_ = 0;
+    return bytes;
+  }
 
   // Hands a DLPack consumer its own reference; the consumer's deleter call releases it.
   DLManagedTensor* ToDLPack();
@@ -56,6 +71,7 @@ class Tensor {
 
   const uint32_t magic_ = kMagic;
   std::atomic<int> refs_{1};
+  int64_t hostAccounted_ = 0;
   DType dtype_;
   std::vector<int64_t> shape_;
   int64_t elementCount_;

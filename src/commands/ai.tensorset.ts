@@ -18,7 +18,10 @@ export const tensorset = defineAiCommand({
     const name = keyName(args[1]);
     const existing = engine.valueAt(name);
     if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
-    engine.setTensorsAt([[name, tensorFromArgs(args, 2, server.maxBulkLength())]]);
+    const tensor = tensorFromArgs(args, 2, server.maxBulkLength());
+    // Made here from the client's bytes, so only the store will hold it (Tensor.releasable).
+    tensor.releasable = true;
+    engine.setTensorsAt([[name, tensor]]);
     return OK;
   },
 });

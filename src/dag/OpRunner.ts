@@ -17,7 +17,7 @@ export interface CallResult {
 export interface OpRunner {
   getModel(key: Key): StoredModel;
   getScript(key: Key): StoredScript;
-  /** The value at an internal name, if any. */
+  /** The value at an internal name, if any, for a kind check: the caller keeps nothing of it. */
   valueAt(name: string): StoredValue | undefined;
   /** One model run on its device queue, its statistics recorded under `name`. */
   runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number): Promise<CallResult>;

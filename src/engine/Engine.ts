@@ -102,7 +102,7 @@ export class Engine implements OpRunner {
   private write(name: string, value: StoredValue | null, records?: readonly LogRecord[], keepTtl = false): boolean {
     // A single write is a commit of one; set/delete say so without the arrays of a commit (this
     // is every TENSORSET's path).
-    const previous = this.keyspace.get(name);
+    const previous = this.keyspace.peek(name);
     if (value === null) {
       if (previous === undefined) return false;
       this.keyspace.delete(name);
@@ -121,7 +121,7 @@ export class Engine implements OpRunner {
    * then accounted as write() does each.
    */
   private writeAll(writes: ReadonlyArray<{ name: string; value: StoredValue }>): void {
-    const previous = this.keyspace.getMany(writes.map((w) => w.name));
+    const previous = writes.map((w) => this.keyspace.peek(w.name));
     this.keyspace.commit(writes);
     if (this.keyspace.expiring > 0) for (const w of writes) this.keyspace.setExpiry(w.name, undefined);
     writes.forEach((w, i) => this.written(w.name, previous[i], w.value, undefined));
@@ -151,10 +151,12 @@ export class Engine implements OpRunner {
 
   /**
    * The value at `name`, or undefined once its expiry time has passed: then it is deleted, through
-   * the write path, and the log gets a DEL (Redis's lazy expiry).
+   * the write path, and the log gets a DEL (Redis's lazy expiry). `peek` for a caller that keeps
+   * nothing of the value past the call (a kind or existence check): it is not handed out
+   * (Keyspace.peek), so a tensor only the store holds still gives its memory back when dropped.
    */
-  private live(name: string): StoredValue | undefined {
-    const value = this.keyspace.get(name);
+  private live(name: string, peek = false): StoredValue | undefined {
+    const value = peek ? this.keyspace.peek(name) : this.keyspace.get(name);
     if (value === undefined) {
       if (this.countingReads) this.keyspaceStats.misses++;
       return undefined;
@@ -184,7 +186,7 @@ export class Engine implements OpRunner {
    */
   setExpiry(key: Key, at: number | undefined, options: { deleteIfPast?: boolean } = {}): boolean {
     const name = keyName(key);
-    if (this.live(name) === undefined) return false;
+    if (this.live(name, true) === undefined) return false;
     if (at === undefined) {
       if (this.keyspace.expiresAt(name) === undefined) return false;
       this.keyspace.setExpiry(name, undefined);
@@ -216,14 +218,14 @@ export class Engine implements OpRunner {
    */
   expiryState(key: Key): number | null | undefined {
     const name = keyName(key);
-    if (this.live(name) === undefined) return undefined;
+    if (this.live(name, true) === undefined) return undefined;
     return this.keyspace.expiresAt(name) ?? null;
   }
 
   /** When a key expires (Unix time in ms); undefined for a key without an expiry or no key. */
   expiryOf(key: Key): number | undefined {
     const name = keyName(key);
-    return this.live(name) === undefined ? undefined : this.keyspace.expiresAt(name);
+    return this.live(name, true) === undefined ? undefined : this.keyspace.expiresAt(name);
   }
 
   /** Keys with an expiry time (INFO keyspace's `expires`). */
@@ -279,7 +281,7 @@ export class Engine implements OpRunner {
           }
           if (this.keyspace.expiresAt(next.value)! <= now) due.push(next.value);
         }
-        for (const name of due) this.live(name);
+        for (const name of due) this.live(name, true);
         if (due.length <= 5 || Date.now() - started >= 1) break;
       }
     }, 100);
@@ -294,7 +296,7 @@ export class Engine implements OpRunner {
   /** @internal setTensors by internal names (a plan's PERSIST keys, already names). */
   setTensorsAt(entries: ReadonlyArray<readonly [string, Tensor]>): void {
     if (entries.length === 1) return this.setTensorAt(entries[0][0], entries[0][1]);
-    if (entries.map(([name]) => this.live(name)).some((v) => v !== undefined && v.kind !== 'tensor')) throw new StormbreakerError(Errors.wrongType);
+    if (entries.map(([name]) => this.live(name, true)).some((v) => v !== undefined && v.kind !== 'tensor')) throw new StormbreakerError(Errors.wrongType);
     this.writeAll(entries.map(([name, tensor]) => ({ name, value: { kind: 'tensor', tensor } as StoredValue })));
   }
 
@@ -314,7 +316,7 @@ export class Engine implements OpRunner {
   }
 
   private setTensorAt(name: string, tensor: Tensor): void {
-    const existing = this.live(name);
+    const existing = this.live(name, true);
     if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
     this.write(name, { kind: 'tensor', tensor });
   }
@@ -322,6 +324,17 @@ export class Engine implements OpRunner {
   /** The tensor at `key`; a missing key and another kind of value are errors, as on the wire. */
   getTensor(key: Key): Tensor {
     const value = this.live(keyName(key));
+    if (value === undefined) throw new StormbreakerError(Errors.tensorKeyEmpty);
+    if (value.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
+    return value.tensor;
+  }
+
+  /**
+   * @internal getTensor for a reply made at once (AI.TENSORGET): its bytes go out as views that
+   * keep their own memory, so the tensor is not handed out (Keyspace.peek).
+   */
+  tensorForReply(key: Key): Tensor {
+    const value = this.live(keyName(key), true);
     if (value === undefined) throw new StormbreakerError(Errors.tensorKeyEmpty);
     if (value.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
     return value.tensor;
@@ -349,12 +362,12 @@ export class Engine implements OpRunner {
   }
 
   exists(key: Key): boolean {
-    return this.live(keyName(key)) !== undefined;
+    return this.live(keyName(key), true) !== undefined;
   }
 
   /** `TYPE` of a key: 'none', 'string', 'AI_TENSOR', … */
   type(key: Key): string {
-    const value = this.live(keyName(key));
+    const value = this.live(keyName(key), true);
     return value === undefined ? 'none' : typeName(value);
   }
 
@@ -382,7 +395,7 @@ export class Engine implements OpRunner {
   /** @internal Every key's internal name, expired ones deleted first (KEYS, SCAN, snapshots). */
   liveNames(): string[] {
     const names = Array.from(this.keyspace.names());
-    return this.keyspace.expiring === 0 ? names : names.filter((n) => this.live(n) !== undefined);
+    return this.keyspace.expiring === 0 ? names : names.filter((n) => this.live(n, true) !== undefined);
   }
 
   get size(): number {
@@ -568,9 +581,10 @@ export class Engine implements OpRunner {
   onWrite: ((name: string) => void) | null = null;
 
 
-  /** The value at an internal key name, if any (OpRunner). */
+  /** The value at an internal key name, if any, for a kind check (OpRunner). */
   valueAt(name: string): StoredValue | undefined {
-    return this.live(name);
+    // Callers check the kind and keep nothing: the value is not handed out (Keyspace.peek).
+    return this.live(name, true);
   }
 
   /** A call whose result is an error although it ran (too few outputs) counts as an error (OpRunner). */

@@ -47,6 +47,11 @@ export interface BulkDestination {
   (args: readonly Buffer[], length: number): Buffer | undefined;
   /** Gives back a destination buffer whose bulk will never be completed (its connection closed). */
   discard?(bulk: Buffer): void;
+  /**
+   * The request `args` has run and nothing keeps its arguments: a destination buffer among them
+   * may give its memory back now (what a command made of it keeps its own).
+   */
+  done?(args: readonly Buffer[]): void;
 }
 
 const CR = 13;

@@ -55,6 +55,8 @@ export class Connection implements ClientInfo, SocketEvents {
   lastCommand = 'NULL';
 
   private readonly decoder: RequestDecoder;
+  /** What gives back the memory of a request's uploaded arguments once it has run (BulkDestination.done). */
+  private readonly argumentsDone: ((args: readonly Buffer[]) => void) | undefined;
   private readonly out = new OutputBuffer();
   private readonly pending: PendingReply[] = [];
   private closeRequested = false;
@@ -78,6 +80,7 @@ export class Connection implements ClientInfo, SocketEvents {
     this.address = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : '/unixsocket:0';
     this.localAddress = socket.localAddress !== undefined ? `${socket.localAddress}:${socket.localPort}` : '/unixsocket:0';
     this.decoder = new RequestDecoder(server.decoderLimits(), server.blobDestination, server.queryBufferBudget);
+    this.argumentsDone = server.blobDestination.done;
     this.decoder.authenticated = this.authenticated;
     socket.attach(this);
   }
@@ -202,6 +205,8 @@ export class Connection implements ClientInfo, SocketEvents {
       );
     } else {
       this.queue(result);
+      // It ran, and nothing keeps its arguments now (MONITOR and SLOWLOG copied what they show).
+      this.argumentsDone?.(args);
     }
   }
 

@@ -43,7 +43,18 @@ export interface Keyspace {
    * sent: a remote store sends the writes it made to them, all or nothing, in one round trip.
    */
   flush(names: readonly string[] | 'all'): Promise<void> | undefined;
+  /**
+   * The value, handed out: whoever asked may keep it (a DAG, a snapshot, a library caller), so the
+   * store no longer treats it as its own alone (see `peek`).
+   */
   get(name: string): StoredValue | undefined;
+  /**
+   * The value, looked at by a caller that keeps nothing of it past the current call (the write
+   * path's "what was there", a type check, a reply made at once). The embedded store gives the
+   * memory of a tensor only it held back when it drops the tensor (Tensor.releasable); `get`
+   * ends that, `peek` does not.
+   */
+  peek(name: string): StoredValue | undefined;
   /**
    * The values of all the keys one command or DAG reads, in one call: a store that keeps the
    * data elsewhere answers it in one round trip.

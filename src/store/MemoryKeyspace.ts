@@ -7,6 +7,17 @@ interface Entry {
   readonly seq: number;
 }
 
+/** A value handed out of the store (Keyspace.get): a tensor in it is no longer the store's alone. */
+function handedOut(value: StoredValue | undefined): StoredValue | undefined {
+  if (value !== undefined && value.kind === 'tensor') value.tensor.releasable = false;
+  return value;
+}
+
+/** A value the store no longer holds: a tensor that only the store had gives its memory back now. */
+function dropped(value: StoredValue): void {
+  if (value.kind === 'tensor' && value.tensor.releasable) value.tensor.release();
+}
+
 /** The embedded in-process store: a Map in insertion order. */
 export class MemoryKeyspace implements Keyspace {
   private readonly entries = new Map<string, Entry>();
@@ -29,11 +40,15 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   get(name: string): StoredValue | undefined {
+    return handedOut(this.entries.get(name)?.value);
+  }
+
+  peek(name: string): StoredValue | undefined {
     return this.entries.get(name)?.value;
   }
 
   getMany(names: readonly string[]): Array<StoredValue | undefined> {
-    return names.map((name) => this.entries.get(name)?.value);
+    return names.map((name) => handedOut(this.entries.get(name)?.value));
   }
 
   commit(writes: readonly KeyWrite[]): void {
@@ -45,13 +60,21 @@ export class MemoryKeyspace implements Keyspace {
 
   set(name: string, value: StoredValue): void {
     const entry = this.entries.get(name);
-    if (entry !== undefined) entry.value = value;
-    else this.entries.set(name, { value, seq: this.nextSeq++ });
+    if (entry !== undefined) {
+      if (entry.value !== value) dropped(entry.value);
+      entry.value = value;
+    } else {
+      this.entries.set(name, { value, seq: this.nextSeq++ });
+    }
   }
 
   delete(name: string): boolean {
     if (this.expiries.size > 0) this.expiries.delete(name);
-    return this.entries.delete(name);
+    const entry = this.entries.get(name);
+    if (entry === undefined) return false;
+    this.entries.delete(name);
+    dropped(entry.value);
+    return true;
   }
 
   expiresAt(name: string): number | undefined {
@@ -120,6 +143,7 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   clear(): void {
+    for (const entry of this.entries.values()) dropped(entry.value);
     this.entries.clear();
     this.expiries.clear();
     this.scans.clear();

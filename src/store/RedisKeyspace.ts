@@ -133,6 +133,11 @@ export class RedisKeyspace implements Keyspace {
     return entry.value;
   }
 
+  /** Nothing here is given back early (Tensor.releasable): a value may still be on its way to Redis. */
+  peek(name: string): StoredValue | undefined {
+    return this.get(name);
+  }
+
   getMany(names: readonly string[]): Array<StoredValue | undefined> {
     return names.map((name) => this.get(name));
   }

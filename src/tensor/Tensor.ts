@@ -24,6 +24,18 @@ export function storageView(byteLength: number): Buffer {
 }
 
 /**
+ * Gives back the hold on the memory behind a Buffer made by storageView: the request it was
+ * read for has run, and a tensor made from it keeps the memory (if none was, it is freed now).
+ * The Buffer becomes empty. Other Buffers are left alone.
+ */
+export function releaseStorageView(view: Buffer): void {
+  const owner = ownerOf.get(view.buffer as ArrayBuffer);
+  if (owner?.kind !== SourceKind.Storage) return;
+  ownerOf.delete(view.buffer as ArrayBuffer);
+  native.releaseStorage(owner.handle as StorageHandle, view.buffer as ArrayBuffer);
+}
+
+/**
  * Frees the memory behind a Buffer made by storageView at once (a BLOB whose upload was cut
  * off: nobody will read it), instead of when the garbage collector finds it. The Buffer becomes
  * empty. Other Buffers are left alone.
@@ -98,6 +110,15 @@ export class Tensor {
   private bytesView?: Uint8Array;
   /** Whether `bytesView`'s memory is registered for sharing with tensors made from it. */
   private shared = false;
+  /**
+   * @internal True while only the in-memory store holds this tensor: AI.TENSORSET sets it on the
+   * tensor it stores from a client's bytes, and the store clears it when it hands the value out
+   * (MemoryKeyspace.get). The store then gives the memory back as it drops the tensor (release),
+   * instead of leaving it to the garbage collector: a 1 MiB TENSORSET overwriting its key 1,000
+   * times a second otherwise made V8 mark the whole heap ~25 times a second (external-memory
+   * pressure) and cycled tens of cold pool buffers.
+   */
+  releasable = false;
 
   /**
    * @internal Use the static factories. `dtype` and `shape` default to the handle's own. Without
@@ -108,6 +129,16 @@ export class Tensor {
     this.pendingBytes = pendingBytes;
     this.dtype = dtype ?? dtypeOf(native.tensorDType(handle!));
     this.shape = shape ?? native.tensorShape(handle!);
+  }
+
+  /**
+   * @internal Gives the native memory back now when nothing but this object holds the tensor (no
+   * run, no DLPack consumer; views made of it keep their memory): the caller knows that no one
+   * will use this object again (see releasable). Otherwise the collector frees it, as any other.
+   */
+  release(): void {
+    this.releasable = false;
+    if (this.nativeHandle !== undefined && native.tensorRelease(this.nativeHandle)) this.bytesView = undefined;
   }
 
   /** @internal The native handle (made now from the bytes a small tensor kept, on first use). */
