@@ -73,7 +73,8 @@ export function metricsRegistry(server: MetricsSource): Registry {
   gauge('stormbreaker_value_bytes', 'Bytes of tensor data and of stored model blobs and script sources', ['kind'], (g) => {
     const bytes = { tensor: 0, model: 0, script: 0 };
     for (const name of engine.keyspace.names()) {
-      const value = engine.keyspace.get(name);
+      // Looked at, not handed out: a scrape keeps nothing (Keyspace.peek).
+      const value = engine.keyspace.peek(name);
       if (value?.kind === 'tensor') bytes.tensor += value.tensor.byteLength;
       else if (value?.kind === 'model') bytes.model += value.model.blob.length;
       else if (value?.kind === 'script') bytes.script += value.script.source.length;

@@ -315,7 +315,8 @@ export class Tensor {
 
   /** Size of the data in bytes. */
   get byteLength(): number {
-    return this.wireBytes.byteLength;
+    // Without making a view of native memory just to measure it (a scrape of every key's size).
+    return this.pendingBytes?.byteLength ?? this.bytesView?.byteLength ?? native.tensorByteLength(this.handle);
   }
 
   /** The raw bytes (the wire BLOB), a view over native memory. */
