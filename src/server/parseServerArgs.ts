@@ -233,7 +233,7 @@ const HELP = `${USAGE}
   --threads-per-queue <n>           threads serving each device queue (1)
   --queue-limit <n>                 runs that may wait in one device queue before new ones are refused (10000)
   --intra-op-parallelism <n>        backends' threads within one op (0: the backend's default)
-  --inter-op-parallelism <n>        backends' threads across ops (0: the backend's default)
+  --inter-op-parallelism <n>        backends' threads across ops (0: the backend's default; TF on CPU: the device thread)
   --backendspath <dir>              where backend libraries are loaded from (the build folder)
   --model-chunk-size <bytes>        MODELGET's chunk size (511 MiB)
   --model-execution-timeout <ms>    ONNX and TorchScript runs longer than this are stopped (5000)
