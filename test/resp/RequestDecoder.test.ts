@@ -144,4 +144,32 @@ describe('RequestDecoder', () => {
     assert.equal(got[1][1].buffer, whole.buffer, 'a bulk inside one read is a view of that read');
     assert.deepEqual(asked, [8]);
   });
+
+  it('lets a socket fill the rest of a bulk in place, then goes on with the bytes after it', () => {
+    const d = new RequestDecoder();
+    const got: string[][] = [];
+    const onRequest = (a: Buffer[]) => got.push(a.map((x) => x.toString('latin1')));
+    d.push(Buffer.from('*2\r\n$4\r\nECHO\r\n$10\r\nabc'), onRequest);
+    assert.equal(d.bulkRemaining, 7);
+    const rest = d.bulkRest()!;
+    assert.equal(rest.length, 7);
+    // What a socket reading straight into the view does: writes there, then reports the count.
+    rest.write('defg', 0, 'latin1');
+    d.filled(4, onRequest);
+    assert.equal(d.bulkRemaining, 3);
+    assert.equal(got.length, 0);
+    d.bulkRest()!.write('hij', 0, 'latin1');
+    d.filled(3, onRequest);
+    assert.equal(d.bulkRemaining, 0);
+    assert.equal(d.bulkRest(), undefined);
+    assert.deepEqual(got, [['ECHO', 'abcdefghij']]);
+    // The CRLF after the bulk and the next request come through push again.
+    d.push(Buffer.from('\r\n*1\r\n$4\r\nPING\r\n'), onRequest);
+    assert.deepEqual(got, [['ECHO', 'abcdefghij'], ['PING']]);
+    // Bytes reported past the bulk (or with none in progress) are a fault, never a silent overrun.
+    d.push(Buffer.from('*2\r\n$4\r\nECHO\r\n$5\r\nab'), onRequest);
+    assert.throws(() => d.filled(4, onRequest), { message: 'ERR Protocol error: bytes read past the bulk string' });
+    const idle = new RequestDecoder();
+    assert.throws(() => idle.filled(1, onRequest), ProtocolError);
+  });
 });
