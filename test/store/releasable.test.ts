@@ -37,6 +37,19 @@ describe('tensors only the store held', () => {
     await c.close();
   });
 
+  it('are still the store\'s alone after a metrics scrape, which only looks at their size', async () => {
+    const { server, port } = await startServer({ metricsPort: 0 });
+    if (server.storeBacked) return;
+    const c = await RawClient.connect(port);
+    assert.equal(await c.call('AI.TENSORSET', 'k', 'UINT8', String(MIB), 'BLOB', pattern(1)), 'OK');
+    const scrape = await (await fetch(`http://127.0.0.1:${server.metricsListeningPort}/metrics`)).text();
+    assert.match(scrape, /stormbreaker_value_bytes\{kind="tensor"\} 1048576/);
+    const cached = native.poolStats().cachedBuffers;
+    assert.equal(await c.call('DEL', 'k'), 1);
+    assert.equal(native.poolStats().cachedBuffers, cached + 1, 'the scraped tensor went back to the pool when deleted');
+    await c.close();
+  });
+
   it('stay whole for a caller that read them out before the key was overwritten', async () => {
     const { server, port } = await startServer();
     const c = await RawClient.connect(port, { returnBuffers: true });
