@@ -103,7 +103,7 @@ export const modelexecute = defineAiCommand({
   summary: 'Runs a model on tensors stored under keys',
   run({ engine }, args) {
     const call = parseModelExecute(engine, args);
-    return engine.runModelCall(call.key, call.model, call.inputs, call.outputs, call.timeout).then(statusReply);
+    return engine.runModelCall(call.key, call.model, call.inputs, call.outputs, call.timeout, statusReply);
   },
 });
 
@@ -119,6 +119,6 @@ export const modelrun = defineAiCommand({
   summary: 'Runs a model (deprecated: use AI.MODELEXECUTE)',
   run({ engine }, args) {
     const call = parseModelRun(engine, args);
-    return engine.runModelCall(call.key, call.model, call.inputs, call.outputs, call.timeout).then(statusReply);
+    return engine.runModelCall(call.key, call.model, call.inputs, call.outputs, call.timeout, statusReply);
   },
 });

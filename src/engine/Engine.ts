@@ -48,6 +48,9 @@ async function backendCall<T>(call: () => Promise<T>): Promise<T> {
 /** The internal names of keys given on the wire or by a library user. */
 const names = (keys: readonly Key[]): string[] => keys.map(keyName);
 
+/** A run's failure as the run commands reply it: its message, as an error of ours. */
+const asRunError = (err: unknown): StormbreakerError => new StormbreakerError(err instanceof Error ? err.message : String(err));
+
 /**
  * The core both faces use: the RESP server's commands and library users call the same methods.
  * Errors are `StormbreakerError`s carrying the exact wire text.
@@ -533,12 +536,44 @@ export class Engine implements OpRunner {
    * command). Bad input throws at once, where executeModel rejects; the run's promise is the
    * plan's, with no async layer of its own (each was a microtask turn per run).
    */
-  runModelCall(key: Key, model: StoredModel, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout: number): Promise<RunStatus> {
-    const plan = new PlanBuilder();
-    this.getTensors(inputKeys).forEach((tensor, i) => plan.load(keyName(inputKeys[i]), tensor));
-    plan.addModel(key, model, inputKeys, outputKeys);
-    plan.persist(names(outputKeys));
-    return runPlan(this, plan.build(timeout)).then(singleOutcome);
+  runModelCall(key: Key, model: StoredModel, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout: number): Promise<RunStatus>;
+  /** The same, its status mapped to what the caller replies (`reply`), in the same reaction. */
+  runModelCall<T>(key: Key, model: StoredModel, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout: number,
+    reply: (status: RunStatus) => T): Promise<T>;
+  runModelCall<T>(key: Key, model: StoredModel, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout: number,
+    reply?: (status: RunStatus) => T): Promise<T | RunStatus> {
+    const answer = reply ?? ((status: RunStatus) => status);
+    // What runPlan does for a one-op plan of loaded inputs, without its layers: one promise
+    // reaction between the device thread's result and the reply where the plan took six (each an
+    // async function or a .then), with their closures and result objects, per run.
+    const inputs = this.getTensors(inputKeys);
+    const outputNames = names(outputKeys);
+    for (const name of outputNames) {
+      const existing = this.live(name, true);
+      if (existing !== undefined && existing.kind !== 'tensor') return Promise.reject(new StormbreakerError(Errors.wrongType));
+    }
+    const name = keyName(key);
+    let run: Promise<CallResult>;
+    try {
+      run = this.runModelOp(name, model, inputs, timeout);
+    } catch (err) {
+      return Promise.reject(asRunError(err));
+    }
+    return run.then((result) => {
+      if (result.status === 'TIMEDOUT') return answer('TIMEDOUT');
+      if (result.outputs.length < outputNames.length) {
+        this.recordError(name); // the call counted; its result is an error
+        throw new StormbreakerError('ERR Model did not generate the expected number of outputs');
+      }
+      try {
+        this.setTensorsAt(outputNames.map((output) => [output, result.outputs[outputNames.lastIndexOf(output)]] as const));
+      } catch (err) {
+        throw asRunError(err);
+      }
+      return answer('OK');
+    }, (err: unknown) => {
+      throw asRunError(err);
+    });
   }
 
   /**
@@ -641,7 +676,7 @@ export class Engine implements OpRunner {
   private host?: ScriptHostHandler;
 
   /** Settles a run's promise into tensors, recording its statistics under `name` (spec §7). */
-  private async accounted(name: string, running: () => Promise<RunResult>): Promise<CallResult> {
+  private accounted(name: string, running: () => Promise<RunResult>): Promise<CallResult> {
     const stat = this.stats.get(name);
     // A run started while none is in flight: its result will come to an idle loop, so the loop
     // polls rather than sleeps meanwhile (engine/keepLoopAwake.ts). With runs already in flight it
@@ -649,27 +684,36 @@ export class Engine implements OpRunner {
     // with the backends' threads for the cores and is itself held up (L1's loop lag rose from
     // 1.6 to 2.7 ms with 8 MNIST runs in flight when every run kept it awake).
     if (this.inFlight++ === 0) keepLoopAwake(this.busyPollMicros);
-    let result;
-    try {
-      result = await running();
-    } catch (err) {
+    const failed = (err: unknown): StormbreakerError => {
       this.inFlight--;
       if (stat !== undefined) {
         this.stats.recordError(stat);
         this.stats.onRun?.(name, stat, undefined);
       }
-      throw new StormbreakerError(err instanceof Error ? err.message : String(err));
+      return asRunError(err);
+    };
+    let run: Promise<RunResult>;
+    try {
+      run = running();
+    } catch (err) {
+      // A run refused at once (a full queue) fails as one that failed on its device.
+      return Promise.reject(failed(err));
     }
-    this.inFlight--;
-    const micros = result[0] as number;
-    if (micros < 0) return { outputs: [], status: 'TIMEDOUT' };
-    const outputs = new Array<Tensor>(result.length - 1);
-    for (let i = 0; i < outputs.length; i++) outputs[i] = Tensor.fromRun(result[i + 1] as RunTensor);
-    if (stat !== undefined) {
-      this.stats.recordSuccess(stat, micros, outputs[0]?.shape[0] ?? 0);
-      this.stats.onRun?.(name, stat, micros);
-    }
-    return { outputs, status: 'OK' };
+    // One reaction, not an async function's (it was two microtask turns per run).
+    return run.then((result) => {
+      this.inFlight--;
+      const micros = result[0] as number;
+      if (micros < 0) return { outputs: [], status: 'TIMEDOUT' };
+      const outputs = new Array<Tensor>(result.length - 1);
+      for (let i = 0; i < outputs.length; i++) outputs[i] = Tensor.fromRun(result[i + 1] as RunTensor);
+      if (stat !== undefined) {
+        this.stats.recordSuccess(stat, micros, outputs[0]?.shape[0] ?? 0);
+        this.stats.onRun?.(name, stat, micros);
+      }
+      return { outputs, status: 'OK' };
+    }, (err: unknown) => {
+      throw failed(err);
+    });
   }
 
   /**
