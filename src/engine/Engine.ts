@@ -533,8 +533,7 @@ export class Engine implements OpRunner {
   /**
    * @internal executeModel for a model already read (AI.MODELEXECUTE's parser reads it), called
    * where the keys are at hand (a store that fetches them has, in the server's batch around the
-   * command). Bad input throws at once, where executeModel rejects; the run's promise is the
-   * plan's, with no async layer of its own (each was a microtask turn per run).
+   * command). Bad input throws at once, where executeModel rejects.
    */
   runModelCall(key: Key, model: StoredModel, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout: number): Promise<RunStatus>;
   /** The same, its status mapped to what the caller replies (`reply`), in the same reaction. */
