@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor/Tensor';
 
 /**
  * A plan: what a run command asks for, as ops over tensors. Every run command becomes one
- * (AI.MODELEXECUTE is a one-op plan; a DAG is a longer one), so the DAG commands only add syntax.
+ * (AI.SCRIPTEXECUTE is a one-op plan; a DAG is a longer one; AI.MODELEXECUTE keeps the same semantics on a direct path, Engine.runModelCall), so the DAG commands only add syntax.
  * Each op input names exactly where its tensor comes from: a tensor loaded when the plan was
  * made, or a given output of an earlier op (names are versioned: a later write of a name makes a
  * new source, earlier readers keep theirs).

@@ -39,7 +39,7 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
   const results: Array<OpResult | Promise<OpResult>> = [];
 
   // Ops' results once known: a source whose op has finished (or a loaded tensor) is read without
-  // a promise turn. Every MODELEXECUTE and SCRIPTEXECUTE is a one-op plan of loaded inputs, and
+  // a promise turn. Every SCRIPTEXECUTE is a one-op plan of loaded inputs (MODELEXECUTE has a direct path of its own, Engine.runModelCall), and
   // each avoidable await was a microtask on the event loop per run.
   const done: Array<OpResult | undefined> = [];
   const outputOf = (result: OpResult, source: TensorSource & { from: 'op' }) => (result.status === 'ok' ? result.outputs[source.output] : undefined);
@@ -90,7 +90,7 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
 
   let settled: OpResult[];
   if (plan.ops.length === 1) {
-    // Every MODELEXECUTE and SCRIPTEXECUTE: one op, nothing to order it after.
+    // Every SCRIPTEXECUTE, and a one-op DAG: nothing to order it after.
     settled = [await run(plan.ops[0], undefined)];
   } else if (onOneDevice(plan.ops)) {
     // The usual DAG: every op on one device queue, so each waits for the one before it, and

@@ -522,7 +522,7 @@ export class Engine implements OpRunner {
   }
 
   /**
-   * AI.MODELEXECUTE's semantics, as a one-op plan: reads the input keys now, runs, and writes the
+   * AI.MODELEXECUTE's semantics (a one-op plan's, on a direct path): reads the input keys now, runs, and writes the
    * outputs only when the run succeeded.
    */
   async executeModel(key: Key, inputKeys: readonly Key[], outputKeys: readonly Key[], timeout = 0): Promise<RunStatus> {
