@@ -8,7 +8,7 @@ namespace stormbreaker {
 void SettleRun(Napi::Env env, Napi::Promise::Deferred& deferred, RunOutcome& outcome) {
   if (outcome.failed()) {
     outcome.ReleaseOutputs();
-    deferred.Reject(Napi::Error::New(env, outcome.error.message).Value());
+    deferred.Reject(Napi::Error::New(env, outcome.errorMessage).Value());
     return;
   }
   // [micros, output…], or [-1] for a run dropped past its deadline: an array, as naming an

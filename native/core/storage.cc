@@ -13,9 +13,14 @@ constexpr size_t kInlineHeader = (sizeof(Storage) + kTensorAlignment - 1) / kTen
 constexpr size_t kInlineMaxSize = 4096;
 
 Storage* Storage::AllocateInline(size_t size) {
-  void* block = nullptr;
-  if (posix_memalign(&block, kTensorAlignment, kInlineHeader + size) != 0) throw std::bad_alloc();
-  return new (block) Storage(static_cast<char*>(block) + kInlineHeader, size, 0);
+  // malloc and align by hand: small sizes then come from glibc's per-thread cache, where
+  // posix_memalign always takes the allocator's slow path (split, unlink) for the alignment.
+  void* block = std::malloc(kInlineHeader + size + kTensorAlignment - 1);
+  if (block == nullptr) throw std::bad_alloc();
+  auto at = (reinterpret_cast<uintptr_t>(block) + kTensorAlignment - 1) & ~static_cast<uintptr_t>(kTensorAlignment - 1);
+  auto* storage = new (reinterpret_cast<void*>(at)) Storage(reinterpret_cast<char*>(at) + kInlineHeader, size, 0);
+  storage->block_ = block;
+  return storage;
 }
 
 Storage* Storage::Allocate(size_t size) {
@@ -60,8 +65,9 @@ void Storage::Release() {
       return;
     }
     if (capacity_ == 0) {
+      void* block = block_;
       this->~Storage();
-      std::free(this);  // header and data were one block
+      std::free(block);  // header and data were one block
       return;
     }
     BufferPool::Free(data_, capacity_);

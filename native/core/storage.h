@@ -50,6 +50,7 @@ class Storage {
   char* data_;
   size_t size_;
   size_t capacity_;  // what the allocator handed out; the pool takes it back by this size
+  void* block_ = nullptr;  // an inline storage's allocation, which starts before it (alignment)
 };
 
 }  // namespace stormbreaker

@@ -96,7 +96,7 @@ void RunModelBatch(const std::vector<ModelRequest*>& runs) {
     for (size_t i = 0; i < runs[0]->inputs.size(); i++) inputs.push_back(Concatenate(runs, i, total));
   } catch (const std::bad_alloc&) {
     // The merged inputs did not fit in memory: the batch fails, the process does not.
-    SetRunError(&batch.error, "ERR not enough memory to form the batch");
+    batch.Fail(1, "ERR not enough memory to form the batch");
   }
   if (!batch.failed()) CallModel(*runs[0], inputs, &batch);
   for (Tensor* t : inputs) t->Release();
@@ -107,8 +107,8 @@ void RunModelBatch(const std::vector<ModelRequest*>& runs) {
   if (!batch.failed()) {
     for (const Tensor* out : batch.outputs) {
       if (!shared(out) && (out->shape().empty() || out->shape()[0] != total)) {
-        SetRunError(&batch.error, tf ? "ERR Tensorflow batching error: model did not generate the expected batch size"
-                                     : "ERR Model did not generate the expected batch size");
+        batch.Fail(1, tf ? "ERR Tensorflow batching error: model did not generate the expected batch size"
+                           : "ERR Model did not generate the expected batch size");
         break;
       }
     }
@@ -117,7 +117,8 @@ void RunModelBatch(const std::vector<ModelRequest*>& runs) {
     RunOutcome& outcome = runs[r]->outcome;
     outcome.micros = batch.micros;
     if (batch.failed()) {
-      outcome.error = batch.error;
+      outcome.errorCode = batch.errorCode;
+      outcome.errorMessage = batch.errorMessage;
       continue;
     }
     for (Tensor* out : batch.outputs) {
