@@ -1,7 +1,7 @@
-import type { OpRunner } from './OpRunner';
+import type { CallResult, OpRunner } from './OpRunner';
 import { Errors, StormbreakerError } from '../errors';
 import type { Tensor } from '../tensor/Tensor';
-import { deviceOf, Plan, PlanOp, TensorGetOp, TensorSetOp, TensorSource } from './Plan';
+import { deviceOf, ModelOp, Plan, PlanOp, ScriptOp, TensorGetOp, TensorSetOp, TensorSource } from './Plan';
 
 /** What one op came to. */
 export type OpResult =
@@ -27,87 +27,75 @@ const NA: OpResult = { status: 'na' };
  * when every op succeeded. Keys that PERSIST would overwrite with a tensor must not hold another
  * kind of value: that fails before anything runs (DESIGN.md deviation 5).
  */
-export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult> {
+export function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult> {
   for (const { key } of plan.persist) {
     const existing = engine.valueAt(key);
-    if (existing !== undefined && existing.kind !== 'tensor') throw new StormbreakerError(Errors.wrongType);
+    if (existing !== undefined && existing.kind !== 'tensor') return Promise.reject(new StormbreakerError(Errors.wrongType));
   }
-  const deadline = plan.timeout > 0 ? Date.now() + plan.timeout : 0;
-  let failed = false;
-  let timedOut = false;
-  // Each op's result, or its promise while it runs (a tensorset's is known at once).
-  const results: Array<OpResult | Promise<OpResult>> = [];
+  const run = new PlanRun(engine, plan);
+  // Every SCRIPTEXECUTE, and the usual DAG: every op on one device queue, so each waits for the
+  // one before it, and running them in plan order one at a time is what the ordering of
+  // runConcurrently comes to, without a promise, a closure and a map entry per op (runPlan had
+  // been ~10% of the event loop's time per D1 DAG, ~7% after), and with one promise reaction per
+  // model or script op where async functions' awaits took three.
+  if (plan.ops.length === 1 || onOneDevice(plan.ops)) return run.inOrder();
+  return run.concurrently();
+}
 
-  // Ops' results once known: a source whose op has finished (or a loaded tensor) is read without
-  // a promise turn. Every SCRIPTEXECUTE is a one-op plan of loaded inputs (MODELEXECUTE has a direct path of its own, Engine.runModelCall), and
-  // each avoidable await was a microtask on the event loop per run.
-  const done: Array<OpResult | undefined> = [];
-  const outputOf = (result: OpResult, source: TensorSource & { from: 'op' }) => (result.status === 'ok' ? result.outputs[source.output] : undefined);
-  const resolve = (source: TensorSource): Tensor | undefined | Promise<Tensor | undefined> => {
-    if (source.from === 'load') return source.tensor;
-    const known = done[source.op];
-    return known !== undefined ? outputOf(known, source) : (results[source.op] as Promise<OpResult>).then((result) => outputOf(result, source));
-  };
+/** One run of a plan: its ops' results so far, and whether an op failed or the deadline passed. */
+class PlanRun {
+  private readonly deadline: number;
+  private failed = false;
+  private timedOut = false;
+  /** Each op's result, or its promise while it runs (concurrently). */
+  private readonly results: Array<OpResult | Promise<OpResult>> = [];
+  /**
+   * Ops' results once known: a source whose op has finished (or a loaded tensor) is read without
+   * a promise turn.
+   */
+  private readonly done: Array<OpResult | undefined> = [];
 
-  /** A tensor op whose source has been settled: its result, at once. */
-  const tensorOpNow = (op: TensorSetOp | TensorGetOp): OpResult => {
-    if (op.kind === 'tensorset') return { status: 'ok', outputs: [op.tensor] };
-    const tensor = resolve(op.source) as Tensor | undefined;
-    return tensor === undefined ? NA : { status: 'ok', outputs: [tensor] };
-  };
+  constructor(private readonly engine: OpRunner, private readonly plan: Plan) {
+    this.deadline = plan.timeout > 0 ? Date.now() + plan.timeout : 0;
+  }
 
-  const run = async (op: PlanOp, before: Promise<unknown> | undefined): Promise<OpResult> => {
-    if (before !== undefined) await before;
-    if (op.kind === 'tensorset') return { status: 'ok', outputs: [op.tensor] };
-    if (op.kind === 'tensorget') {
-      const source = resolve(op.source);
-      const tensor = source instanceof Promise ? await source : source;
-      return tensor === undefined ? NA : { status: 'ok', outputs: [tensor] };
-    }
-    const sources = op.inputs.map(resolve);
-    const inputs = sources.some((t) => t instanceof Promise) ? await Promise.all(sources) : sources as Array<Tensor | undefined>;
-    if (failed || timedOut || inputs.some((t) => t === undefined)) return NA;
-    const remaining = deadline > 0 ? deadline - Date.now() : 0;
-    if (deadline > 0 && remaining <= 0) {
-      timedOut = true;
-      return NA;
-    }
-    try {
-      const result = op.kind === 'model'
-        ? await engine.runModelOp(op.key, op.model, inputs as Tensor[], remaining)
-        : await engine.runScriptOp(op.key, op.script, op.fn, inputs as Tensor[], op.keys, op.args, op.outputCount > 0, remaining);
-      if (result.status === 'TIMEDOUT') {
-        timedOut = true;
-        return NA;
-      }
-      checkOutputCount(engine, op, result.outputs.length);
-      return { status: 'ok', outputs: result.outputs };
-    } catch (err) {
-      failed = true;
-      return { status: 'error', message: err instanceof Error ? err.message : String(err) };
-    }
-  };
+  /** The ops one after another; a model or script op's result continues the run from its reaction. */
+  inOrder(): Promise<PlanResult> {
+    const { ops } = this.plan;
+    const settled: OpResult[] = [];
+    return new Promise<PlanResult>((resolve, reject) => {
+      const next = (): void => {
+        try {
+          while (settled.length < ops.length) {
+            const i = settled.length;
+            const op = ops[i];
+            const result = op.kind === 'model' || op.kind === 'script'
+              ? this.start(op, op.inputs.map((source) => this.resolve(source) as Tensor | undefined))
+              : this.tensorOpNow(op);
+            if (result instanceof Promise) {
+              result.then((r) => {
+                settled.push((this.done[i] = r));
+                next();
+              }, reject);
+              return;
+            }
+            settled.push((this.done[i] = result));
+          }
+          resolve(this.finish(settled));
+        } catch (err) {
+          reject(err);
+        }
+      };
+      next();
+    });
+  }
 
-  let settled: OpResult[];
-  if (plan.ops.length === 1) {
-    // Every SCRIPTEXECUTE, and a one-op DAG: nothing to order it after.
-    settled = [await run(plan.ops[0], undefined)];
-  } else if (onOneDevice(plan.ops)) {
-    // The usual DAG: every op on one device queue, so each waits for the one before it, and
-    // running them in plan order one at a time is what the ordering below comes to, without a
-    // promise, a closure and a map entry per op (runPlan had been ~10% of the event loop's time
-    // per D1 DAG, ~7% after). A tensor op's inputs are all known by its turn: it is answered at
-    // once, not through a promise.
-    settled = [];
-    for (let i = 0; i < plan.ops.length; i++) {
-      const op = plan.ops[i];
-      const result = op.kind === 'model' || op.kind === 'script' ? await run(op, undefined) : tensorOpNow(op);
-      settled.push((done[i] = result));
-    }
-  } else {
+  /** Ops on several devices: each device's in plan order, each op waiting only for its inputs' ops. */
+  async concurrently(): Promise<PlanResult> {
+    const { results, done } = this;
     // The last op of each device so far: the next one there waits for it, unless it is done.
     const deviceTail = new Map<string, number>();
-    for (const [i, op] of plan.ops.entries()) {
+    for (const [i, op] of this.plan.ops.entries()) {
       if (op.kind === 'tensorset') {
         // Its tensor was made with the plan: done now, and nothing on its device need wait for
         // it (what came before it there is what comes after it waits for).
@@ -117,21 +105,96 @@ export async function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>
       const device = deviceOf(op);
       const last = deviceTail.get(device);
       const before = last !== undefined && done[last] === undefined ? results[last] as Promise<OpResult> : undefined;
-      results.push(run(op, before).then((r) => (done[i] = r)));
+      results.push(this.runAfter(op, before).then((r) => (done[i] = r)));
       deviceTail.set(device, i);
     }
-    settled = await Promise.all(results);
+    return this.finish(await Promise.all(results));
   }
-  if (timedOut) return { timedOut, results: settled };
-  if (failed || settled.some((r) => r.status !== 'ok')) return { timedOut, results: settled };
-  try {
-    // Every PERSIST key in one commit: a store elsewhere writes them all or none, in one round trip.
-    engine.setTensorsAt(plan.persist.map(({ key, source }) =>
-      [key, (source.from === 'load' ? source.tensor : outputOf(settled[source.op], source))!] as const));
-  } catch (err) {
-    return { timedOut, results: settled, persistError: err instanceof Error ? err.message : String(err) };
+
+  private outputOf(result: OpResult, source: TensorSource & { from: 'op' }): Tensor | undefined {
+    return result.status === 'ok' ? result.outputs[source.output] : undefined;
   }
-  return { timedOut, results: settled };
+
+  private resolve(source: TensorSource): Tensor | undefined | Promise<Tensor | undefined> {
+    if (source.from === 'load') return source.tensor;
+    const known = this.done[source.op];
+    return known !== undefined
+      ? this.outputOf(known, source)
+      : (this.results[source.op] as Promise<OpResult>).then((result) => this.outputOf(result, source));
+  }
+
+  /** A tensor op whose source has been settled: its result, at once. */
+  private tensorOpNow(op: TensorSetOp | TensorGetOp): OpResult {
+    if (op.kind === 'tensorset') return { status: 'ok', outputs: [op.tensor] };
+    const tensor = this.resolve(op.source) as Tensor | undefined;
+    return tensor === undefined ? NA : { status: 'ok', outputs: [tensor] };
+  }
+
+  private async runAfter(op: PlanOp, before: Promise<unknown> | undefined): Promise<OpResult> {
+    if (before !== undefined) await before;
+    if (op.kind === 'tensorset') return { status: 'ok', outputs: [op.tensor] };
+    if (op.kind === 'tensorget') {
+      const source = this.resolve(op.source);
+      const tensor = source instanceof Promise ? await source : source;
+      return tensor === undefined ? NA : { status: 'ok', outputs: [tensor] };
+    }
+    const sources = op.inputs.map((source) => this.resolve(source));
+    return this.start(op, sources.some((t) => t instanceof Promise) ? await Promise.all(sources) : sources as Array<Tensor | undefined>);
+  }
+
+  /**
+   * Starts a model or script op on its inputs (undefined: never produced): NA when it is not to
+   * run (an op failed before it, an input is missing, the deadline passed), else its result's
+   * promise, which never rejects (a failure is an `error` result).
+   */
+  private start(op: ModelOp | ScriptOp, inputs: ReadonlyArray<Tensor | undefined>): OpResult | Promise<OpResult> {
+    if (this.failed || this.timedOut || inputs.some((t) => t === undefined)) return NA;
+    const remaining = this.deadline > 0 ? this.deadline - Date.now() : 0;
+    if (this.deadline > 0 && remaining <= 0) {
+      this.timedOut = true;
+      return NA;
+    }
+    let call: Promise<CallResult>;
+    try {
+      call = op.kind === 'model'
+        ? this.engine.runModelOp(op.key, op.model, inputs as Tensor[], remaining)
+        : this.engine.runScriptOp(op.key, op.script, op.fn, inputs as Tensor[], op.keys, op.args, op.outputCount > 0, remaining);
+    } catch (err) {
+      return this.opFailed(err);
+    }
+    return call.then((result): OpResult => {
+      if (result.status === 'TIMEDOUT') {
+        this.timedOut = true;
+        return NA;
+      }
+      try {
+        checkOutputCount(this.engine, op, result.outputs.length);
+      } catch (err) {
+        return this.opFailed(err);
+      }
+      return { status: 'ok', outputs: result.outputs };
+    }, (err: unknown) => this.opFailed(err));
+  }
+
+  private opFailed(err: unknown): OpResult {
+    this.failed = true;
+    return { status: 'error', message: err instanceof Error ? err.message : String(err) };
+  }
+
+  /** The plan's result from its ops' results: PERSIST keys written only when every op succeeded. */
+  private finish(settled: OpResult[]): PlanResult {
+    const { timedOut } = this;
+    if (timedOut) return { timedOut, results: settled };
+    if (this.failed || settled.some((r) => r.status !== 'ok')) return { timedOut, results: settled };
+    try {
+      // Every PERSIST key in one commit: a store elsewhere writes them all or none, in one round trip.
+      this.engine.setTensorsAt(this.plan.persist.map(({ key, source }) =>
+        [key, (source.from === 'load' ? source.tensor : this.outputOf(settled[source.op], source))!] as const));
+    } catch (err) {
+      return { timedOut, results: settled, persistError: err instanceof Error ? err.message : String(err) };
+    }
+    return { timedOut, results: settled };
+  }
 }
 
 /** Whether every op that runs (all but TENSORSETs, which are done when parsed) runs on the same device queue. */
