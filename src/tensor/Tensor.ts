@@ -107,6 +107,12 @@ export class Tensor {
   // tensor at once (aligned storage, a DLPack struct and an N-API finalizer that the garbage
   // collector must run) cost ~1.5 µs of the event loop per TENSORSET, half of its in-process cost.
   private pendingBytes?: Uint8Array;
+  /**
+   * Runs that took this tensor's kept bytes as an input (copied into a native tensor each time):
+   * from the second, it is made native once and the runs borrow that (a stored input that model
+   * runs read again and again, as M1's do, paid an aligned allocation and a copy per run).
+   */
+  private runsFromBytes = 0;
   private bytesView?: Uint8Array;
   /** Whether `bytesView`'s memory is registered for sharing with tensors made from it. */
   private shared = false;
@@ -153,7 +159,8 @@ export class Tensor {
 
   /**
    * @internal `tensors` as a run's inputs: a small one still held as bytes crosses as its bytes,
-   * its dtype and shape written to the run scratch (RunTensor); anything else as its handle.
+   * its dtype and shape written to the run scratch (RunTensor), the first time it is an input
+   * (later, it is made native: runsFromBytes); anything else as its handle.
    * Call it as the run call's last-evaluated argument: the scratch is shared.
    */
   static runInputs(tensors: readonly Tensor[]): RunTensor[] {
@@ -162,7 +169,7 @@ export class Tensor {
       const bytes = t.pendingBytes;
       // BOOL never crosses as bytes (the native side would have to check every byte again); no
       // BOOL tensor is kept as bytes today, this keeps it so if one ever is.
-      if (bytes === undefined || t.dtype === 'BOOL' || at + 2 + t.shape.length > runScratch.length) return t.handle;
+      if (bytes === undefined || t.dtype === 'BOOL' || t.runsFromBytes++ > 0 || at + 2 + t.shape.length > runScratch.length) return t.handle;
       runScratch[at++] = dtypeCode(t.dtype);
       runScratch[at++] = t.shape.length;
       for (const d of t.shape) runScratch[at++] = d;
