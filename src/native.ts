@@ -102,6 +102,8 @@ export interface Binding {
   readonly abiVersion: number;
   /** sched_yield(): lets any thread waiting for this core run (a polling event loop's turn). */
   yieldCpu(): void;
+  /** Device threads do not spin for work for the next `ms` (several clients are sending: keepLoopAwake.standDown). */
+  standDownDeviceSpin(ms: number): void;
   /** Where `createTensor` reads shapes from; set once, by `createTensor` below. */
   setShapeScratch(scratch: Float64Array): void;
   /** Where runs read their byte inputs' dtypes and shapes from; set once, with `runScratch` below. */
@@ -238,7 +240,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 15) throw new Error(`addon ABI ${binding.abiVersion}, expected 15 (rebuild it)`);
+    if (binding.abiVersion !== 16) throw new Error(`addon ABI ${binding.abiVersion}, expected 16 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

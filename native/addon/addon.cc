@@ -82,6 +82,12 @@ Napi::Value YieldCpuJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// standDownDeviceSpin(ms): device threads do not spin for work for the next `ms` (DeviceQueue::StandDownSpin).
+Napi::Value StandDownDeviceSpinJs(const Napi::CallbackInfo& info) {
+  if (info[0].IsNumber()) DeviceQueue::StandDownSpin(info[0].As<Napi::Number>().DoubleValue());
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* state = new AddonState();
   env.SetInstanceData<AddonState>(state);
@@ -92,7 +98,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   BackendRegistry::LogSink() = QueueBackendMessage;
   fn("takeBackendMessages", TakeBackendMessages);
   fn("yieldCpu", YieldCpuJs);
-  exports.Set("abiVersion", Napi::Number::New(env, 15));
+  fn("standDownDeviceSpin", StandDownDeviceSpinJs);
+  exports.Set("abiVersion", Napi::Number::New(env, 16));
   fn("setShapeScratch", SetShapeScratch);
   fn("setRunScratch", SetRunScratch);
   fn("allocateStorage", AllocateStorage);

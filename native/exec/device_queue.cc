@@ -41,10 +41,23 @@ inline void CpuRelax() {
 }
 }  // namespace
 
+std::atomic<int64_t> DeviceQueue::spinOffUntil_{0};
+
+void DeviceQueue::StandDownSpin(double ms) {
+  const int64_t until = (Clock::now() + std::chrono::microseconds(static_cast<int64_t>(ms * 1000))).time_since_epoch().count();
+  int64_t seen = spinOffUntil_.load(std::memory_order_relaxed);
+  while (seen < until && !spinOffUntil_.compare_exchange_weak(seen, until, std::memory_order_relaxed)) {
+  }
+}
+
 bool DeviceQueue::SpinForWork(uint64_t enqueuedBefore) const {
   const std::chrono::microseconds window = SpinWindow();
   if (window.count() == 0) return false;
-  const Clock::time_point until = Clock::now() + window;
+  const Clock::time_point start = Clock::now();
+  // Standing down (several clients are sending): sleep, and let the next runs gather meanwhile.
+  // M1 with 8 clients: 31-45K runs/s spinning (median ~34K), 40-43K not; a DAG 21-28K, 23-32K.
+  if (start.time_since_epoch().count() < spinOffUntil_.load(std::memory_order_relaxed)) return false;
+  const Clock::time_point until = start + window;
   for (;;) {
     for (int i = 0; i < 64; i++) {
       if (enqueued_.load(std::memory_order_acquire) != enqueuedBefore) return true;

@@ -40,6 +40,11 @@ class DeviceQueue {
 
   const std::string& device() const { return device_; }
 
+  // No queue's threads spin for work (SpinForWork) for the next `ms` (from now, or later if
+  // already asked): several clients are sending, and with the cores saturated a spinning thread
+  // only takes one from them, where a sleeping one lets runs gather while it is woken.
+  static void StandDownSpin(double ms);
+
   // The queue of an (upper-cased) device, created with `threads` threads on first use; nullptr
   // when it cannot be made (threads refused, or kMaxQueues exist). Queues live until the process
   // ends; their threads are detached so exit never waits on a long run.
@@ -97,6 +102,8 @@ class DeviceQueue {
   std::deque<Item> items_;
   // Items ever queued: a spinning thread watches it change without taking the lock.
   std::atomic<uint64_t> enqueued_{0};
+  // Until when (steady clock, ns) no queue spins: StandDownSpin.
+  static std::atomic<int64_t> spinOffUntil_;
   size_t running_ = 0;
   uint64_t batches_ = 0, batchedRuns_ = 0, rejected_ = 0;
   std::vector<pthread_t> handles_;  // valid for the process's life: the threads never exit
