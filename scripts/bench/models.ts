@@ -15,7 +15,7 @@ import { LatencyClient, paced, percentile, sequential } from './latencyClient';
 import { runLoad } from './loadClient';
 import { spawnTracked } from './processes';
 import { redisBenchmarkRow } from './redisBenchmark';
-import { encodeCommand, request, requestRaw, requestValue, Value } from './resp';
+import { encodeCommand, modelRunStats, request, requestValue, Value } from './resp';
 import { freePorts, ROOT, RunningServer, startRedis, startStormbreaker } from './servers';
 import { judged, machineNote, writeSummary } from './summary';
 import { runBench } from './runBench';
@@ -233,14 +233,6 @@ async function timeInProcess(engine: Engine, a: Tensor, count: number): Promise<
 }
 
 /** Backend run time (µs, summed) and run count since the last RESETSTAT, from our server's AI.INFO. */
-async function serverRunStats(sb: RunningServer, key: string): Promise<{ micros: number; calls: number }> {
-  const raw = (await requestRaw(sb.port, ['AI.INFO', key])).toString('latin1');
-  const duration = /\$8\r\nduration\r\n:(\d+)\r\n/.exec(raw);
-  const calls = /\$5\r\ncalls\r\n:(\d+)\r\n/.exec(raw);
-  if (!duration || !calls) throw new Error(`stormbreaker: AI.INFO ${key} replied ${JSON.stringify(raw.slice(0, 200))}`);
-  return { micros: Number(duration[1]), calls: Number(calls[1]) };
-}
-
 /** Writes the E1 model with Debian's python3-torch (slowModel.py says what it computes). */
 async function generateSlowModel(dir: string): Promise<Buffer> {
   const file = path.join(dir, 'slow.pt');
@@ -337,7 +329,7 @@ async function main(): Promise<void> {
         console.log(`M1 run ${rep + 1} ${server.name.padEnd(12)} ${`${m1Command[key][0]} ${m1Label[key]}`.padEnd(24)} ${fmtOps(row.rps).padStart(7)} ops/s, p50 ${row.p50Ms.toFixed(3)} ms, server CPU ${cpu.toFixed(0)}%`);
       }
     }
-    const forwardUs = async (key: string) => { const st = await serverRunStats(sb, key); return st.micros / Math.max(1, st.calls); };
+    const forwardUs = async (key: string) => { const st = await modelRunStats(sb.port, key); return st.micros / Math.max(1, st.calls); };
     const m1Forward = { onnx: await forwardUs('iris'), tf: await forwardUs('fraud') };
     await verifyTiny(sb, redis, blob);
     await verifyOnnx(sb, irisBlob);
@@ -392,7 +384,7 @@ async function main(): Promise<void> {
       }
       console.log(`M2 run ${rep + 1}: ${line.join(', ')}`);
     }
-    const sbStats = await serverRunStats(sb, 'm');
+    const sbStats = await modelRunStats(sb.port, 'm');
     const sbForward = sbStats.micros / Math.max(1, sbStats.calls);
     const inProcessForward = inProcessStat ? inProcessStat.duration / Math.max(1, inProcessStat.calls) : NaN;
 
@@ -454,7 +446,7 @@ async function main(): Promise<void> {
         const r = await load;
         // Busy means the queue never idled: the backend's own run time (AI.INFO, summed over every
         // run of the load) over the load's span should be ~100%.
-        e1Busy.utilisation.push(((await serverRunStats(sb, 'slow')).micros / (r.seconds * 1e6)) * 100);
+        e1Busy.utilisation.push(((await modelRunStats(sb.port, 'slow')).micros / (r.seconds * 1e6)) * 100);
         return xs;
       },
     };

@@ -13,6 +13,8 @@ export interface RedisBenchmarkOptions {
   pipeline?: number;
   /** -r: `__rand_int__` in the command becomes a random number below this (a keyspace of that many keys). */
   keyspace?: number;
+  /** Also measure redis-benchmark's own CPU (RedisBenchmarkRow.clientSeconds). */
+  clientCpu?: boolean;
 }
 
 /** Runs redis-benchmark once and returns its ops/s; rejects if it failed or saw an error reply. */
@@ -26,6 +28,19 @@ export interface RedisBenchmarkRow {
   avgMs: number;
   p50Ms: number;
   p99Ms: number;
+  /** redis-benchmark's user + system CPU, in s (with clientCpu). */
+  clientSeconds?: number;
+}
+
+// Runs redis-benchmark under bash, whose `times` then prints its children's CPU (from the rusage of
+// the reaped child, so nothing is missed at the end) as the last line of stderr.
+const WITH_TIMES = '"$@"; code=$?; times >&2; exit $code';
+
+/** The children's CPU (the second line of bash's `times`: "0m1.234s 0m0.567s"), in s. */
+function childrenSeconds(stderr: string): number | undefined {
+  const lines = stderr.trim().split('\n');
+  const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(lines[lines.length - 1] ?? '');
+  return m ? Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]) : undefined;
 }
 
 /** Runs redis-benchmark once and returns its whole CSV row; rejects as redisBenchmark does. */
@@ -35,7 +50,7 @@ export function redisBenchmarkRow(o: RedisBenchmarkOptions): Promise<RedisBenchm
   if (o.keyspace) args.push('-r', String(o.keyspace));
   args.push(...o.command);
   return new Promise((resolve, reject) => {
-    const child = spawnTracked(REDIS_BENCHMARK, args);
+    const child = o.clientCpu ? spawnTracked('bash', ['-c', WITH_TIMES, 'bash', REDIS_BENCHMARK, ...args]) : spawnTracked(REDIS_BENCHMARK, args);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d) => (stdout += d));
@@ -51,7 +66,9 @@ export function redisBenchmarkRow(o: RedisBenchmarkOptions): Promise<RedisBenchm
       const m = /,"([\d.]+)","([\d.]+)","[\d.]+","([\d.]+)","[\d.]+","([\d.]+)","[\d.]+"\s*$/m.exec(stdout);
       const rps = m ? Number(m[1]) : NaN;
       if (!m || !Number.isFinite(rps) || rps <= 0) return reject(new Error(`no ops/s in redis-benchmark output:\n${stdout}${stderr}`));
-      resolve({ rps, avgMs: Number(m[2]), p50Ms: Number(m[3]), p99Ms: Number(m[4]) });
+      const clientSeconds = o.clientCpu ? childrenSeconds(stderr) : undefined;
+      if (o.clientCpu && clientSeconds === undefined) return reject(new Error(`no CPU times after redis-benchmark:\n${stderr}`));
+      resolve({ rps, avgMs: Number(m[2]), p50Ms: Number(m[3]), p99Ms: Number(m[4]), clientSeconds });
     });
   });
 }

@@ -143,6 +143,15 @@ function decodeSimple(bytes: Buffer): Reply {
 export type Value = string | number | Buffer | null | Error | Value[];
 
 /** Opens a connection, sends one command and decodes its whole reply (setup and checks only). */
+/** A stored model's run statistics from AI.INFO: µs in its backend calls, and how many calls. */
+export async function modelRunStats(port: number, key: string): Promise<{ micros: number; calls: number }> {
+  const raw = (await requestRaw(port, ['AI.INFO', key])).toString('latin1');
+  const duration = /\$8\r\nduration\r\n:(\d+)\r\n/.exec(raw);
+  const calls = /\$5\r\ncalls\r\n:(\d+)\r\n/.exec(raw);
+  if (!duration || !calls) throw new Error(`AI.INFO ${key} replied ${JSON.stringify(raw.slice(0, 200))}`);
+  return { micros: Number(duration[1]), calls: Number(calls[1]) };
+}
+
 export function requestValue(port: number, args: readonly Arg[], timeoutMs = 5000): Promise<Value> {
   return requestRaw(port, args, timeoutMs).then((bytes) => decodeValue(bytes, { at: 0 }));
 }
