@@ -55,7 +55,8 @@ bool DeviceQueue::SpinForWork(uint64_t enqueuedBefore) const {
   if (window.count() == 0) return false;
   const Clock::time_point start = Clock::now();
   // Standing down (several clients are sending): sleep, and let the next runs gather meanwhile.
-  // M1 with 8 clients: 31-45K runs/s spinning (median ~34K), 40-43K not; a DAG 21-28K, 23-32K.
+  // M1 with 8 clients: 11-12 µs of this thread per run spinning, 6-8 sleeping; runs/s up to +18%
+  // in some windows, within the machine's drift in others.
   if (start.time_since_epoch().count() < spinOffUntil_.load(std::memory_order_relaxed)) return false;
   const Clock::time_point until = start + window;
   for (;;) {

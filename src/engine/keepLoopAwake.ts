@@ -67,9 +67,10 @@ export function standDown(millis: number): void {
   until = 0;
   if (now + millis > standingDownUntil) {
     // The device threads stand their spin down too (one call per ms at most): with several
-    // clients a sleeping device thread lets the next runs gather while it is woken and serves
-    // them back to back, their replies going out together (M1, 8 clients: ~34K → 40-43K runs/s;
-    // the DAG of D1 21-28K → 23-32K). A lone client keeps both spins.
+    // clients the cores are saturated, and a sleeping device thread leaves its core to the loop
+    // and the clients, and lets the next runs gather while it is woken (M1, 8 clients: 11-12 →
+    // 6-8 µs of device thread per run; runs/s up to +18% in some windows, within the machine's
+    // drift in others). A lone client keeps both spins (without: half its MODELEXECUTEs/s).
     if (now + millis > standingDownUntil + 1) native.standDownDeviceSpin(millis + 1);
     standingDownUntil = now + millis;
   }
