@@ -63,6 +63,8 @@ export const PENDING_LIMIT = 4096;
 
 // Run outputs share slabs of a few KiB (native/addon/run_tensors.cc): one Float64Array per slab
 // reads the headers of all its outputs, which come back in order, slab after slab.
+/** Calls of Tensor.runInputs so far (each a run's inputs): what bytesRunCall counts in. */
+let runCalls = 0;
 let lastSlab: ArrayBuffer | undefined;
 let lastSlabHeaders = new Float64Array(0);
 function slabHeaders(slab: ArrayBuffer): Float64Array {
@@ -108,11 +110,13 @@ export class Tensor {
   // collector must run) cost ~1.5 µs of the event loop per TENSORSET, half of its in-process cost.
   private pendingBytes?: Uint8Array;
   /**
-   * Runs that took this tensor's kept bytes as an input (copied into a native tensor each time):
-   * from the second, it is made native once and the runs borrow that (a stored input that model
-   * runs read again and again, as M1's do, paid an aligned allocation and a copy per run).
+   * The run call (runInputs' count) that last took this tensor's kept bytes as an input, copied
+   * into a native tensor for it; 0 for none. A later call makes it native once and borrows that
+   * (a stored input that model runs read again and again, as M1's do, paid an aligned allocation
+   * and a copy per run). The same call may take the bytes twice (`INPUTS 2 x x`): a fresh DAG
+   * tensor made native for that paid a finalizer and cost D1 more than the copy.
    */
-  private runsFromBytes = 0;
+  private bytesRunCall = 0;
   private bytesView?: Uint8Array;
   /** Whether `bytesView`'s memory is registered for sharing with tensors made from it. */
   private shared = false;
@@ -160,16 +164,19 @@ export class Tensor {
   /**
    * @internal `tensors` as a run's inputs: a small one still held as bytes crosses as its bytes,
    * its dtype and shape written to the run scratch (RunTensor), the first time it is an input
-   * (later, it is made native: runsFromBytes); anything else as its handle.
+   * (in a later call, it is made native: bytesRunCall); anything else as its handle.
    * Call it as the run call's last-evaluated argument: the scratch is shared.
    */
   static runInputs(tensors: readonly Tensor[]): RunTensor[] {
     let at = 0;
+    const call = ++runCalls;
     return tensors.map((t) => {
       const bytes = t.pendingBytes;
       // BOOL never crosses as bytes (the native side would have to check every byte again); no
       // BOOL tensor is kept as bytes today, this keeps it so if one ever is.
-      if (bytes === undefined || t.dtype === 'BOOL' || t.runsFromBytes++ > 0 || at + 2 + t.shape.length > runScratch.length) return t.handle;
+      const takenBefore = t.bytesRunCall !== 0 && t.bytesRunCall !== call;
+      if (bytes === undefined || t.dtype === 'BOOL' || takenBefore || at + 2 + t.shape.length > runScratch.length) return t.handle;
+      t.bytesRunCall = call;
       runScratch[at++] = dtypeCode(t.dtype);
       runScratch[at++] = t.shape.length;
       for (const d of t.shape) runScratch[at++] = d;

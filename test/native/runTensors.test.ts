@@ -38,6 +38,22 @@ describe('run tensors between JS and a device thread', () => {
     assert.deepEqual([empty.dtype, empty.shape, empty.byteLength], ['FLOAT', [0, 4], 0], 'an empty output');
   });
 
+  it('a kept-bytes input crosses as bytes in its first run, even twice in it, and borrows one native tensor from the next run on', async () => {
+    const t = Tensor.fromBlob('FLOAT', [2], Buffer.from(new Float32Array([1.5, -2]).buffer));
+    const first = Tensor.runInputs([t, t]);
+    assert.ok(first.every((x) => x instanceof Uint8Array), 'both inputs of the first run are bytes');
+    const second = Tensor.runInputs([t, t]);
+    assert.ok(second.every((x) => !(x instanceof Uint8Array)), 'the next run borrows a handle');
+    assert.equal(second[0], second[1], 'one native tensor for both');
+    assert.equal(Tensor.runInputs([t])[0], second[0], 'made once');
+    // And the runs see the same values either way.
+    await engine.storeScript('sum', { device: 'CPU', source: 'def add(a, b):\n    return a + b\n', entryPoints: [] });
+    for (let i = 0; i < 2; i++) {
+      const [y] = await engine.runScript('sum', 'add', [t, t]);
+      assert.deepEqual(Array.from(y.data as Float32Array), [3, -4]);
+    }
+  });
+
   it('a BOOL output (a handle) feeds another run', async () => {
     await engine.storeScript('b', { device: 'CPU', source: 'def positive(x):\n    return x > 0\n\ndef invert(b):\n    return ~b\n', entryPoints: [] });
     const [mask] = await engine.runScript('b', 'positive', [Tensor.from(new Float32Array([1, -1, 2]), [3])]);
