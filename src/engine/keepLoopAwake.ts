@@ -30,6 +30,8 @@ let until = 0;
 let polling = false;
 /** Until when keepLoopAwake does nothing (standDown). */
 let standingDownUntil = 0;
+/** Until when the device threads were last told not to spin (standDown renews it every ms or so). */
+let deviceSpinOffUntil = 0;
 
 function poll(): void {
   if (performance.now() < until) {
@@ -71,7 +73,10 @@ export function standDown(millis: number): void {
     // and the clients, and lets the next runs gather while it is woken (M1, 8 clients: 11-12 →
     // 6-8 µs of device thread per run; runs/s up to +18% in some windows, within the machine's
     // drift in others). A lone client keeps both spins (without: half its MODELEXECUTEs/s).
-    if (now + millis > standingDownUntil + 1) native.standDownDeviceSpin(millis + 1);
+    if (now + millis > deviceSpinOffUntil) {
+      native.standDownDeviceSpin(millis + 1);
+      deviceSpinOffUntil = now + millis + 1;
+    }
     standingDownUntil = now + millis;
   }
 }
