@@ -84,7 +84,9 @@ Napi::Value YieldCpuJs(const Napi::CallbackInfo& info) {
 
 // standDownDeviceSpin(ms): device threads do not spin for work for the next `ms` (DeviceQueue::StandDownSpin).
 Napi::Value StandDownDeviceSpinJs(const Napi::CallbackInfo& info) {
-  if (info[0].IsNumber()) DeviceQueue::StandDownSpin(info[0].As<Napi::Number>().DoubleValue());
+  const double ms = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+  // At most a minute: the server renews it every ms or so while clients send (NaN does nothing).
+  if (ms > 0) DeviceQueue::StandDownSpin(ms < 60000 ? ms : 60000);
   return info.Env().Undefined();
 }
 
