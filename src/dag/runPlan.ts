@@ -35,7 +35,7 @@ export function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult> {
   const run = new PlanRun(engine, plan);
   // Every SCRIPTEXECUTE, and the usual DAG: every op on one device queue, so each waits for the
   // one before it, and running them in plan order one at a time is what the ordering of
-  // runConcurrently comes to, without a promise, a closure and a map entry per op (runPlan had
+  // PlanRun.concurrently comes to, without a promise, a closure and a map entry per op (runPlan had
   // been ~10% of the event loop's time per D1 DAG, ~7% after), and with one promise reaction per
   // model or script op where async functions' awaits took three.
   if (plan.ops.length === 1 || onOneDevice(plan.ops)) return run.inOrder();
