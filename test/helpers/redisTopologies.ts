@@ -19,7 +19,8 @@ export interface RedisProcess {
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
+    // A check may give up for good (ExitedBeforeReady); any other failure is tried again.
+    if (await check().catch((err: unknown) => { if (err instanceof ExitedBeforeReady) throw err; return false; })) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what}: not within ${timeoutMs} ms`);
@@ -35,7 +36,25 @@ export async function ask(port: number, ...args: Array<string | number>): Promis
   }
 }
 
+/** A redis-server that exited before it answered: most likely its port, or a cluster node's bus port (port + 10000), was taken meanwhile. */
+class ExitedBeforeReady extends Error {}
+
+/**
+ * Starts a redis-server on a free port; one that exits before it answers is started again on
+ * another (a free port's cluster bus port, 10000 above it, is in the ephemeral range and may be
+ * taken by any connection; nine nodes started at once made that a real chance).
+ */
 async function startRedis(args: string[], configText?: string): Promise<RedisProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOnce(args, configText);
+    } catch (err) {
+      if (!(err instanceof ExitedBeforeReady) || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function startRedisOnce(args: string[], configText?: string): Promise<RedisProcess> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `stormbreaker-redis-${port}-`));
   // A replica's first sync starts at once (Redis 7 waits 5 s for more replicas to share it).
@@ -54,7 +73,10 @@ async function startRedis(args: string[], configText?: string): Promise<RedisPro
     child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  await waitUntil(`redis on ${port} answers`, async () => (await ask(port, 'PING')) === 'PONG', 10_000);
+  await waitUntil(`redis on ${port} answers`, async () => {
+    if (!alive) throw new ExitedBeforeReady(`redis-server on ${port} exited before it answered`);
+    return (await ask(port, 'PING')) === 'PONG';
+  }, 10_000);
   return { port, kill: () => child.kill('SIGKILL'), get alive() { return alive; } };
 }
 
