@@ -136,9 +136,8 @@ void BeginAsync(Napi::Env env) {
   if (state.inFlight++ == 0) state.channel->tsfn.Ref(env);
 }
 
-void FinishAsync(CompletionChannel* channel, std::function<void(Napi::Env)> finish) {
-  // Closed (the environment is gone): nobody is left to tell.
-  Send(channel, new JsJob([finish = std::move(finish)](Napi::Env env) {
+JsJob* MakeFinish(std::function<void(Napi::Env)> finish) {
+  return new JsJob([finish = std::move(finish)](Napi::Env env) {
     // Counted out even when `finish` throws, or the process would be kept alive for ever.
     struct Finished {
       Napi::Env env;
@@ -148,7 +147,16 @@ void FinishAsync(CompletionChannel* channel, std::function<void(Napi::Env)> fini
       }
     } finished{env};
     finish(env);
-  }));
+  });
+}
+
+void SendFinish(CompletionChannel* channel, JsJob* job) {
+  // Closed (the environment is gone): nobody is left to tell.
+  Send(channel, job);
+}
+
+void FinishAsync(CompletionChannel* channel, std::function<void(Napi::Env)> finish) {
+  SendFinish(channel, MakeFinish(std::move(finish)));
 }
 
 bool WaitForJs(CompletionChannel* channel, const std::function<bool(std::chrono::milliseconds)>& ready) {

@@ -184,22 +184,23 @@ Napi::Value ModelRun(const Napi::CallbackInfo& info) {
   const size_t queueLimit = limit > 0 ? static_cast<size_t>(limit) : 0;
   auto deferred = std::make_shared<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env));
   CompletionChannel* channel = StateOf(env).channel;
-  // The ModelRequest and the closure reference each other until `done` runs once: the cycle is
-  // broken there, when `done` is moved out and destroyed with the closure.
-  run->done = [run, deferred, channel]() mutable {
-    std::shared_ptr<ModelRequest> self = std::move(run);
-    FinishAsync(channel, [self, deferred](Napi::Env env) {
-      for (Tensor* t : self->inputs) t->Release();
-      self->model->Release();
-      self->done = nullptr;
-      SettleRun(env, *deferred, self->outcome);
-    });
-  };
+  // Room for the outputs, made here: the device thread only fills it (MakeFinish says why).
+  run->outcome.outputs.reserve(model->outputs().size());
+  // The ModelRequest and the finishing job reference each other until the job has run (and is
+  // deleted): the job holds the request, the request only the job's address.
+  JsJob* finish = MakeFinish([run, deferred, queue](Napi::Env env) {
+    for (Tensor* t : run->inputs) t->Release();
+    run->model->Release();
+    run->done = nullptr;
+    SettleRun(env, *deferred, run->outcome, queue);
+  });
+  run->done = [channel, finish] { SendFinish(channel, finish); };
   model->Retain();
   if (!queue->PushRun(run, queueLimit)) {
     for (Tensor* t : run->inputs) t->Release();
     model->Release();
     run->done = nullptr;
+    delete finish;
     return ThrowQueueFull(env, *queue, queueLimit);
   }
   BeginAsync(env);

@@ -4,6 +4,7 @@
 
 #include "addon_state.h"
 #include "handles.h"
+#include "../exec/device_queue.h"
 
 namespace stormbreaker {
 
@@ -120,7 +121,7 @@ Napi::Value SetRunScratch(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Value RunOutput(Napi::Env env, Tensor* tensor) {
+Napi::Value RunOutput(Napi::Env env, Tensor* tensor, DeviceQueue* ranOn) {
   // A part of a larger storage (a request's rows of a batched run's output) stays a view of it.
   bool whole = tensor->byteOffset() == 0 && tensor->byteLength() == tensor->storage()->size();
   // STRING and BOOL stay handles: JS passes neither back as bytes (a BOOL's bytes would need
@@ -130,7 +131,8 @@ Napi::Value RunOutput(Napi::Env env, Tensor* tensor) {
                tensor->shape().size() <= kMaxRunRank;
   if (!small) return TensorHandle(env, tensor);
   Napi::Value bytes = SlabCopy(env, *tensor);
-  tensor->Release();
+  if (ranOn != nullptr) ranOn->ReleaseLater(tensor);
+  else tensor->Release();
   return bytes;
 }
 

@@ -29,8 +29,9 @@ bool TakeRunInputs(Napi::Env env, Napi::Array inputs, std::vector<Tensor*>* out)
 // A run's output for JS, adopting the reference: for a small numeric (not BOOL) tensor with no
 // empty dimension that has its storage to itself (released here), a Uint8Array of its bytes in the
 // output slab with its header after them; else a handle (a batched run's rows stay views of its
-// one output).
-Napi::Value RunOutput(Napi::Env env, Tensor* tensor);
+// one output). A tensor copied out is released on `ranOn`'s device thread (nullptr: here).
+class DeviceQueue;
+Napi::Value RunOutput(Napi::Env env, Tensor* tensor, DeviceQueue* ranOn);
 
 // setRunScratch(Float64Array): where run inputs' headers are read from (set once at load).
 Napi::Value SetRunScratch(const Napi::CallbackInfo& info);

@@ -109,7 +109,7 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
   auto enqueued = std::chrono::steady_clock::now();
 
   CompletionChannel* channel = StateOf(env).channel;
-  auto job = [work, channel, timeoutMs, executionTimeoutMs, enqueued] {
+  auto job = [work, channel, queue, timeoutMs, executionTimeoutMs, enqueued] {
     work->outcome.timedOut = timeoutMs > 0 && std::chrono::steady_clock::now() - enqueued > std::chrono::milliseconds(timeoutMs);
     if (!work->outcome.timedOut) {
       std::vector<const char*> keys, args;
@@ -123,11 +123,11 @@ Napi::Value ScriptRun(const Napi::CallbackInfo& info) {
                                executionTimeoutMs, out, max_out, n_out, err);
       }, &work->outcome);
     }
-    FinishAsync(channel, [work](Napi::Env env) {
+    FinishAsync(channel, [work, queue](Napi::Env env) {
       for (Tensor* t : work->inputs) t->Release();
       work->script->Release();
       work->host.reset();
-      SettleRun(env, work->deferred, work->outcome);
+      SettleRun(env, work->deferred, work->outcome, queue);
     });
   };
   auto deadline = timeoutMs > 0 ? enqueued + std::chrono::milliseconds(timeoutMs) : std::chrono::steady_clock::time_point::max();

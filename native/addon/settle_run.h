@@ -7,6 +7,9 @@
 
 namespace stormbreaker {
 
-void SettleRun(Napi::Env env, Napi::Promise::Deferred& deferred, RunOutcome& outcome);
+class DeviceQueue;
+// Outputs copied out as bytes are given back on `ranOn`'s device thread (the queue that ran them,
+// where they were allocated: DeviceQueue::ReleaseLater); nullptr releases them here.
+void SettleRun(Napi::Env env, Napi::Promise::Deferred& deferred, RunOutcome& outcome, DeviceQueue* ranOn);
 
 }  // namespace stormbreaker

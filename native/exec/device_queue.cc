@@ -11,6 +11,9 @@
 namespace stormbreaker {
 namespace {
 constexpr size_t kMaxBatchScan = 256;
+// Outputs ReleaseLater keeps for the device threads at most: past it (the threads are asleep or
+// busy with a long run), the JS thread releases them itself rather than hold their memory.
+constexpr size_t kMaxReleaseLater = 256;
 // Backends compile model code and scripts on these threads, and compilers recurse: the stack is
 // far deeper than the default 8 MB, so that every input within the backends' source bounds
 // (native/backends/torch/source_limits.h) fits with room to spare. Only touched pages use memory.
@@ -97,6 +100,17 @@ DeviceQueue::DeviceQueue(std::string device, int threads) : device_(std::move(de
   pthread_attr_destroy(&attr);
 }
 
+void DeviceQueue::ReleaseLater(Tensor* tensor) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (releaseLater_.size() < kMaxReleaseLater) {
+      releaseLater_.push_back(tensor);
+      return;
+    }
+  }
+  tensor->Release();
+}
+
 bool DeviceQueue::Push(std::function<void()> job, size_t limit, Clock::time_point deadline) {
   return Enqueue(Item{std::move(job), nullptr, deadline}, limit);
 }
@@ -175,7 +189,16 @@ bool DeviceQueue::Enqueue(Item item, size_t limit) {
 
 void DeviceQueue::Serve() {
   std::unique_lock<std::mutex> lock(mutex_);
+  // This thread's turn of releaseLater_ (swapped, so neither vector reallocates once grown).
+  std::vector<Tensor*> released;
   for (;;) {
+    if (!releaseLater_.empty()) {
+      released.swap(releaseLater_);
+      lock.unlock();
+      for (Tensor* tensor : released) tensor->Release();
+      released.clear();
+      lock.lock();
+    }
     Clock::time_point wakeAt = Clock::time_point::max();
     Taken taken = TakeReady(Clock::now(), &wakeAt);
     if (taken.empty()) {
