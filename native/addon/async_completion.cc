@@ -53,6 +53,8 @@ void RunJobs(Napi::Env env) {
   // A job that throws must not strand the others (their promises would never settle): the first
   // error is thrown once all have run, as the uncaught exception it would have been.
   Napi::Value failure;
+  // Runs these jobs start (a DAG's next op, say) wake their device threads once, after them all.
+  DeviceQueue::WakeBatch wakeOnce;
   for (JsJob* job : batch) {
     try {
       (*job)(env);

@@ -1,5 +1,7 @@
 #include "socket_layer.h"
 
+#include "../exec/device_queue.h"
+
 #include <uv.h>
 
 #include <cstdlib>
@@ -217,6 +219,8 @@ void Deliver(Layer* layer) {
     layer->bytes = nullptr;
     layer->capacity = 0;
   }
+  // The runs the batch's requests start wake their device threads once, when it has been handled.
+  DeviceQueue::WakeBatch wakeOnce;
   CallJs(layer, layer->onBatch, {bytes, records});
 }
 

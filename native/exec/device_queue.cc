@@ -111,6 +111,34 @@ void DeviceQueue::ReleaseLater(Tensor* tensor) {
   tensor->Release();
 }
 
+namespace {
+// The calling thread's open WakeBatch scopes, and the queues pushed to meanwhile (few: one per
+// device in use, so a vector searched in order).
+thread_local int wakeBatchDepth = 0;
+thread_local std::vector<DeviceQueue*>* wakeBatchQueues = nullptr;
+}  // namespace
+
+DeviceQueue::WakeBatch::WakeBatch() {
+  if (wakeBatchDepth++ == 0 && wakeBatchQueues == nullptr) wakeBatchQueues = new std::vector<DeviceQueue*>();
+}
+
+DeviceQueue::WakeBatch::~WakeBatch() {
+  if (--wakeBatchDepth > 0) return;
+  for (DeviceQueue* queue : *wakeBatchQueues) queue->wake_.notify_one();
+  wakeBatchQueues->clear();
+}
+
+void DeviceQueue::WakeOne() {
+  if (wakeBatchDepth == 0) {
+    wake_.notify_one();
+    return;
+  }
+  for (DeviceQueue* queue : *wakeBatchQueues) {
+    if (queue == this) return;
+  }
+  wakeBatchQueues->push_back(this);
+}
+
 bool DeviceQueue::Push(std::function<void()> job, size_t limit, Clock::time_point deadline) {
   return Enqueue(Item{std::move(job), nullptr, deadline}, limit);
 }
@@ -183,7 +211,7 @@ bool DeviceQueue::Enqueue(Item item, size_t limit) {
       deadlineWake_.notify_one();
     }
   }
-  wake_.notify_one();
+  WakeOne();
   return true;
 }
 
