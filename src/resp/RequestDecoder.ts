@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { QueryBufferBudget } from './QueryBufferBudget';
 import { splitInlineArgs } from './splitInlineArgs';
+import { bufferView } from '../util/bufferView';
 
 /** Limits on what one client may send, named and defaulted as in redis.conf. */
 export interface DecoderLimits {
@@ -111,9 +112,10 @@ export class RequestDecoder {
     }
     let pos = 0;
     const end = buf.length;
-    // Arguments are views of the chunk made from its memory: Buffer.from(arrayBuffer, offset,
-    // length) costs ~45 ns where subarray costs 60-75 (it goes through the species constructor,
-    // Buffer and then Buffer.from, and reads the chunk's `buffer`, a call into C++, per view).
+    // Arguments are views of the chunk made from its memory (util/bufferView.ts: half the cost of
+    // Buffer.from(arrayBuffer, offset, length), itself cheaper than subarray, which goes through
+    // the species constructor, Buffer and then Buffer.from, and reads the chunk's `buffer`, a
+    // call into C++, per view).
     const memory = buf.buffer;
     const base = buf.byteOffset;
     // The limits may change (CONFIG SET) between reads, not within one: read once per read.
@@ -192,7 +194,7 @@ export class RequestDecoder {
         this.skip = 2;
         this.completeIfDone(onRequest);
       } else if (pos + length <= end) {
-        this.args.push(Buffer.from(memory, base + pos, length));
+        this.args.push(bufferView(memory, base + pos, length));
         pos += length;
         this.skip = 2;
         this.completeIfDone(onRequest);

@@ -8,6 +8,7 @@ import { Buffer } from 'node:buffer';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import { native } from '../native';
+import { bufferView } from '../util/bufferView';
 import type { ClientSocket, SocketEvents } from './ClientSocket';
 
 const DATA = 1;
@@ -89,7 +90,7 @@ function onBatch(bytes: Buffer, records: Int32Array): void {
       if (socket === undefined || socket.events === null) continue;
       switch (records[i]) {
         case DATA: {
-          socket.events.received(Buffer.from(memory, base + records[i + 2], records[i + 3]));
+          socket.events.received(bufferView(memory, base + records[i + 2], records[i + 3]));
           break;
         }
         case FILLED:
