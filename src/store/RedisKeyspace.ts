@@ -5,7 +5,7 @@ import { StormbreakerError } from '../errors';
 import type { PersistedModel, PersistedScript, StoredModel, StoredScript } from '../model/Model';
 import type { Keyspace, KeyWrite, ScanPage } from './Keyspace';
 import type { StoredValue } from './StoredValue';
-import type { RedisArg, RedisConnection } from './redis/RedisConnection';
+import { StoreUnreachable, type RedisArg, type RedisConnection } from './redis/RedisConnection';
 import { modelFields, modelFrom, newVersion, scriptFields, scriptFrom, slotOf, tensorFields, tensorFrom } from './redis/layout';
 import { isNoScript, LOAD_SCRIPT, StoreScript, WRITE_SCRIPT } from './redis/storeScripts';
 
@@ -373,7 +373,11 @@ export class RedisKeyspace implements Keyspace {
     try {
       await this.writeAndWait(keys, scriptArgs);
     } catch (err) {
-      await Promise.all(uploaded.map((key) => this.connection.send(['UNLINK', key], key).catch(() => undefined)));
+      // Only the script's own error reply says nothing was written (its guards run before any
+      // write), and only then are the uploaded chunks garbage. A short WAIT, a timeout or a lost
+      // connection may follow a write that was applied and made them the stored model's: they are
+      // left to their time to live (gone by themselves if the write was not applied).
+      if (err instanceof WriteRefused) await Promise.all(uploaded.map((key) => this.connection.send(['UNLINK', key], key).catch(() => undefined)));
       throw err;
     }
     for (const update of cacheAfter) update();
@@ -383,18 +387,23 @@ export class RedisKeyspace implements Keyspace {
   /** Runs the write script and, with --redis-wait, WAIT on the same connection right after it. */
   private async writeAndWait(keys: readonly RedisArg[], args: readonly RedisArg[]): Promise<void> {
     const { waitReplicas, waitTimeoutMs } = this.options;
+    // An error reply (thrown) is the script's own (WRONGTYPE, a lost chunk) or NOSCRIPT: refused.
+    const refused = (err: unknown): never => {
+      if (err instanceof StoreUnreachable) throw err;
+      throw new WriteRefused((err as Error).message);
+    };
     if (waitReplicas === 0) {
-      await this.writeScript.run(this.connection, keys, args);
+      await this.writeScript.run(this.connection, keys, args).catch(refused);
       return;
     }
-    // A pipeline fails at its first error reply: the script's own (WRONGTYPE) or NOSCRIPT.
+    // A pipeline fails at its first error reply.
     const wait = ['WAIT', String(waitReplicas), String(waitTimeoutMs)];
     let replies: unknown[];
     try {
       replies = await this.connection.pipeline([this.writeScript.evalsha(keys, args), wait], keys[0], true);
     } catch (err) {
-      if (!isNoScript(err)) throw err;
-      replies = await this.connection.pipeline([this.writeScript.eval(keys, args), wait], keys[0], true);
+      if (!isNoScript(err)) refused(err);
+      replies = await this.connection.pipeline([this.writeScript.eval(keys, args), wait], keys[0], true).catch(refused);
     }
     const acknowledged = Number(replies[1]);
     if (!(acknowledged >= waitReplicas)) {
@@ -402,6 +411,9 @@ export class RedisKeyspace implements Keyspace {
     }
   }
 }
+
+/** The write script answered with an error reply: its guards run before any write, so nothing was written. */
+class WriteRefused extends StormbreakerError {}
 
 /** Redis Cluster's rule: every key of a command but its models and scripts hashes to one slot. */
 function checkOneSlot(names: readonly string[], values: ReadonlyMap<string, StoredValue | undefined>): void {

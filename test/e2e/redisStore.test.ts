@@ -286,6 +286,28 @@ open(sys.argv[1], 'wb').write(model.SerializeToString())
     assert.equal(await redis.call('EXISTS', 't'), 1, 'here it was applied: the primary has it');
   });
 
+  it('keeps the chunks of a model whose write was applied though --redis-wait found too few replicas', async () => {
+    // The model is in chunk keys; the write that references them reached the primary, so they
+    // must stay: dropping them would leave a model no node can read until it is stored again.
+    const { redis, clients: [a, b] } = await fleet(2, { waitReplicas: 1, waitTimeoutMs: 50, inlineModelBytes: 100, modelChunkBytes: 400 });
+    assert.match(text(await a.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'))), /may or may not have been applied/);
+    const model = await hashOf(redis, 'm');
+    const chunks = (await redis.call('KEYS', 'stormbreaker:chunk:*') as Buffer[]).map(String).sort();
+    assert.deepEqual(chunks, Array.from({ length: Number(model.get('chunks')) }, (_, i) => `${model.get('chunkprefix')}${i}`).sort());
+    assert.match(text(await b.call('AI.TENSORSET', 'x', 'INT32', 1, 'VALUES', 3)), /may or may not have been applied/);
+    assert.match(text(await b.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'x', 'x', 'OUTPUTS', 1, 'y')), /may or may not have been applied/);
+    assert.deepEqual(await b.call('AI.TENSORGET', 'y', 'VALUES'), [6], 'node B read the model from its chunks and ran it');
+  });
+
+  it('answers WRONGTYPE under --redis-wait when the write is refused, and leaves no chunk of a refused model', async () => {
+    const { redis, clients: [node] } = await fleet(1, { waitReplicas: 1, waitTimeoutMs: 50, inlineModelBytes: 100, modelChunkBytes: 400 });
+    await redis.call('SET', 's', 'text');
+    assert.equal(text(await node.call('AI.TENSORSET', 's', 'FLOAT', 1, 'VALUES', 1)), 'WRONGTYPE Operation against a key holding the wrong kind of value');
+    assert.equal(text(await node.call('AI.MODELSTORE', 's', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'))), 'WRONGTYPE Operation against a key holding the wrong kind of value');
+    assert.deepEqual(await redis.call('KEYS', 'stormbreaker:chunk:*'), [], 'the refused model\'s uploaded chunks were removed');
+    assert.equal(String(await redis.call('GET', 's')), 'text');
+  });
+
   it('logs in to a Redis that requires a password, and refuses to start with a wrong one or with no Redis there', async () => {
     const redisPort = await startRedisServer(['--requirepass', 'p@ss:word']);
     const { port } = await startServer({ store: { url: `redis://:p%40ss%3Aword@127.0.0.1:${redisPort}` } });

@@ -229,9 +229,12 @@ export class RedisConnection {
   }
 }
 
+/** Redis did not answer (timeout, lost connection): what the command did there, if anything, is unknown. */
+export class StoreUnreachable extends StormbreakerError {}
+
 /** An error reply of Redis goes to our client as Redis sent it; failing to reach Redis says so. */
 function storeError(err: unknown): never {
   if (err instanceof RedisErrorReply) throw new StormbreakerError(err.message);
   const message = err instanceof Error ? err.message : String(err);
-  throw new StormbreakerError(`ERR the store did not answer: ${message.split('\n')[0]}`);
+  throw new StoreUnreachable(`ERR the store did not answer: ${message.split('\n')[0]}`);
 }
