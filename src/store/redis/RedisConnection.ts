@@ -2,7 +2,7 @@
 // Sentinel group or a Cluster. node-redis (version pinned in package.json) does the sockets,
 // reconnects, Sentinel's +switch-master and the cluster's MOVED/ASK for single commands; what is
 // ours is routing by key, fan-out to every primary, and in-order pipelines on one connection.
-import { createClient, createCluster, createSentinel, ErrorReply as RedisErrorReply, RESP_TYPES } from '@redis/client';
+import type * as NodeRedis from '@redis/client';
 import calculateSlot from 'cluster-key-slot';
 import { StormbreakerError } from '../../errors';
 import type { StoreUrl } from './storeUrl';
@@ -11,15 +11,30 @@ import type { StoreUrl } from './storeUrl';
 export type RedisArg = string | Buffer;
 
 /**
- * Replies as the protocol gives them: bulk strings as Buffers (binary safe), status replies as
- * strings, integers as numbers (a reply past 2^53 loses precision: node-redis reads RESP2 integers
- * as numbers or as text indistinguishable from a status), errors as thrown ErrorReply.
+ * node-redis, loaded by the first connection to a store, not when this file is: its
+ * VerbatimString (`class … extends String`) turns String.prototype into a dictionary-mode object,
+ * after which every string method call in the process (charCodeAt, toLowerCase, …) takes V8's
+ * generic property lookup (3% of the event loop under M1). A node without --store never pays it.
  */
-const TYPE_MAPPING = {
-  [RESP_TYPES.BLOB_STRING]: Buffer,
-  [RESP_TYPES.SIMPLE_STRING]: String,
-  [RESP_TYPES.NUMBER]: Number,
-} as const;
+function nodeRedis() {
+  return (loaded ??= load());
+}
+
+let loaded: ReturnType<typeof load> | undefined;
+
+function load() {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lib = require('@redis/client') as typeof NodeRedis;
+  // Replies as the protocol gives them: bulk strings as Buffers (binary safe), status replies as
+  // strings, integers as numbers (a reply past 2^53 loses precision: node-redis reads RESP2
+  // integers as numbers or as text indistinguishable from a status), errors as thrown ErrorReply.
+  const typeMapping = {
+    [lib.RESP_TYPES.BLOB_STRING]: Buffer,
+    [lib.RESP_TYPES.SIMPLE_STRING]: String,
+    [lib.RESP_TYPES.NUMBER]: Number,
+  } as const;
+  return { lib, typeMapping };
+}
 
 export interface ConnectionOptions {
   /** How long one command may wait for its reply (ms). */
@@ -60,6 +75,7 @@ export class RedisConnection {
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
     }) as any;
     const auth = { username: url.username, password: url.password };
+    const { createClient, createCluster, createSentinel } = nodeRedis().lib;
     let client: AnyClient;
     if (url.kind === 'standalone') {
       client = createClient({ socket: socket(url.nodes[0]), ...auth, database: url.database, RESP: 2, disableOfflineQueue: false });
@@ -125,7 +141,7 @@ export class RedisConnection {
    */
   send(args: readonly RedisArg[], routeKey?: RedisArg, readonly = false, retry = false): Promise<unknown> {
     return this.withRetry(retry, () => {
-      const options = { typeMapping: TYPE_MAPPING, timeout: this.options.commandTimeoutMs };
+      const options = { typeMapping: nodeRedis().typeMapping, timeout: this.options.commandTimeoutMs };
       if (this.url.kind === 'cluster') return this.client.sendCommand(routeKey, readonly, args as RedisArg[], options);
       if (this.url.kind === 'sentinel') return this.client.sendCommand(false, args as RedisArg[], options);
       return this.client.sendCommand(args as RedisArg[], options);
@@ -138,7 +154,7 @@ export class RedisConnection {
       try {
         return await attempt();
       } catch (err) {
-        const transient = !(err instanceof RedisErrorReply) || TRANSIENT.test(err.message);
+        const transient = !(err instanceof nodeRedis().lib.ErrorReply) || TRANSIENT.test(err.message);
         if (!retry || !transient || Date.now() >= deadline) storeError(err);
         await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** n, 500)));
         await this.refreshSlots();
@@ -163,7 +179,7 @@ export class RedisConnection {
     // On the node's own client: the cluster's and the Sentinel client's pipelines drop the type
     // mapping (node-redis 5.12), and a MULTI inside must not share its connection's turn.
     const onClient = async (client: AnyClient): Promise<unknown[]> => {
-      const multi = client.withTypeMapping(TYPE_MAPPING).multi();
+      const multi = client.withTypeMapping(nodeRedis().typeMapping).multi();
       for (const command of commands) multi.addCommand(command as RedisArg[]);
       try {
         return await multi.execAsPipeline() as unknown[];
@@ -199,7 +215,7 @@ export class RedisConnection {
   /** The same command on every primary (KEYS, DBSIZE, FLUSHALL on a cluster), replies in order. */
   async onEveryPrimary(args: readonly RedisArg[]): Promise<unknown[]> {
     if (this.url.kind !== 'cluster') return [await this.send(args)];
-    const options = { typeMapping: TYPE_MAPPING, timeout: this.options.commandTimeoutMs };
+    const options = { typeMapping: nodeRedis().typeMapping, timeout: this.options.commandTimeoutMs };
     return Promise.all(this.client.masters.map(async (node: unknown) => (await this.client.nodeClient(node)).sendCommand(args, options))).catch(storeError);
   }
 
@@ -211,7 +227,7 @@ export class RedisConnection {
   /** One command on the `index`-th primary (SCAN walks them one after another). */
   async onPrimary(index: number, args: readonly RedisArg[]): Promise<unknown> {
     if (this.url.kind !== 'cluster') return this.send(args);
-    const options = { typeMapping: TYPE_MAPPING, timeout: this.options.commandTimeoutMs };
+    const options = { typeMapping: nodeRedis().typeMapping, timeout: this.options.commandTimeoutMs };
     return (await this.client.nodeClient(this.client.masters[index])).sendCommand(args, options).catch(storeError);
   }
 
@@ -234,7 +250,7 @@ export class StoreUnreachable extends StormbreakerError {}
 
 /** An error reply of Redis goes to our client as Redis sent it; failing to reach Redis says so. */
 function storeError(err: unknown): never {
-  if (err instanceof RedisErrorReply) throw new StormbreakerError(err.message);
+  if (err instanceof nodeRedis().lib.ErrorReply) throw new StormbreakerError(err.message);
   const message = err instanceof Error ? err.message : String(err);
   throw new StoreUnreachable(`ERR the store did not answer: ${message.split('\n')[0]}`);
 }
