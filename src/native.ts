@@ -196,12 +196,14 @@ export interface Binding {
   // The server's sockets on libuv without Node's streams (native/addon/socket_layer.h,
   // src/server/NativeSockets.ts). Listeners and connections are numbered by the addon.
   /**
-   * Sets the layer's three callbacks. onBatch gets one turn's reads: `records` holds
-   * [kind, connection, offset, length] per event, kind 1 bytes read (a view of `bytes`), 2 the
-   * peer ended, 3 drained, 4 a read failed.
+   * Sets the layer's three callbacks. onBatch gets one turn's reads: the first `count` numbers
+   * of `records` are [kind, connection, offset, length] per event, kind 1 bytes read (at
+   * `base + offset` of `memory`, which is never written again), 2 the peer ended, 3 drained,
+   * 4 a read failed, 5 bytes read into a fill target. `records` is the same array for every
+   * batch, read during the call only.
    */
   socketsInit(
-    onBatch: (bytes: Buffer, records: Int32Array) => void,
+    onBatch: (memory: ArrayBuffer, base: number, records: Int32Array, count: number) => void,
     onAccept: (listener: number, connection: number, remoteAddress?: string, remotePort?: number, localAddress?: string, localPort?: number) => void,
     onClose: (connection: number) => void,
   ): void;
@@ -240,7 +242,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 16) throw new Error(`addon ABI ${binding.abiVersion}, expected 16 (rebuild it)`);
+    if (binding.abiVersion !== 17) throw new Error(`addon ABI ${binding.abiVersion}, expected 17 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -101,7 +101,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("takeBackendMessages", TakeBackendMessages);
   fn("yieldCpu", YieldCpuJs);
   fn("standDownDeviceSpin", StandDownDeviceSpinJs);
-  exports.Set("abiVersion", Napi::Number::New(env, 16));
+  exports.Set("abiVersion", Napi::Number::New(env, 17));
   fn("setShapeScratch", SetShapeScratch);
   fn("setRunScratch", SetRunScratch);
   fn("allocateStorage", AllocateStorage);

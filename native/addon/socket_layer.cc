@@ -2,6 +2,7 @@
 
 #include "../exec/device_queue.h"
 
+#include <algorithm>
 #include <uv.h>
 
 #include <cstdlib>
@@ -26,6 +27,12 @@ constexpr size_t kFillReadMax = size_t(1) << 30;
 // end of the poll phase: its bytes are still in the cache when JS copies them to where they go
 // (1 MiB TENSORSETs at 50 clients ran at ~70% of Node's rate when every read waited for the turn).
 constexpr size_t kDeliverAtOnce = 16 * 1024;
+// Batches are copied for JS into one JS ArrayBuffer after another (Deliver) rather than each into
+// a buffer of its own: a backing store allocated per batch (and another for its records) was
+// malloc, V8's external-memory accounting and a free at the next GC, for a batch of a few hundred
+// bytes. Small, as Node's own Buffer pool is, because any view a command keeps (a key, a tag)
+// keeps its whole slab alive; a batch over half of it still gets a buffer of its own.
+constexpr size_t kSlabSize = 16 * 1024;
 
 enum Kind : int32_t { kData = 1, kEnd = 2, kDrain = 3, kReadError = 4, kFilled = 5 };
 
@@ -80,6 +87,14 @@ struct Layer {
   size_t size = 0;
   size_t capacity = 0;
   std::vector<int32_t> records;
+  // The slab batches are copied into for JS (kSlabSize), and how much of it is handed out.
+  Napi::Reference<Napi::ArrayBuffer> slab;
+  char* slabData = nullptr;
+  size_t slabUsed = 0;
+  // The records go to JS in one Int32Array, reused by every batch: JS reads them during the call.
+  Napi::Reference<Napi::Int32Array> recordArray;
+  int32_t* recordData = nullptr;
+  size_t recordCapacity = 0;
 };
 
 struct WriteRequest {
@@ -205,13 +220,32 @@ void Deliver(Layer* layer) {
   if (layer->records.empty() || layer->gone) return;
   Napi::Env env(layer->env);
   Napi::HandleScope scope(env);
-  // One copy into JS memory: the commands hold views of it, and a retained view keeps only these
-  // reads.
-  Napi::Buffer<char> bytes = Napi::Buffer<char>::Copy(env, layer->bytes, layer->size);
+  // One copy into JS memory, which is never written again: the commands hold views of it.
+  Napi::ArrayBuffer memory;
+  size_t base = 0;
+  if (layer->size > kSlabSize / 2) {
+    memory = Napi::ArrayBuffer::New(env, layer->size);
+  } else {
+    if (layer->slab.IsEmpty() || kSlabSize - layer->slabUsed < layer->size) {
+      Napi::ArrayBuffer fresh = Napi::ArrayBuffer::New(env, kSlabSize);
+      layer->slab.Reset(fresh, 1);
+      layer->slabData = static_cast<char*>(fresh.Data());
+      layer->slabUsed = 0;
+    }
+    memory = layer->slab.Value();
+    base = layer->slabUsed;
+    layer->slabUsed += layer->size;
+  }
+  if (layer->size > 0) std::memcpy(static_cast<char*>(memory.Data()) + base, layer->bytes, layer->size);
   const size_t n = layer->records.size();
-  Napi::ArrayBuffer recordBytes = Napi::ArrayBuffer::New(env, n * sizeof(int32_t));
-  std::memcpy(recordBytes.Data(), layer->records.data(), n * sizeof(int32_t));
-  Napi::Int32Array records = Napi::Int32Array::New(env, n, recordBytes, 0);
+  if (layer->recordCapacity < n) {
+    const size_t capacity = std::max(n, 2 * layer->recordCapacity);
+    Napi::Int32Array fresh = Napi::Int32Array::New(env, capacity);
+    layer->recordArray.Reset(fresh, 1);
+    layer->recordData = fresh.Data();
+    layer->recordCapacity = capacity;
+  }
+  std::memcpy(layer->recordData, layer->records.data(), n * sizeof(int32_t));
   layer->records.clear();
   layer->size = 0;
   if (layer->capacity > kKeptReadCapacity) {
@@ -221,7 +255,8 @@ void Deliver(Layer* layer) {
   }
   // The runs the batch's requests start wake their device threads once, when it has been handled.
   DeviceQueue::WakeBatch wakeOnce;
-  CallJs(layer, layer->onBatch, {bytes, records});
+  CallJs(layer, layer->onBatch,
+         {memory, Napi::Number::New(env, static_cast<double>(base)), layer->recordArray.Value(), Napi::Number::New(env, static_cast<double>(n))});
 }
 
 void OnCheck(uv_check_t* check) {

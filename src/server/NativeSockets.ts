@@ -75,17 +75,15 @@ let initialized = false;
 /** Set while a batch runs: what asked to run at its end (atEndOfBatch). */
 let batchEnd: Array<() => void> | null = null;
 
-function onBatch(bytes: Buffer, records: Int32Array): void {
+function onBatch(memory: ArrayBuffer, base: number, records: Int32Array, count: number): void {
   const endOfBatch: Array<() => void> = [];
   batchEnd = endOfBatch;
   // Connections whose client ended its side: ours ends once this batch's replies are written
   // (as a Node socket does without allowHalfOpen).
   let ended: NativeClientSocket[] | null = null;
-  // Each read is a view of the batch's bytes, made from its memory (see RequestDecoder.push).
-  const memory = bytes.buffer;
-  const base = bytes.byteOffset;
+  // Each read is a view of the batch's bytes (see RequestDecoder.push).
   try {
-    for (let i = 0; i < records.length; i += 4) {
+    for (let i = 0; i < count; i += 4) {
       const socket = sockets.get(records[i + 1]);
       if (socket === undefined || socket.events === null) continue;
       switch (records[i]) {
