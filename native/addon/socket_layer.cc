@@ -89,7 +89,6 @@ struct Layer {
   std::vector<int32_t> records;
   // The slab batches are copied into for JS (kSlabSize), and how much of it is handed out.
   Napi::Reference<Napi::ArrayBuffer> slab;
-  char* slabData = nullptr;
   size_t slabUsed = 0;
   // The records go to JS in one Int32Array, reused by every batch: JS reads them during the call.
   Napi::Reference<Napi::Int32Array> recordArray;
@@ -229,7 +228,6 @@ void Deliver(Layer* layer) {
     if (layer->slab.IsEmpty() || kSlabSize - layer->slabUsed < layer->size) {
       Napi::ArrayBuffer fresh = Napi::ArrayBuffer::New(env, kSlabSize);
       layer->slab.Reset(fresh, 1);
-      layer->slabData = static_cast<char*>(fresh.Data());
       layer->slabUsed = 0;
     }
     memory = layer->slab.Value();
