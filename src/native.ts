@@ -146,6 +146,12 @@ export interface Binding {
   /** `%.17g` text of each FLOAT (or DOUBLE, `isDouble`) element of `bytes` (any alignment), separated by single spaces. */
   formatFloats(bytes: Uint8Array, isDouble: boolean): string;
   /**
+   * Writes the FLOAT (or DOUBLE) elements of `bytes` as a RESP array of their `%.17g` texts (bulk
+   * strings, or RESP3 doubles) into `target` at `offset`, which must have floatsReplyRoom(n) bytes
+   * free; returns the bytes written.
+   */
+  encodeFloatsReply(bytes: Uint8Array, isDouble: boolean, resp3: boolean, target: Uint8Array, offset: number): number;
+  /**
    * Loads a backend library (`path`, or the one beside the addon) on a thread of its own, and
    * resolves with its version text.
    */
@@ -242,7 +248,7 @@ function load(): { binding: Binding; file: string } {
     const file = process.env.STORMBREAKER_ADDON || nodeGypBuild.resolve(PACKAGE_ROOT);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(file) as Binding;
-    if (binding.abiVersion !== 17) throw new Error(`addon ABI ${binding.abiVersion}, expected 17 (rebuild it)`);
+    if (binding.abiVersion !== 18) throw new Error(`addon ABI ${binding.abiVersion}, expected 18 (rebuild it)`);
     return { binding, file };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

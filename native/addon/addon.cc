@@ -101,7 +101,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("takeBackendMessages", TakeBackendMessages);
   fn("yieldCpu", YieldCpuJs);
   fn("standDownDeviceSpin", StandDownDeviceSpinJs);
-  exports.Set("abiVersion", Napi::Number::New(env, 17));
+  exports.Set("abiVersion", Napi::Number::New(env, 18));
   fn("setShapeScratch", SetShapeScratch);
   fn("setRunScratch", SetRunScratch);
   fn("allocateStorage", AllocateStorage);
@@ -117,6 +117,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("tensorDataAlignment", TensorDataAlignment);
   fn("tensorArrayBuffer", TensorArrayBuffer);
   fn("formatFloats", FormatFloats);
+  fn("encodeFloatsReply", EncodeFloatsReply);
   fn("loadBackend", LoadBackend);
   fn("backendVersion", BackendVersion);
   fn("backendLibraryVersion", BackendLibraryVersion);

@@ -1,5 +1,6 @@
 #include "tensor_functions.h"
 
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -271,6 +272,58 @@ Napi::Value FormatFloats(const Napi::CallbackInfo& info) {
     out += FormatDouble(value);
   }
   return Napi::String::New(env, out);
+}
+
+Napi::Value EncodeFloatsReply(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsTypedArray() || !info[1].IsBoolean() || !info[2].IsBoolean() ||
+      !info[3].IsTypedArray() || !info[4].IsNumber()) {
+    return Fail(env, "encodeFloatsReply(bytes, isDouble, resp3, target, offset)");
+  }
+  Napi::TypedArray source = info[0].As<Napi::TypedArray>();
+  const char* bytes = static_cast<const char*>(source.ArrayBuffer().Data()) + source.ByteOffset();
+  const bool isDouble = info[1].As<Napi::Boolean>().Value();
+  const bool resp3 = info[2].As<Napi::Boolean>().Value();
+  Napi::TypedArray target = info[3].As<Napi::TypedArray>();
+  const double offset = info[4].As<Napi::Number>().DoubleValue();
+  const size_t size = isDouble ? sizeof(double) : sizeof(float);
+  if (source.ByteLength() % size != 0) return Fail(env, "encodeFloatsReply: not a whole number of elements");
+  const size_t n = source.ByteLength() / size;
+  // The most one element takes: `$24\r\n` + text + `\r\n` (RESP2), and the array's header.
+  const size_t room = 24 + n * (kMaxDoubleText + 8);
+  if (!(offset >= 0) || offset > static_cast<double>(target.ByteLength()) ||
+      target.ByteLength() - static_cast<size_t>(offset) < room) {
+    return Fail(env, "encodeFloatsReply: target too small");
+  }
+  char* start = static_cast<char*>(target.ArrayBuffer().Data()) + target.ByteOffset() + static_cast<size_t>(offset);
+  char* out = start;
+  out += std::snprintf(out, 24, "*%zu\r\n", n);
+  for (size_t i = 0; i < n; i++) {
+    double value;
+    if (isDouble) {
+      std::memcpy(&value, bytes + i * size, size);
+    } else {
+      float f;
+      std::memcpy(&f, bytes + i * size, size);
+      value = static_cast<double>(f);
+    }
+    char text[kMaxDoubleText];
+    const size_t length = FormatDoubleTo(value, text);
+    if (resp3) {
+      *out++ = ',';
+    } else {
+      *out++ = '$';
+      if (length >= 10) *out++ = static_cast<char>('0' + length / 10);
+      *out++ = static_cast<char>('0' + length % 10);
+      *out++ = '\r';
+      *out++ = '\n';
+    }
+    std::memcpy(out, text, length);
+    out += length;
+    *out++ = '\r';
+    *out++ = '\n';
+  }
+  return Napi::Number::New(env, static_cast<double>(out - start));
 }
 
 }  // namespace stormbreaker

@@ -35,5 +35,10 @@ Napi::Value TensorArrayBuffer(const Napi::CallbackInfo& info);
 // formatFloats(bytes, isDouble): `%.17g` text of each FLOAT (or DOUBLE) in `bytes`, which need not
 // be aligned; for a tensor still held as bytes in JS, which then needs no native copy.
 Napi::Value FormatFloats(const Napi::CallbackInfo& info);
+// encodeFloatsReply(bytes, isDouble, resp3, target, offset) -> bytes written: the FLOAT (or
+// DOUBLE) elements of `bytes` as a RESP array of their `%.17g` texts (bulk strings on RESP2,
+// doubles on RESP3), written into `target` at `offset`, which must have floatsReplyRoom(n) bytes
+// free: a VALUES reply with no JS string or reply object per element.
+Napi::Value EncodeFloatsReply(const Napi::CallbackInfo& info);
 
 }  // namespace stormbreaker

@@ -4,5 +4,9 @@
 #include <string>
 
 namespace stormbreaker {
+// The longest text FormatDouble writes ("-2.2250738585072014e-308").
+constexpr size_t kMaxDoubleText = 24;
 std::string FormatDouble(double value);
+// The same text written at `out` (room for kMaxDoubleText chars); returns its length.
+size_t FormatDoubleTo(double value, char* out);
 }

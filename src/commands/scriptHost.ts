@@ -2,7 +2,8 @@ import { Buffer } from 'node:buffer';
 import type { Engine } from '../engine/Engine';
 import { StormbreakerError } from '../errors';
 import type { HostReply, ScriptHostHandler } from '../native';
-import { DoubleReply, ErrorReply, MapReply, Reply, SimpleString, VerbatimReply } from '../resp/Reply';
+import { native } from '../native';
+import { DoubleReply, ErrorReply, FloatsReply, MapReply, Reply, SimpleString, VerbatimReply } from '../resp/Reply';
 import { internalClient, ServerInfo } from './Command';
 import { keyName } from '../store/keyName';
 
@@ -14,6 +15,7 @@ function toHost(reply: Reply): HostReply {
   if (reply instanceof SimpleString) return reply.value;
   if (reply instanceof ErrorReply) return { error: reply.message };
   if (reply instanceof DoubleReply) return reply.text;
+  if (reply instanceof FloatsReply) return reply.bytes.byteLength === 0 ? [] : native.formatFloats(reply.bytes, reply.isDouble).split(' ');
   if (reply instanceof VerbatimReply) return reply.text;
   if (reply instanceof MapReply) return reply.entries.flatMap(([k, v]) => [toHost(k), toHost(v)]);
   return null;

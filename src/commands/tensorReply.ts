@@ -1,5 +1,4 @@
-import { native } from '../native';
-import { DoubleReply, Reply } from '../resp/Reply';
+import { FloatsReply, Reply } from '../resp/Reply';
 import { ELEMENT_SIZE, VIEW_OF } from '../tensor/dtype';
 import { exactNumber, Tensor } from '../tensor/Tensor';
 
@@ -8,15 +7,11 @@ import { exactNumber, Tensor } from '../tensor/Tensor';
  * Read from the tensor's bytes as they are: a small tensor still held in JS (a run's output, a
  * VALUES TENSORSET) is not first copied into native memory that GC must then finalize.
  */
-export function tensorValuesReply(tensor: Tensor): Reply[] {
+export function tensorValuesReply(tensor: Tensor): Reply {
   switch (tensor.dtype) {
     case 'FLOAT':
     case 'DOUBLE':
-    {
-      const bytes = tensor.wireBytes;
-      if (bytes.byteLength === 0) return [];
-      return native.formatFloats(bytes, tensor.dtype === 'DOUBLE').split(' ').map((text) => new DoubleReply(text));
-    }
+      return new FloatsReply(tensor.wireBytes, tensor.dtype === 'DOUBLE');
     case 'STRING':
       return tensor.stringBytes();
     case 'INT64':

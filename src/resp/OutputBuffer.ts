@@ -46,6 +46,12 @@ export class OutputBuffer {
     }
   }
 
+  /** Up to `room` bytes written in place by `write`, which returns how many it wrote. */
+  inPlace(room: number, write: (buf: Buffer, pos: number) => number): void {
+    this.reserve(room);
+    this.pos += write(this.buf, this.pos);
+  }
+
   utf8(text: string): void {
     const n = Buffer.byteLength(text, 'utf8');
     this.reserve(n);

@@ -16,6 +16,15 @@ export class DoubleReply {
   constructor(readonly text: string) {}
 }
 
+/**
+ * The elements of a FLOAT or DOUBLE tensor, as an array of formatted values (each `%.17g`, as
+ * DoubleReply), encoded straight from the tensor's bytes (`bytes`, any alignment) when written:
+ * a VALUES reply makes no string or reply object per element.
+ */
+export class FloatsReply {
+  constructor(readonly bytes: Uint8Array, readonly isDouble: boolean) {}
+}
+
 /** A map on RESP3, a flat array of key, value, … on RESP2. */
 export class MapReply {
   constructor(readonly entries: ReadonlyArray<readonly [Reply, Reply]>) {}
@@ -39,6 +48,7 @@ export type Reply =
   | SimpleString
   | ErrorReply
   | DoubleReply
+  | FloatsReply
   | MapReply
   | VerbatimReply
   | readonly Reply[];

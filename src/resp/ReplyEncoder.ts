@@ -1,6 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { OutputBuffer } from './OutputBuffer';
-import { DoubleReply, ErrorReply, MapReply, NullArray, Reply, SimpleString, VerbatimReply } from './Reply';
+import { native } from '../native';
+import { DoubleReply, ErrorReply, FloatsReply, MapReply, NullArray, Reply, SimpleString, VerbatimReply } from './Reply';
+
+/** The most bytes encodeFloatsReply writes for `n` elements: `$24\r\n`, 24 chars and `\r\n` each, and the header. */
+const floatsReplyRoom = (n: number) => 24 + n * 32;
 
 export type Protocol = 2 | 3;
 
@@ -30,6 +34,10 @@ export function encodeReply(reply: Reply, protocol: Protocol, out: OutputBuffer)
     out.utf8(`-${reply.message.replace(/[\r\n]/g, ' ')}\r\n`);
   } else if (reply instanceof DoubleReply) {
     out.ascii(protocol === 3 ? `,${reply.text}\r\n` : `$${reply.text.length}\r\n${reply.text}\r\n`);
+  } else if (reply instanceof FloatsReply) {
+    const { bytes, isDouble } = reply;
+    out.inPlace(floatsReplyRoom(bytes.byteLength / (isDouble ? 8 : 4)),
+      (buf, pos) => native.encodeFloatsReply(bytes, isDouble, protocol === 3, buf, pos));
   } else if (reply instanceof MapReply) {
     out.ascii(protocol === 3 ? `%${reply.entries.length}\r\n` : `*${reply.entries.length * 2}\r\n`);
     for (const [k, v] of reply.entries) {
