@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { native } from '../../src/native';
 import { OutputBuffer } from '../../src/resp/OutputBuffer';
 import { DoubleReply, FloatsReply, Reply } from '../../src/resp/Reply';
