@@ -185,7 +185,7 @@ function dagCommand(variant: Variant, since: string, summary: string) {
     summary,
     run({ engine, server }, args) {
       const plan = parseDag(engine, args, variant, server.maxBulkLength());
-      return runPlan(engine, plan).then((outcome) => dagReply(plan, outcome));
+      return runPlan(engine, plan, (outcome) => dagReply(plan, outcome));
     },
   });
 }

@@ -10,6 +10,17 @@ export interface CallResult {
 }
 
 /**
+ * What becomes of a run's result, in the one promise reaction that also records its statistics
+ * (each layer's own `.then` was a microtask turn, a promise and a closure per run). `failed` gets
+ * the run's error as the run commands word it; what either returns, or throws, settles the run's
+ * promise.
+ */
+export interface RunContinuation<T> {
+  done(result: CallResult): T;
+  failed(err: Error): T;
+}
+
+/**
  * What the DAG layer needs of the engine below it: the stored values an op names, the runs
  * themselves (on their device queues, with their statistics), and the write of a PERSIST key.
  * The engine implements it; the DAG layer knows nothing else of it.
@@ -21,9 +32,12 @@ export interface OpRunner {
   valueAt(name: string): StoredValue | undefined;
   /** One model run on its device queue, its statistics recorded under `name`. */
   runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number): Promise<CallResult>;
+  runModelOp<T>(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number, then: RunContinuation<T>): Promise<T>;
   /** One script call on its device queue, its statistics recorded under `name`. */
   runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
     args: readonly Buffer[], wantOutputs: boolean, timeout: number): Promise<CallResult>;
+  runScriptOp<T>(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
+    args: readonly Buffer[], wantOutputs: boolean, timeout: number, then: RunContinuation<T>): Promise<T>;
   /** A call that ran but whose result is an error (too few outputs) counts as an error of `name`. */
   recordError(name: string): void;
   /** Reads the tensors a DAG loads, in one call. */

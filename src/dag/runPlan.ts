@@ -1,4 +1,4 @@
-import type { CallResult, OpRunner } from './OpRunner';
+import type { OpRunner, RunContinuation } from './OpRunner';
 import { Errors, StormbreakerError } from '../errors';
 import type { Tensor } from '../tensor/Tensor';
 import { deviceOf, ModelOp, Plan, PlanOp, ScriptOp, TensorGetOp, TensorSetOp, TensorSource } from './Plan';
@@ -27,7 +27,10 @@ const NA: OpResult = { status: 'na' };
  * when every op succeeded. Keys that PERSIST would overwrite with a tensor must not hold another
  * kind of value: that fails before anything runs (DESIGN.md deviation 5).
  */
-export function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult> {
+export function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult>;
+/** The same, its result mapped to what the caller replies (`reply`), in the same reaction. */
+export function runPlan<T>(engine: OpRunner, plan: Plan, reply: (result: PlanResult) => T): Promise<T>;
+export function runPlan<T>(engine: OpRunner, plan: Plan, reply?: (result: PlanResult) => T): Promise<T | PlanResult> {
   for (const { key } of plan.persist) {
     const existing = engine.valueAt(key);
     if (existing !== undefined && existing.kind !== 'tensor') return Promise.reject(new StormbreakerError(Errors.wrongType));
@@ -38,8 +41,9 @@ export function runPlan(engine: OpRunner, plan: Plan): Promise<PlanResult> {
   // PlanRun.concurrently comes to, without a promise, a closure and a map entry per op (runPlan had
   // been ~10% of the event loop's time per D1 DAG, ~7% after), and with one promise reaction per
   // model or script op where async functions' awaits took three.
-  if (plan.ops.length === 1 || onOneDevice(plan.ops)) return run.inOrder();
-  return run.concurrently();
+  const answer: (result: PlanResult) => T | PlanResult = reply ?? ((result) => result);
+  if (plan.ops.length === 1 || onOneDevice(plan.ops)) return run.inOrder(answer);
+  return run.concurrently(answer);
 }
 
 /** One run of a plan: its ops' results so far, and whether an op failed or the deadline passed. */
@@ -60,10 +64,10 @@ class PlanRun {
   }
 
   /** The ops one after another; a model or script op's result continues the run from its reaction. */
-  inOrder(): Promise<PlanResult> {
+  inOrder<T>(answer: (result: PlanResult) => T): Promise<T> {
     const { ops } = this.plan;
     const settled: OpResult[] = [];
-    return new Promise<PlanResult>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const next = (): void => {
         try {
           while (settled.length < ops.length) {
@@ -81,7 +85,7 @@ class PlanRun {
             }
             settled.push((this.done[i] = result));
           }
-          resolve(this.finish(settled));
+          resolve(answer(this.finish(settled)));
         } catch (err) {
           reject(err);
         }
@@ -91,7 +95,7 @@ class PlanRun {
   }
 
   /** Ops on several devices: each device's in plan order, each op waiting only for its inputs' ops. */
-  async concurrently(): Promise<PlanResult> {
+  async concurrently<T>(answer: (result: PlanResult) => T): Promise<T> {
     const { results, done } = this;
     // The last op of each device so far: the next one there waits for it, unless it is done.
     const deviceTail = new Map<string, number>();
@@ -108,7 +112,7 @@ class PlanRun {
       results.push(this.runAfter(op, before).then((r) => (done[i] = r)));
       deviceTail.set(device, i);
     }
-    return this.finish(await Promise.all(results));
+    return answer(this.finish(await Promise.all(results)));
   }
 
   private outputOf(result: OpResult, source: TensorSource & { from: 'op' }): Tensor | undefined {
@@ -154,26 +158,29 @@ class PlanRun {
       this.timedOut = true;
       return NA;
     }
-    let call: Promise<CallResult>;
+    // The op's result is made in the reaction that records the run (RunContinuation).
+    const then: RunContinuation<OpResult> = {
+      done: (result) => {
+        if (result.status === 'TIMEDOUT') {
+          this.timedOut = true;
+          return NA;
+        }
+        try {
+          checkOutputCount(this.engine, op, result.outputs.length);
+        } catch (err) {
+          return this.opFailed(err);
+        }
+        return { status: 'ok', outputs: result.outputs };
+      },
+      failed: (err) => this.opFailed(err),
+    };
     try {
-      call = op.kind === 'model'
-        ? this.engine.runModelOp(op.key, op.model, inputs as Tensor[], remaining)
-        : this.engine.runScriptOp(op.key, op.script, op.fn, inputs as Tensor[], op.keys, op.args, op.outputCount > 0, remaining);
+      return op.kind === 'model'
+        ? this.engine.runModelOp(op.key, op.model, inputs as Tensor[], remaining, then)
+        : this.engine.runScriptOp(op.key, op.script, op.fn, inputs as Tensor[], op.keys, op.args, op.outputCount > 0, remaining, then);
     } catch (err) {
       return this.opFailed(err);
     }
-    return call.then((result): OpResult => {
-      if (result.status === 'TIMEDOUT') {
-        this.timedOut = true;
-        return NA;
-      }
-      try {
-        checkOutputCount(this.engine, op, result.outputs.length);
-      } catch (err) {
-        return this.opFailed(err);
-      }
-      return { status: 'ok', outputs: result.outputs };
-    }, (err: unknown) => this.opFailed(err));
   }
 
   private opFailed(err: unknown): OpResult {

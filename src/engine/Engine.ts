@@ -13,7 +13,7 @@ import { PlanBuilder } from '../dag/PlanBuilder';
 import { runPlan, singleOutcome } from '../dag/runPlan';
 import { AiSettings, DEFAULT_AI_SETTINGS } from './AiSettings';
 import { checkModelSpec, checkScriptDevice, ModelSpec, PersistedModel, ScriptCall, ScriptSpec, StoredModel, StoredScript } from '../model/Model';
-import type { CallResult, OpRunner } from '../dag/OpRunner';
+import type { CallResult, OpRunner, RunContinuation } from '../dag/OpRunner';
 import { RunStats } from './RunStats';
 import { DEFAULT_AWAKE_MICROS, keepLoopAwake } from './keepLoopAwake';
 import { effectOf, LogRecord } from './writeEffects';
@@ -552,27 +552,30 @@ export class Engine implements OpRunner {
       if (existing !== undefined && existing.kind !== 'tensor') return Promise.reject(new StormbreakerError(Errors.wrongType));
     }
     const name = keyName(key);
-    let run: Promise<CallResult>;
+    // The outputs are written in the reaction that records the run (RunContinuation).
+    const then: RunContinuation<T | RunStatus> = {
+      done: (result) => {
+        if (result.status === 'TIMEDOUT') return answer('TIMEDOUT');
+        if (result.outputs.length < outputNames.length) {
+          this.recordError(name); // the call counted; its result is an error
+          throw new StormbreakerError('ERR Model did not generate the expected number of outputs');
+        }
+        try {
+          this.setTensorsAt(outputNames.map((output) => [output, result.outputs[outputNames.lastIndexOf(output)]] as const));
+        } catch (err) {
+          throw asRunError(err);
+        }
+        return answer('OK');
+      },
+      failed: (err) => {
+        throw err;
+      },
+    };
     try {
-      run = this.runModelOp(name, model, inputs, timeout);
+      return this.runModelOp(name, model, inputs, timeout, then);
     } catch (err) {
       return Promise.reject(asRunError(err));
     }
-    return run.then((result) => {
-      if (result.status === 'TIMEDOUT') return answer('TIMEDOUT');
-      if (result.outputs.length < outputNames.length) {
-        this.recordError(name); // the call counted; its result is an error
-        throw new StormbreakerError('ERR Model did not generate the expected number of outputs');
-      }
-      try {
-        this.setTensorsAt(outputNames.map((output) => [output, result.outputs[outputNames.lastIndexOf(output)]] as const));
-      } catch (err) {
-        throw asRunError(err);
-      }
-      return answer('OK');
-    }, (err: unknown) => {
-      throw asRunError(err);
-    });
   }
 
   /**
@@ -632,14 +635,20 @@ export class Engine implements OpRunner {
   }
 
   /** One model run on its device queue, with its statistics recorded under `name` (OpRunner). */
-  runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number): Promise<CallResult> {
+  runModelOp(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number): Promise<CallResult>;
+  runModelOp<T>(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number, then: RunContinuation<T>): Promise<T>;
+  runModelOp<T>(name: string, model: StoredModel, inputs: readonly Tensor[], timeout: number, then?: RunContinuation<T>): Promise<T | CallResult> {
     const handle = this.loadedModel(name, model);
-    return this.accounted(name, () => native.modelRun(handle, this.queue.limit, Tensor.runInputs(inputs), timeout));
+    return this.accounted(name, () => native.modelRun(handle, this.queue.limit, Tensor.runInputs(inputs), timeout), then);
   }
 
   /** One script call on its device queue, with its statistics recorded under `name` (OpRunner). */
   runScriptOp(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
-    args: readonly Buffer[], wantOutputs: boolean, timeout: number): Promise<CallResult> {
+    args: readonly Buffer[], wantOutputs: boolean, timeout: number): Promise<CallResult>;
+  runScriptOp<T>(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
+    args: readonly Buffer[], wantOutputs: boolean, timeout: number, then: RunContinuation<T>): Promise<T>;
+  runScriptOp<T>(name: string, script: StoredScript, fn: string, inputs: readonly Tensor[], keys: readonly Buffer[],
+    args: readonly Buffer[], wantOutputs: boolean, timeout: number, then?: RunContinuation<T>): Promise<T | CallResult> {
     return this.accounted(name, () => {
       const host = this.scriptHost();
       const device = script.device.toUpperCase();
@@ -648,7 +657,7 @@ export class Engine implements OpRunner {
       const scratchInputs = Tensor.runInputs(inputs); // last: nothing else may write the run scratch before the call
       return native.scriptRun(script.handle, device, this.queue, fn, entryPoint, scratchInputs, keys, args, wantOutputs, timeout, host,
         executionTimeout);
-    });
+    }, then);
   }
 
   /**
@@ -674,8 +683,11 @@ export class Engine implements OpRunner {
 
   private host?: ScriptHostHandler;
 
-  /** Settles a run's promise into tensors, recording its statistics under `name` (spec §7). */
-  private accounted(name: string, running: () => Promise<RunResult>): Promise<CallResult> {
+  /**
+   * Settles a run's promise into tensors, recording its statistics under `name` (spec §7), and
+   * continues with `then` in the same reaction (else resolves with the tensors).
+   */
+  private accounted<T>(name: string, running: () => Promise<RunResult>, then?: RunContinuation<T>): Promise<T | CallResult> {
     const stat = this.stats.get(name);
     // A run started while none is in flight: its result will come to an idle loop, so the loop
     // polls rather than sleeps meanwhile (engine/keepLoopAwake.ts). With runs already in flight it
@@ -683,35 +695,38 @@ export class Engine implements OpRunner {
     // with the backends' threads for the cores and is itself held up (L1's loop lag rose from
     // 1.6 to 2.7 ms with 8 MNIST runs in flight when every run kept it awake).
     if (this.inFlight++ === 0) keepLoopAwake(this.busyPollMicros);
-    const failed = (err: unknown): StormbreakerError => {
-      this.inFlight--;
-      if (stat !== undefined) {
-        this.stats.recordError(stat);
-        this.stats.onRun?.(name, stat, undefined);
-      }
-      return asRunError(err);
-    };
     let run: Promise<RunResult>;
     try {
       run = running();
     } catch (err) {
       // A run refused at once (a full queue) fails as one that failed on its device.
-      return Promise.reject(failed(err));
+      run = Promise.reject(err);
     }
     // One reaction, not an async function's (it was two microtask turns per run).
-    return run.then((result) => {
+    return run.then((result): T | CallResult => {
       this.inFlight--;
       const micros = result[0] as number;
-      if (micros < 0) return { outputs: [], status: 'TIMEDOUT' };
+      if (micros < 0) {
+        const timedOut: CallResult = { outputs: [], status: 'TIMEDOUT' };
+        return then === undefined ? timedOut : then.done(timedOut);
+      }
       const outputs = new Array<Tensor>(result.length - 1);
       for (let i = 0; i < outputs.length; i++) outputs[i] = Tensor.fromRun(result[i + 1] as RunTensor);
       if (stat !== undefined) {
         this.stats.recordSuccess(stat, micros, outputs[0]?.shape[0] ?? 0);
         this.stats.onRun?.(name, stat, micros);
       }
-      return { outputs, status: 'OK' };
-    }, (err: unknown) => {
-      throw failed(err);
+      const call: CallResult = { outputs, status: 'OK' };
+      return then === undefined ? call : then.done(call);
+    }, (err: unknown): T | CallResult => {
+      this.inFlight--;
+      if (stat !== undefined) {
+        this.stats.recordError(stat);
+        this.stats.onRun?.(name, stat, undefined);
+      }
+      const failure = asRunError(err);
+      if (then === undefined) throw failure;
+      return then.failed(failure);
     });
   }
 
