@@ -17,6 +17,18 @@ namespace {
 // What createTensor's `source` is (src/native.ts SourceKind).
 enum class SourceKind { Zeroed = 0, Bytes = 1, Storage = 2, Tensor = 3 };
 
+// Element i of FLOAT (or DOUBLE) bytes at any alignment, as a double.
+double FloatingElement(const char* bytes, size_t i, bool isDouble) {
+  if (isDouble) {
+    double value;
+    std::memcpy(&value, bytes + i * sizeof(double), sizeof(double));
+    return value;
+  }
+  float value;
+  std::memcpy(&value, bytes + i * sizeof(float), sizeof(float));
+  return static_cast<double>(value);
+}
+
 Napi::Value Fail(Napi::Env env, const char* message) {
   Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
   return env.Undefined();
@@ -260,16 +272,8 @@ Napi::Value FormatFloats(const Napi::CallbackInfo& info) {
   std::string out;
   out.reserve(n * 24);
   for (size_t i = 0; i < n; i++) {
-    double value;
-    if (isDouble) {
-      std::memcpy(&value, bytes + i * size, size);
-    } else {
-      float f;
-      std::memcpy(&f, bytes + i * size, size);
-      value = static_cast<double>(f);
-    }
     if (i > 0) out.push_back(' ');
-    out += FormatDouble(value);
+    out += FormatDouble(FloatingElement(bytes, i, isDouble));
   }
   return Napi::String::New(env, out);
 }
@@ -299,16 +303,8 @@ Napi::Value EncodeFloatsReply(const Napi::CallbackInfo& info) {
   char* out = start;
   out += std::snprintf(out, 24, "*%zu\r\n", n);
   for (size_t i = 0; i < n; i++) {
-    double value;
-    if (isDouble) {
-      std::memcpy(&value, bytes + i * size, size);
-    } else {
-      float f;
-      std::memcpy(&f, bytes + i * size, size);
-      value = static_cast<double>(f);
-    }
     char text[kMaxDoubleText];
-    const size_t length = FormatDoubleTo(value, text);
+    const size_t length = FormatDoubleTo(FloatingElement(bytes, i, isDouble), text);
     if (resp3) {
       *out++ = ',';
     } else {
