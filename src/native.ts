@@ -146,9 +146,9 @@ export interface Binding {
   /** `%.17g` text of each FLOAT (or DOUBLE, `isDouble`) element of `bytes` (any alignment), separated by single spaces. */
   formatFloats(bytes: Uint8Array, isDouble: boolean): string;
   /**
-   * Writes the FLOAT (or DOUBLE) elements of `bytes` as a RESP array of their `%.17g` texts (bulk
-   * strings, or RESP3 doubles) into `target` at `offset`, which must have floatsReplyRoom(n) bytes
-   * free; returns the bytes written.
+   * Writes the FLOAT (or DOUBLE) elements of `bytes` as the elements of a RESP array of their
+   * `%.17g` texts (bulk strings, or RESP3 doubles; not the array's header) into `target` at
+   * `offset`, which must have 32 bytes free per element; returns the bytes written.
    */
   encodeFloatsReply(bytes: Uint8Array, isDouble: boolean, resp3: boolean, target: Uint8Array, offset: number): number;
   /**

@@ -1,6 +1,5 @@
 #include "tensor_functions.h"
 
-#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -293,15 +292,14 @@ Napi::Value EncodeFloatsReply(const Napi::CallbackInfo& info) {
   const size_t size = isDouble ? sizeof(double) : sizeof(float);
   if (source.ByteLength() % size != 0) return Fail(env, "encodeFloatsReply: not a whole number of elements");
   const size_t n = source.ByteLength() / size;
-  // The most one element takes: `$24\r\n` + text + `\r\n` (RESP2), and the array's header.
-  const size_t room = 24 + n * (kMaxDoubleText + 8);
+  // The most one element takes: `$24\r\n` + text + `\r\n` (RESP2).
+  const size_t room = n * (kMaxDoubleText + 8);
   if (!(offset >= 0) || offset > static_cast<double>(target.ByteLength()) ||
       target.ByteLength() - static_cast<size_t>(offset) < room) {
     return Fail(env, "encodeFloatsReply: target too small");
   }
   char* start = static_cast<char*>(target.ArrayBuffer().Data()) + target.ByteOffset() + static_cast<size_t>(offset);
   char* out = start;
-  out += std::snprintf(out, 24, "*%zu\r\n", n);
   for (size_t i = 0; i < n; i++) {
     char text[kMaxDoubleText];
     const size_t length = FormatDoubleTo(FloatingElement(bytes, i, isDouble), text);

@@ -36,9 +36,10 @@ Napi::Value TensorArrayBuffer(const Napi::CallbackInfo& info);
 // be aligned; for a tensor still held as bytes in JS, which then needs no native copy.
 Napi::Value FormatFloats(const Napi::CallbackInfo& info);
 // encodeFloatsReply(bytes, isDouble, resp3, target, offset) -> bytes written: the FLOAT (or
-// DOUBLE) elements of `bytes` as a RESP array of their `%.17g` texts (bulk strings on RESP2,
-// doubles on RESP3), written into `target` at `offset`, which must have floatsReplyRoom(n) bytes
-// free: a VALUES reply with no JS string or reply object per element.
+// DOUBLE) elements of `bytes` as the RESP elements of an array of their `%.17g` texts (bulk
+// strings on RESP2, doubles on RESP3; the array's header is the caller's), written into `target`
+// at `offset`, which must have 32 bytes free per element: a VALUES reply with no JS string or
+// reply object per element.
 Napi::Value EncodeFloatsReply(const Napi::CallbackInfo& info);
 
 }  // namespace stormbreaker

@@ -3,7 +3,8 @@
 // from tensor memory without a copy.
 
 import { Buffer } from 'node:buffer';
-const CHUNK_SIZE = 16 * 1024;
+/** The size of the chunks small pieces are packed into. */
+export const CHUNK_SIZE = 16 * 1024;
 /** At or above this size a byte array is written as its own chunk instead of being copied. */
 export const PASS_THROUGH_SIZE = 16 * 1024;
 /** Up to this many chars, ascii() stores the codes itself. */

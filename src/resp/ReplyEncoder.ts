@@ -1,10 +1,15 @@
 import { Buffer } from 'node:buffer';
-import { OutputBuffer } from './OutputBuffer';
+import { CHUNK_SIZE, OutputBuffer } from './OutputBuffer';
 import { native } from '../native';
 import { DoubleReply, ErrorReply, FloatsReply, MapReply, NullArray, Reply, SimpleString, VerbatimReply } from './Reply';
 
-/** The most bytes encodeFloatsReply writes for `n` elements: `$24\r\n`, 24 chars and `\r\n` each, and the header. */
-const floatsReplyRoom = (n: number) => 24 + n * 32;
+/** The most bytes encodeFloatsReply writes per element: `$24\r\n`, 24 chars and `\r\n`. */
+const FLOAT_ELEMENT_ROOM = 32;
+/**
+ * Elements encoded by one call: their room fits a fresh chunk of the output buffer, so a large
+ * tensor's reply takes chunks of the usual size, not one allocation of its own worst case.
+ */
+const FLOATS_PER_CALL = CHUNK_SIZE / FLOAT_ELEMENT_ROOM;
 
 export type Protocol = 2 | 3;
 
@@ -36,8 +41,14 @@ export function encodeReply(reply: Reply, protocol: Protocol, out: OutputBuffer)
     out.ascii(protocol === 3 ? `,${reply.text}\r\n` : `$${reply.text.length}\r\n${reply.text}\r\n`);
   } else if (reply instanceof FloatsReply) {
     const { bytes, isDouble } = reply;
-    out.inPlace(floatsReplyRoom(bytes.byteLength / (isDouble ? 8 : 4)),
-      (buf, pos) => native.encodeFloatsReply(bytes, isDouble, protocol === 3, buf, pos));
+    const size = isDouble ? 8 : 4;
+    const count = bytes.byteLength / size;
+    out.ascii(`*${count}\r\n`);
+    for (let first = 0; first < count; first += FLOATS_PER_CALL) {
+      const n = Math.min(FLOATS_PER_CALL, count - first);
+      const part = n === count ? bytes : bytes.subarray(first * size, (first + n) * size);
+      out.inPlace(n * FLOAT_ELEMENT_ROOM, (buf, pos) => native.encodeFloatsReply(part, isDouble, protocol === 3, buf, pos));
+    }
   } else if (reply instanceof MapReply) {
     out.ascii(protocol === 3 ? `%${reply.entries.length}\r\n` : `*${reply.entries.length * 2}\r\n`);
     for (const [k, v] of reply.entries) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { native } from '../../src/native';
-import { OutputBuffer } from '../../src/resp/OutputBuffer';
+import { CHUNK_SIZE, OutputBuffer } from '../../src/resp/OutputBuffer';
 import { DoubleReply, FloatsReply, Reply } from '../../src/resp/Reply';
 import { encodeReply, Protocol } from '../../src/resp/ReplyEncoder';
 
@@ -40,6 +40,17 @@ describe('FloatsReply', () => {
     out.ascii('+before\r\n');
     const got = encoded(new FloatsReply(bytes, true), 2, out).toString('latin1');
     expect(got).toBe('+before\r\n*3\r\n$18\r\n3.1415926535897931\r\n$2\r\n-0\r\n$23\r\n1.0000000000000001e+300\r\n');
+  });
+
+  it('writes a large tensor in chunks of the usual size, not one buffer of its worst case', () => {
+    const floats = new Float32Array(100_000).map((_, i) => Math.cos(i) * 1e-3);
+    const bytes = new Uint8Array(floats.buffer);
+    const out = new OutputBuffer();
+    encodeReply(new FloatsReply(bytes, false), 2, out);
+    const chunks = out.take();
+    expect(chunks.length).toBeGreaterThan(100);
+    for (const chunk of chunks) expect(chunk.buffer.byteLength).toBeLessThanOrEqual(CHUNK_SIZE);
+    expect(Buffer.concat(chunks).toString('latin1')).toBe(encoded(asDoubleReplies(bytes, false), 2).toString('latin1'));
   });
 
   it('encodes no elements as an empty array, and a RESP3 reply as doubles', () => {
