@@ -25,6 +25,12 @@ export const Errors = {
   noSuchKey: 'ERR no such key',
   tensorKeyEmpty: 'ERR tensor key is empty or in a different shard',
   wrongArity: (name: string) => `ERR wrong number of arguments for '${name}' command`,
+  /**
+   * A module command's wrong-arity error: RedisModule_WrongArity echoes the command's name as the
+   * client typed it (spec §0; RedisAI's own tests send and expect `AI.TENSORSET`), where Redis 7's
+   * own commands name their registered lower-case name (wrongArity).
+   */
+  wrongArityAsTyped: (args: readonly Buffer[]) => Errors.wrongArity(args[0].toString('latin1')),
 } as const;
 
 /** Tensor errors of spec §14, verbatim. */

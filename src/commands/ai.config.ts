@@ -1,13 +1,11 @@
 import { ensureBackend } from '../backends/loadBackend';
-import { StormbreakerError } from '../errors';
+import { Errors, StormbreakerError } from '../errors';
 import { parseBackend } from '../model/Model';
 import { native } from '../native';
 import { OK } from '../resp/Reply';
 import { defineAiCommand } from './Command';
 import { text, upper } from './modelArgs';
 import { parseSafeInteger } from '../util/redisNumbers';
-
-const arity = "ERR wrong number of arguments for 'ai.config' command";
 
 /** AI.CONFIG BACKENDSPATH <path> | LOADBACKEND <backend> <path> | MODEL_CHUNK_SIZE <n> | GET <name> */
 export const aiConfig = defineAiCommand({
@@ -18,7 +16,7 @@ export const aiConfig = defineAiCommand({
   since: '1.0.0',
   summary: 'Reads and changes RedisAI settings',
   async run({ engine, server }, args) {
-    if (args.length < 2) throw new StormbreakerError(arity);
+    if (args.length < 2) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     const settings = engine.settings;
     switch (upper(args[1])) {
       case 'BACKENDSPATH':
@@ -26,7 +24,7 @@ export const aiConfig = defineAiCommand({
         settings.backendsPath = text(args[2]);
         return OK;
       case 'LOADBACKEND': {
-        if (args.length < 4) throw new StormbreakerError(arity);
+        if (args.length < 4) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
         const backend = parseBackend(text(args[2]));
         if (backend === undefined) throw new StormbreakerError('ERR unsupported backend');
         // Loading one already loaded is refused too (spec §8).
@@ -48,7 +46,7 @@ export const aiConfig = defineAiCommand({
         return OK;
       }
       case 'GET': {
-        if (args.length < 3) throw new StormbreakerError(arity);
+        if (args.length < 3) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
         const name = upper(args[2]);
         if (name === 'BACKENDSPATH') return settings.backendsPath;
         if (name === 'MODEL_CHUNK_SIZE') return settings.modelChunkSize;

@@ -13,7 +13,7 @@ export const aiInfo = defineAiCommand({
   since: '1.0.0',
   summary: 'Returns or resets the run statistics of a model or script',
   run({ engine }, args) {
-    if (args.length < 2 || args.length > 3) throw new StormbreakerError(Errors.wrongArity('ai.info'));
+    if (args.length < 2 || args.length > 3) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     const stat = engine.stats.get(keyName(args[1]));
     if (stat === undefined) throw new StormbreakerError('ERR cannot find run info for key');
     if (args.length === 3 && upper(args[2]) === 'RESETSTAT') {

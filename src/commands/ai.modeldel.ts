@@ -12,7 +12,7 @@ export const modeldel = defineAiCommand({
   summary: 'Deletes a model',
   readsOnlyMeta: () => true,
   run({ engine }, args) {
-    if (args.length !== 2) throw new StormbreakerError(Errors.wrongArity('ai.modeldel'));
+    if (args.length !== 2) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     engine.getModel(args[1]);
     engine.delete(args[1]);
     return OK;

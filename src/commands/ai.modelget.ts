@@ -53,7 +53,7 @@ export const modelget = defineAiCommand({
   since: '1.2.0',
   summary: 'Returns a model\'s metadata and blob',
   run({ engine }, args) {
-    if (args.length < 2 || args.length > 4) throw new StormbreakerError(Errors.wrongArity('ai.modelget'));
+    if (args.length < 2 || args.length > 4) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     const model = engine.getModel(args[1]);
     if (args.length === 3 && upper(args[2]) === 'LABELS') return labelsReply(model);
     return metaOrPayloadReply(args.slice(2), 'BLOB', () => modelMetaReply(model),

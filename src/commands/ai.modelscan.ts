@@ -10,7 +10,7 @@ export const modelscan = defineAiCommand({
   since: '1.2.0',
   summary: 'Lists stored models and their tags (experimental)',
   run({ engine }, args) {
-    if (args.length !== 1) throw new StormbreakerError(Errors.wrongArity('ai._modelscan'));
+    if (args.length !== 1) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     return engine.stats.names('MODEL').map((name) => [keyBytes(name), engine.stats.get(name)!.tag]);
   },
 });

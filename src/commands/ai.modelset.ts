@@ -21,7 +21,7 @@ export const modelset = defineAiCommand({
   summary: 'Stores a model (deprecated: use AI.MODELSTORE)',
   async run({ engine, server }, args) {
     const n = args.length;
-    if (n < 4) throw new StormbreakerError(Errors.wrongArity('ai.modelset'));
+    if (n < 4) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     const backend = parseBackend(text(args[2]));
     if (backend === undefined) throw new StormbreakerError('ERR unsupported backend');
     const device = text(args[3]);

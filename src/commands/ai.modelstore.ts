@@ -19,7 +19,7 @@ export const modelstore = defineAiCommand({
   summary: 'Stores a model',
   async run({ engine, server }, args) {
     const n = args.length;
-    if (n < 6) throw new StormbreakerError(Errors.wrongArity('ai.modelstore'));
+    if (n < 6) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     const backend = parseBackend(text(args[2]));
     if (backend === undefined) throw new StormbreakerError('ERR unsupported backend');
     const device = text(args[3]);

@@ -13,7 +13,7 @@ export const scriptget = defineAiCommand({
   since: '1.0.0',
   summary: 'Returns a script\'s metadata and source',
   run({ engine }, args) {
-    if (args.length < 2 || args.length > 4) throw new StormbreakerError(Errors.wrongArity('ai.scriptget'));
+    if (args.length < 2 || args.length > 4) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     const script = engine.getScript(args[1]);
     return metaOrPayloadReply(args.slice(2), 'SOURCE',
       () => ['device', script.device, 'tag', script.tag, 'Entry Points', script.entryPoints.slice()], () => script.source);
@@ -30,7 +30,7 @@ export const scriptdel = defineAiCommand({
   summary: 'Deletes a script',
   readsOnlyMeta: () => true,
   run({ engine }, args) {
-    if (args.length !== 2) throw new StormbreakerError(Errors.wrongArity('ai.scriptdel'));
+    if (args.length !== 2) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     engine.getScript(args[1]);
     engine.delete(args[1]);
     return OK;
@@ -45,7 +45,7 @@ export const scriptscan = defineAiCommand({
   since: '1.2.0',
   summary: 'Lists stored scripts and their tags (experimental)',
   run({ engine }, args) {
-    if (args.length !== 1) throw new StormbreakerError(Errors.wrongArity('ai._scriptscan'));
+    if (args.length !== 1) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     return engine.stats.names('SCRIPT').map((name) => [keyBytes(name), engine.stats.get(name)!.tag]);
   },
 });

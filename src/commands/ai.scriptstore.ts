@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { StormbreakerError } from '../errors';
+import { Errors, StormbreakerError } from '../errors';
 import { checkScriptDevice } from '../model/Model';
 import { OK } from '../resp/Reply';
 import { defineAiCommand } from './Command';
@@ -18,7 +18,7 @@ export const scriptstore = defineAiCommand({
   summary: 'Stores a TorchScript script',
   async run({ engine }, args) {
     const n = args.length;
-    if (n < 8) throw new StormbreakerError("ERR wrong number of arguments for 'ai.scriptstore' command");
+    if (n < 8) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     const device = text(args[2]);
     let i = 3;
     let tag: Buffer | undefined;
@@ -49,7 +49,7 @@ export const scriptset = defineAiCommand({
   since: '1.0.0',
   summary: 'Stores a TorchScript script (deprecated: use AI.SCRIPTSTORE)',
   async run({ engine }, args) {
-    if (args.length !== 5 && args.length !== 7) throw new StormbreakerError("ERR wrong number of arguments for 'ai.scriptset' command");
+    if (args.length !== 5 && args.length !== 7) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     const device = text(args[2]);
     let i = 3;
     let tag: Buffer | undefined;

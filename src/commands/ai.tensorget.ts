@@ -54,7 +54,7 @@ export const tensorget = defineAiCommand({
     }
   },
   run({ engine }, args) {
-    if (args.length < 2 || args.length > 4) throw new StormbreakerError(Errors.wrongArity('ai.tensorget'));
+    if (args.length < 2 || args.length > 4) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     // Read for a reply made now (its bytes go out as views with memory of their own).
     const tensor = engine.tensorForReply(args[1]);
     return tensorGetReply(tensor, parseTensorGetFormat(args.slice(2)));

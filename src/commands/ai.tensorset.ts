@@ -13,7 +13,7 @@ export const tensorset = defineAiCommand({
   since: '1.2.0',
   summary: 'Stores a tensor',
   run({ engine, server }, args) {
-    if (args.length < 4) throw new StormbreakerError(Errors.wrongArity('ai.tensorset'));
+    if (args.length < 4) throw new StormbreakerError(Errors.wrongArityAsTyped(args));
     // The key's name once, for the kind check (before parsing, as RedisAI opens the key first) and the write.
     const name = keyName(args[1]);
     const existing = engine.valueAt(name);

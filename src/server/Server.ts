@@ -376,7 +376,7 @@ export class Server implements ServerInfo, ConnectionHost {
     if (command === undefined) return new ErrorReply(unknownCommand(args[0].toString('latin1'), args));
     if (!client.authenticated && !command.flags.includes('noauth')) return new ErrorReply(AuthErrors.noAuth);
     if ((command.arity > 0 && args.length !== command.arity) || (command.arity < 0 && args.length < -command.arity)) {
-      return new ErrorReply(Errors.wrongArity(command.name));
+      return new ErrorReply(command.name.startsWith('ai.') ? Errors.wrongArityAsTyped(args) : Errors.wrongArity(command.name));
     }
     // maxmemory with noeviction: commands that may add data are refused once memory is past it.
     if (command.denyOom && this.options.maxmemory > 0 && this.opsSampler.memory > this.options.maxmemory) {

@@ -116,8 +116,8 @@ describe('TORCH models (spec §4, transcripts)', () => {
 describe('model command errors (spec §14, verbatim)', () => {
   it('AI.MODELSTORE', async () => {
     const store = (...args: Array<string | number | Buffer>) => c.call('AI.MODELSTORE', 'e', ...args);
-    assert.equal(message(await c.call('AI.MODELSTORE', 'e', 'TORCH', 'CPU')), "ERR wrong number of arguments for 'ai.modelstore' command");
-    assert.equal(message(await c.call('AI.MODELSTORE', 'e', 'TORCH', 'BLOB', PT_MINIMAL)), "ERR wrong number of arguments for 'ai.modelstore' command");
+    assert.equal(message(await c.call('AI.MODELSTORE', 'e', 'TORCH', 'CPU')), "ERR wrong number of arguments for 'AI.MODELSTORE' command");
+    assert.equal(message(await c.call('AI.MODELSTORE', 'e', 'TORCH', 'BLOB', PT_MINIMAL)), "ERR wrong number of arguments for 'AI.MODELSTORE' command");
     assert.equal(message(await store('PYTHON', 'CPU', 'BLOB', 'junk')), 'ERR unsupported backend');
     for (const device of ['TPU', 'bad_device', 'CPU::', 'CPU:1.8', 'CPU:123456']) {
       assert.equal(message(await store('TORCH', device, 'BLOB', PT_MINIMAL)), 'ERR Invalid DEVICE', device);
@@ -147,7 +147,7 @@ describe('model command errors (spec §14, verbatim)', () => {
 
   it('AI.MODELSET (deprecated)', async () => {
     const set = (...args: Array<string | number | Buffer>) => c.call('AI.MODELSET', 'ms', ...args);
-    assert.equal(message(await c.call('AI.MODELSET', 'ms', 'TORCH')), "ERR wrong number of arguments for 'ai.modelset' command");
+    assert.equal(message(await c.call('AI.MODELSET', 'ms', 'TORCH')), "ERR wrong number of arguments for 'AI.MODELSET' command");
     assert.equal(message(await set('PYTHON', 'CPU', 'BLOB', PT_MINIMAL)), 'ERR unsupported backend');
     assert.equal(message(await set('TORCH', 'BLOB', PT_MINIMAL)), 'ERR Invalid DEVICE');
     assert.equal(message(await set('TORCH', 'CPU_DEVICE_X', 'BLOB', PT_MINIMAL)), 'ERR Invalid DEVICE');
@@ -167,15 +167,15 @@ describe('model command errors (spec §14, verbatim)', () => {
   });
 
   it('AI.MODELGET, AI.MODELDEL, AI._MODELSCAN, AI.INFO', async () => {
-    assert.equal(message(await c.call('AI.MODELGET')), "ERR wrong number of arguments for 'ai.modelget' command");
+    assert.equal(message(await c.call('AI.MODELGET')), "ERR wrong number of arguments for 'AI.MODELGET' command");
     assert.equal(message(await c.call('AI.MODELGET', 'nope')), 'ERR model key is empty');
     assert.equal(message(await c.call('AI.MODELGET', 'a')), 'WRONGTYPE Operation against a key holding the wrong kind of value');
     assert.deepEqual(((await c.call('AI.MODELGET', 'm', 'META', 'IGNORED')) as Parsed[]).length, 16);
-    assert.equal(message(await c.call('AI.MODELDEL', 'm', 'x')), "ERR wrong number of arguments for 'ai.modeldel' command");
+    assert.equal(message(await c.call('AI.MODELDEL', 'm', 'x')), "ERR wrong number of arguments for 'AI.MODELDEL' command");
     assert.equal(message(await c.call('AI.MODELDEL', 'a')), 'WRONGTYPE Operation against a key holding the wrong kind of value');
-    assert.equal(message(await c.call('AI._MODELSCAN', 'x')), "ERR wrong number of arguments for 'ai._modelscan' command");
+    assert.equal(message(await c.call('AI._MODELSCAN', 'x')), "ERR wrong number of arguments for 'AI._MODELSCAN' command");
     assert.equal(message(await c.call('AI.INFO', 'a')), 'ERR cannot find run info for key');
-    assert.equal(message(await c.call('AI.INFO')), "ERR wrong number of arguments for 'ai.info' command");
+    assert.equal(message(await c.call('AI.INFO')), "ERR wrong number of arguments for 'AI.INFO' command");
   });
 
   it('AI.MODELEXECUTE', async () => {
@@ -210,7 +210,7 @@ describe('model command errors (spec §14, verbatim)', () => {
   it('AI.CONFIG', async () => {
     assert.equal(await c.call('AI.CONFIG', 'GET', 'FOO'), null);
     assert.equal(message(await c.call('AI.CONFIG', 'FOO')), 'ERR unsupported subcommand');
-    assert.equal(message(await c.call('AI.CONFIG')), "ERR wrong number of arguments for 'ai.config' command");
+    assert.equal(message(await c.call('AI.CONFIG')), "ERR wrong number of arguments for 'AI.CONFIG' command");
     assert.equal(message(await c.call('AI.CONFIG', 'BACKENDSPATH')), 'ERR BACKENDSPATH: missing path argument');
     assert.equal(message(await c.call('AI.CONFIG', 'MODEL_CHUNK_SIZE')), 'ERR MODEL_CHUNK_SIZE: missing chunk size');
     assert.equal(message(await c.call('AI.CONFIG', 'MODEL_CHUNK_SIZE', 0)), 'ERR MODEL_CHUNK_SIZE: invalid chunk size');

@@ -87,7 +87,7 @@ describe('TorchScript scripts (spec §5, transcripts)', () => {
 describe('script command errors (spec §14, verbatim)', () => {
   it('AI.SCRIPTSTORE and AI.SCRIPTSET', async () => {
     const store = (...args: Array<string | number>) => c.call('AI.SCRIPTSTORE', 'e', ...args);
-    assert.equal(message(await c.call('AI.SCRIPTSTORE', 'e', 'CPU', 'SOURCE', SOURCE)), "ERR wrong number of arguments for 'ai.scriptstore' command");
+    assert.equal(message(await c.call('AI.SCRIPTSTORE', 'e', 'CPU', 'SOURCE', SOURCE)), "ERR wrong number of arguments for 'AI.SCRIPTSTORE' command");
     assert.equal(message(await store('CPU', 'TAG', 't', 'NOT_EP', 1, 'bar', 'SOURCE', SOURCE)), 'ERR Insufficient arguments, missing script entry points');
     assert.equal(message(await store('CPU', 'ENTRY_POINTS', 'x', 'bar', 'SOURCE', SOURCE)), 'ERR Non numeric entry points number provided to AI.SCRIPTSTORE command');
     assert.equal(message(await store('CPU', 'ENTRY_POINTS', 5, 'bar', 'SOURCE', SOURCE)), 'ERR Insufficient arguments, missing script entry points');
@@ -101,16 +101,16 @@ describe('script command errors (spec §14, verbatim)', () => {
     assert.equal(message(await store('CPU', 'ENTRY_POINTS', 1, 'f', 'SOURCE', wrongTypes)),
       'Wrong inputs type in function f. Expected signature similar to: def f(tensors: List[Tensor], keys: List[str], args: List[str])');
     assert.equal(message(await c.call('AI.SCRIPTSTORE', 'str', 'CPU', 'ENTRY_POINTS', 1, 'bar', 'SOURCE', SOURCE)), 'WRONGTYPE Operation against a key holding the wrong kind of value');
-    assert.equal(message(await c.call('AI.SCRIPTSET', 'e', 'CPU', 'SOURCE')), "ERR wrong number of arguments for 'ai.scriptset' command");
+    assert.equal(message(await c.call('AI.SCRIPTSET', 'e', 'CPU', 'SOURCE')), "ERR wrong number of arguments for 'AI.SCRIPTSET' command");
     assert.equal(message(await c.call('AI.SCRIPTSET', 'e', 'CPU', 'NOTSOURCE', SOURCE)), 'ERR Insufficient arguments, missing script SOURCE');
   });
 
   it('AI.SCRIPTGET, AI.SCRIPTDEL, AI._SCRIPTSCAN', async () => {
     assert.equal(message(await c.call('AI.SCRIPTGET', 'nope')), 'ERR script key is empty');
     assert.equal(message(await c.call('AI.SCRIPTGET', 'a')), 'WRONGTYPE Operation against a key holding the wrong kind of value');
-    assert.equal(message(await c.call('AI.SCRIPTGET')), "ERR wrong number of arguments for 'ai.scriptget' command");
+    assert.equal(message(await c.call('AI.SCRIPTGET')), "ERR wrong number of arguments for 'AI.SCRIPTGET' command");
     assert.equal(message(await c.call('AI.SCRIPTDEL', 'nope')), 'ERR script key is empty');
-    assert.equal(message(await c.call('AI._SCRIPTSCAN', 'x')), "ERR wrong number of arguments for 'ai._scriptscan' command");
+    assert.equal(message(await c.call('AI._SCRIPTSCAN', 'x')), "ERR wrong number of arguments for 'AI._SCRIPTSCAN' command");
   });
 
   it('AI.SCRIPTEXECUTE', async () => {

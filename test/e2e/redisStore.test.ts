@@ -135,7 +135,7 @@ describe('a node whose data lives in a real redis-server (--store redis://)', ()
     assert.deepEqual(sorted(await b.call('AI._SCRIPTSCAN')), ['s:st']);
     await a.call('AI.MODELDEL', 'm1');
     assert.deepEqual(sorted(await b.call('AI._MODELSCAN')), ['m2:']);
-    assert.equal(text(await b.call('AI._MODELSCAN', 'x')), "ERR wrong number of arguments for 'ai._modelscan' command");
+    assert.equal(text(await b.call('AI._MODELSCAN', 'x')), "ERR wrong number of arguments for 'AI._MODELSCAN' command");
   });
 
   it('keeps a large model in chunk keys of its own slot, reads it on another node, and leaves no chunk behind', async () => {
