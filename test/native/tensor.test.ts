@@ -88,6 +88,12 @@ describe('Tensor (library)', () => {
     assert.equal(native.formatDouble(2 ** -25), '2.9802322387695312e-08');
     assert.equal(native.formatDouble(1e21), '1e+21');
     assert.equal(native.formatDouble(Infinity), 'inf');
+    // Whole numbers below 2^53 take an integer path; its text must stay printf's (Python's '%.17g').
+    const whole: Array<[number, string]> = [[0, '0'], [1, '1'], [-1, '-1'], [16777216, '16777216'],
+      [2 ** 53 - 1, '9007199254740991'], [-(2 ** 53 - 1), '-9007199254740991'], [2 ** 53, '9007199254740992'],
+      [2 ** 53 + 2, '9007199254740994'], [1e16, '10000000000000000'], [1e17, '1e+17'],
+      [123456789012345680, '1.2345678901234568e+17'], [3e15 + 0.5, '3000000000000000.5'], [4.5, '4.5']];
+    for (const [value, text] of whole) assert.equal(native.formatDouble(value), text, String(value));
   });
 });
 
