@@ -14,13 +14,16 @@ export function tensorFromTextValues(dtype: DType, shape: readonly number[], val
   // A small tensor is filled in JS memory and keeps it until native code needs it (as fromBlob
   // does), instead of native memory seen through an external ArrayBuffer that GC must finalize:
   // a DAG's `AI.TENSORSET … VALUES` cost a native allocation, a finalizer and a view each.
+  // Its bytes come from Node's Buffer pool (8-byte aligned, as every element type needs), as a
+  // small TENSORSET BLOB's copy does: an ArrayBuffer of its own cost a backing store (an allocation
+  // and GC bookkeeping) per tensor. Every byte is written by fill() before anything reads it.
   const byteLength = values.length * ELEMENT_SIZE[dtype];
   const small = byteLength <= PENDING_LIMIT && dtype !== 'BOOL';
   const tensor = small ? undefined : Tensor.alloc(dtype, shape);
-  const memory = small ? new ArrayBuffer(byteLength) : undefined;
-  const data = tensor?.data ?? new VIEW_OF[dtype](memory!, 0, values.length);
+  const bytes = small ? Buffer.allocUnsafe(byteLength) : undefined;
+  const data = tensor?.data ?? new VIEW_OF[dtype](bytes!.buffer, bytes!.byteOffset, values.length);
   fill(dtype, data, values);
-  return tensor ?? new Tensor(null, dtype, shape, Buffer.from(memory!));
+  return tensor ?? new Tensor(null, dtype, shape, bytes);
 }
 
 function fill(dtype: DType, data: TypedArray, values: readonly Buffer[]): void {
