@@ -1,3 +1,5 @@
+import { StatsTableOrder } from './StatsTableOrder';
+
 /** Per-key run statistics of AI.INFO (spec §7): one table keyed by key name. */
 export interface RunStat {
   readonly type: 'MODEL' | 'SCRIPT';
@@ -12,6 +14,8 @@ export interface RunStat {
 
 export class RunStats {
   private readonly table = new Map<string, RunStat>();
+  /** Where RedisAI's own table would hold each entry: the scans' order (StatsTableOrder). */
+  private readonly order = new StatsTableOrder();
   /** Told of every run as it is recorded (the metrics endpoint's duration histograms). */
   onRun?: (name: string, stat: RunStat, micros: number | undefined) => void;
 
@@ -23,7 +27,7 @@ export class RunStats {
   /** A fresh entry (storing a model or script resets its statistics). */
   reset(name: string, entry: Omit<RunStat, 'duration' | 'samples' | 'calls' | 'errors'>): RunStat {
     const stat: RunStat = { ...entry, duration: 0, samples: entry.type === 'SCRIPT' ? -1 : 0, calls: 0, errors: 0 };
-    this.table.set(name, stat);
+    this.place(name, stat);
     return stat;
   }
 
@@ -32,21 +36,32 @@ export class RunStats {
   }
 
   delete(name: string): void {
-    this.table.delete(name);
+    if (this.table.delete(name)) this.order.delete(name);
   }
 
   /** Keeps `stat` (a renamed model's or script's) under a new name. */
   adopt(name: string, stat: RunStat): void {
-    this.table.set(name, stat);
+    this.place(name, stat);
   }
 
   clear(): void {
+    for (const name of this.table.keys()) this.order.delete(name);
     this.table.clear();
   }
 
-  /** Names in the order their entries were made (_MODELSCAN order, DESIGN.md deviation 7). */
+  /**
+   * The names of one type's entries in RedisAI's _MODELSCAN / _SCRIPTSCAN order: its stats
+   * table's iteration order, which real clients' tests compare (StatsTableOrder says how).
+   */
   names(type: RunStat['type']): string[] {
-    return Array.from(this.table.entries()).filter(([, s]) => s.type === type).map(([n]) => n);
+    return this.order.names().filter((name) => this.table.get(name)!.type === type);
+  }
+
+  /** A new entry under `name`, as RedisAI makes one: the old entry removed, the new one added. */
+  private place(name: string, stat: RunStat): void {
+    if (this.table.has(name)) this.order.delete(name);
+    this.table.set(name, stat);
+    this.order.insert(name);
   }
 
   /** A successful run: duration grows by at least 1 µs so it strictly grows (spec §7). */
