@@ -142,7 +142,6 @@ function decodeSimple(bytes: Buffer): Reply {
  */
 export type Value = string | number | Buffer | null | Error | Value[];
 
-/** Opens a connection, sends one command and decodes its whole reply (setup and checks only). */
 /** A stored model's run statistics from AI.INFO: µs in its backend calls, and how many calls. */
 export async function modelRunStats(port: number, key: string): Promise<{ micros: number; calls: number }> {
   const raw = (await requestRaw(port, ['AI.INFO', key])).toString('latin1');
@@ -152,6 +151,7 @@ export async function modelRunStats(port: number, key: string): Promise<{ micros
   return { micros: Number(duration[1]), calls: Number(calls[1]) };
 }
 
+/** Opens a connection, sends one command and decodes its whole reply (setup and checks only). */
 export function requestValue(port: number, args: readonly Arg[], timeoutMs = 5000): Promise<Value> {
   return requestRaw(port, args, timeoutMs).then((bytes) => decodeValue(bytes, { at: 0 }));
 }
