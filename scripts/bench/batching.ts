@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LatencyClient, percentile } from './latencyClient';
 import { runClosedLoop } from './closedLoopLatency';
-import { encodeCommand, request, requestValue } from './resp';
+import { encodeCommand, modelRunStats, request, requestValue } from './resp';
 import { freePorts, ROOT, RunningServer, startStormbreaker } from './servers';
 import { BatchingPoint, judged, machineNote, targetText, TargetRow, writeSummary } from './summary';
 import { runBench } from './runBench';
@@ -217,12 +217,9 @@ async function backendFloor(sb: RunningServer): Promise<BackendFloor> {
       for (let i = 0; i < runs / 10; i++) await client.roundTrip(command); // warm-up, then counted afresh
       await expectOk(sb, ['AI.INFO', key, 'RESETSTAT']);
       for (let i = 0; i < runs; i++) await client.roundTrip(command);
-      const info = await requestValue(sb.port, ['AI.INFO', key]);
-      if (!Array.isArray(info)) throw new Error(`stormbreaker: AI.INFO ${key} replied ${describe(info)}`);
-      const field = (name: string) => Number(info[info.findIndex((x) => String(x) === name) + 1]);
-      const calls = field('calls');
-      if (calls !== runs || field('errors') !== 0) throw new Error(`stormbreaker: AI.INFO ${key} counted ${calls} calls of ${runs}, ${field('errors')} errors`);
-      return field('duration') / calls / images;
+      const { micros, calls, errors } = await modelRunStats(sb.port, key);
+      if (calls !== runs || errors !== 0) throw new Error(`stormbreaker: AI.INFO ${key} counted ${calls} calls of ${runs}, ${errors} errors`);
+      return micros / calls / images;
     };
     const loneUs = await perImage('floor:one', FLOOR_LONE_RUNS, 1);
     const batchUs = await perImage('floor:batch', FLOOR_BATCH_RUNS, BATCH_SIZE);

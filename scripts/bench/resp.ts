@@ -142,13 +142,14 @@ function decodeSimple(bytes: Buffer): Reply {
  */
 export type Value = string | number | Buffer | null | Error | Value[];
 
-/** A stored model's run statistics from AI.INFO: µs in its backend calls, and how many calls. */
-export async function modelRunStats(port: number, key: string): Promise<{ micros: number; calls: number }> {
+/** A stored model's run statistics from AI.INFO: µs in its backend calls, how many calls, and how many of them failed. */
+export async function modelRunStats(port: number, key: string): Promise<{ micros: number; calls: number; errors: number }> {
   const raw = (await requestRaw(port, ['AI.INFO', key])).toString('latin1');
   const duration = /\$8\r\nduration\r\n:(\d+)\r\n/.exec(raw);
   const calls = /\$5\r\ncalls\r\n:(\d+)\r\n/.exec(raw);
-  if (!duration || !calls) throw new Error(`AI.INFO ${key} replied ${JSON.stringify(raw.slice(0, 200))}`);
-  return { micros: Number(duration[1]), calls: Number(calls[1]) };
+  const errors = /\$6\r\nerrors\r\n:(\d+)\r\n/.exec(raw);
+  if (!duration || !calls || !errors) throw new Error(`AI.INFO ${key} replied ${JSON.stringify(raw.slice(0, 200))}`);
+  return { micros: Number(duration[1]), calls: Number(calls[1]), errors: Number(errors[1]) };
 }
 
 /** Opens a connection, sends one command and decodes its whole reply (setup and checks only). */
