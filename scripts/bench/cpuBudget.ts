@@ -45,14 +45,14 @@ const WORKLOADS: Workload[] = [
 type Group = 'main' | 'device' | 'node helpers' | 'backend pools';
 
 /** CPU seconds of each live thread of `pid`, by thread id, with its name. */
-function threads(pid: number): Map<number, { name: string; seconds: number }> {
-  const out = new Map<number, { name: string; seconds: number }>();
+function threads(pid: number): Map<number, { name: string; seconds: number; kernelSeconds: number }> {
+  const out = new Map<number, { name: string; seconds: number; kernelSeconds: number }>();
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'latin1').trim();
-      out.set(Number(tid), { name, seconds: (Number(fields[11]) + Number(fields[12])) / TICKS });
+      out.set(Number(tid), { name, seconds: (Number(fields[11]) + Number(fields[12])) / TICKS, kernelSeconds: Number(fields[12]) / TICKS });
     } catch {
       // the thread ended between readdir and read
     }
@@ -68,7 +68,8 @@ function groupOf(pid: number, tid: number, name: string, startup: Set<number>): 
 
 const asArgs = (command: Array<string | Buffer>) => command.map((c) => (Buffer.isBuffer(c) ? c.toString('latin1') : c));
 
-type Budget = Record<Group | 'gc' | 'total' | 'client', number> & { backendCall?: number };
+/** µs per request by thread group; `kernel` is each group's system time (syscalls, the wake-ups they make). */
+type Budget = Record<Group | 'gc' | 'total' | 'client', number> & { kernel: Record<Group, number>; backendCall?: number };
 
 async function measure(w: Workload, port: number): Promise<Budget> {
   let gcMs = 0;
@@ -93,7 +94,8 @@ async function measure(w: Workload, port: number): Promise<Budget> {
     const row = await redisBenchmarkRow({ ...load, requests: w.requests, clientCpu: true });
     counting = false;
     const after = threads(server.pid);
-    const perRequest: Budget = { main: 0, device: 0, 'node helpers': 0, 'backend pools': 0, gc: 0, total: 0, client: (row.clientSeconds! * 1e6) / w.requests };
+    const perRequest: Budget = { main: 0, device: 0, 'node helpers': 0, 'backend pools': 0, gc: 0, total: 0, client: (row.clientSeconds! * 1e6) / w.requests,
+      kernel: { main: 0, device: 0, 'node helpers': 0, 'backend pools': 0 } };
     // The backend's own call per run (AI.INFO's duration over calls: timed on the device thread around it).
     if (runsModel) {
       const stats = await modelRunStats(port, 'm');
@@ -101,7 +103,9 @@ async function measure(w: Workload, port: number): Promise<Budget> {
     }
     for (const [tid, t] of after) {
       const used = t.seconds - (before.get(tid)?.seconds ?? 0);
-      perRequest[groupOf(server.pid, tid, t.name, startup)] += (used * 1e6) / w.requests;
+      const group = groupOf(server.pid, tid, t.name, startup);
+      perRequest[group] += (used * 1e6) / w.requests;
+      perRequest.kernel[group] += ((t.kernelSeconds - (before.get(tid)?.kernelSeconds ?? 0)) * 1e6) / w.requests;
       perRequest.total += (used * 1e6) / w.requests;
     }
     perRequest.gc = (gcMs * 1000) / w.requests;
@@ -121,7 +125,7 @@ async function setUp(server: RunningServer): Promise<void> {
   await ok(['AI.TENSORSET', 'g', 'FLOAT', '1', '30', 'BLOB', BLOB_120]);
 }
 
-async function referenceCpu(w: Workload, port: number): Promise<{ server: number; client: number; sameShapeClient?: number } | undefined> {
+async function referenceCpu(w: Workload, port: number): Promise<{ server: number; serverKernel: number; client: number; sameShapeClient?: number } | undefined> {
   if (w.reference === undefined) return undefined;
   const redis = await startRedis(port);
   try {
@@ -129,12 +133,14 @@ async function referenceCpu(w: Workload, port: number): Promise<{ server: number
     const load = { port, command: asArgs(w.reference), clients: w.clients, keyspace: 100_000 };
     await redisBenchmark({ ...load, requests: Math.floor(w.requests / 4) });
     const before = redis.cpuSeconds();
+    const kernelBefore = redis.kernelSeconds();
     const row = await redisBenchmarkRow({ ...load, requests: w.requests, clientCpu: true });
     const server = ((redis.cpuSeconds() - before) * 1e6) / w.requests;
+    const serverKernel = ((redis.kernelSeconds() - kernelBefore) * 1e6) / w.requests;
     const client = (row.clientSeconds! * 1e6) / w.requests;
-    if (w.sameShape === undefined) return { server, client };
+    if (w.sameShape === undefined) return { server, serverKernel, client };
     const shaped = await redisBenchmarkRow({ ...load, command: w.sameShape, requests: w.requests, clientCpu: true });
-    return { server, client, sameShapeClient: (shaped.clientSeconds! * 1e6) / w.requests };
+    return { server, serverKernel, client, sameShapeClient: (shaped.clientSeconds! * 1e6) / w.requests };
   } finally {
     await redis.stop();
   }
@@ -147,7 +153,7 @@ async function referenceCpu(w: Workload, port: number): Promise<{ server: number
  * one write), what the load client spends on a command of MODELEXECUTE's shape against
  * redis-server (MSET of the same words, the same +OK), and the backend's own call.
  */
-function m1Floor(b: Budget, ref: { server: number; client: number; sameShapeClient: number }): string {
+function m1Floor(b: Budget, ref: { server: number; serverKernel: number; client: number; sameShapeClient: number }): string {
   const get = ref.server + ref.client;
   const least = ref.server + ref.sameShapeClient + b.backendCall!;
   const ours = b.total + b.client;
@@ -171,7 +177,7 @@ async function main(): Promise<void> {
     const [port, redisPort] = await freePorts(2);
     const b = await measure(w, port);
     const ref = await referenceCpu(w, redisPort);
-    const line = `| ${w.name}, ${w.clients} clients | ${us(b.main)} (GC ${us(b.gc)}) | ${us(b.device)} | ${us(b['backend pools'])} | ${us(b['node helpers'])} | **${us(b.total)}** | ${us(b.client)} | ${ref === undefined ? ' | ' : `${us(ref.server)} (${w.reference![0]}) | ${us(ref.client)}`} |`;
+    const line = `| ${w.name}, ${w.clients} clients | ${us(b.main)} (GC ${us(b.gc)}) | ${us(b.kernel.main)} | ${us(b.device)} | ${us(b.kernel.device)} | ${us(b['backend pools'])} | ${us(b['node helpers'])} | **${us(b.total)}** | ${us(b.client)} | ${ref === undefined ? ' | | ' : `${us(ref.server)} (${w.reference![0]}) | ${us(ref.serverKernel)} | ${us(ref.client)}`} |`;
     console.log(line);
     rows.push(line);
     if (ref?.sameShapeClient !== undefined && b.backendCall !== undefined) floor = m1Floor(b, { ...ref, sameShapeClient: ref.sameShapeClient });
@@ -183,9 +189,11 @@ async function main(): Promise<void> {
     'the reference. "GC" is the part of the event loop\'s time V8 spent in garbage-collection pauses (--trace-gc); "Node helpers"',
     'are the threads the process had before any model loaded (V8\'s concurrent GC and compiler threads, libuv); "backend pools" are',
     'threads started since (libtorch\'s and the other backends\' own pools). The load client shares the 2 cores. "Device threads"',
-    'includes the time they spend looking for the next run before they sleep (100 µs after each, STORMBREAKER_DEVICE_SPIN_US).', '',
-    '| request | event loop | device threads | backend pools | Node helpers | total | load client | redis-server | its load client |',
-    '|---|---|---|---|---|---|---|---|---|',
+    'includes the time they spend looking for the next run before they sleep (100 µs after each, STORMBREAKER_DEVICE_SPIN_US).',
+    '"of it in the kernel" is the thread group\'s system time (/proc stime): its syscalls, and the wake-ups of other threads',
+    'they make (a socket write wakes the load client, a hand-off wakes a device thread or the event loop).', '',
+    '| request | event loop | of it in the kernel | device threads | of it in the kernel | backend pools | Node helpers | total | load client | redis-server | of it in the kernel | its load client |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows, '', floor, '',
   ].join('\n');
   // The hand-written history below the table (which change moved which line) is kept.

@@ -18,6 +18,8 @@ export interface RunningServer {
   pid: number;
   /** User + system CPU seconds the process has used so far, from /proc (Linux). */
   cpuSeconds(): number;
+  /** The part of cpuSeconds spent in the kernel (system time). */
+  kernelSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -95,14 +97,15 @@ async function whenReady(name: string, child: ChildProcess, port: number, timeou
     await new Promise((r) => setTimeout(r, 50));
   }
   const pid = child.pid as number;
-  return { name, port, pid, cpuSeconds: () => cpuSeconds(pid), stop: () => stopChild(child) };
+  return { name, port, pid, cpuSeconds: () => cpuSeconds(pid), kernelSeconds: () => cpuSeconds(pid, 'kernel'), stop: () => stopChild(child) };
 }
 
 let ticksPerSecond: number | undefined;
-function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number, part: 'all' | 'kernel' = 'all'): number {
   ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   // /proc/<pid>/stat: the command name in parentheses may hold spaces, so count fields after ')'.
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond; // utime, stime (fields 14, 15)
+  // utime, stime (fields 14, 15)
+  return ((part === 'kernel' ? 0 : Number(fields[11])) + Number(fields[12])) / ticksPerSecond;
 }
