@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LatencyClient, percentile } from './latencyClient';
 import { runClosedLoop } from './closedLoopLatency';
-import { encodeCommand, modelRunStats, request, requestValue } from './resp';
+import { encodeCommand, modelRunStats, request } from './resp';
 import { freePorts, ROOT, RunningServer, startStormbreaker } from './servers';
 import { BatchingPoint, judged, machineNote, targetText, TargetRow, writeSummary } from './summary';
 import { runBench } from './runBench';
@@ -332,7 +332,8 @@ async function main(): Promise<void> {
       figures: { loneUs: floor.loneUs, batchUs: floor.batchUs },
     },
   ];
-  const met = targets.every((t) => t.met);
+  // The floor row is reported, not judged: B1's verdict is its two target rows.
+  const met = targets.every((t) => t.informational === true || t.met);
   console.log(`\nB1 ${met ? 'met' : 'NOT met'}: MNIST CNN, ${B1_CLIENTS} clients, BATCHSIZE ${BATCH_SIZE} vs no batching: throughput ${b1.throughputRatio.toFixed(2)}× (${targetText(targets[0])} ${targets[0].met ? 'met' : 'not met'}: ` +
     `${fmtOps(b1.batched.opsPerSecond)} vs ${fmtOps(b1.unbatched.opsPerSecond)} ops/s), p99 ${b1.p99Ratio.toFixed(2)}× (${targetText(targets[1])} ${targets[1].met ? 'met' : 'not met'}: ` +
     `${fmtMs(b1.batched.p99Us)} vs ${fmtMs(b1.unbatched.p99Us)}); ${batchText(b1.batched.meanBatchSize, b1.batched.mergedShare, b1.batched.requestsPerCall)}`);

@@ -44,7 +44,7 @@ const WORKLOADS: Workload[] = [
 
 type Group = 'main' | 'device' | 'node helpers' | 'backend pools';
 
-/** CPU seconds of each live thread of `pid`, by thread id, with its name. */
+/** CPU seconds of each live thread of `pid` (and the part of them in the kernel), by thread id, with its name. */
 function threads(pid: number): Map<number, { name: string; seconds: number; kernelSeconds: number }> {
   const out = new Map<number, { name: string; seconds: number; kernelSeconds: number }>();
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
