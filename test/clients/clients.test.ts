@@ -100,6 +100,42 @@ describe('ioredis', () => {
   });
 });
 
+describe('Lua scripts from clients', () => {
+  it("ioredis's defineCommand (EVALSHA, then EVAL on NOSCRIPT) reads and writes tensors", async () => {
+    const redis = new Redis({ port });
+    closeAfterFile(() => redis.disconnect());
+    await redis.script('FLUSH');
+    redis.defineCommand('scaleTensor', {
+      numberOfKeys: 2,
+      lua: "local v = redis.call('AI.TENSORGET', KEYS[1], 'VALUES') "
+        + "return redis.call('AI.TENSORSET', KEYS[2], 'FLOAT', #v, 'VALUES', v[1] * ARGV[1], v[2] * ARGV[1])",
+    });
+    await redis.call('AI.TENSORSET', 'lua_in', 'FLOAT', '2', 'VALUES', '1.5', '-2');
+    const scale = (redis as unknown as { scaleTensor(...a: string[]): Promise<string> }).scaleTensor;
+    assert.equal(await scale.call(redis, 'lua_in', 'lua_out', '3'), 'OK');
+    assert.equal(await scale.call(redis, 'lua_in', 'lua_out', '2'), 'OK');
+    assert.deepEqual(await redis.call('AI.TENSORGET', 'lua_out', 'VALUES'), ['3', '-4']);
+    redis.disconnect();
+  });
+
+  it("redis-py's register_script, and RedisAI's refusal of execution commands inside scripts as its tests see it", async () => {
+    const script = `
+import sys, redis
+r = redis.Redis(port=int(sys.argv[1]))
+r.script_flush()
+incr = r.register_script("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+print(incr(keys=['py_lua_n'], args=[5]), incr(keys=['py_lua_n'], args=[2]))
+try:
+    r.eval("return redis.pcall('AI.MODELEXECUTE', 'no_model', 'INPUTS', 1, 'no_input', 'OUTPUTS', 1, 'no_output')", 0)
+except redis.exceptions.ResponseError as e:
+    print(str(e))
+`;
+    const r = await run('/usr/bin/python3', ['-c', script, String(port)]);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, '5 7\nCannot run RedisAI command within a transaction or a LUA script\n');
+  });
+});
+
 describe('node-redis', () => {
   it('round-trips tensors over RESP2 and RESP3 and reports errors', async () => {
     for (const RESP of [2, 3] as const) {

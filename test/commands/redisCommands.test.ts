@@ -215,18 +215,6 @@ describe('keyspace commands', () => {
   });
 });
 
-describe('Lua scripting', () => {
-  it('is refused by name, saying why, and changes nothing', async () => {
-    const why = 'ERR Lua scripting (EVAL, EVALSHA, SCRIPT, FUNCTION, FCALL) is not available on this server: its embedded store does not run Lua';
-    for (const command of [['EVAL', "return redis.call('SET', KEYS[1], 'x')", 1, 'lua'], ['EVALSHA', 'a'.repeat(40), 0], ['SCRIPT', 'LOAD', 'return 1'],
-      ['FUNCTION', 'LIST'], ['FCALL', 'f', 0], ['EVAL_RO', 'return 1', 0]]) {
-      assert.equal(message(await c.call(...command)), why, String(command[0]));
-    }
-    assert.equal(await c.call('EXISTS', 'lua'), 0);
-    assert.equal(message(await c.call('EVAL', 'return 1')), "ERR wrong number of arguments for 'eval' command");
-  });
-});
-
 describe('AUTH with requirepass', () => {
   it('refuses commands until AUTH, and refuses wrong passwords', async () => {
     const { server: locked, port: lockedPort } = await startServer({ requirepass: 's3cret' });

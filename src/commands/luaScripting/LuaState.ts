@@ -1,0 +1,122 @@
+import { Buffer } from 'node:buffer';
+import type { LuaWasm } from './luaWasm';
+
+// One Lua interpreter state and the few stack operations the scripting layer needs, all
+// byte-exact: a Lua string goes in and comes out as the bytes it holds.
+
+export const LUA_REGISTRYINDEX = -10000;
+export const LUA_GLOBALSINDEX = -10002;
+export const LUA_MULTRET = -1;
+const LUA_MASKCOUNT = 8;
+const LUA_GCCOLLECT = 2;
+
+export const enum LuaType { None = -1, Nil = 0, Boolean = 1, LightUserdata = 2, Number = 3, String = 4, Table = 5, Function = 6, Userdata = 7, Thread = 8 }
+
+/** A JS function Lua can call: it reads its arguments from the stack of `L` and returns how many results it pushed. */
+export type LuaFunction = (L: number) => number;
+
+export class LuaState {
+  readonly L: number;
+  /** Scratch memory in the wasm heap for strings on their way in (Lua copies them). */
+  private scratch = 0;
+  private scratchSize = 0;
+  private readonly lengthCell: number;
+  /** Field names as C strings, made once. */
+  private readonly names = new Map<string, number>();
+  /** Function-table slots this state registered (the table is the process's). */
+  private readonly functions: number[] = [];
+
+  constructor(readonly wasm: LuaWasm) {
+    this.L = wasm._luaL_newstate();
+    if (this.L === 0) throw new Error('the Lua interpreter could not allocate a state');
+    this.lengthCell = wasm._malloc(4);
+  }
+
+  close(): void {
+    this.wasm._lua_close(this.L);
+    this.wasm._free(this.lengthCell);
+    if (this.scratch !== 0) this.wasm._free(this.scratch);
+    for (const p of this.names.values()) this.wasm._free(p);
+    for (const f of this.functions) this.wasm.removeFunction(f);
+  }
+
+  /** `bytes` copied into the wasm heap (valid until the next call that uses the scratch). */
+  private stage(bytes: Uint8Array): number {
+    if (bytes.length > this.scratchSize) {
+      if (this.scratch !== 0) this.wasm._free(this.scratch);
+      this.scratchSize = Math.max(bytes.length, 2 * this.scratchSize, 256);
+      this.scratch = this.wasm._malloc(this.scratchSize);
+      if (this.scratch === 0) {
+        this.scratchSize = 0;
+        throw new Error('the Lua interpreter is out of memory');
+      }
+    }
+    this.wasm.HEAPU8.set(bytes, this.scratch);
+    return this.scratch;
+  }
+
+  cName(name: string): number {
+    let p = this.names.get(name);
+    if (p === undefined) {
+      const bytes = Buffer.from(`${name}\0`, 'latin1');
+      p = this.wasm._malloc(bytes.length);
+      this.wasm.HEAPU8.set(bytes, p);
+      this.names.set(name, p);
+    }
+    return p;
+  }
+
+  pushBytes(bytes: Uint8Array | string, L = this.L): void {
+    const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    this.wasm._lua_pushlstring(L, this.stage(b), b.length);
+  }
+
+  /** The string (or number, converted in place as Lua does) at `index`, as bytes. */
+  bytesAt(index: number, L = this.L): Buffer {
+    const p = this.wasm._lua_tolstring(L, index, this.lengthCell);
+    if (p === 0) return Buffer.alloc(0);
+    const length = this.wasm.HEAP32[this.lengthCell >> 2];
+    return Buffer.from(this.wasm.HEAPU8.subarray(p, p + length));
+  }
+
+  typeAt(index: number, L = this.L): LuaType {
+    return this.wasm._lua_type(L, index);
+  }
+
+  /** Sets field `name` of the table at `index` to the value on top (popped). */
+  setField(index: number, name: string, L = this.L): void {
+    this.wasm._lua_setfield(L, index, this.cName(name));
+  }
+
+  getField(index: number, name: string, L = this.L): void {
+    this.wasm._lua_getfield(L, index, this.cName(name));
+  }
+
+  /** Pushes `fn` as a Lua C function. A JS exception must never cross Lua's frames: `fn` catches its own. */
+  pushFunction(fn: LuaFunction): void {
+    const pointer = this.wasm.addFunction(fn, 'ii');
+    this.functions.push(pointer);
+    this.wasm._lua_pushcclosure(this.L, pointer, 0);
+  }
+
+  /** Compiles `source` as a chunk named `chunkName`; pushes the function, or the error message (non-zero status). */
+  load(source: Uint8Array, chunkName: string): number {
+    const name = this.cName(chunkName);
+    return this.wasm._luaL_loadbuffer(this.L, this.stage(source), source.length, name);
+  }
+
+  /** Calls `hook` every `instructions` Lua instructions (0 stops it). */
+  setCountHook(hook: number, instructions: number): void {
+    this.wasm._lua_sethook(this.L, hook, instructions > 0 ? LUA_MASKCOUNT : 0, instructions);
+  }
+
+  registerHook(fn: (L: number) => void): number {
+    const pointer = this.wasm.addFunction((L: number) => fn(L), 'vii');
+    this.functions.push(pointer);
+    return pointer;
+  }
+
+  collectGarbage(): void {
+    this.wasm._lua_gc(this.L, LUA_GCCOLLECT, 0);
+  }
+}

@@ -1,0 +1,32 @@
+import { Buffer } from 'node:buffer';
+import { ErrorReply } from '../../resp/Reply';
+
+// Redis 7's script shebang: `#!lua [flags=no-writes,allow-oom,…]` on the first line. The line
+// itself is blanked (not removed) so that error messages keep the script's line numbers.
+
+const KNOWN_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+
+export interface ScriptFlags {
+  /** The Lua source to compile. */
+  readonly source: Buffer;
+  /** `flags=no-writes`: the script may only read. */
+  readonly readOnly: boolean;
+}
+
+export function parseShebang(body: Buffer): ScriptFlags | ErrorReply {
+  if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return { source: body, readOnly: false };
+  let end = body.indexOf(0x0a);
+  if (end < 0) end = body.length;
+  const [engine, ...options] = body.subarray(0, end).toString('latin1').split(' ').filter((part) => part !== '');
+  if (engine !== '#!lua') return new ErrorReply(`ERR Unexpected engine in script shebang: ${engine}`);
+  let readOnly = false;
+  for (const option of options) {
+    if (!option.startsWith('flags=')) return new ErrorReply(`ERR Unknown lua shebang option: ${option}`);
+    for (const flag of option.slice('flags='.length).split(',')) {
+      if (flag === '') continue;
+      if (!KNOWN_FLAGS.has(flag)) return new ErrorReply(`ERR Unexpected flag in script shebang: ${flag}`);
+      if (flag === 'no-writes') readOnly = true;
+    }
+  }
+  return { source: body.subarray(end), readOnly };
+}

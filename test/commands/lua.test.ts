@@ -1,0 +1,165 @@
+// EVAL scripting: Redis's own behaviour compared reply for reply with a real redis-server 7 (the
+// texts of every refusal and error, conversions both ways, the sandbox), then what only this
+// server has: RedisAI's commands inside scripts, bytes through scripts, the time limit, the log.
+import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from '@jest/globals';
+import { fixture } from '../helpers/fixtures';
+import { Parsed, RawClient } from '../helpers/RawClient';
+import { startRedisServer, startServer } from '../helpers/servers';
+
+const show = (r: Parsed): unknown => (r instanceof Error ? `error: ${r.message}` : Array.isArray(r) ? r.map(show) : r);
+const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
+
+/** Scripts whose every reply (and effect) must be redis-server's. */
+const SAME_AS_REDIS: Array<Array<string | number>> = [
+  ['EVAL', "return redis.call('set', KEYS[1], ARGV[1])", 1, 'k', 'v'],
+  ['EVAL', "return redis.call('get', KEYS[1])", 1, 'k'],
+  ['EVAL', "return {KEYS[1], ARGV[1], #KEYS, #ARGV}", 2, 'a', 'b', 'c', 'd'],
+  ['EVAL', "return redis.call('get', 'missing')", 0],
+  ['EVAL', "return {redis.call('get', 'missing'), 1}", 0],
+  ['EVAL', "return {1, 2, {3, 'x'}, nil, 4}", 0],
+  ['EVAL', 'local t = {} t[1] = 1 t[3] = 3 return t', 0],
+  ['EVAL', 'return {1, 2.7, -2.7, "x", true, false}', 0],
+  ['EVAL', 'return 3.99', 0], ['EVAL', 'return -3.99', 0], ['EVAL', 'return 1e30', 0], ['EVAL', 'return 0/0', 0],
+  ['EVAL', 'return true', 0], ['EVAL', 'return false', 0], ['EVAL', 'return nil', 0], ['EVAL', 'return', 0],
+  ['EVAL', "return {ok = 'FINE'}", 0], ['EVAL', "return {err = 'MYERR custom'}", 0], ['EVAL', "return {err = 'two\\nlines'}", 0],
+  ['EVAL', 'return {ok = 1}', 0], ['EVAL', 'return {err = 1}', 0],
+  ['EVAL', "return redis.status_reply('FINE')", 0], ['EVAL', "return redis.error_reply('My Error')", 0],
+  ['EVAL', "return redis.error_reply('foo')", 0], ['EVAL', "return redis.error_reply('-CODE text')", 0],
+  ['EVAL', 'return redis.status_reply()', 0], ['EVAL', 'return redis.error_reply(1)', 0],
+  ['EVAL', "return redis.call('ping')", 0], ['EVAL', "return redis.pcall('ping')", 0], ['EVAL', "local t = redis.call('ping') return t.ok", 0],
+  ['EVAL', "return redis.call('set', 'n', 3.5)", 0], ['GET', 'n'], ['EVAL', "return redis.call('set', 'n', 1e20)", 0], ['GET', 'n'],
+  ['EVAL', "return redis.call('set', 'n', 0.1)", 0], ['GET', 'n'],
+  ['EVAL', "return redis.call('incr', 'k')", 0], ['EVAL', "return redis.pcall('incr', 'k')", 0],
+  ['EVAL', "return type(redis.pcall('incr', 'k'))", 0], ['EVAL', "return redis.pcall('incr', 'k')['err']", 0],
+  ['EVAL', "return redis.call('nosuch')", 0], ['EVAL', 'return redis.call()', 0], ['EVAL', 'return redis.pcall()', 0],
+  ['EVAL', "return redis.call('get')", 0], ['EVAL', "return redis.call('multi')", 0], ['EVAL', "return redis.call('eval', 'return 1', 0)", 0],
+  ['EVAL', "return redis.call('get', {})", 0], ['EVAL', "return redis.call('set', 'x', nil)", 0],
+  ['EVAL_RO', "return redis.call('set', 'a', 'b')", 1, 'a'], ['EVAL_RO', "return redis.call('get', 'k')", 1, 'k'],
+  ['EVAL', "#!lua flags=no-writes\nreturn redis.call('set', 'a', 'b')", 0], ['EVAL', "#!lua\nreturn 1", 0],
+  ['EVAL', '#!js\nreturn 1', 0], ['EVAL', '#!lua flags=bogus\nreturn 1', 0], ['EVAL', '#!lua name=x\nreturn 1', 0],
+  ['EVAL', "error('boom')", 0], ['EVAL', 'error({err = "TABLE err"})', 0], ['EVAL', "local x = 'a' + 1", 0],
+  ['EVAL', 'x = 1', 0], ['EVAL', 'return y', 0], ['EVAL', '_G.x = 1', 0], ['EVAL', 'redis.call = nil', 0], ['EVAL', 'redis = nil', 0],
+  ['EVAL', 'return os', 0], ['EVAL', 'return io', 0], ['EVAL', 'return debug', 0], ['EVAL', 'return print', 0], ['EVAL', 'return setfenv', 0],
+  ['EVAL', 'return loadfile', 0], ['EVAL', 'return require', 0],
+  ['EVAL', 'return {type(loadstring), type(unpack), type(pcall), type(string.rep), type(table.concat), type(math.floor), type(coroutine)}', 0],
+  ['EVAL', "return pcall(function() error({err = 'x'}) end)", 0],
+  ['EVAL', "local ok, e = pcall(redis.call, 'incr', 'k') return e.err", 0],
+  ['EVAL', "return redis.sha1hex('')", 0], ['EVAL', "return redis.sha1hex('abc')", 0], ['EVAL', 'return redis.sha1hex()', 0],
+  ['EVAL', "return redis.log(redis.LOG_WARNING, 'from a test')", 0], ['EVAL', 'return redis.log(99, "x")', 0], ['EVAL', 'return redis.log(1)', 0],
+  ['EVAL', 'return redis.replicate_commands()', 0], ['EVAL', 'return redis.set_repl(redis.REPL_ALL)', 0], ['EVAL', 'return redis.set_repl(99)', 0],
+  ['EVAL', 'return redis.setresp(4)', 0], ['EVAL', 'return redis.setresp(2)', 0],
+  ['EVAL', 'return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING, redis.REPL_NONE, redis.REPL_AOF, redis.REPL_REPLICA, redis.REPL_ALL}', 0],
+  ['EVAL', "KEYS[1] = 'z' return KEYS[1]", 1, 'a'],
+  ['EVAL', "return string.format('%d-%s', 7, 'x')", 0], ['EVAL', "return tostring(0.1)", 0],
+  ['EVAL', "redis.call('rpush', 'list', 'a', 'b') return redis.call('lrange', 'list', 0, -1)", 0],
+  ['EVAL', "redis.call('hset', 'h', 'f', 'v') return redis.call('hgetall', 'h')", 0],
+  ['EVAL', "return redis.call('exists', 'nokey', 'k')", 0],
+  ['EVAL', 'return 1 +', 0], ['EVAL', 'return 1', -1], ['EVAL', 'return 1', 2, 'a'], ['EVAL', 'return 1', 'x'],
+  ['EVALSHA', 'abc', 0], ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 0],
+  ['SCRIPT', 'LOAD', 'return 1'], ['SCRIPT', 'LOAD', 'return 1 +'], ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 0],
+  ['EVALSHA', 'E0E1F9FABFC9D4800C877A703B823AC0578FF8DB', 0], ['EVALSHA_RO', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 0],
+  ['SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 'abc', 'E0E1F9FABFC9D4800C877A703B823AC0578FF8DB'],
+  ['SCRIPT', 'FLUSH', 'bogus'], ['SCRIPT', 'FLUSH'], ['SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db'],
+  ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 0], ['SCRIPT', 'FLUSH', 'ASYNC'],
+  ['SCRIPT', 'KILL'], ['SCRIPT', 'NOPE'], ['SCRIPT', 'LOAD'], ['SCRIPT', 'EXISTS'], ['EVAL', 'return 1'],
+  ['MULTI'], ['EVAL', "return redis.call('set', 'in-multi', '1')", 0], ['EVAL', 'return 2', 0], ['EXEC'], ['GET', 'in-multi'],
+];
+
+describe('EVAL scripting', () => {
+  it("behaves as redis-server's: replies, conversions, errors, the sandbox, SCRIPT", async () => {
+    const [ours, theirs] = await Promise.all([(await startServer()).port, await startRedisServer()].map((p) => RawClient.connect(p)));
+    for (const command of SAME_AS_REDIS) {
+      const [a, b] = await Promise.all([ours.call(...command), theirs.call(...command)]);
+      assert.deepEqual(show(a), show(b), command.join(' '));
+    }
+    // Writes made before an error stay, as in Redis.
+    for (const c of [ours, theirs]) {
+      assert.match(message(await c.call('EVAL', "redis.call('set', 'partial', 'kept') error('late')", 0)), /^ERR user_script:1: late script: /);
+      assert.equal(String(await c.call('GET', 'partial')), 'kept');
+    }
+    await Promise.all([ours.close(), theirs.close()]);
+  });
+
+  it("passes bytes through unchanged, both ways, and runs RedisAI's synchronous commands", async () => {
+    const { port } = await startServer();
+    const c = await RawClient.connect(port, { returnBuffers: true });
+    const blob = Buffer.from([0, 255, 13, 10, 0, 128, 63, 7]);
+    assert.equal(String(await c.call('EVAL', "return redis.call('AI.TENSORSET', KEYS[1], 'UINT8', 8, 'BLOB', ARGV[1])", 1, 't', blob)), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 't', 'BLOB'), blob);
+    assert.deepEqual(await c.call('EVAL', "return redis.call('AI.TENSORGET', KEYS[1], 'BLOB')", 1, 't'), blob);
+    assert.deepEqual(await c.call('EVAL', 'return ARGV[1] .. ARGV[1]', 0, blob), Buffer.concat([blob, blob]));
+    await c.call('AI.TENSORSET', 'f', 'FLOAT', 2, 'VALUES', 1, 2.5);
+    assert.deepEqual((await c.call('EVAL', "return redis.call('AI.TENSORGET', 'f', 'VALUES')", 0) as Buffer[]).map(String), ['1', '2.5']);
+    assert.deepEqual((await c.call('EVAL', "return redis.call('AI.TENSORGET', 'f', 'META')", 0) as Buffer[]).map((x) => (Array.isArray(x) ? x : String(x))),
+      ['dtype', 'FLOAT', 'shape', [2]]);
+    assert.equal(String(await c.call('EVAL', "return redis.call('TYPE', 't').ok", 0)), 'AI_TENSOR');
+    await c.close();
+  });
+
+  it("refuses RedisAI's execution commands with RedisAI's text, and commands that would wait for a device (deviation 14)", async () => {
+    const { port } = await startServer();
+    const c = await RawClient.connect(port);
+    await c.call('AI.MODELSTORE', 'm', 'TORCH', 'CPU', 'BLOB', fixture('pt-minimal.pt'));
+    await c.call('AI.TENSORSET', 'a', 'FLOAT', 2, 2, 'VALUES', 2, 3, 2, 3);
+    const noMulti = 'ERR Cannot run RedisAI command within a transaction or a LUA script';
+    // redis.pcall returns the command's error; RedisAI's tests expect exactly this text.
+    assert.equal(message(await c.call('EVAL', "return redis.pcall('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'b')", 0)), noMulti);
+    assert.match(message(await c.call('EVAL', "return redis.call('AI.MODELRUN', 'm', 'INPUTS', 'a', 'a', 'OUTPUTS', 'b')", 0)), new RegExp(`^${noMulti} script: [0-9a-f]{40}, on @user_script:1\\.$`));
+    for (const body of ["return redis.pcall('AI.DAGEXECUTE', '|>', 'AI.TENSORGET', 'a', 'META')", "return redis.pcall('AI.SCRIPTEXECUTE', 's', 'f', 'INPUTS', 1, 'a')"]) {
+      assert.equal(message(await c.call('EVAL', body, 0)), noMulti, body);
+    }
+    assert.equal(message(await c.call('EVAL', "return redis.pcall('AI.MODELSTORE', 'm2', 'TORCH', 'CPU', 'BLOB', 'x')", 0)),
+      'ERR AI.MODELSTORE cannot be called from a Lua script: it waits for a device thread');
+    assert.equal(await c.call('EXISTS', 'b', 'm2'), 0);
+    // The model is untouched and still runs outside scripts.
+    assert.equal(await c.call('AI.MODELEXECUTE', 'm', 'INPUTS', 2, 'a', 'a', 'OUTPUTS', 1, 'b'), 'OK');
+    assert.deepEqual(await c.call('AI.TENSORGET', 'b', 'VALUES'), ['4', '6', '4', '6']);
+    await c.close();
+  });
+
+  it('stops a script that runs past busy-reply-threshold, keeps what it wrote, and serves on (deviation 14)', async () => {
+    const { port } = await startServer();
+    const c = await RawClient.connect(port);
+    assert.equal(await c.call('CONFIG', 'SET', 'busy-reply-threshold', '200'), 'OK');
+    assert.match(message(await c.call('EVAL', "redis.call('set', 'before', '1') while true do end", 0)),
+      /^ERR Script ran longer than busy-reply-threshold \(200 ms\) and was stopped .* script: [0-9a-f]{40}, on @user_script:1\.$/);
+    assert.equal(await c.call('GET', 'before'), '1');
+    // A script that catches the stop with pcall is stopped all the same.
+    assert.match(message(await c.call('EVAL', 'while true do pcall(function() while true do end end) end', 0)), /^ERR Script ran longer than busy-reply-threshold/);
+    assert.equal(await c.call('PING'), 'PONG');
+    assert.equal(await c.call('EVAL', 'return 5', 0), 5);
+    await c.close();
+  });
+
+  it("writes reach the append-only log as their effects: a restart finds them", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormbreaker-lua-'));
+    const persistence = { dir, appendonly: true, appendfsync: 'always' as const };
+    const first = await startServer({ persistence });
+    const c = await RawClient.connect(first.port);
+    assert.equal(await c.call('EVAL', "redis.call('set', KEYS[1], ARGV[1]) redis.call('AI.TENSORSET', KEYS[2], 'FLOAT', 2, 'VALUES', 1, 2) return redis.call('incrby', KEYS[3], 5)",
+      3, 's', 't', 'n', 'value'), 5);
+    await c.close();
+    await first.server.close();
+    await first.server.persistence?.shutdown(false);
+    const second = await startServer({ persistence });
+    const d = await RawClient.connect(second.port);
+    assert.equal(await d.call('GET', 's'), 'value');
+    assert.equal(await d.call('GET', 'n'), '5');
+    assert.deepEqual(await d.call('AI.TENSORGET', 't', 'VALUES'), ['1', '2']);
+    await d.close();
+    await second.server.close();
+    await second.server.persistence?.shutdown(false);
+  });
+
+  it('refuses Redis Functions by name (deviation 14)', async () => {
+    const { port } = await startServer();
+    const c = await RawClient.connect(port);
+    const why = 'ERR Redis Functions (FUNCTION, FCALL) are not available on this server; EVAL and EVALSHA scripts are';
+    for (const command of [['FUNCTION', 'LIST'], ['FCALL', 'f', 0], ['FCALL_RO', 'f', 0]]) assert.equal(message(await c.call(...command)), why);
+    await c.close();
+  });
+});
