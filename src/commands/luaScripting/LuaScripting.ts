@@ -8,6 +8,8 @@ import { VERSION } from '../../version';
 import { errorText, pushReply, pushStatusTable, replyAt, stringField } from './luaReplies';
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaState, LuaType } from './LuaState';
 import { LuaWasm, loadLuaWasm, luaWasmIfLoaded } from './luaWasm';
+import { pushBitLibrary } from './bitLibrary';
+import { pushCjsonLibrary } from './cjsonLibrary';
 import { sandboxSource } from './sandboxSource';
 import { parseShebang } from './shebang';
 
@@ -209,6 +211,10 @@ export class LuaScripting {
       wasm._lua_error(at);
     });
     this.installRedisLibrary(lua);
+    pushBitLibrary(lua);
+    lua.setField(LUA_GLOBALSINDEX, 'bit');
+    pushCjsonLibrary(lua, (at, message) => raiseAtScriptLine(lua, at, message));
+    lua.setField(LUA_GLOBALSINDEX, 'cjson');
     // Redis 7's pcall: an error raised as a table with a string `err` (what redis.call raises)
     // comes back as that string.
     lua.pushFunction((at) => {
@@ -385,14 +391,17 @@ export class LuaScripting {
   }
 }
 
+/** Raises `message` prefixed with the calling script's position, as luaL_error does. */
+function raiseAtScriptLine(lua: LuaState, L: number, message: string): number {
+  lua.wasm._luaL_where(L, 1);
+  const prefix = lua.bytesAt(-1, L);
+  lua.pushBytes(Buffer.concat([prefix, Buffer.from(message, 'latin1')]), L);
+  return lua.wasm._lua_error(L);
+}
+
 /** A metamethod that raises `message` at the script's line, as error(message, 2) would. */
 function guard(lua: LuaState, message: (L: number) => string) {
-  return (L: number): number => {
-    lua.wasm._luaL_where(L, 1);
-    const prefix = lua.bytesAt(-1, L).toString('latin1');
-    lua.pushBytes(prefix + message(L), L);
-    return lua.wasm._lua_error(L);
-  };
+  return (L: number): number => raiseAtScriptLine(lua, L, message(L));
 }
 
 /** A script cannot wait: commands that queue device work, or are asynchronous, are refused. */

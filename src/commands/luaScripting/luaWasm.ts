@@ -24,6 +24,11 @@ export interface LuaWasm {
   _lua_replace(L: number, index: number): void;
   _lua_setfenv(L: number, index: number): number;
   _luaL_where(L: number, level: number): void;
+  /** The number at `arg`, or raises Lua's own `bad argument #n to 'f' (number expected, got …)`. */
+  _luaL_checknumber(L: number, arg: number): number;
+  _luaL_argerror(L: number, arg: number, message: number): number;
+  _lua_pushlightuserdata(L: number, pointer: number): void;
+  _lua_touserdata(L: number, index: number): number;
   _lua_pushlstring(L: number, pointer: number, length: number): void;
   _lua_tolstring(L: number, index: number, lengthPointer: number): number;
   _lua_pushnumber(L: number, value: number): void;
