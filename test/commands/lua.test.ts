@@ -14,7 +14,7 @@ const show = (r: Parsed): unknown => (r instanceof Error ? `error: ${r.message}`
 const message = (reply: Parsed) => (reply instanceof Error ? reply.message : `not an error: ${JSON.stringify(reply)}`);
 
 /** Scripts whose every reply (and effect) must be redis-server's. */
-const SAME_AS_REDIS: Array<Array<string | number>> = [
+const SAME_AS_REDIS: Array<Array<string | number | Buffer>> = [
   ['EVAL', "return redis.call('set', KEYS[1], ARGV[1])", 1, 'k', 'v'],
   ['EVAL', "return redis.call('get', KEYS[1])", 1, 'k'],
   ['EVAL', "return {KEYS[1], ARGV[1], #KEYS, #ARGV}", 2, 'a', 'b', 'c', 'd'],
@@ -74,6 +74,41 @@ const SAME_AS_REDIS: Array<Array<string | number>> = [
     .map((json) => ['EVAL', 'return cjson.encode(cjson.decode(ARGV[1]))', 0, json]),
   ['EVAL', "return cjson.decode(string.rep('[', 1001))", 0], ['EVAL', 'return cjson.decode(1)', 0], ['EVAL', 'return cjson.decode({})', 0],
   ['EVAL', "return cjson.decode('[1, 2, 3]')", 0], ['EVAL', "return type(cjson.decode('null'))", 0],
+  ['EVAL', "return setmetatable({}, {__index = function() error('x') end})", 0],
+  // cmsgpack (lua-cmsgpack), as Redis loads it.
+  ["EVAL", "return cmsgpack.pack({1,2,3}, 'abc', 1.5, 0.1, -1, -33, -129, 128, 256, 65536, 2^32, -2^31-1, true, false, nil, {a=1}, {}, 1e300, 2^63, -2^63, 0/0, 1/0, -0.0, string.rep('x', 40), string.rep('y', 300))", 0],
+  ["EVAL", "return cmsgpack.pack()", 0],
+  ["EVAL", "local a,b,c = cmsgpack.unpack(cmsgpack.pack(1,'x',{1,{a=2}})) return {a, b, c[1], c[2].a}", 0],
+  ["EVAL", "return {cmsgpack.unpack(ARGV[1])}", 0, Buffer.from('c1', 'hex')],
+  ["EVAL", "return {cmsgpack.unpack(ARGV[1])}", 0, Buffer.from('a56162', 'hex')],
+  ["EVAL", "return {cmsgpack.unpack(ARGV[1])}", 0, Buffer.from('c4026162', 'hex')],
+  ["EVAL", "return {cmsgpack.unpack(ARGV[1])}", 0, Buffer.from('9201', 'hex')],
+  ["EVAL", "return {cmsgpack.unpack(ARGV[1])}", 0, Buffer.from('cfffffffffffffffff', 'hex')],
+  ["EVAL", "return {cmsgpack.unpack(ARGV[1])}", 0, Buffer.from('d3800000000000000001cb3fb999999999999a', 'hex')],
+  ["EVAL", "return cmsgpack.unpack(ARGV[1]).a", 0, Buffer.from('82a16102a16203', 'hex')],
+  ["EVAL", "return {cmsgpack.unpack(ARGV[1])}", 0, Buffer.from('82c001a16102', 'hex')],
+  ["EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3))}", 0],
+  ["EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3), 1)}", 0],
+  ["EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3), 2)}", 0],
+  ["EVAL", "return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), 2)}", 0],
+  ["EVAL", "return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), 0)}", 0],
+  ["EVAL", "return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), -1)}", 0],
+  ["EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1), 5)}", 0],
+  ["EVAL", "return {cmsgpack.unpack()}", 0],
+  ["EVAL", "return {cmsgpack.unpack({})}", 0],
+  ["EVAL", "return cmsgpack.pack({['1']=1,['2']=2})", 0],
+  ["EVAL", "local t = {} for i=1,20 do t = {t} end return cmsgpack.pack(t)", 0],
+  ["EVAL", "return {cmsgpack.unpack('')}", 0],
+  ["EVAL", "return cmsgpack.pack(function() end)", 0],
+  ["EVAL", "return cmsgpack.pack({[1]=1,[3]=3})", 0],
+  ["EVAL", "return cmsgpack.pack({[1.5]=1})", 0],
+  ["EVAL", "local t = {} for i=1,20 do t[i]=i end return cmsgpack.pack(t)", 0],
+  ["EVAL", "local message = cmsgpack.unpack(ARGV[1]) return 'hello ' .. message['name']", 0, Buffer.from('81a46e616d65a34a6f65', 'hex')],
+  ["EVAL", "return cmsgpack.unpack(ARGV[1])", 0, Buffer.from('81a46e616d65', 'hex')],
+  ["EVAL", "cmsgpack.pack = nil", 0],
+  ["EVAL", "return {cmsgpack.unpack(ARGV[1])}", 0, Buffer.from('dc00020102de0001a16bc3', 'hex')],
+  ["EVAL", "return {cmsgpack.unpack(ARGV[1])}", 0, Buffer.from('d903616263da00017a', 'hex')],
+  ["EVAL", "return cmsgpack._VERSION", 0],
   ['EVAL', 'return 1 +', 0], ['EVAL', 'return 1', -1], ['EVAL', 'return 1', 2, 'a'], ['EVAL', 'return 1', 'x'],
   ['EVALSHA', 'abc', 0], ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 0],
   ['SCRIPT', 'LOAD', 'return 1'], ['SCRIPT', 'LOAD', 'return 1 +'], ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 0],
@@ -87,7 +122,8 @@ const SAME_AS_REDIS: Array<Array<string | number>> = [
 
 describe('EVAL scripting', () => {
   it("behaves as redis-server's: replies, conversions, errors, the sandbox, SCRIPT", async () => {
-    const [ours, theirs] = await Promise.all([(await startServer()).port, await startRedisServer()].map((p) => RawClient.connect(p)));
+    // Buffers, not strings: binary replies (cmsgpack.pack) must match byte for byte.
+    const [ours, theirs] = await Promise.all([(await startServer()).port, await startRedisServer()].map((p) => RawClient.connect(p, { returnBuffers: true })));
     for (const command of SAME_AS_REDIS) {
       const [a, b] = await Promise.all([ours.call(...command), theirs.call(...command)]);
       assert.deepEqual(show(a), show(b), command.join(' '));

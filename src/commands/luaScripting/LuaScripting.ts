@@ -6,10 +6,11 @@ import { native } from '../../native';
 import { ErrorReply, Reply } from '../../resp/Reply';
 import { VERSION } from '../../version';
 import { errorText, pushReply, pushStatusTable, replyAt, stringField } from './luaReplies';
-import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaState, LuaType } from './LuaState';
+import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaState, LuaType, rethrowLuaUnwind } from './LuaState';
 import { LuaWasm, loadLuaWasm, luaWasmIfLoaded } from './luaWasm';
 import { pushBitLibrary } from './bitLibrary';
 import { pushCjsonLibrary } from './cjsonLibrary';
+import { pushCmsgpackLibrary } from './cmsgpackLibrary';
 import { sandboxSource } from './sandboxSource';
 import { parseShebang } from './shebang';
 
@@ -166,7 +167,8 @@ export class LuaScripting {
     }
     const err = stringField(lua, L, top, 'err');
     const source = stringField(lua, L, top, 'source');
-    lua.getField(top, 'line');
+    lua.pushBytes('line');
+    lua.wasm._lua_rawget(L, top);
     const line = lua.typeAt(-1) === LuaType.Number ? String(lua.wasm._lua_tonumber(L, -1)) : undefined;
     lua.wasm._lua_settop(L, top);
     let text = err === undefined ? 'ERR unknown error' : errorText(err);
@@ -215,6 +217,8 @@ export class LuaScripting {
     lua.setField(LUA_GLOBALSINDEX, 'bit');
     pushCjsonLibrary(lua, (at, message) => raiseAtScriptLine(lua, at, message));
     lua.setField(LUA_GLOBALSINDEX, 'cjson');
+    pushCmsgpackLibrary(lua, (at, message) => raiseAtScriptLine(lua, at, message));
+    lua.setField(LUA_GLOBALSINDEX, 'cmsgpack');
     // Redis 7's pcall: an error raised as a table with a string `err` (what redis.call raises)
     // comes back as that string.
     lua.pushFunction((at) => {
@@ -355,6 +359,7 @@ export class LuaScripting {
       const argv = commandArguments(lua, L);
       reply = typeof argv === 'string' ? new ErrorReply(argv) : this.runCommand(argv);
     } catch (err) {
+      rethrowLuaUnwind(err);
       reply = new ErrorReply(`ERR internal error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }
     if (reply instanceof ErrorReply && raise) return this.raise(lua, L, reply.message);
@@ -363,6 +368,7 @@ export class LuaScripting {
     try {
       pushReply(lua, L, reply);
     } catch (err) {
+      rethrowLuaUnwind(err);
       failed = err instanceof Error ? err.message : String(err);
     }
     if (failed !== undefined) return this.raise(lua, L, `ERR ${failed}`);

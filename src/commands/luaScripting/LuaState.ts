@@ -12,6 +12,15 @@ const LUA_GCCOLLECT = 2;
 
 export const enum LuaType { None = -1, Nil = 0, Boolean = 1, LightUserdata = 2, Number = 3, String = 4, Table = 5, Function = 6, Userdata = 7, Thread = 8 }
 
+/**
+ * Rethrows a Lua error unwinding through JS: emscripten's longjmp throws Infinity, and a JS catch
+ * that kept it would leave the interpreter's error chain broken. Every catch in a function Lua
+ * calls starts with this.
+ */
+export function rethrowLuaUnwind(err: unknown): void {
+  if (err === Infinity) throw err;
+}
+
 /** A JS function Lua can call: it reads its arguments from the stack of `L` and returns how many results it pushed. */
 export type LuaFunction = (L: number) => number;
 

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { formatG } from './formatG';
-import { LuaState, LuaType } from './LuaState';
+import { LuaState, LuaType, rethrowLuaUnwind } from './LuaState';
 
 // lua-cjson 2.1 (`cjson`) as Redis configures it for scripts: encode and decode, the same output
 // byte for byte (numbers as %.14g, "/" escaped, sparse-array and nesting limits) and the same
@@ -366,6 +366,7 @@ export function pushCjsonLibrary(lua: LuaState, raise: (L: number, message: stri
       encodeValue(lua, L, 0, out);
       json = out.join('');
     } catch (err) {
+      rethrowLuaUnwind(err);
       failure = err instanceof CjsonError ? err.message : `cjson: ${String(err)}`;
     }
     if (failure !== undefined) return raise(L, failure);
@@ -388,6 +389,7 @@ export function pushCjsonLibrary(lua: LuaState, raise: (L: number, message: stri
       const end = decoder.next();
       if (end.type !== 'T_END') decoder.fail('the end', end);
     } catch (err) {
+      rethrowLuaUnwind(err);
       failure = err instanceof CjsonError ? err.message : `cjson: ${String(err)}`;
     }
     if (failure !== undefined) {

@@ -59,7 +59,10 @@ export function pushStatusTable(lua: LuaState, L: number, field: 'ok' | 'err', t
 
 /** The string field `name` of the table at `index`, or undefined. */
 export function stringField(lua: LuaState, L: number, index: number, name: string): Buffer | undefined {
-  lua.getField(index, name, L);
+  // rawget: a metamethod could raise an error where no pcall is there to catch it.
+  const table = index < 0 ? lua.wasm._lua_gettop(L) + 1 + index : index;
+  lua.pushBytes(name, L);
+  lua.wasm._lua_rawget(L, table);
   const found = lua.typeAt(-1, L) === LuaType.String ? lua.bytesAt(-1, L) : undefined;
   lua.wasm._lua_settop(L, -2);
   return found;

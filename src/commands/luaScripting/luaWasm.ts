@@ -28,6 +28,10 @@ export interface LuaWasm {
   _luaL_checknumber(L: number, arg: number): number;
   _luaL_argerror(L: number, arg: number, message: number): number;
   _lua_pushlightuserdata(L: number, pointer: number): void;
+  _luaL_checkinteger(L: number, arg: number): number;
+  _luaL_optinteger(L: number, arg: number, otherwise: number): number;
+  _luaL_checklstring(L: number, arg: number, lengthPointer: number): number;
+  _lua_concat(L: number, n: number): void;
   _lua_touserdata(L: number, index: number): number;
   _lua_pushlstring(L: number, pointer: number, length: number): void;
   _lua_tolstring(L: number, index: number, lengthPointer: number): number;

@@ -1,7 +1,7 @@
 // The Lua half of the scripting sandbox, run once per interpreter state with the two guards made
 // in TypeScript (they raise errors at the script's own line). Redis 7.0's rules: no files, OS,
 // modules, debug or environment tricks; reading an unknown global and writing any global are
-// errors; the `redis`, `bit` and `cjson` libraries cannot be changed. Returns Redis's error handler (errors become
+// errors; the `redis`, `bit`, `cjson` and `cmsgpack` libraries cannot be changed. Returns Redis's error handler (errors become
 // {err = …, source = …, line = …} tables) and the environment every script function runs in.
 export const sandboxSource = `
 local missingGlobal, readonlyTable = ...
@@ -13,7 +13,7 @@ end
 local function readonly(t)
   return setmetatable({}, { __index = t, __newindex = readonlyTable, __metatable = false })
 end
-redis, bit, cjson = readonly(redis), readonly(bit), readonly(cjson)
+redis, bit, cjson, cmsgpack = readonly(redis), readonly(bit), readonly(cjson), readonly(cmsgpack)
 local function errorHandler(err)
   local i = dbg.getinfo(2, 'nSl')
   if i and i.what == 'C' then i = dbg.getinfo(3, 'nSl') end
