@@ -119,9 +119,6 @@ export class LuaScripting {
         wasm._lua_settop(L, 0);
         return new ErrorReply(`ERR Error compiling script (new function): ${reason}`);
       }
-      // Globals resolve through the sandbox's environment (sandboxSource.ts).
-      lua.getField(LUA_REGISTRYINDEX, 'stormbreaker_env');
-      wasm._lua_setfenv(L, -2);
       lua.setField(LUA_REGISTRYINDEX, `f_${sha}`);
       this.bodies.set(sha, body);
     } else if (!this.bodies.has(sha)) {
@@ -153,6 +150,7 @@ export class LuaScripting {
       this.limits = null;
       lua.setCountHook(0, 0);
       wasm._lua_settop(L, 0);
+      lua.releaseLargeScratch();
     }
     return reply;
   }
@@ -178,14 +176,16 @@ export class LuaScripting {
 
   private setGlobalArray(lua: LuaState, name: string, items: readonly Buffer[]): void {
     const wasm = lua.wasm;
+    lua.getField(LUA_REGISTRYINDEX, 'stormbreaker_globals');
     lua.pushBytes(name);
     wasm._lua_createtable(lua.L, items.length, 0);
     for (let i = 0; i < items.length; i++) {
       lua.pushBytes(items[i]);
       wasm._lua_rawseti(lua.L, -2, i + 1);
     }
-    // rawset: the sandbox refuses new globals to scripts, not to the server.
-    wasm._lua_rawset(lua.L, LUA_GLOBALSINDEX);
+    // Into the table behind the read-only _G (sandboxSource.ts): the sandbox refuses globals to scripts, not to the server.
+    wasm._lua_rawset(lua.L, -3);
+    wasm._lua_settop(lua.L, -2);
   }
 
   private busyThresholdMs(): number {
@@ -242,8 +242,9 @@ export class LuaScripting {
     if (lua.load(Buffer.from(sandboxSource), '=sandbox') !== 0) throw new Error(`Lua sandbox: ${lua.bytesAt(-1).toString()}`);
     lua.pushFunction(guard(lua, (at) => `Script attempted to access nonexistent global variable '${lua.bytesAt(2, at).toString('latin1')}'`));
     lua.pushFunction(guard(lua, () => 'Attempt to modify a readonly table'));
-    if (wasm._lua_pcall(L, 2, 2, 0) !== 0) throw new Error(`Lua sandbox: ${lua.bytesAt(-1).toString()}`);
-    lua.setField(LUA_REGISTRYINDEX, 'stormbreaker_env');
+    lua.pushFunction((at) => guardedRawset(lua, at));
+    if (wasm._lua_pcall(L, 3, 2, 0) !== 0) throw new Error(`Lua sandbox: ${lua.bytesAt(-1).toString()}`);
+    lua.setField(LUA_REGISTRYINDEX, 'stormbreaker_globals');
     lua.setField(LUA_REGISTRYINDEX, 'stormbreaker_error_handler');
     wasm._lua_settop(L, 0);
     lua.collectGarbage();
@@ -403,6 +404,28 @@ function raiseAtScriptLine(lua: LuaState, L: number, message: string): number {
   const prefix = lua.bytesAt(-1, L);
   lua.pushBytes(Buffer.concat([prefix, Buffer.from(message, 'latin1')]), L);
   return lua.wasm._lua_error(L);
+}
+
+/** Lua's rawset(t, k, v), refused on the sandbox's read-only tables (their metatable says __readonly). */
+function guardedRawset(lua: LuaState, L: number): number {
+  const wasm = lua.wasm;
+  wasm._luaL_checktype(L, 1, LuaType.Table);
+  wasm._luaL_checkany(L, 2);
+  wasm._luaL_checkany(L, 3);
+  if (wasm._lua_getmetatable(L, 1) !== 0) {
+    lua.pushBytes('__readonly', L);
+    wasm._lua_rawget(L, -2);
+    const readonly = wasm._lua_toboolean(L, -1) !== 0;
+    wasm._lua_settop(L, -3);
+    // Raised from inside a C function, where Lua adds no position: Redis's text has none either.
+    if (readonly) {
+      lua.pushBytes('Attempt to modify a readonly table', L);
+      return wasm._lua_error(L);
+    }
+  }
+  wasm._lua_settop(L, 3);
+  wasm._lua_rawset(L, 1);
+  return 1;
 }
 
 /** A metamethod that raises `message` at the script's line, as error(message, 2) would. */

@@ -64,6 +64,14 @@ export class LuaState {
     return this.scratch;
   }
 
+  /** Gives back a scratch area a large string grew (a script's tensor BLOB), keeping small ones for reuse. */
+  releaseLargeScratch(): void {
+    if (this.scratchSize <= 1 << 20) return;
+    this.wasm._free(this.scratch);
+    this.scratch = 0;
+    this.scratchSize = 0;
+  }
+
   cName(name: string): number {
     let p = this.names.get(name);
     if (p === undefined) {

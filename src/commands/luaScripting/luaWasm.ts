@@ -32,6 +32,9 @@ export interface LuaWasm {
   _luaL_optinteger(L: number, arg: number, otherwise: number): number;
   _luaL_checklstring(L: number, arg: number, lengthPointer: number): number;
   _lua_concat(L: number, n: number): void;
+  _luaL_checktype(L: number, arg: number, type: number): void;
+  _luaL_checkany(L: number, arg: number): void;
+  _lua_getmetatable(L: number, index: number): number;
   _lua_touserdata(L: number, index: number): number;
   _lua_pushlstring(L: number, pointer: number, length: number): void;
   _lua_tolstring(L: number, index: number, lengthPointer: number): number;

@@ -1,19 +1,24 @@
-// The Lua half of the scripting sandbox, run once per interpreter state with the two guards made
-// in TypeScript (they raise errors at the script's own line). Redis 7.0's rules: no files, OS,
+// The Lua half of the scripting sandbox, run once per interpreter state with the guards made in
+// TypeScript (they raise errors at the script's own line). Redis 7.0's rules: no files, OS,
 // modules, debug or environment tricks; reading an unknown global and writing any global are
-// errors; the `redis`, `bit`, `cjson` and `cmsgpack` libraries cannot be changed. Returns Redis's error handler (errors become
-// {err = …, source = …, line = …} tables) and the environment every script function runs in.
+// errors, from scripts and from chunks they loadstring alike; the libraries cannot be changed
+// (rawset included). Every global lives in a table behind an empty, read-only _G: an assignment
+// to _G can then never overwrite one. Returns Redis's error handler (errors become
+// {err = …, source = …, line = …} tables) and that table of globals (KEYS and ARGV go there).
 export const sandboxSource = `
-local missingGlobal, readonlyTable = ...
-local dbg, setmetatable, type, tostring = debug, setmetatable, type, tostring
+local missingGlobal, readonlyTable, guardedRawset = ...
+local G, dbg, setmetatable, type, tostring, next, ipairs = _G, debug, setmetatable, type, tostring, next, ipairs
 for _, name in ipairs({'print', 'dofile', 'loadfile', 'require', 'module', 'package', 'io', 'os', 'debug',
                        'setfenv', 'getfenv', 'newproxy'}) do
-  _G[name] = nil
+  G[name] = nil
 end
 local function readonly(t)
-  return setmetatable({}, { __index = t, __newindex = readonlyTable, __metatable = false })
+  return setmetatable({}, { __index = t, __newindex = readonlyTable, __metatable = false, __readonly = true })
 end
-redis, bit, cjson, cmsgpack = readonly(redis), readonly(bit), readonly(cjson), readonly(cmsgpack)
+for _, name in ipairs({'redis', 'bit', 'cjson', 'cmsgpack', 'string', 'table', 'math', 'coroutine'}) do
+  G[name] = readonly(G[name])
+end
+G.rawset = guardedRawset
 local function errorHandler(err)
   local i = dbg.getinfo(2, 'nSl')
   if i and i.what == 'C' then i = dbg.getinfo(3, 'nSl') end
@@ -24,7 +29,11 @@ local function errorHandler(err)
   end
   return err
 end
-setmetatable(_G, { __index = missingGlobal, __newindex = readonlyTable, __metatable = false })
-local env = setmetatable({}, { __index = _G, __newindex = readonlyTable, __metatable = false })
-return errorHandler, env
+local globals = {}
+for k, v in next, G do globals[k] = v end
+for k in next, globals do G[k] = nil end
+globals._G = G
+setmetatable(globals, { __index = missingGlobal, __metatable = false })
+setmetatable(G, { __index = globals, __newindex = readonlyTable, __metatable = false, __readonly = true })
+return errorHandler, globals
 `;
