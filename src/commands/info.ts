@@ -1,3 +1,4 @@
+import { scriptingOf } from './luaScripting/LuaScripting';
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_VERSION } from '../version';
 import { BACKENDS } from '../model/Model';
@@ -32,6 +33,7 @@ const SECTIONS: Record<string, Section> = {
     const m = process.memoryUsage();
     const used = m.heapUsed + m.external;
     const peak = server.opsSampler.peakMemory(used);
+    const lua = scriptingOf(server).memoryInfo();
     return [
       ['used_memory', used],
       ['used_memory_human', humanBytes(used)],
@@ -41,6 +43,11 @@ const SECTIONS: Record<string, Section> = {
       ['used_memory_heap', m.heapUsed],
       ['used_memory_external', m.external],
       ['used_memory_array_buffers', m.arrayBuffers],
+      ['used_memory_lua', lua.luaBytes],
+      ['used_memory_lua_human', humanBytes(lua.luaBytes)],
+      ['number_of_cached_scripts', lua.scripts],
+      ['used_memory_scripts', lua.scriptBytes],
+      ['used_memory_scripts_human', humanBytes(lua.scriptBytes)],
       // Tensors, models and V8's own memory all come from glibc's malloc: no jemalloc here.
       ['mem_allocator', 'libc'],
     ];

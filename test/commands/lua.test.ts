@@ -211,6 +211,21 @@ describe('EVAL scripting', () => {
     await second.server.persistence?.shutdown(false);
   });
 
+  it('INFO memory counts the cached scripts, their bytes and the interpreter\'s heap', async () => {
+    const { port } = await startServer();
+    const c = await RawClient.connect(port);
+    const field = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(String(await c.call('INFO', 'memory')))?.[1]);
+    assert.equal(await field('number_of_cached_scripts'), 0);
+    await c.call('SCRIPT', 'LOAD', 'return 1');
+    await c.call('EVAL', "return redis.call('ping')", 0);
+    assert.equal(await field('number_of_cached_scripts'), 2);
+    assert.equal(await field('used_memory_scripts'), 'return 1'.length + "return redis.call('ping')".length);
+    assert.ok((await field('used_memory_lua')) > 10_000);
+    await c.call('SCRIPT', 'FLUSH');
+    assert.equal(await field('number_of_cached_scripts'), 0);
+    await c.close();
+  });
+
   it('refuses Redis Functions by name (deviation 14)', async () => {
     const { port } = await startServer();
     const c = await RawClient.connect(port);

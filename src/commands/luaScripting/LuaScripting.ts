@@ -87,6 +87,13 @@ export class LuaScripting {
     });
   }
 
+  /** INFO memory's script lines: the interpreter's heap, the scripts cached and their bytes. */
+  memoryInfo(): { luaBytes: number; scripts: number; scriptBytes: number } {
+    let scriptBytes = 0;
+    for (const body of this.bodies.values()) scriptBytes += body.length;
+    return { luaBytes: this.lua?.heapBytes() ?? 0, scripts: this.bodies.size, scriptBytes };
+  }
+
   exists(sha: string): boolean {
     return this.bodies.has(sha.toLowerCase());
   }

@@ -133,6 +133,11 @@ export class LuaState {
     return pointer;
   }
 
+  /** The bytes Lua's allocator holds for this state (LUA_GCCOUNT in KiB, plus LUA_GCCOUNTB). */
+  heapBytes(): number {
+    return this.wasm._lua_gc(this.L, 3, 0) * 1024 + this.wasm._lua_gc(this.L, 4, 0);
+  }
+
   collectGarbage(): void {
     this.wasm._lua_gc(this.L, LUA_GCCOLLECT, 0);
   }
