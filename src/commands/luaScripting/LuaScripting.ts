@@ -12,6 +12,7 @@ import { pushBitLibrary } from './bitLibrary';
 import { pushCjsonLibrary } from './cjsonLibrary';
 import { pushCmsgpackLibrary } from './cmsgpackLibrary';
 import { sandboxSource } from './sandboxSource';
+import { pushStructLibrary } from './structLibrary';
 import { parseShebang } from './shebang';
 
 // Redis's EVAL scripting (Redis 7.0's behaviour and texts): one Lua 5.1 state per server, the
@@ -226,6 +227,8 @@ export class LuaScripting {
     lua.setField(LUA_GLOBALSINDEX, 'cjson');
     pushCmsgpackLibrary(lua, (at, message) => raiseAtScriptLine(lua, at, message));
     lua.setField(LUA_GLOBALSINDEX, 'cmsgpack');
+    pushStructLibrary(lua, (at, message) => raiseAtScriptLine(lua, at, message));
+    lua.setField(LUA_GLOBALSINDEX, 'struct');
     // Redis 7's pcall: an error raised as a table with a string `err` (what redis.call raises)
     // comes back as that string.
     lua.pushFunction((at) => {

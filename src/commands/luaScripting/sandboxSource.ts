@@ -15,7 +15,7 @@ end
 local function readonly(t)
   return setmetatable({}, { __index = t, __newindex = readonlyTable, __metatable = false, __readonly = true })
 end
-for _, name in ipairs({'redis', 'bit', 'cjson', 'cmsgpack', 'string', 'table', 'math', 'coroutine'}) do
+for _, name in ipairs({'redis', 'bit', 'cjson', 'cmsgpack', 'struct', 'string', 'table', 'math', 'coroutine'}) do
   G[name] = readonly(G[name])
 end
 G.rawset = guardedRawset
