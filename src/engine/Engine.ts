@@ -262,7 +262,9 @@ export class Engine implements OpRunner {
    * a millisecond. Runs only while some key has an expiry; never keeps the process alive.
    */
   private sweepExpired(): void {
-    if (this.sweeper !== undefined) return;
+    // A store that keeps the data elsewhere expires it there (RedisKeyspace has no expiring keys);
+    // a sweep here would also reach keys outside the batch of the command in flight.
+    if (this.sweeper !== undefined || this.keyspace.prefetches) return;
     this.sweeper = setInterval(() => {
       if (this.keyspace.expiring === 0) {
         clearInterval(this.sweeper);
