@@ -21,7 +21,7 @@ export function authenticate(server: ServerInfo, client: ClientInfo, user: strin
 export const auth = defineCommand({
   name: 'auth',
   arity: -2,
-  flags: ['noauth', 'fast', 'skip_slowlog'],
+  flags: ['noscript', 'noauth', 'fast', 'skip_slowlog'],
   group: 'connection',
   summary: 'Authenticates the connection',
   run({ server, client }, args) {

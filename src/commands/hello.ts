@@ -9,7 +9,7 @@ import { validateClientName } from './client';
 export const hello = defineCommand({
   name: 'hello',
   arity: -1,
-  flags: ['noauth', 'fast', 'skip_slowlog'],
+  flags: ['noscript', 'noauth', 'fast', 'skip_slowlog'],
   group: 'connection',
   since: '6.0.0',
   summary: 'Handshakes with the server, choosing the protocol version',

@@ -4,7 +4,7 @@ import { defineCommand } from './Command';
 export const quit = defineCommand({
   name: 'quit',
   arity: -1,
-  flags: ['noauth', 'fast'],
+  flags: ['noscript', 'noauth', 'fast'],
   group: 'connection',
   summary: 'Closes the connection',
   run({ client }) {

@@ -11,6 +11,7 @@ import { LuaWasm, loadLuaWasm, luaWasmIfLoaded } from './luaWasm';
 import { pushBitLibrary } from './bitLibrary';
 import { pushCjsonLibrary } from './cjsonLibrary';
 import { pushCmsgpackLibrary } from './cmsgpackLibrary';
+import { pushSandboxGuards } from './sandboxGuards';
 import { sandboxSource } from './sandboxSource';
 import { pushStructLibrary } from './structLibrary';
 import { parseShebang } from './shebang';
@@ -22,6 +23,8 @@ import { parseShebang } from './shebang';
 
 export const NO_MULTI = 'ERR Cannot run RedisAI command within a transaction or a LUA script';
 const HOOK_INSTRUCTIONS = 100_000;
+/** Past this many bytes of Lua heap after a script, a full collection runs. */
+const LARGE_HEAP = 32 << 20;
 const LOG_WARNING = 3;
 const LOG_NOTICE = 2;
 
@@ -54,6 +57,8 @@ export class LuaScripting {
   /** The client scripts' commands run as: MONITOR shows it as `[0 lua]`. */
   private readonly client = internalClient('lua', '');
   private limits: RunLimits | null = null;
+  /** The KEYS and ARGV the protected setter (state()) makes globals of. */
+  private pendingArguments: { keys: readonly Buffer[]; argv: readonly Buffer[] } | null = null;
 
   constructor(private readonly server: ServerInfo) {}
 
@@ -108,8 +113,27 @@ export class LuaScripting {
 
   private withLua(fn: (lua: LuaState) => Reply): Reply | Promise<Reply> {
     const wasm = luaWasmIfLoaded();
-    if (wasm !== undefined) return fn(this.state(wasm));
-    return loadLuaWasm().then((loaded) => fn(this.state(loaded)));
+    if (wasm !== undefined) return this.guarded(wasm, fn);
+    return loadLuaWasm().then((loaded) => this.guarded(loaded, fn));
+  }
+
+  /**
+   * Runs `fn` on the state; should anything escape the interpreter's own protection (a wasm trap,
+   * a panic), the state is given up, not reused: the next script gets a fresh one (scripts stay
+   * cached, and compile again there).
+   */
+  private guarded(wasm: LuaWasm, fn: (lua: LuaState) => Reply): Reply {
+    const lua = this.state(wasm);
+    try {
+      return fn(lua);
+    } catch (err) {
+      const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      this.server.logWarning(`Lua interpreter failed (${why}); it is replaced by a fresh one`);
+      this.limits = null;
+      // Not closed: a state in an unknown condition is left to the collector of nothing; its memory stays in the wasm heap.
+      if (this.lua === lua) this.lua = undefined;
+      return new ErrorReply(`ERR the Lua interpreter failed (${why}); the next script runs in a fresh one`);
+    }
   }
 
   /** The script's flags (shebang), after its function is in the registry; or why it cannot be. */
@@ -141,8 +165,16 @@ export class LuaScripting {
     wasm._lua_settop(L, 0);
     lua.getField(LUA_REGISTRYINDEX, 'stormbreaker_error_handler');
     lua.getField(LUA_REGISTRYINDEX, `f_${sha}`);
-    this.setGlobalArray(lua, 'KEYS', keys);
-    this.setGlobalArray(lua, 'ARGV', argv);
+    // KEYS and ARGV are made inside a protected call: a huge ARGV can exhaust the interpreter's memory.
+    this.pendingArguments = { keys, argv };
+    lua.getField(LUA_REGISTRYINDEX, 'stormbreaker_set_arguments');
+    const made = wasm._lua_pcall(L, 0, 0, 0);
+    this.pendingArguments = null;
+    if (made !== 0) {
+      wasm._lua_settop(L, 0);
+      lua.collectGarbage();
+      return new ErrorReply("ERR not enough memory in the Lua interpreter for the script's KEYS and ARGV");
+    }
     const thresholdMs = this.busyThresholdMs();
     this.limits = {
       readOnly: readOnly || flags.readOnly,
@@ -159,6 +191,8 @@ export class LuaScripting {
       lua.setCountHook(0, 0);
       wasm._lua_settop(L, 0);
       lua.releaseLargeScratch();
+      // What a large script left (its strings and tables) goes now, not when Lua's own pace gets to it.
+      if (lua.heapBytes() > LARGE_HEAP) lua.collectGarbage();
     }
     return reply;
   }
@@ -221,6 +255,15 @@ export class LuaScripting {
       wasm._lua_error(at);
     });
     this.installRedisLibrary(lua);
+    lua.pushFunction(() => {
+      const pending = this.pendingArguments;
+      if (pending !== null) {
+        this.setGlobalArray(lua, 'KEYS', pending.keys);
+        this.setGlobalArray(lua, 'ARGV', pending.argv);
+      }
+      return 0;
+    });
+    lua.setField(LUA_REGISTRYINDEX, 'stormbreaker_set_arguments');
     pushBitLibrary(lua);
     lua.setField(LUA_GLOBALSINDEX, 'bit');
     pushCjsonLibrary(lua, (at, message) => raiseAtScriptLine(lua, at, message));
@@ -252,7 +295,7 @@ export class LuaScripting {
     if (lua.load(Buffer.from(sandboxSource), '=sandbox') !== 0) throw new Error(`Lua sandbox: ${lua.bytesAt(-1).toString()}`);
     lua.pushFunction(guard(lua, (at) => `Script attempted to access nonexistent global variable '${lua.bytesAt(2, at).toString('latin1')}'`));
     lua.pushFunction(guard(lua, () => 'Attempt to modify a readonly table'));
-    lua.pushFunction((at) => guardedRawset(lua, at));
+    pushSandboxGuards(lua);
     if (wasm._lua_pcall(L, 3, 2, 0) !== 0) throw new Error(`Lua sandbox: ${lua.bytesAt(-1).toString()}`);
     lua.setField(LUA_REGISTRYINDEX, 'stormbreaker_globals');
     lua.setField(LUA_REGISTRYINDEX, 'stormbreaker_error_handler');
@@ -285,16 +328,18 @@ export class LuaScripting {
     });
     fn('log', (at) => this.log(lua, at));
     fn('setresp', (at) => {
-      const n = wasm._lua_gettop(at) === 1 ? wasm._lua_tonumber(at, 1) : NaN;
+      if (wasm._lua_gettop(at) !== 1) return this.raise(lua, at, 'ERR redis.setresp() requires one argument.');
+      const n = wasm._lua_tonumber(at, 1);
       if (n === 2) return 0;
       if (n === 3) return this.raise(lua, at, 'ERR RESP3 replies inside Lua scripts are not supported by this server');
       return this.raise(lua, at, 'ERR RESP version must be 2 or 3.');
     });
     fn('set_repl', (at) => {
-      const n = wasm._lua_gettop(at) === 1 ? wasm._lua_tonumber(at, 1) : NaN;
+      // Redis's text, "two" included.
+      if (wasm._lua_gettop(at) !== 1) return this.raise(lua, at, 'ERR redis.set_repl() requires two arguments.');
+      const n = wasm._lua_tonumber(at, 1);
       // Writes reach the append-only log as their effects, whatever the script asks.
       if (Number.isInteger(n) && n >= 0 && n <= 3) return 0;
-      if (wasm._lua_gettop(at) !== 1) return this.raise(lua, at, 'ERR redis.set_repl() requires one argument.');
       return this.raise(lua, at, 'ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
     });
     fn('replicate_commands', (at) => {
@@ -350,7 +395,7 @@ export class LuaScripting {
     const wasm = lua.wasm;
     const argc = wasm._lua_gettop(L);
     if (argc < 2) return this.raise(lua, L, 'ERR redis.log() requires two arguments or more.');
-    if (lua.typeAt(1, L) !== LuaType.Number) return this.raise(lua, L, 'ERR First argument must be a number (log level).');
+    if (wasm._lua_isnumber(L, 1) === 0) return this.raise(lua, L, 'ERR First argument must be a number (log level).');
     const level = wasm._lua_tonumber(L, 1);
     if (level < 0 || level > LOG_WARNING) return this.raise(lua, L, 'ERR Invalid debug level.');
     const parts: string[] = [];
@@ -393,7 +438,8 @@ export class LuaScripting {
     if ((command.arity > 0 && argv.length !== command.arity) || (command.arity < 0 && argv.length < -command.arity)) {
       return new ErrorReply('ERR Wrong number of args calling Redis command from script');
     }
-    if (command.flags.includes('noscript')) return new ErrorReply('ERR This Redis command is not allowed from script');
+    // CLIENT: Redis flags each of its subcommands noscript.
+    if (command.flags.includes('noscript') || command.name === 'client') return new ErrorReply('ERR This Redis command is not allowed from script');
     if (command.flags.includes('no_multi')) return new ErrorReply(NO_MULTI);
     if (this.limits?.readOnly === true && command.flags.includes('write')) {
       return new ErrorReply('ERR Write commands are not allowed from read-only scripts.');
@@ -414,28 +460,6 @@ function raiseAtScriptLine(lua: LuaState, L: number, message: string): number {
   const prefix = lua.bytesAt(-1, L);
   lua.pushBytes(Buffer.concat([prefix, Buffer.from(message, 'latin1')]), L);
   return lua.wasm._lua_error(L);
-}
-
-/** Lua's rawset(t, k, v), refused on the sandbox's read-only tables (their metatable says __readonly). */
-function guardedRawset(lua: LuaState, L: number): number {
-  const wasm = lua.wasm;
-  wasm._luaL_checktype(L, 1, LuaType.Table);
-  wasm._luaL_checkany(L, 2);
-  wasm._luaL_checkany(L, 3);
-  if (wasm._lua_getmetatable(L, 1) !== 0) {
-    lua.pushBytes('__readonly', L);
-    wasm._lua_rawget(L, -2);
-    const readonly = wasm._lua_toboolean(L, -1) !== 0;
-    wasm._lua_settop(L, -3);
-    // Raised from inside a C function, where Lua adds no position: Redis's text has none either.
-    if (readonly) {
-      lua.pushBytes('Attempt to modify a readonly table', L);
-      return wasm._lua_error(L);
-    }
-  }
-  wasm._lua_settop(L, 3);
-  wasm._lua_rawset(L, 1);
-  return 1;
 }
 
 /** A metamethod that raises `message` at the script's line, as error(message, 2) would. */
@@ -462,10 +486,18 @@ function commandArguments(lua: LuaState, L: number): Buffer[] | string {
     const t = lua.typeAt(i, L);
     if (t === LuaType.String) argv.push(lua.bytesAt(i, L));
     // Redis formats numbers with %.17g (Lua's own %.14g loses digits).
-    else if (t === LuaType.Number) argv.push(Buffer.from(native.formatDouble(lua.wasm._lua_tonumber(L, i)), 'latin1'));
+    else if (t === LuaType.Number) argv.push(Buffer.from(numberArgument(lua.wasm._lua_tonumber(L, i)), 'latin1'));
     else return 'ERR Lua redis lib command arguments must be strings or integers';
   }
   return argv;
+}
+
+/**
+ * A number as redis.call passes it: %.17g. NaN prints as glibc prints x86's 0/0, the NaN scripts
+ * make (its sign bit is set): "-nan".
+ */
+function numberArgument(n: number): string {
+  return Number.isNaN(n) ? '-nan' : native.formatDouble(n);
 }
 
 /** redis.error_reply's text: its own code (`-CODE message`) or ERR. */

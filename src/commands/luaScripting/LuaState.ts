@@ -56,6 +56,12 @@ export class LuaState {
       this.scratchSize = Math.max(bytes.length, 2 * this.scratchSize, 256);
       this.scratch = this.wasm._malloc(this.scratchSize);
       if (this.scratch === 0) {
+        // Garbage a failed script left may be what fills the heap: collect, then try once more.
+        this.collectGarbage();
+        this.scratchSize = bytes.length;
+        this.scratch = this.wasm._malloc(this.scratchSize);
+      }
+      if (this.scratch === 0) {
         this.scratchSize = 0;
         throw new Error('the Lua interpreter is out of memory');
       }
@@ -96,6 +102,17 @@ export class LuaState {
     return Buffer.from(this.wasm.HEAPU8.subarray(p, p + length));
   }
 
+  /**
+   * The bytes of the string at `index` without copying them: valid only until the next call that
+   * may allocate in the wasm heap (a push, a table), so a caller copies what it keeps first.
+   */
+  viewAt(index: number, L = this.L): Buffer {
+    const p = this.wasm._lua_tolstring(L, index, this.lengthCell);
+    if (p === 0) return Buffer.alloc(0);
+    const length = this.wasm.HEAP32[this.lengthCell >> 2];
+    return Buffer.from(this.wasm.HEAPU8.buffer, this.wasm.HEAPU8.byteOffset + p, length);
+  }
+
   typeAt(index: number, L = this.L): LuaType {
     return this.wasm._lua_type(L, index);
   }
@@ -109,17 +126,55 @@ export class LuaState {
     this.wasm._lua_getfield(L, index, this.cName(name));
   }
 
-  /** Pushes `fn` as a Lua C function. A JS exception must never cross Lua's frames: `fn` catches its own. */
+  /**
+   * Pushes `fn` as a Lua C function. A JS exception must never cross Lua's frames (it would skip
+   * Lua's own unwinding and leave the state's call depth wrong): anything `fn` throws that is not
+   * Lua's own unwinding becomes a Lua error.
+   */
   pushFunction(fn: LuaFunction): void {
-    const pointer = this.wasm.addFunction(fn, 'ii');
+    const wasm = this.wasm;
+    const guarded = (L: number): number => {
+      let failure: string;
+      try {
+        return fn(L);
+      } catch (err) {
+        rethrowLuaUnwind(err);
+        failure = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      }
+      // Outside the catch block's try: lua_error unwinds (throws) from here.
+      wasm._lua_settop(L, 0);
+      wasm._lua_createtable(L, 0, 1);
+      this.pushBytes(`ERR ${failure}`, L);
+      this.setField(-2, 'err', L);
+      return wasm._lua_error(L);
+    };
+    const pointer = wasm.addFunction(guarded, 'ii');
     this.functions.push(pointer);
     this.wasm._lua_pushcclosure(this.L, pointer, 0);
   }
 
   /** Compiles `source` as a chunk named `chunkName`; pushes the function, or the error message (non-zero status). */
   load(source: Uint8Array, chunkName: string): number {
-    const name = this.cName(chunkName);
-    return this.wasm._luaL_loadbuffer(this.L, this.stage(source), source.length, name);
+    return this.loadNamed(this.L, source, this.cName(chunkName), chunkName.replace(/^[@=]/, ''));
+  }
+
+  /**
+   * load() on `L` with the chunk's name already a C string (`namePointer`); `shownName` is how an
+   * error names the chunk. Precompiled bytecode is refused: Lua 5.1 does not verify it, and a
+   * crafted chunk reads and writes outside the VM (the CVE-2015-4335 class). Compiled as text,
+   * its ESC byte is the syntax error Redis gives.
+   */
+  loadNamed(L: number, source: Uint8Array, namePointer: number, shownName: string): number {
+    if (source[0] === 0x1b) {
+      this.pushBytes(`${shownName}:1: unexpected symbol near 'char(27)'`, L);
+      return 3; // LUA_ERRSYNTAX
+    }
+    return this.wasm._luaL_loadbuffer(L, this.stage(source), source.length, namePointer);
+  }
+
+  /** A C string in the wasm heap for the string at `index` (Lua keeps its strings NUL-terminated). */
+  cStringAt(index: number, L = this.L): number {
+    return this.wasm._lua_tolstring(L, index, 0);
   }
 
   /** Calls `hook` every `instructions` Lua instructions (0 stops it). */

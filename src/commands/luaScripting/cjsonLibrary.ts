@@ -136,6 +136,9 @@ type Token =
 const SINGLE: Record<number, Token['type']> = { 0x7b: 'T_OBJ_BEGIN', 0x7d: 'T_OBJ_END', 0x5b: 'T_ARR_BEGIN', 0x5d: 'T_ARR_END', 0x3a: 'T_COLON', 0x2c: 'T_COMMA' };
 const UNKNOWN_START = new Set([...'fiIntN"+-0123456789'].map((c) => c.charCodeAt(0)));
 const UNESCAPE: Record<number, number> = { 0x22: 0x22, 0x5c: 0x5c, 0x2f: 0x2f, 0x62: 8, 0x74: 9, 0x6e: 10, 0x66: 12, 0x72: 13 };
+/** Bytes that can be part of what strtod reads: digits, letters (hex, inf, nan), . + - ( ) _. */
+const NUMBER_BYTE = new Uint8Array(256);
+for (const c of '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-()_') NUMBER_BYTE[c.charCodeAt(0)] = 1;
 /** strtod's syntax: sign, then inf/nan, hex (with p exponent) or decimal (with e exponent). */
 const STRTOD = /^[+-]?(?:inf(?:inity)?|nan(?:\([0-9a-z_]*\))?|0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?[0-9]+)?|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?)/i;
 
@@ -187,8 +190,11 @@ class Decoder {
   }
 
   private number(index: number): Token {
-    const end = this.data.indexOf(0, index);
-    const text = this.data.subarray(index, end < 0 ? this.data.length : end).toString('latin1');
+    // Only the run of bytes a number can be made of goes to the pattern (the rest of the input
+    // each time made decoding an array of numbers quadratic).
+    let end = index;
+    while (end < this.data.length && NUMBER_BYTE[this.data[end]] === 1) end++;
+    const text = this.data.subarray(index, end).toString('latin1');
     const match = STRTOD.exec(text);
     if (match === null) return { type: 'T_ERROR', index: this.at, value: 'invalid number' };
     this.at += match[0].length;

@@ -195,7 +195,7 @@ class Reader {
   }
   private raw(n: number): Buffer {
     this.need(n);
-    const b = this.data.subarray(this.at, this.at + n);
+    const b = Buffer.from(this.data.subarray(this.at, this.at + n));
     this.at += n;
     return b;
   }
@@ -245,7 +245,9 @@ export function pushCmsgpackLibrary(lua: LuaState, raise: (L: number, message: s
   /** mp_unpack_full: `limit` 0 with `offset` 0 decodes everything and returns no offset. */
   const unpack = (L: number, limit: number, offset: number): number => {
     wasm._luaL_checklstring(L, 1, 0); // raises Lua's own "string expected" when it is not one
-    const data = lua.bytesAt(1, L);
+    // A view, not a copy (unpack_one in a loop over a large string would copy it each time):
+    // strings are copied out as they are read, before anything is pushed.
+    const data = lua.viewAt(1, L);
     const all = limit === 0 && offset === 0;
     if (offset < 0 || limit < 0) return raise(L, `Invalid request to unpack with offset of ${offset} and limit of ${data.length}.`);
     if (offset > data.length) return raise(L, `Start offset ${offset} greater than input length ${data.length}.`);
@@ -276,6 +278,7 @@ export function pushCmsgpackLibrary(lua: LuaState, raise: (L: number, message: s
   fn('pack', (L) => {
     const n = wasm._lua_gettop(L);
     if (n === 0) return wasm._luaL_argerror(L, 0, lua.cName('MessagePack pack needs input.'));
+    if (wasm._lua_checkstack(L, n) === 0) return wasm._luaL_argerror(L, 0, lua.cName('Too many arguments for MessagePack pack.'));
     const w = new Writer();
     for (let i = 1; i <= n; i++) {
       wasm._lua_pushvalue(L, i);

@@ -68,9 +68,68 @@ export function stringField(lua: LuaState, L: number, index: number, name: strin
   return found;
 }
 
-/** An error reply's text: Redis writes it on one line. */
+/** An error reply's text: Redis writes it on one line. UTF-8, as the encoder writes error replies. */
 export function errorText(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('utf8').replace(/[\r\n]/g, ' ');
+}
+
+/** A status reply's text, one line; its bytes as they are (the encoder writes status replies as latin1). */
+function statusText(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('latin1').replace(/[\r\n]/g, ' ');
+}
+
+/** The field `name` of the table at `index` (absolute) pushed, with its type; the caller pops it. */
+function rawField(lua: LuaState, L: number, index: number, name: string): LuaType {
+  lua.pushBytes(name, L);
+  lua.wasm._lua_rawget(L, index);
+  return lua.typeAt(-1, L);
+}
+
+/**
+ * Redis 7's typed reply tables: {double = n}, {big_number = '…'}, {map = {…}}, {set = {…}},
+ * {verbatim_string = {format = …, string = …}}; undefined for a plain table (an array).
+ */
+function specialReply(lua: LuaState, L: number, index: number, depth: number): Reply | undefined {
+  const wasm = lua.wasm;
+  const pop = () => wasm._lua_settop(L, -2);
+  if (rawField(lua, L, index, 'double') === LuaType.Number) {
+    const n = wasm._lua_tonumber(L, -1);
+    pop();
+    return new DoubleReply(Number.isNaN(n) ? 'nan' : native.formatDouble(n));
+  }
+  pop();
+  if (rawField(lua, L, index, 'big_number') === LuaType.String) {
+    const text = lua.bytesAt(-1, L);
+    pop();
+    return text;
+  }
+  pop();
+  for (const kind of ['map', 'set'] as const) {
+    if (rawField(lua, L, index, kind) === LuaType.Table) {
+      const table = wasm._lua_gettop(L);
+      const entries: Array<readonly [Reply, Reply]> = [];
+      const members: Reply[] = [];
+      wasm._lua_pushnil(L);
+      while (wasm._lua_next(L, table) !== 0) {
+        const key = replyAt(lua, L, wasm._lua_gettop(L) - 1, depth + 1);
+        if (kind === 'map') entries.push([key, replyAt(lua, L, wasm._lua_gettop(L), depth + 1)]);
+        else members.push(key);
+        pop();
+      }
+      pop();
+      return kind === 'map' ? new MapReply(entries) : members;
+    }
+    pop();
+  }
+  if (rawField(lua, L, index, 'verbatim_string') === LuaType.Table) {
+    const table = wasm._lua_gettop(L);
+    const text = stringField(lua, L, table, 'string');
+    pop();
+    if (text !== undefined) return new VerbatimReply(text.toString('utf8'));
+  } else {
+    pop();
+  }
+  return undefined;
 }
 
 /** The Lua value at `index` (absolute) as the reply a script returns. */
@@ -92,7 +151,9 @@ export function replyAt(lua: LuaState, L: number, index: number, depth = 0): Rep
       const err = stringField(lua, L, index, 'err');
       if (err !== undefined) return new ErrorReply(errorText(err));
       const ok = stringField(lua, L, index, 'ok');
-      if (ok !== undefined) return new SimpleString(errorText(ok));
+      if (ok !== undefined) return new SimpleString(statusText(ok));
+      const special = specialReply(lua, L, index, depth);
+      if (special !== undefined) return special;
       const items: Reply[] = [];
       for (let i = 1; ; i++) {
         wasm._lua_rawgeti(L, index, i);

@@ -35,11 +35,14 @@ export interface LuaWasm {
   _luaL_checktype(L: number, arg: number, type: number): void;
   _luaL_checkany(L: number, arg: number): void;
   _lua_getmetatable(L: number, index: number): number;
+  _lua_setmetatable(L: number, index: number): number;
+  _luaL_getmetafield(L: number, index: number, name: number): number;
   _lua_touserdata(L: number, index: number): number;
   _lua_pushlstring(L: number, pointer: number, length: number): void;
   _lua_tolstring(L: number, index: number, lengthPointer: number): number;
   _lua_pushnumber(L: number, value: number): void;
   _lua_tonumber(L: number, index: number): number;
+  _lua_isnumber(L: number, index: number): number;
   _lua_pushboolean(L: number, value: number): void;
   _lua_toboolean(L: number, index: number): number;
   _lua_pushnil(L: number): void;
@@ -53,6 +56,7 @@ export interface LuaWasm {
   _lua_next(L: number, index: number): number;
   _lua_pushcclosure(L: number, fn: number, upvalues: number): void;
   _lua_pcall(L: number, args: number, results: number, handler: number): number;
+  _lua_call(L: number, args: number, results: number): void;
   _luaL_loadbuffer(L: number, pointer: number, length: number, name: number): number;
   _lua_sethook(L: number, fn: number, mask: number, count: number): void;
   _lua_error(L: number): number;

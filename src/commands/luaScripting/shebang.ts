@@ -15,9 +15,10 @@ export interface ScriptFlags {
 
 export function parseShebang(body: Buffer): ScriptFlags | ErrorReply {
   if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return { source: body, readOnly: false };
-  let end = body.indexOf(0x0a);
-  if (end < 0) end = body.length;
-  const [engine, ...options] = body.subarray(0, end).toString('latin1').split(' ').filter((part) => part !== '');
+  const end = body.indexOf(0x0a);
+  if (end < 0) return new ErrorReply('ERR Invalid script shebang');
+  // Split on any white space, as Redis does: a CRLF file's "#!lua\r" is still "#!lua".
+  const [engine, ...options] = body.subarray(0, end).toString('latin1').split(/[ \t\r\v\f]+/).filter((part) => part !== '');
   if (engine !== '#!lua') return new ErrorReply(`ERR Unexpected engine in script shebang: ${engine}`);
   let readOnly = false;
   for (const option of options) {

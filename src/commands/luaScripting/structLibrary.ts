@@ -170,7 +170,9 @@ export function pushStructLibrary(lua: LuaState, raise: (L: number, message: str
   lua.pushFunction((L) => {
     const text = formatAt(L);
     wasm._luaL_checklstring(L, 2, 0);
-    const data = lua.bytesAt(2, L);
+    // A view, not a copy (a loop of unpacks over a large string would copy it each time): what is
+    // kept from it is copied before anything is pushed.
+    const data = lua.viewAt(2, L);
     const offset = wasm._luaL_optinteger(L, 3, 1);
     if (offset <= 0) return wasm._luaL_argerror(L, 3, lua.cName('offset must be 1 or greater'));
     let pos = offset - 1;
@@ -192,12 +194,12 @@ export function pushStructLibrary(lua: LuaState, raise: (L: number, message: str
             size = Math.trunc(previous);
             if (!(size <= data.length && pos <= data.length - size)) throw new StructError('data string too short', 2);
           }
-          values.push(data.subarray(pos, pos + size));
+          values.push(Buffer.from(data.subarray(pos, pos + size)));
         } else if (opt === 's') {
           const end = data.indexOf(0, pos);
           if (end < 0) throw new StructError('unfinished string in data');
           size = end - pos + 1;
-          values.push(data.subarray(pos, end));
+          values.push(Buffer.from(data.subarray(pos, end)));
         } else if (opt !== 'x') fmt.control(opt);
         pos += size;
       }
