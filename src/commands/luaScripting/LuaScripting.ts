@@ -152,9 +152,9 @@ export class LuaScripting {
         return new ErrorReply(`ERR Error compiling script (new function): ${reason}`);
       }
       lua.setField(LUA_REGISTRYINDEX, `f_${sha}`);
-      this.bodies.set(sha, body);
+      this.bodies.set(sha, Buffer.from(body)); // a copy: the request's buffers are reused once it has run
     } else if (!this.bodies.has(sha)) {
-      this.bodies.set(sha, body);
+      this.bodies.set(sha, Buffer.from(body)); // a copy: the request's buffers are reused once it has run
     }
     return { readOnly: shebang.readOnly };
   }
