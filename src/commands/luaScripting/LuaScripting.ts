@@ -11,7 +11,7 @@ import { LuaWasm, loadLuaWasm, luaWasmIfLoaded } from './luaWasm';
 import { pushBitLibrary } from './bitLibrary';
 import { pushCjsonLibrary } from './cjsonLibrary';
 import { pushCmsgpackLibrary } from './cmsgpackLibrary';
-import { pushSandboxGuards } from './sandboxGuards';
+import { pushSandboxGuards, VIEWS } from './sandboxGuards';
 import { sandboxSource } from './sandboxSource';
 import { pushStructLibrary } from './structLibrary';
 import { parseShebang } from './shebang';
@@ -296,7 +296,8 @@ export class LuaScripting {
     lua.pushFunction(guard(lua, (at) => `Script attempted to access nonexistent global variable '${lua.bytesAt(2, at).toString('latin1')}'`));
     lua.pushFunction(guard(lua, () => 'Attempt to modify a readonly table'));
     pushSandboxGuards(lua);
-    if (wasm._lua_pcall(L, 3, 2, 0) !== 0) throw new Error(`Lua sandbox: ${lua.bytesAt(-1).toString()}`);
+    if (wasm._lua_pcall(L, 3, 3, 0) !== 0) throw new Error(`Lua sandbox: ${lua.bytesAt(-1).toString()}`);
+    lua.setField(LUA_REGISTRYINDEX, VIEWS);
     lua.setField(LUA_REGISTRYINDEX, 'stormbreaker_globals');
     lua.setField(LUA_REGISTRYINDEX, 'stormbreaker_error_handler');
     wasm._lua_settop(L, 0);

@@ -18,7 +18,16 @@ export const enum LuaType { None = -1, Nil = 0, Boolean = 1, LightUserdata = 2, 
  * calls starts with this.
  */
 export function rethrowLuaUnwind(err: unknown): void {
-  if (err === Infinity) throw err;
+  if (err === Infinity || isWasmTrap(err)) throw err;
+}
+
+/**
+ * A trap of the wasm code itself (out-of-bounds access, unreachable): it can stop half-way
+ * through a change to the interpreter's heap, so it must never become an error a script's pcall
+ * catches; it goes on up, and the state is replaced (LuaScripting.guarded).
+ */
+function isWasmTrap(err: unknown): boolean {
+  return err instanceof Error && err.constructor.name === 'RuntimeError';
 }
 
 /** A JS function Lua can call: it reads its arguments from the stack of `L` and returns how many results it pushed. */
@@ -155,18 +164,21 @@ export class LuaState {
 
   /** Compiles `source` as a chunk named `chunkName`; pushes the function, or the error message (non-zero status). */
   load(source: Uint8Array, chunkName: string): number {
-    return this.loadNamed(this.L, source, this.cName(chunkName), chunkName.replace(/^[@=]/, ''));
+    return this.loadNamed(this.L, source, this.cName(chunkName));
   }
 
   /**
-   * load() on `L` with the chunk's name already a C string (`namePointer`); `shownName` is how an
-   * error names the chunk. Precompiled bytecode is refused: Lua 5.1 does not verify it, and a
+   * load() on `L` with the chunk's name already a C string (`namePointer`). Precompiled bytecode is refused: Lua 5.1 does not verify it, and a
    * crafted chunk reads and writes outside the VM (the CVE-2015-4335 class). Compiled as text,
    * its ESC byte is the syntax error Redis gives.
    */
-  loadNamed(L: number, source: Uint8Array, namePointer: number, shownName: string): number {
+  loadNamed(L: number, source: Uint8Array, namePointer: number): number {
     if (source[0] === 0x1b) {
-      this.pushBytes(`${shownName}:1: unexpected symbol near 'char(27)'`, L);
+      // Lua itself names the chunk in the message: a one-byte stand-in with the same name fails
+      // the same way, then the byte's name is put right.
+      const status = this.wasm._luaL_loadbuffer(L, this.stage(Uint8Array.of(0x01)), 1, namePointer);
+      if (status !== 0) this.pushBytes(this.bytesAt(-1, L).toString('latin1').replace("'char(1)'", "'char(27)'"), L);
+      this.wasm._lua_replace(L, -2);
       return 3; // LUA_ERRSYNTAX
     }
     return this.wasm._luaL_loadbuffer(L, this.stage(source), source.length, namePointer);

@@ -35,6 +35,7 @@ export interface LuaWasm {
   _luaL_checktype(L: number, arg: number, type: number): void;
   _luaL_checkany(L: number, arg: number): void;
   _lua_getmetatable(L: number, index: number): number;
+  _lua_rawequal(L: number, a: number, b: number): number;
   _lua_setmetatable(L: number, index: number): number;
   _luaL_getmetafield(L: number, index: number, name: number): number;
   _lua_touserdata(L: number, index: number): number;

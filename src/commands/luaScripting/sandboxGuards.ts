@@ -1,36 +1,45 @@
 import { Buffer } from 'node:buffer';
-import { LuaState, LuaType } from './LuaState';
+import { LUA_GLOBALSINDEX, LUA_REGISTRYINDEX, LuaState, LuaType } from './LuaState';
 
 // The TypeScript half of the scripting sandbox (sandboxSource.ts is the Lua half): Lua's own
 // functions that would reach past it, replaced by versions that do not. They are C functions,
 // so Lua's argument errors name them as scripts call them (`bad argument #1 to 'rawget'`).
 
+/** Registry table: each read-only view the sandbox made → the table it shows (sandboxSource.ts). */
+export const VIEWS = 'stormbreaker_views';
+/** What load() takes from a reader in all, past which it answers as Lua does when memory runs out. */
+const MAX_LOAD_BYTES = 256 << 20;
+
 /**
- * The table at `index`, or what it is a read-only view of (the sandbox's proxies: their
- * metatable says __readonly, and __index is the table itself): rawget, next and pairs then see
- * the library's real entries, as on Redis's read-only tables.
+ * If the value at `index` is one of the sandbox's read-only views (known by identity, never by a
+ * field a script could set), replaces it with the table it shows and returns true: rawget, next
+ * and pairs then see the library's real entries, as on Redis's read-only tables.
  */
 function seeThrough(lua: LuaState, L: number, index: number): boolean {
   const wasm = lua.wasm;
-  if (wasm._lua_getmetatable(L, index) === 0) return false;
-  lua.pushBytes('__readonly', L);
+  const at = index < 0 ? wasm._lua_gettop(L) + 1 + index : index;
+  lua.getField(LUA_REGISTRYINDEX, VIEWS, L);
+  wasm._lua_pushvalue(L, at);
   wasm._lua_rawget(L, -2);
-  const readonly = wasm._lua_toboolean(L, -1) !== 0;
-  wasm._lua_settop(L, -2);
-  if (readonly) {
-    lua.pushBytes('__index', L);
-    wasm._lua_rawget(L, -2);
-    wasm._lua_replace(L, index);
+  if (lua.typeAt(-1, L) === LuaType.Table) {
+    wasm._lua_replace(L, at);
+    wasm._lua_settop(L, -2);
+    return true;
   }
-  wasm._lua_settop(L, -2);
-  return readonly;
+  wasm._lua_settop(L, -3);
+  return false;
 }
 
-/** The guards by the names scripts know them by, for the sandbox chunk. */
+/** Pushes a table of the guards, by the names scripts know them by, for the sandbox chunk. */
 export function pushSandboxGuards(lua: LuaState): void {
   const wasm = lua.wasm;
-  const checkTable = (L: number) => wasm._luaL_checktype(L, 1, LuaType.Table);
-  wasm._lua_createtable(lua.L, 0, 6);
+  const checkTable = (L: number, arg = 1) => wasm._luaL_checktype(L, arg, LuaType.Table);
+  /** Raised from inside a C function, where Lua adds no position: Redis's text has none either. */
+  const readonlyError = (L: number) => {
+    lua.pushBytes('Attempt to modify a readonly table', L);
+    return wasm._lua_error(L);
+  };
+  wasm._lua_createtable(lua.L, 0, 10);
   const fn = (name: string, body: (L: number) => number) => {
     lua.pushFunction(body);
     lua.setField(-2, name);
@@ -41,11 +50,7 @@ export function pushSandboxGuards(lua: LuaState): void {
     wasm._luaL_checkany(L, 3);
     wasm._lua_settop(L, 3);
     wasm._lua_pushvalue(L, 1);
-    // Raised from inside a C function, where Lua adds no position: Redis's text has none either.
-    if (seeThrough(lua, L, 4)) {
-      lua.pushBytes('Attempt to modify a readonly table', L);
-      return wasm._lua_error(L);
-    }
+    if (seeThrough(lua, L, 4)) return readonlyError(L);
     wasm._lua_settop(L, 3);
     wasm._lua_rawset(L, 1);
     return 1;
@@ -55,10 +60,7 @@ export function pushSandboxGuards(lua: LuaState): void {
     const t = lua.typeAt(2, L);
     if (t !== LuaType.Nil && t !== LuaType.Table) return wasm._luaL_argerror(L, 2, lua.cName('nil or table expected'));
     wasm._lua_pushvalue(L, 1);
-    if (seeThrough(lua, L, wasm._lua_gettop(L))) {
-      lua.pushBytes('Attempt to modify a readonly table', L);
-      return wasm._lua_error(L);
-    }
+    if (seeThrough(lua, L, -1)) return readonlyError(L);
     wasm._lua_settop(L, 2);
     if (wasm._luaL_getmetafield(L, 1, lua.cName('__metatable')) !== 0) {
       wasm._luaL_where(L, 1);
@@ -67,6 +69,25 @@ export function pushSandboxGuards(lua: LuaState): void {
       return wasm._lua_error(L);
     }
     wasm._lua_setmetatable(L, 1);
+    return 1;
+  });
+  fn('getmetatable', (L) => {
+    wasm._luaL_checkany(L, 1);
+    wasm._lua_settop(L, 1);
+    // Redis's read-only tables have no metatable (its _G has one: shown as an empty table); the
+    // views' own stays out of reach.
+    if (wasm._lua_rawequal(L, 1, LUA_GLOBALSINDEX) !== 0) {
+      wasm._lua_createtable(L, 0, 0);
+      return 1;
+    }
+    wasm._lua_pushvalue(L, 1);
+    const view = seeThrough(lua, L, -1);
+    wasm._lua_settop(L, 1);
+    if (view || wasm._lua_getmetatable(L, 1) === 0) {
+      wasm._lua_pushnil(L);
+      return 1;
+    }
+    wasm._luaL_getmetafield(L, 1, lua.cName('__metatable'));
     return 1;
   });
   fn('rawget', (L) => {
@@ -88,13 +109,15 @@ export function pushSandboxGuards(lua: LuaState): void {
   fn('next', next);
   fn('pairs', (L) => {
     checkTable(L);
+    wasm._lua_settop(L, 1);
     seeThrough(lua, L, 1);
-    lua.getField(-10000, 'stormbreaker_next', L);
+    lua.getField(LUA_REGISTRYINDEX, 'stormbreaker_next', L);
     wasm._lua_pushvalue(L, 1);
     wasm._lua_pushnil(L);
     return 3;
   });
   const ipairsStep = (L: number): number => {
+    checkTable(L);
     const i = wasm._luaL_checkinteger(L, 2) + 1;
     wasm._lua_pushnumber(L, i);
     wasm._lua_rawgeti(L, 1, i);
@@ -102,65 +125,68 @@ export function pushSandboxGuards(lua: LuaState): void {
   };
   fn('ipairs', (L) => {
     checkTable(L);
+    wasm._lua_settop(L, 1);
     seeThrough(lua, L, 1);
-    lua.getField(-10000, 'stormbreaker_ipairs_step', L);
+    lua.getField(LUA_REGISTRYINDEX, 'stormbreaker_ipairs_step', L);
     wasm._lua_pushvalue(L, 1);
     wasm._lua_pushnumber(L, 0);
     return 3;
   });
-  /** loadstring(s [, chunkname]) with bytecode refused. */
+  /** What loadstring and load return: the function, or nil and the message. */
+  const loaded = (L: number, status: number): number => {
+    if (status === 0) return 1;
+    wasm._lua_pushnil(L);
+    wasm._lua_insert(L, -2);
+    return 2;
+  };
+  /** loadstring(s [, chunkname]) with bytecode refused; the chunk is named by its source unless told. */
   fn('loadstring', (L) => {
     wasm._luaL_checklstring(L, 1, 0);
     const named = lua.typeAt(2, L) > LuaType.Nil;
     if (named) wasm._luaL_checklstring(L, 2, 0);
-    const source = lua.bytesAt(1, L);
-    const status = lua.loadNamed(L, source, lua.cStringAt(named ? 2 : 1, L), shownChunkName(lua.bytesAt(named ? 2 : 1, L)));
-    if (status === 0) return 1;
-    wasm._lua_pushnil(L);
-    wasm._lua_insert(L, -2);
-    return 2;
+    return loaded(L, lua.loadNamed(L, lua.bytesAt(1, L), lua.cStringAt(named ? 2 : 1, L)));
   });
-  /** load(reader [, chunkname]): the reader's pieces joined, then as loadstring. */
+  /**
+   * load(reader [, chunkname]): the reader is called (protected, as Lua's own load is) until it
+   * returns nil or an empty string, then the pieces are compiled as loadstring does. Capped: a
+   * reader can hand out a large string thousands of times between two checks of the time limit.
+   */
   fn('load', (L) => {
     wasm._luaL_checktype(L, 1, LuaType.Function);
     const named = lua.typeAt(2, L) > LuaType.Nil;
     if (named) wasm._luaL_checklstring(L, 2, 0);
-    else lua.pushBytes('=(load)', L);
-    wasm._lua_settop(L, 2);
+    wasm._lua_settop(L, named ? 2 : 1);
+    if (!named) lua.pushBytes('=(load)', L);
     const pieces: Buffer[] = [];
+    let total = 0;
     for (;;) {
       wasm._lua_pushvalue(L, 1);
-      wasm._lua_call(L, 0, 1);
+      if (wasm._lua_pcall(L, 0, 1, 0) !== 0) {
+        // The reader's own error (or a yield across it): nil and the message, as Lua's load.
+        return loaded(L, 2);
+      }
       const t = lua.typeAt(-1, L);
       if (t === LuaType.Nil) break;
-      if (t !== LuaType.String) {
+      if (t !== LuaType.String && t !== LuaType.Number) {
         wasm._lua_settop(L, 2);
-        wasm._lua_pushnil(L);
         lua.pushBytes('reader function must return a string', L);
-        return 2;
+        return loaded(L, 2);
       }
       const piece = lua.bytesAt(-1, L);
       wasm._lua_settop(L, 2);
       if (piece.length === 0) break;
+      total += piece.length;
+      if (total > MAX_LOAD_BYTES) {
+        lua.pushBytes('not enough memory', L);
+        return loaded(L, 4);
+      }
       pieces.push(piece);
     }
-    const status = lua.loadNamed(L, Buffer.concat(pieces), lua.cStringAt(2, L), shownChunkName(lua.bytesAt(2, L)));
-    if (status === 0) return 1;
-    wasm._lua_pushnil(L);
-    wasm._lua_insert(L, -2);
-    return 2;
+    return loaded(L, lua.loadNamed(L, Buffer.concat(pieces), lua.cStringAt(2, L)));
   });
   // The iterators pairs and ipairs hand out.
   lua.pushFunction(next);
-  lua.setField(-10000, 'stormbreaker_next');
+  lua.setField(LUA_REGISTRYINDEX, 'stormbreaker_next');
   lua.pushFunction(ipairsStep);
-  lua.setField(-10000, 'stormbreaker_ipairs_step');
-}
-
-/** How Lua names a chunk in messages: `=name` and `@file` as given, source text as [string "…"]. */
-function shownChunkName(name: Buffer): string {
-  const text = name.toString('latin1');
-  if (text.startsWith('=') || text.startsWith('@')) return text.slice(1);
-  const line = text.split('\n')[0];
-  return `[string "${line.length < text.length || line.length > 45 ? `${line.slice(0, 45)}...` : line}"]`;
+  lua.setField(LUA_REGISTRYINDEX, 'stormbreaker_ipairs_step');
 }

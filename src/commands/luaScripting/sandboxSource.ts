@@ -4,7 +4,8 @@
 // errors, from scripts and from chunks they loadstring alike; the libraries cannot be changed
 // (rawset included, and the string metatable); bytecode is not loaded (sandboxGuards.ts). Every global lives in a table behind an empty, read-only _G: an assignment
 // to _G can then never overwrite one. Returns Redis's error handler (errors become
-// {err = …, source = …, line = …} tables) and that table of globals (KEYS and ARGV go there).
+// {err = …, source = …, line = …} tables), that table of globals (KEYS and ARGV go there), and
+// the read-only views with what each shows (the guards recognise views by identity).
 export const sandboxSource = `
 local missingGlobal, readonlyTable, guards = ...
 local G, dbg, setmetatable, getmetatable, type, tostring, next, ipairs = _G, debug, setmetatable, getmetatable, type, tostring, next, ipairs
@@ -12,8 +13,11 @@ for _, name in ipairs({'print', 'dofile', 'loadfile', 'require', 'module', 'pack
                        'setfenv', 'getfenv', 'newproxy'}) do
   G[name] = nil
 end
+local views = {}
 local function readonly(t)
-  return setmetatable({}, { __index = t, __newindex = readonlyTable, __metatable = false, __readonly = true })
+  local view = setmetatable({}, { __index = t, __newindex = readonlyTable, __metatable = false })
+  views[view] = t
+  return view
 end
 for _, name in ipairs({'redis', 'bit', 'cjson', 'cmsgpack', 'struct', 'string', 'table', 'math', 'coroutine'}) do
   G[name] = readonly(G[name])
@@ -40,6 +44,7 @@ for k, v in next, G do globals[k] = v end
 for k in next, globals do G[k] = nil end
 globals._G = G
 setmetatable(globals, { __index = missingGlobal, __metatable = false })
-setmetatable(G, { __index = globals, __newindex = readonlyTable, __metatable = false, __readonly = true })
-return errorHandler, globals
+setmetatable(G, { __index = globals, __newindex = readonlyTable, __metatable = false })
+views[G] = globals
+return errorHandler, globals, views
 `;
