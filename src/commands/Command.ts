@@ -33,6 +33,8 @@ export interface ClientInfo {
   transaction: { queued: Buffer[][]; failed: boolean } | null;
   /** The keys WATCHed (internal names), and whether one was written since. */
   readonly watched: { keys: Set<string>; dirty: boolean };
+  /** Dispatch does not refuse its commands past maxmemory (a Lua script's: the script decides). */
+  readonly ignoresMaxmemory?: boolean;
 }
 
 /**

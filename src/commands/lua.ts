@@ -32,7 +32,8 @@ function splitArguments(args: Buffer[]): { keys: Buffer[]; argv: Buffer[] } {
 const evalLike = (name: string, readOnly: boolean, bySha: boolean): Command => {
   const command = defineCommand({
     name, arity: -3, group: 'scripting', since: readOnly ? '7.0.0' : '2.6.0',
-    flags: readOnly ? ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'readonly'] : ['noscript', 'stale', 'skip_monitor', 'may_replicate', 'no_mandatory_keys'],
+    // As Redis 7's COMMAND shows them (movablekeys: the keys are counted by numkeys).
+    flags: [...(readOnly ? ['readonly'] : []), 'noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'movablekeys'],
     summary: bySha ? 'Runs a loaded Lua script by its SHA1' : 'Runs a Lua script',
     run({ server }, args): Reply | Promise<Reply> {
       const { keys, argv } = splitArguments(args);

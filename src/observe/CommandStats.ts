@@ -17,14 +17,17 @@ export class CommandStats {
   private readonly errors = new Map<string, number>();
   totalErrorReplies = 0;
 
-  /** A command that ran; `error` is its error reply's text, if it replied one. */
-  ran(name: string, micros: number, error: string | undefined): void {
+  /**
+   * A command that ran; `error` is its error reply's text, if it replied one (`errorCounted`: that
+   * error is already in errorstats, from the command a script called that made it).
+   */
+  ran(name: string, micros: number, error: string | undefined, errorCounted = false): void {
     const entry = this.entry(name);
     entry.calls++;
     entry.micros += micros;
     if (error !== undefined) {
       entry.failed++;
-      this.error(error);
+      if (!errorCounted) this.error(error);
     }
   }
 

@@ -6,9 +6,13 @@ export class SimpleString {
   constructor(readonly value: string) {}
 }
 
-/** `-text`: the text is sent as is (it carries its own ERR/WRONGTYPE/… prefix). */
+/**
+ * `-text`: the text is sent as is (it carries its own ERR/WRONGTYPE/… prefix). `countedAlready`:
+ * the command that made it was counted in errorstats already (a Lua script's error raised by a
+ * command it called), so the script's own reply counts as a failed call only, as in Redis.
+ */
 export class ErrorReply {
-  constructor(readonly message: string) {}
+  constructor(readonly message: string, readonly countedAlready = false) {}
 }
 
 /** A floating value already formatted (`%.17g`): a bulk string on RESP2, a `,` double on RESP3. */

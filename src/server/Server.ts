@@ -109,6 +109,8 @@ export interface ServerOptions {
 
 
 /** performance.timeOrigin, which never changes: its getter costs ~60 ns a read, once per command. */
+/** What a client in MULTI may still send past maxmemory. */
+const ENDS_TRANSACTION = new Set(['exec', 'discard', 'quit', 'reset']);
 const TIME_ORIGIN = performance.timeOrigin;
 
 /** Two clients' requests this close together: several are sending (Server.noteRequest). */
@@ -378,8 +380,11 @@ export class Server implements ServerInfo, ConnectionHost {
     if ((command.arity > 0 && args.length !== command.arity) || (command.arity < 0 && args.length < -command.arity)) {
       return new ErrorReply(command.name.startsWith('ai.') ? Errors.wrongArityAsTyped(args) : Errors.wrongArity(command.name));
     }
-    // maxmemory with noeviction: commands that may add data are refused once memory is past it.
-    if (command.denyOom && this.options.maxmemory > 0 && this.opsSampler.memory > this.options.maxmemory) {
+    // maxmemory with noeviction: commands that may add data are refused once memory is past it;
+    // inside MULTI every command but those that end it (queuing takes memory too), as in Redis.
+    // A Lua script's commands: the script itself decides (Redis's scriptVerifyOOM, LuaScripting.ts).
+    if ((command.denyOom || (client.transaction !== null && !ENDS_TRANSACTION.has(command.name))) && client.ignoresMaxmemory !== true
+      && this.options.maxmemory > 0 && this.opsSampler.memory > this.options.maxmemory) {
       return new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
     }
     return command;
@@ -510,7 +515,7 @@ export class Server implements ServerInfo, ConnectionHost {
   /** Statistics and the slow log for a command that ran; a command on a device counts to its reply. */
   private finished(command: Command, client: ClientInfo, args: Buffer[], started: number, reply: Reply): Reply {
     const micros = Math.round((performance.now() - started) * 1000);
-    this.commandStats.ran(command.name, micros, reply instanceof ErrorReply ? reply.message : undefined);
+    this.commandStats.ran(command.name, micros, reply instanceof ErrorReply ? reply.message : undefined, reply instanceof ErrorReply && reply.countedAlready);
     // EXEC's commands are logged one by one; AUTH and HELLO would log a password.
     if (!command.flags.includes('skip_slowlog')) this.slowLog.consider(args, micros, client.address, client.name);
     this.latency.consider(command.flags.includes('fast'), micros);

@@ -274,6 +274,27 @@ describe('EVAL scripting', () => {
     await Promise.all([ours.close(), theirs.close()]);
   });
 
+  it("past maxmemory, and in errorstats, as redis-server: a script that has written is let finish, allow-oom, shebang scripts refused, MULTI", async () => {
+    const [ours, theirs] = await Promise.all([(await startServer()).port, await startRedisServer()].map((p) => RawClient.connect(p)));
+    const sequence: Array<Array<string | number>> = [
+      ['SET', 'x', '1'], ['EVAL', "redis.call('hset', 'x', 'a', 'b')", 0], ['EVAL', "return redis.pcall('hget', 'x', 'a')", 0],
+      ['EVAL', "return redis.call('nosuch')", 0], ['CONFIG', 'SET', 'maxmemory', '1'],
+      ['EVAL', "redis.call('del', 'zz') return redis.call('set', 'oom3', 'v')", 0],
+      ['EVAL', "#!lua flags=allow-oom\nreturn redis.call('set', 'oom2', 'v')", 0], ['EVAL', '#!lua\nreturn 1', 0],
+      ['EVAL', "return redis.call('set', 'x', 'y')", 0], ['EVAL', "return redis.pcall('set', 'x', 'y')", 0],
+      ['EVAL', "#!lua flags=no-writes\nreturn redis.call('get', 'x')", 0], ['EVAL_RO', "return redis.call('get', 'x')", 0],
+      ['MULTI'], ['GET', 'x'], ['EXEC'], ['MULTI'], ['DISCARD'], ['CONFIG', 'SET', 'maxmemory', '0'], ['GET', 'oom3'], ['GET', 'oom2'],
+    ];
+    for (const command of sequence) {
+      const [a, b] = await Promise.all([ours.call(...command), theirs.call(...command)]);
+      assert.deepEqual(show(a), show(b), command.join(' '));
+    }
+    // An error a command inside the script made is counted once, not again for the script's reply.
+    const errorstats = async (c: RawClient) => String(await c.call('INFO', 'errorstats')).split('\r\n').filter((l) => l.startsWith('errorstat_')).sort();
+    assert.deepEqual(await errorstats(ours), await errorstats(theirs));
+    await Promise.all([ours.close(), theirs.close()]);
+  });
+
   it("passes bytes through unchanged, both ways, and runs RedisAI's synchronous commands", async () => {
     const { port } = await startServer();
     const c = await RawClient.connect(port, { returnBuffers: true });

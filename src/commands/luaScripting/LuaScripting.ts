@@ -5,7 +5,7 @@ import { internalClient } from '../Command';
 import { native } from '../../native';
 import { ErrorReply, Reply } from '../../resp/Reply';
 import { VERSION } from '../../version';
-import { errorText, pushReply, pushStatusTable, replyAt, stringField } from './luaReplies';
+import { countedAlready, errorText, pushReply, pushStatusTable, replyAt, stringField } from './luaReplies';
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaState, LuaType, rethrowLuaUnwind } from './LuaState';
 import { LuaWasm, loadLuaWasm, luaWasmIfLoaded } from './luaWasm';
 import { pushBitLibrary } from './bitLibrary';
@@ -14,7 +14,7 @@ import { pushCmsgpackLibrary } from './cmsgpackLibrary';
 import { pushSandboxGuards, VIEWS } from './sandboxGuards';
 import { sandboxSource } from './sandboxSource';
 import { pushStructLibrary } from './structLibrary';
-import { parseShebang } from './shebang';
+import { parseShebang, ScriptFlags } from './shebang';
 
 // Redis's EVAL scripting (Redis 7.0's behaviour and texts): one Lua 5.1 state per server, the
 // `redis` library, a sandbox, a cache of scripts by SHA1. Scripts run on the event loop, as in
@@ -31,6 +31,12 @@ const LOG_NOTICE = 2;
 /** What the script being run may do. */
 interface RunLimits {
   readonly readOnly: boolean;
+  /** Shebang flag allow-oom: maxmemory never refuses its commands. */
+  readonly allowOom: boolean;
+  /** Past maxmemory when the script started (Redis's pre_command_oom_state). */
+  readonly oomAtStart: boolean;
+  /** It has run a write command: from then on maxmemory refuses nothing (it cannot stop half-way). */
+  wrote: boolean;
   /** Date.now() past which the script is stopped (Infinity: never). */
   readonly deadline: number;
   readonly thresholdMs: number;
@@ -55,7 +61,7 @@ export class LuaScripting {
   /** Every script loaded (EVAL, SCRIPT LOAD) until SCRIPT FLUSH, by sha1. */
   private readonly bodies = new Map<string, Buffer>();
   /** The client scripts' commands run as: MONITOR shows it as `[0 lua]`. */
-  private readonly client = internalClient('lua', '');
+  private readonly client = { ...internalClient('lua', ''), ignoresMaxmemory: true };
   private limits: RunLimits | null = null;
   /** The KEYS and ARGV the protected setter (state()) makes globals of. */
   private pendingArguments: { keys: readonly Buffer[]; argv: readonly Buffer[] } | null = null;
@@ -137,7 +143,7 @@ export class LuaScripting {
   }
 
   /** The script's flags (shebang), after its function is in the registry; or why it cannot be. */
-  private compile(lua: LuaState, sha: string, body: Buffer): { readOnly: boolean } | ErrorReply {
+  private compile(lua: LuaState, sha: string, body: Buffer): ScriptFlags | ErrorReply {
     const shebang = parseShebang(body);
     if (shebang instanceof ErrorReply) return shebang;
     const wasm = lua.wasm;
@@ -156,10 +162,14 @@ export class LuaScripting {
     } else if (!this.bodies.has(sha)) {
       this.bodies.set(sha, Buffer.from(body)); // a copy: the request's buffers are reused once it has run
     }
-    return { readOnly: shebang.readOnly };
+    return shebang;
   }
 
-  private call(lua: LuaState, sha: string, flags: { readOnly: boolean }, keys: Buffer[], argv: Buffer[], readOnly: boolean): Reply {
+  private call(lua: LuaState, sha: string, flags: ScriptFlags, keys: Buffer[], argv: Buffer[], readOnly: boolean): Reply {
+    // Redis 7 refuses a script with a shebang that may write, past maxmemory, before it starts.
+    if (flags.shebang && !flags.readOnly && !flags.allowOom && this.overMaxmemory()) {
+      return new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
+    }
     const wasm = lua.wasm;
     const L = lua.L;
     wasm._lua_settop(L, 0);
@@ -178,6 +188,9 @@ export class LuaScripting {
     const thresholdMs = this.busyThresholdMs();
     this.limits = {
       readOnly: readOnly || flags.readOnly,
+      allowOom: flags.allowOom,
+      oomAtStart: this.overMaxmemory(),
+      wrote: false,
       deadline: thresholdMs > 0 ? Date.now() + thresholdMs : Infinity,
       thresholdMs,
     };
@@ -213,7 +226,7 @@ export class LuaScripting {
     lua.wasm._lua_settop(L, top);
     let text = err === undefined ? 'ERR unknown error' : errorText(err);
     if (source !== undefined && line !== undefined) text += ` script: ${sha}, on ${errorText(source)}:${line}.`;
-    return new ErrorReply(text);
+    return new ErrorReply(text, countedAlready(lua, L, top));
   }
 
   private setGlobalArray(lua: LuaState, name: string, items: readonly Buffer[]): void {
@@ -228,6 +241,11 @@ export class LuaScripting {
     // Into the table behind the read-only _G (sandboxSource.ts): the sandbox refuses globals to scripts, not to the server.
     wasm._lua_rawset(lua.L, -3);
     wasm._lua_settop(lua.L, -2);
+  }
+
+  private overMaxmemory(): boolean {
+    const max = Number(this.server.config.find((c) => c.name === 'maxmemory')?.get() ?? 0);
+    return max > 0 && this.server.opsSampler.memory > max;
   }
 
   private busyThresholdMs(): number {
@@ -376,8 +394,9 @@ export class LuaScripting {
   }
 
   /** Pushes `{err = text}` and raises it (the caller returns what this returns). */
-  private raise(lua: LuaState, L: number, text: string): number {
+  private raise(lua: LuaState, L: number, text: string, counted = false): number {
     pushStatusTable(lua, L, 'err', text);
+    if (counted) markCounted(lua, L);
     return lua.wasm._lua_error(L);
   }
 
@@ -419,7 +438,9 @@ export class LuaScripting {
       rethrowLuaUnwind(err);
       reply = new ErrorReply(`ERR internal error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }
-    if (reply instanceof ErrorReply && raise) return this.raise(lua, L, reply.message);
+    // An error the command itself made is in errorstats already: the table says so
+    // (ignore_error_stats_update, as Redis marks it), and the script's reply does not count it again.
+    if (reply instanceof ErrorReply && raise) return this.raise(lua, L, reply.message, reply.countedAlready);
     // Raising an error longjmps through this frame: no try block may be open around it.
     let failed: string | undefined;
     try {
@@ -446,13 +467,26 @@ export class LuaScripting {
       return new ErrorReply('ERR Write commands are not allowed from read-only scripts.');
     }
     if (!finishesAtOnce(command)) return new ErrorReply(cannotWait(command));
+    // Redis's scriptVerifyOOM: past maxmemory at the start, a command that may add data is refused
+    // until the script has written anything (then it must be let finish), unless allow-oom.
+    const limits = this.limits;
+    if (limits !== null && command.denyOom && limits.oomAtStart && !limits.allowOom && !limits.wrote) {
+      return new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
+    }
+    if (limits !== null && command.flags.includes('write')) limits.wrote = true;
     const reply = this.server.runAs(this.client, argv);
     if (reply instanceof Promise) {
       reply.catch(() => undefined);
       return new ErrorReply(cannotWait(command));
     }
-    return reply;
+    return reply instanceof ErrorReply ? new ErrorReply(reply.message, true) : reply;
   }
+}
+
+/** Sets ignore_error_stats_update on the error table at the top. */
+function markCounted(lua: LuaState, L: number): void {
+  lua.wasm._lua_pushboolean(L, 1);
+  lua.setField(-2, 'ignore_error_stats_update', L);
 }
 
 /** Raises `message` prefixed with the calling script's position, as luaL_error does. */

@@ -30,6 +30,10 @@ export function pushReply(lua: LuaState, L: number, reply: Reply, depth = 0): vo
     pushStatusTable(lua, L, 'ok', reply.value);
   } else if (reply instanceof ErrorReply) {
     pushStatusTable(lua, L, 'err', reply.message);
+    if (reply.countedAlready) {
+      lua.wasm._lua_pushboolean(L, 1);
+      lua.setField(-2, 'ignore_error_stats_update', L);
+    }
   } else if (reply instanceof DoubleReply || reply instanceof VerbatimReply) {
     lua.pushBytes(reply.text, L);
   } else if (reply instanceof FloatsReply) {
@@ -66,6 +70,15 @@ export function stringField(lua: LuaState, L: number, index: number, name: strin
   const found = lua.typeAt(-1, L) === LuaType.String ? lua.bytesAt(-1, L) : undefined;
   lua.wasm._lua_settop(L, -2);
   return found;
+}
+
+/** Whether the error table at `index` (absolute) came from a command that counted it (ignore_error_stats_update). */
+export function countedAlready(lua: LuaState, L: number, index: number): boolean {
+  lua.pushBytes('ignore_error_stats_update', L);
+  lua.wasm._lua_rawget(L, index);
+  const counted = lua.wasm._lua_toboolean(L, -1) !== 0;
+  lua.wasm._lua_settop(L, -2);
+  return counted;
 }
 
 /** An error reply's text: Redis writes it on one line. UTF-8, as the encoder writes error replies. */
@@ -149,7 +162,7 @@ export function replyAt(lua: LuaState, L: number, index: number, depth = 0): Rep
     case LuaType.Table: {
       if (depth > MAX_DEPTH || wasm._lua_checkstack(L, 4) === 0) return new ErrorReply('ERR reached lua stack limit');
       const err = stringField(lua, L, index, 'err');
-      if (err !== undefined) return new ErrorReply(errorText(err));
+      if (err !== undefined) return new ErrorReply(errorText(err), countedAlready(lua, L, index));
       const ok = stringField(lua, L, index, 'ok');
       if (ok !== undefined) return new SimpleString(statusText(ok));
       const special = specialReply(lua, L, index, depth);
