@@ -35,12 +35,13 @@ const evalLike = (name: string, readOnly: boolean, bySha: boolean): Command => {
     // As Redis 7's COMMAND shows them (movablekeys: the keys are counted by numkeys).
     flags: [...(readOnly ? ['readonly'] : []), 'noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'movablekeys'],
     summary: bySha ? 'Runs a loaded Lua script by its SHA1' : 'Runs a Lua script',
-    run({ server }, args): Reply | Promise<Reply> {
+    run({ server, engine }, args): Reply | Promise<Reply> {
       const { keys, argv } = splitArguments(args);
       const scripting = scriptingOf(server);
+      // A script is one unit in the append-only log (MULTI … EXEC), as Redis logs it.
       return bySha
-        ? scripting.evalSha(args[1].toString('latin1'), keys, argv, readOnly)
-        : scripting.eval(args[1], keys, argv, readOnly);
+        ? scripting.evalSha(args[1].toString('latin1'), keys, argv, readOnly, engine)
+        : scripting.eval(args[1], keys, argv, readOnly, engine);
     },
   });
   return { ...command, keysOf: (args: readonly Buffer[], _client: ClientInfo, _server: ServerInfo) => evalKeys(args) };

@@ -64,7 +64,7 @@ export const exec = defineCommand({
     }
     return keys;
   },
-  run({ client, server }) {
+  run({ client, server, engine }) {
     const transaction = client.transaction;
     if (transaction === null) throw new StormbreakerError('ERR EXEC without MULTI');
     client.transaction = null;
@@ -72,7 +72,8 @@ export const exec = defineCommand({
     server.unwatch(client);
     if (transaction.failed) throw new StormbreakerError('EXECABORT Transaction discarded because of previous errors.');
     if (dirty) return NULL_ARRAY;
-    return runQueued(server, client, transaction.queued);
+    // One unit in the log (what runs at once: a device load mid-way ends it).
+    return engine.atomically(() => runQueued(server, client, transaction.queued));
   },
 });
 

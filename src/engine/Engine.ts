@@ -145,10 +145,10 @@ export class Engine implements OpRunner {
     this.changes++;
     this.onWrite?.(name);
     if (this.writeLog !== null) {
-      for (const record of records ?? effectOf(name, value)) this.writeLog(record);
+      for (const record of records ?? effectOf(name, value)) this.log(record);
       // A value logged whole would lose an expiry it kept (INCR, SET KEEPTTL): log the expiry too.
       const at = value !== null && records === undefined ? this.keyspace.expiresAt(name) : undefined;
-      if (at !== undefined) this.writeLog(['PEXPIREAT', Buffer.from(name, 'latin1'), String(at)]);
+      if (at !== undefined) this.log(['PEXPIREAT', Buffer.from(name, 'latin1'), String(at)]);
     }
   }
 
@@ -250,7 +250,7 @@ export class Engine implements OpRunner {
   private expiryChanged(name: string, record: LogRecord): void {
     this.changes++;
     this.onWrite?.(name);
-    this.writeLog?.(record);
+    this.log(record);
   }
 
   private sweeper?: NodeJS.Timeout;
@@ -410,7 +410,7 @@ export class Engine implements OpRunner {
   /** Removes every key. */
   flush(): void {
     for (const name of Array.from(this.keyspace.names())) this.write(name, null, []);
-    this.writeLog?.(['FLUSHALL']);
+    this.log(['FLUSHALL']);
   }
 
   /**
@@ -615,6 +615,38 @@ export class Engine implements OpRunner {
    * Persistence), in the order the writes happen; see write().
    */
   writeLog: ((argv: LogRecord) => void) | null = null;
+
+  /** The records of the atomic unit being run (atomically()), or null. */
+  private group: LogRecord[] | null = null;
+
+  private log(record: LogRecord): void {
+    if (this.group !== null) this.group.push(record);
+    else this.writeLog?.(record);
+  }
+
+  /**
+   * Runs `fn` (a Lua script, a transaction) as one unit for the append-only log: what it writes
+   * while it runs synchronously is logged between MULTI and EXEC when it is more than one record,
+   * as Redis logs scripts and transactions, so a log cut short mid-way (a crash while writing it)
+   * replays all of it or none (Persistence.start). Nested units are part of the outer one.
+   */
+  atomically<T>(fn: () => T): T {
+    if (this.writeLog === null || this.group !== null) return fn();
+    const group: LogRecord[] = [];
+    this.group = group;
+    try {
+      return fn();
+    } finally {
+      this.group = null;
+      if (group.length > 1) {
+        this.log(['MULTI']);
+        for (const record of group) this.log(record);
+        this.log(['EXEC']);
+      } else if (group.length === 1) {
+        this.log(group[0]);
+      }
+    }
+  }
 
   /** @internal Told the internal name of every key written (a server's WATCH), after the write. */
   onWrite: ((name: string) => void) | null = null;

@@ -133,17 +133,35 @@ export class Persistence {
       let commands = 0;
       try {
         if (log.base !== undefined) await this.restore(log.base);
-        for (let argv = log.next(); argv !== null; argv = log.next()) {
-          await replay(argv);
-          commands++;
+        // MULTI … EXEC is one unit (Engine.atomically): replayed whole once its EXEC is read.
+        let unit: Buffer[][] | null = null;
+        let unitStart = 0;
+        for (let at = log.offset, argv = log.next(); argv !== null; at = log.offset, argv = log.next()) {
+          const name = argv.length === 1 ? argv[0].toString('latin1').toLowerCase() : '';
+          if (name === 'multi' && unit === null) {
+            unit = [];
+            unitStart = at;
+          } else if (name === 'exec' && unit !== null) {
+            for (const queued of unit) await replay(queued);
+            commands += unit.length;
+            unit = null;
+          } else if (unit !== null) {
+            unit.push(argv);
+          } else {
+            await replay(argv);
+            commands++;
+          }
         }
+        // A unit without its EXEC was being written when the server stopped: it never happened.
+        if (unit !== null) log.cutAt(unitStart);
       } finally {
         log.close();
       }
       if (log.incompleteBytes > 0) {
         log.truncate();
         this.logger.warning(`${this.logFile}: the last ${log.incompleteBytes} bytes were an incomplete command ` +
-          '(the server stopped while writing it, before acknowledging it); they were removed from the log');
+          '(or a script\'s or transaction\'s writes without their EXEC: the server stopped while writing them, ' +
+          'before acknowledging them); they were removed from the log');
       }
       this.logger.notice(`DB loaded from append only file: ${commands} commands in ${Date.now() - started} ms`);
     } else if (fs.existsSync(this.snapshotFile)) {

@@ -69,6 +69,11 @@ export class LogReader {
     if (this.incompleteBytes > 0) fs.truncateSync(this.file, this.size - this.incompleteBytes);
   }
 
+  /** Makes everything from `offset` on (a MULTI without its EXEC) the incomplete end that truncate() cuts. */
+  cutAt(offset: number): void {
+    this.incompleteBytes = this.size - offset;
+  }
+
   close(): void {
     fs.closeSync(this.fd);
   }

@@ -456,6 +456,31 @@ describe('append-only log', () => {
     assert.ok(lines.some((l) => l.includes(`appendonly.aof: the last ${partial.length} bytes were an incomplete command`)), lines.join('\n'));
   });
 
+  it('replays a MULTI … EXEC unit (a script\'s or transaction\'s writes) whole, and drops one cut short before its EXEC', async () => {
+    const dir = tempDir();
+    await withServer({ dir, appendonly: true, appendfsync: 'always' }, async (c) => {
+      await c.call('MULTI');
+      await c.call('SET', 'one', '1');
+      await c.call('AI.TENSORSET', 'two', 'INT8', 1, 'VALUES', 2);
+      await c.call('EXEC');
+    });
+    const file = path.join(dir, 'appendonly.aof');
+    const logged = fs.readFileSync(file, 'latin1');
+    assert.match(logged, /^\*1\r\n\$5\r\nMULTI\r\n\*3\r\n\$3\r\nSET\r\n.*\r\nAI\.TENSORSET\r\n.*\*1\r\n\$4\r\nEXEC\r\n$/s);
+    const complete = fs.statSync(file).size;
+    // A unit whose EXEC never reached the file: its first write is complete, and still must not happen.
+    const cut = '*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$5\r\nthree\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$4\r\nfour\r\n';
+    fs.appendFileSync(file, cut);
+    const lines: string[] = [];
+    await withServer({ dir, appendonly: true }, async (c) => {
+      assert.equal(String(await c.call('GET', 'one')), '1');
+      assert.deepEqual(await c.call('AI.TENSORGET', 'two', 'VALUES'), [2]);
+      assert.equal(Number(await c.call('EXISTS', 'three', 'four')), 0);
+    }, { logSink: (line) => lines.push(line) });
+    assert.equal(fs.statSync(file).size, complete);
+    assert.ok(lines.some((l) => l.includes(`appendonly.aof: the last ${cut.length} bytes were an incomplete command`)), lines.join('\n'));
+  });
+
   it('removes the temp files a killed save or rewrite left behind, and keeps a live process\'s', async () => {
     const dir = tempDir();
     // A pid no process has (beyond pid_max), and this process's parent's (alive).

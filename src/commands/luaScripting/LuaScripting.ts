@@ -28,6 +28,11 @@ const LARGE_HEAP = 32 << 20;
 const LOG_WARNING = 3;
 const LOG_NOTICE = 2;
 
+/** Where a script runs as one unit of the append-only log (Engine.atomically). */
+interface AtomicUnit {
+  atomically<T>(fn: () => T): T;
+}
+
 /** What the script being run may do. */
 interface RunLimits {
   readonly readOnly: boolean;
@@ -69,24 +74,24 @@ export class LuaScripting {
   constructor(private readonly server: ServerInfo) {}
 
   /** Runs `body` (EVAL), loading it first; a promise only while the interpreter itself loads. */
-  eval(body: Buffer, keys: Buffer[], argv: Buffer[], readOnly: boolean): Reply | Promise<Reply> {
+  eval(body: Buffer, keys: Buffer[], argv: Buffer[], readOnly: boolean, unit: AtomicUnit): Reply | Promise<Reply> {
     return this.withLua((lua) => {
       const sha = scriptSha(body);
       const loaded = this.compile(lua, sha, body);
       if (loaded instanceof ErrorReply) return loaded;
-      return this.call(lua, sha, loaded, keys, argv, readOnly);
+      return unit.atomically(() => this.call(lua, sha, loaded, keys, argv, readOnly));
     });
   }
 
   /** Runs a loaded script (EVALSHA). */
-  evalSha(shaText: string, keys: Buffer[], argv: Buffer[], readOnly: boolean): Reply | Promise<Reply> {
+  evalSha(shaText: string, keys: Buffer[], argv: Buffer[], readOnly: boolean, unit: AtomicUnit): Reply | Promise<Reply> {
     const sha = shaText.toLowerCase();
     const body = this.bodies.get(sha);
     if (body === undefined) return new ErrorReply('NOSCRIPT No matching script. Please use EVAL.');
     return this.withLua((lua) => {
       const loaded = this.compile(lua, sha, body);
       if (loaded instanceof ErrorReply) return loaded;
-      return this.call(lua, sha, loaded, keys, argv, readOnly);
+      return unit.atomically(() => this.call(lua, sha, loaded, keys, argv, readOnly));
     });
   }
 
