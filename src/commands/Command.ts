@@ -86,6 +86,8 @@ export interface ServerInfo {
   commands(): Iterable<Command>;
   /** The command registered under `name` (lower case), as dispatch finds it. */
   findCommand(name: string): Command | undefined;
+  /** Used memory is past maxmemory (noeviction: commands that may add data are refused). */
+  overMaxmemory(): boolean;
   /** Largest tensor a client may make (proto-max-bulk-len). */
   maxBulkLength(): number;
   /** The data lives in Redis (--store): CLUSTER answers as one shard owning every slot. */

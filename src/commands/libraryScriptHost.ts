@@ -23,7 +23,7 @@ Engine.libraryScriptHost = (engine) => {
     commandStats: new CommandStats(), slowLog: new SlowLog(), opsSampler: new OpsSampler(() => 0), monitors: new Monitors(), latency: new LatencyMonitor(),
     config: [], requirePassword: () => '', clients: () => [], commands: () => table.values(),
     findCommand: (name) => table.get(name),
-    maxBulkLength: () => DEFAULT_LIMITS.maxBulkLength,
+    maxBulkLength: () => DEFAULT_LIMITS.maxBulkLength, overMaxmemory: () => false,
     persistence: null, storeBacked: false,
     logWarning: () => undefined,
     logNotice: () => undefined,

@@ -72,6 +72,10 @@ export const exec = defineCommand({
     server.unwatch(client);
     if (transaction.failed) throw new StormbreakerError('EXECABORT Transaction discarded because of previous errors.');
     if (dirty) return NULL_ARRAY;
+    // Past maxmemory, a transaction that may add data is refused whole, as Redis does.
+    if (server.overMaxmemory() && transaction.queued.some((q) => server.findCommand(q[0].toString('latin1').toLowerCase())?.denyOom === true)) {
+      throw new StormbreakerError("EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.");
+    }
     // One unit in the log (what runs at once: a device load mid-way ends it).
     return engine.atomically(() => runQueued(server, client, transaction.queued));
   },

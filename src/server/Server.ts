@@ -1,3 +1,4 @@
+import { loadLuaWasm } from '../commands/luaScripting/luaWasm';
 import { Buffer } from 'node:buffer';
 import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
@@ -225,6 +226,10 @@ export class Server implements ServerInfo, ConnectionHost {
     // come to the log, a few times a second, instead of going to stderr.
     this.backendMessages = setInterval(() => this.logBackendMessages(), 250);
     this.backendMessages.unref();
+    // The Lua interpreter loads now (WebAssembly compiles asynchronously): a first EVAL would
+    // otherwise wait for it, and inside EXEC that let other clients in and split the log's unit.
+    // With --store, scripts are Redis's.
+    if (this.store === undefined) await loadLuaWasm();
     await this.persistence?.start((argv) => this.replay(argv));
     if (this.socketLayer === 'native') {
       if (this.options.port >= 0) {
@@ -384,10 +389,14 @@ export class Server implements ServerInfo, ConnectionHost {
     // inside MULTI every command but those that end it (queuing takes memory too), as in Redis.
     // A Lua script's commands: the script itself decides (Redis's scriptVerifyOOM, LuaScripting.ts).
     if ((command.denyOom || (client.transaction !== null && !ENDS_TRANSACTION.has(command.name))) && client.ignoresMaxmemory !== true
-      && this.options.maxmemory > 0 && this.opsSampler.memory > this.options.maxmemory) {
+      && this.overMaxmemory()) {
       return new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
     }
     return command;
+  }
+
+  overMaxmemory(): boolean {
+    return this.options.maxmemory > 0 && this.opsSampler.memory > this.options.maxmemory;
   }
 
   runAs(client: ClientInfo, args: Buffer[]): Reply | Promise<Reply> {
@@ -468,6 +477,8 @@ export class Server implements ServerInfo, ConnectionHost {
     const command = this.lookUp(client, args);
     if (command instanceof ErrorReply) {
       this.commandStats.rejected(this.index.find(args[0])?.name, command.message);
+      // MULTI, WATCH, … refused inside a transaction spoil it, as in Redis (flagTransaction).
+      if (client.transaction !== null) client.transaction.failed = true;
       return command;
     }
     client.lastCommand = command.name;

@@ -10,6 +10,26 @@ import { fixture } from '../helpers/fixtures';
 const show = (r: Parsed): unknown => (r instanceof Error ? `error: ${r.message}` : Array.isArray(r) ? r.map(show) : r);
 
 
+describe('transactions past maxmemory', () => {
+  it("behave as redis-server's: EXEC of a transaction that may add data aborts whole, refused commands spoil it", async () => {
+    const ports = [(await startServer()).port, await startRedisServer()];
+    const [ours, theirs] = await Promise.all(ports.map((p) => RawClient.connect(p)));
+    const [ours2, theirs2] = await Promise.all(ports.map((p) => RawClient.connect(p)));
+    const both = async (first: RawClient, second: RawClient, ...command: Array<string | number>) => {
+      const [a, b] = await Promise.all([first.call(...command), second.call(...command)]);
+      assert.deepEqual(show(a), show(b), command.join(' '));
+    };
+    const steps: Array<[0 | 1, Array<string | number>]> = [
+      [0, ['MULTI']], [0, ['SET', 'x', '1']], [0, ['GET', 'x']], [1, ['CONFIG', 'SET', 'maxmemory', '1']], [0, ['EXEC']],
+      [0, ['MULTI']], [0, ['GET', 'x']], [0, ['DISCARD']], [0, ['MULTI']], [0, ['WATCH', 'k']], [0, ['EXEC']],
+      [0, ['MULTI']], [0, ['PING']], [0, ['EXEC']], [1, ['CONFIG', 'SET', 'maxmemory', '0']],
+      [0, ['MULTI']], [0, ['WATCH']], [0, ['EXEC']], [0, ['EXISTS', 'x']],
+    ];
+    for (const [who, command] of steps) await (who === 0 ? both(ours, theirs, ...command) : both(ours2, theirs2, ...command));
+    await Promise.all([ours, theirs, ours2, theirs2].map((c) => c.close()));
+  });
+});
+
 describe('transactions', () => {
   it('behave as redis-server\'s: queued replies, EXECABORT, errors in order, WATCH from another client, DISCARD', async () => {
     const ports = [(await startServer()).port, await startRedisServer()];

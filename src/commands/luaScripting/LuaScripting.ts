@@ -249,8 +249,7 @@ export class LuaScripting {
   }
 
   private overMaxmemory(): boolean {
-    const max = Number(this.server.config.find((c) => c.name === 'maxmemory')?.get() ?? 0);
-    return max > 0 && this.server.opsSampler.memory > max;
+    return this.server.overMaxmemory();
   }
 
   private busyThresholdMs(): number {
