@@ -56,6 +56,9 @@ interface Cached<T> {
   readonly value: T;
 }
 
+/** Reads of a model's hash and chunks before a model stored again meanwhile is an error (modelFields). */
+const MODEL_READ_ATTEMPTS = 5;
+
 export class RedisKeyspace implements Keyspace {
   readonly prefetches: boolean = true;
   private readonly view = new Map<string, Loaded>();
@@ -265,18 +268,7 @@ export class RedisKeyspace implements Keyspace {
     const cached = this.models.get(name);
     if (cached !== undefined && cached.version === version) return cached.value;
     if (metaOnly) return NOT_FETCHED_MODEL;
-    const fields = await this.hash(name);
-    const chunks = fields.get('chunks');
-    let chunkBytes: Buffer[] | undefined;
-    if (chunks !== undefined) {
-      const prefix = fields.get('chunkprefix')!.toString('latin1');
-      chunkBytes = await Promise.all(Array.from({ length: Number(chunks) }, (_, i) => this.connection.send(['GET', `${prefix}${i}`], `${prefix}${i}`, true, true) as Promise<Buffer | null>))
-        .then((parts) => parts.map((p) => {
-          // The model was stored again between our two reads and its old chunks are gone.
-          if (p === null) throw new StormbreakerError('ERR the model was replaced in the store while this node read it; try again');
-          return p;
-        }));
-    }
+    const { fields, chunkBytes } = await this.modelFields(name);
     const record = modelFrom(fields, chunkBytes);
     let model: StoredModel;
     try {
@@ -293,6 +285,24 @@ export class RedisKeyspace implements Keyspace {
     const value = { kind: 'model' as const, model };
     this.models.set(name, { version: record.version, value });
     return value;
+  }
+
+  /**
+   * A model's hash and, for a large one, its chunks. Stored again between the two reads, its old
+   * chunks are gone: read again (the new version), a few times, before saying so; a node that keeps
+   * storing a model while others run it (and, after a failover, slowly) would otherwise fail every run.
+   */
+  private async modelFields(name: string): Promise<{ fields: Map<string, Buffer>; chunkBytes?: Buffer[] }> {
+    for (let attempt = 1; ; attempt++) {
+      const fields = await this.hash(name);
+      const chunks = fields.get('chunks');
+      if (chunks === undefined) return { fields };
+      const prefix = fields.get('chunkprefix')!.toString('latin1');
+      const parts = await Promise.all(Array.from({ length: Number(chunks) }, (_, i) =>
+        this.connection.send(['GET', `${prefix}${i}`], `${prefix}${i}`, true, true) as Promise<Buffer | null>));
+      if (parts.every((p): p is Buffer => p !== null)) return { fields, chunkBytes: parts };
+      if (attempt === MODEL_READ_ATTEMPTS) throw new StormbreakerError('ERR the model was replaced in the store while this node read it; try again');
+    }
   }
 
   private async script(name: string, version: string, metaOnly: boolean): Promise<StoredValue> {
