@@ -9,16 +9,22 @@ import { fixture } from '../helpers/fixtures';
 
 const show = (r: Parsed): unknown => (r instanceof Error ? `error: ${r.message}` : Array.isArray(r) ? r.map(show) : r);
 
+/** Two clients each of our server and of a real redis-server, and a step that sends one command to a pair and compares. */
+async function oursAndRedis() {
+  const ports = [(await startServer()).port, await startRedisServer()];
+  const [ours, theirs] = await Promise.all(ports.map((p) => RawClient.connect(p)));
+  const [ours2, theirs2] = await Promise.all(ports.map((p) => RawClient.connect(p)));
+  const both = async (first: RawClient, second: RawClient, ...command: Array<string | number>) => {
+    const [a, b] = await Promise.all([first.call(...command), second.call(...command)]);
+    assert.deepEqual(show(a), show(b), command.join(' '));
+  };
+  return { ours, theirs, ours2, theirs2, both };
+}
+
 
 describe('transactions past maxmemory', () => {
   it("behave as redis-server's: EXEC of a transaction that may add data aborts whole, refused commands spoil it", async () => {
-    const ports = [(await startServer()).port, await startRedisServer()];
-    const [ours, theirs] = await Promise.all(ports.map((p) => RawClient.connect(p)));
-    const [ours2, theirs2] = await Promise.all(ports.map((p) => RawClient.connect(p)));
-    const both = async (first: RawClient, second: RawClient, ...command: Array<string | number>) => {
-      const [a, b] = await Promise.all([first.call(...command), second.call(...command)]);
-      assert.deepEqual(show(a), show(b), command.join(' '));
-    };
+    const { ours, theirs, ours2, theirs2, both } = await oursAndRedis();
     const steps: Array<[0 | 1, Array<string | number>]> = [
       [0, ['MULTI']], [0, ['SET', 'x', '1']], [0, ['GET', 'x']], [1, ['CONFIG', 'SET', 'maxmemory', '1']], [0, ['EXEC']],
       [0, ['MULTI']], [0, ['GET', 'x']], [0, ['DISCARD']], [0, ['MULTI']], [0, ['WATCH', 'k']], [0, ['EXEC']],
@@ -32,13 +38,7 @@ describe('transactions past maxmemory', () => {
 
 describe('transactions', () => {
   it('behave as redis-server\'s: queued replies, EXECABORT, errors in order, WATCH from another client, DISCARD', async () => {
-    const ports = [(await startServer()).port, await startRedisServer()];
-    const [ours, theirs] = await Promise.all(ports.map((p) => RawClient.connect(p)));
-    const [ours2, theirs2] = await Promise.all(ports.map((p) => RawClient.connect(p)));
-    const both = async (first: RawClient, second: RawClient, ...command: Array<string | number>) => {
-      const [a, b] = await Promise.all([first.call(...command), second.call(...command)]);
-      assert.deepEqual(show(a), show(b), command.join(' '));
-    };
+    const { ours, theirs, ours2, theirs2, both } = await oursAndRedis();
     const script: Array<Array<string | number>> = [
       ['EXEC'], ['DISCARD'], ['MULTI'], ['MULTI'], ['SET', 'a', '1'], ['INCR', 'a'], ['LPUSH', 'a', 'x'], ['GET', 'a'], ['EXEC'],
       ['MULTI'], ['SET', 'b', '1'], ['NOSUCHCOMMAND'], ['GET'], ['EXEC'], ['GET', 'b'],
