@@ -5,7 +5,7 @@ import { internalClient } from '../Command';
 import { native } from '../../native';
 import { ErrorReply, Reply } from '../../resp/Reply';
 import { VERSION } from '../../version';
-import { countedAlready, errorText, pushReply, pushStatusTable, replyAt, stringField } from './luaReplies';
+import { countedAlready, errorText, markCounted, pushReply, pushStatusTable, replyAt, stringField } from './luaReplies';
 import { LUA_GLOBALSINDEX, LUA_MULTRET, LUA_REGISTRYINDEX, LuaState, LuaType, rethrowLuaUnwind } from './LuaState';
 import { LuaWasm, loadLuaWasm, luaWasmIfLoaded } from './luaWasm';
 import { pushBitLibrary } from './bitLibrary';
@@ -485,12 +485,6 @@ export class LuaScripting {
     }
     return reply instanceof ErrorReply ? new ErrorReply(reply.message, true) : reply;
   }
-}
-
-/** Sets ignore_error_stats_update on the error table at the top. */
-function markCounted(lua: LuaState, L: number): void {
-  lua.wasm._lua_pushboolean(L, 1);
-  lua.setField(-2, 'ignore_error_stats_update', L);
 }
 
 /** Raises `message` prefixed with the calling script's position, as luaL_error does. */

@@ -30,10 +30,7 @@ export function pushReply(lua: LuaState, L: number, reply: Reply, depth = 0): vo
     pushStatusTable(lua, L, 'ok', reply.value);
   } else if (reply instanceof ErrorReply) {
     pushStatusTable(lua, L, 'err', reply.message);
-    if (reply.countedAlready) {
-      lua.wasm._lua_pushboolean(L, 1);
-      lua.setField(-2, 'ignore_error_stats_update', L);
-    }
+    if (reply.countedAlready) markCounted(lua, L);
   } else if (reply instanceof DoubleReply || reply instanceof VerbatimReply) {
     lua.pushBytes(reply.text, L);
   } else if (reply instanceof FloatsReply) {
@@ -70,6 +67,12 @@ export function stringField(lua: LuaState, L: number, index: number, name: strin
   const found = lua.typeAt(-1, L) === LuaType.String ? lua.bytesAt(-1, L) : undefined;
   lua.wasm._lua_settop(L, -2);
   return found;
+}
+
+/** Sets ignore_error_stats_update on the error table at the top: the command that made the error counted it (Redis's mark). */
+export function markCounted(lua: LuaState, L: number): void {
+  lua.wasm._lua_pushboolean(L, 1);
+  lua.setField(-2, 'ignore_error_stats_update', L);
 }
 
 /** Whether the error table at `index` (absolute) came from a command that counted it (ignore_error_stats_update). */
